@@ -1,0 +1,71 @@
+"""Small text helpers for Slack mrkdwn: escaping, truncating, listing, durations."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+__all__ = [
+    "describe_duration",
+    "escape_mrkdwn",
+    "human_list",
+    "inline_code",
+    "truncate",
+]
+
+
+def escape_mrkdwn(s: str) -> str:
+    """Escape the three mrkdwn control characters (`&`, `<`, `>`) in user or Gencove text."""
+    # `&` first, or the `&` of `&lt;` would be escaped again.
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(s: str, limit: int, suffix: str = "…") -> str:
+    """Return `s` cut to at most `limit` characters, ending in `suffix` when it was cut."""
+    if limit < 0:
+        raise ValueError(f"limit must be >= 0, got {limit}")
+    if len(s) <= limit:
+        return s
+    if len(suffix) >= limit:
+        return suffix[:limit]
+    return s[: limit - len(suffix)] + suffix
+
+
+def inline_code(s: str, limit: int = 100) -> str:
+    """Show user text as escaped, truncated inline code: `` `text` ``."""
+    # A backtick inside would close the code span early; a look-alike keeps it readable.
+    return "`" + escape_mrkdwn(truncate(s, limit).replace("`", "ˋ")) + "`"
+
+
+def human_list(items: Iterable[str], *, max_items: int = 10, max_chars: int = 1500) -> str:
+    """List user text as inline code, "`a`, `b` and 3 more", bounded by both budgets."""
+    shown: list[str] = []
+    total = 0
+    length = 0
+    for item in items:
+        total += 1
+        piece = inline_code(item)
+        if len(shown) < max_items and length + len(piece) + 2 <= max_chars:
+            shown.append(piece)
+            length += len(piece) + 2
+    if not shown:
+        return f"{total} items" if total else "none"
+    hidden = total - len(shown)
+    if hidden:
+        return ", ".join(shown) + f" and {hidden} more"
+    if len(shown) == 1:
+        return shown[0]
+    return ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def describe_duration(seconds: float) -> str:
+    """Say a wait in words, rounded up: "45 seconds", "12 minutes", "2 hours", "3 days"."""
+    if math.isinf(seconds) or math.isnan(seconds):
+        return "a long time"
+    whole = max(1, math.ceil(seconds))
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        # Switch to a unit once the wait is at least two of it, so "90 seconds" not "2 minutes".
+        if whole >= 2 * size:
+            amount = math.ceil(whole / size)
+            return f"{amount} {unit}s"
+    return f"{whole} second" + ("" if whole == 1 else "s")

@@ -1,0 +1,235 @@
+"""Every knob of the bot, read once at start-up from the environment and `.env`.
+
+A bad configuration stops start-up with ONE message that names every bad variable and
+says how to fix it (`SettingsError`), never with a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from invite_bot.core.addresses import parse_allowed_domains
+from invite_bot.core.policy import Admins, parse_admins
+from invite_bot.core.ratelimit import Rate, parse_rate
+from invite_bot.vault import validate_keys
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./invite-bot.sqlite3"
+
+# How to fix each variable, shown next to pydantic's own complaint.
+_HINTS: Mapping[str, str] = {
+    "SLACK_BOT_TOKEN": "the bot token from Slack's 'OAuth & Permissions' page (xoxb-…)",
+    "SLACK_SIGNING_SECRET": "the signing secret from Slack's 'Basic Information' page",
+    "SLACK_APP_TOKEN": "an app-level token with connections:write (xapp-…), for Socket Mode",
+    "SLACK_API_URL": "an http(s) URL ending in /api/, normally https://slack.com/api/",
+    "GENCOVE_API_KEY": "an organization API key from Gencove's web app",
+    "GENCOVE_API_URL": "an http(s) URL, normally https://api.gencove.com",
+    "DATABASE_URL": "a SQLAlchemy URL, e.g. sqlite+aiosqlite:///./invite-bot.sqlite3 "
+    "or postgresql+asyncpg://user:pass@host/db",
+    "INVITE_BOT_SECRET_KEY": "a Fernet key (python -c 'from cryptography.fernet import "
+    "Fernet; print(Fernet.generate_key().decode())'), newest first when rotating",
+    "PORT": "a TCP port number, 1-65535",
+    "WATCH_INTERVAL": "seconds between Gencove polls, at least 1",
+    "INVITE_NOTIFY_CHANNEL": "a Slack channel ID such as C0123456789",
+    "INVITE_ADMINS": "comma-separated Slack user (U…/W…) and user-group (S…) IDs",
+    "ALLOWED_EMAIL_DOMAINS": "comma-separated domains, e.g. lab.org,example.com",
+    "INVITE_MAX_PER_COMMAND": "a whole number from 1 to 500",
+    "INVITE_RATE_LIMIT": "COUNT/PERIOD such as 100/hour or 20/minute, or 'off'",
+    "GENCOVE_TIMEOUT": "total seconds for one Gencove request, e.g. 30",
+    "GENCOVE_CONNECT_TIMEOUT": "seconds to open a connection to Gencove, e.g. 5",
+    "GENCOVE_MAX_CONCURRENCY": "how many requests may be in flight to Gencove at once",
+    "GENCOVE_MAX_RETRIES": "how many times a failed Gencove request is retried (0-10)",
+    "LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
+}
+
+
+class SettingsError(Exception):
+    """The configuration is unusable; `str()` is the whole message for the operator."""
+
+
+class Settings(BaseSettings):
+    """The bot's configuration (see SPEC.md, "Configuration")."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    slack_bot_token: SecretStr
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    gencove_api_key: SecretStr
+    gencove_api_url: str = "https://api.gencove.com"
+    gencove_timeout: float = Field(default=30.0, gt=0, le=600)
+    gencove_connect_timeout: float = Field(default=5.0, gt=0, le=120)
+    gencove_max_concurrency: int = Field(default=8, ge=1, le=256)
+    gencove_max_retries: int = Field(default=4, ge=0, le=10)
+
+    database_url: str = DEFAULT_DATABASE_URL
+    invite_bot_secret_key: SecretStr | None = None
+
+    port: int = Field(default=3000, ge=1, le=65535)
+    watch_interval: float = Field(default=60.0, ge=0.05, le=86400)
+    invite_notify_channel: str | None = None
+
+    invite_admins: str = ""
+    allowed_email_domains: str = ""
+    invite_max_per_command: int = Field(default=50, ge=1, le=500)
+    invite_rate_limit: str = "100/hour"
+    log_level: str = "INFO"
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must start with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value():
+            return None
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must start with xapp-")
+        return value
+
+    @field_validator("slack_signing_secret", "invite_bot_secret_key")
+    @classmethod
+    def _blank_is_absent(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            return None
+        return value
+
+    @field_validator("gencove_api_key")
+    @classmethod
+    def _not_blank(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("slack_api_url", "gencove_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slash_ended(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("gencove_api_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("invite_notify_channel")
+    @classmethod
+    def _channel_id(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if value[:1] not in {"C", "G", "D"} or not value.isalnum():
+            raise ValueError("must be a channel ID such as C0123456789, not a name")
+        return value
+
+    @field_validator("invite_admins")
+    @classmethod
+    def _admins(cls, value: str) -> str:
+        parse_admins(value)
+        return value
+
+    @field_validator("invite_rate_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        parse_rate(value)
+        return value
+
+    @field_validator("allowed_email_domains")
+    @classmethod
+    def _domains(cls, value: str) -> str:
+        parse_allowed_domains(value)
+        return value
+
+    @field_validator("invite_bot_secret_key")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().strip():
+            try:
+                validate_keys(value.get_secret_value())
+            except ValueError:
+                raise ValueError("must be one or more Fernet keys, comma-separated") from None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("unknown log level")
+        return value.upper()
+
+    @property
+    def admins(self) -> Admins:
+        return parse_admins(self.invite_admins)
+
+    @property
+    def rate_limit(self) -> Rate:
+        return parse_rate(self.invite_rate_limit)
+
+    @property
+    def allowed_domains(self) -> frozenset[str]:
+        return parse_allowed_domains(self.allowed_email_domains)
+
+    def secrets(self) -> list[str]:
+        """Every secret value, so logging can redact them wherever they turn up."""
+        values = [
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.gencove_api_key,
+            self.invite_bot_secret_key,
+        ]
+        return [v.get_secret_value() for v in values if v is not None]
+
+
+def load_settings(env_file: Path | str | None = ".env", **overrides: Any) -> Settings:
+    """Read the settings, or raise `SettingsError` naming every bad variable."""
+    try:
+        return Settings(_env_file=env_file, **overrides)
+    except ValidationError as exc:
+        raise SettingsError(describe_errors(exc)) from None
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """One human message for all problems; values are never echoed (they may be secrets)."""
+    lines = ["invite-bot cannot start: fix these settings (environment or .env file):"]
+    seen: set[str] = set()
+    for error in exc.errors(include_input=False, include_url=False):
+        name = str(error["loc"][0]).upper() if error["loc"] else "?"
+        if name in seen:
+            continue
+        seen.add(name)
+        problem = "is missing" if error["type"] == "missing" else _clean(error["msg"])
+        hint = _HINTS.get(name)
+        lines.append(f"  - {name} {problem}" + (f" (expected {hint})" if hint else ""))
+    return "\n".join(lines)
+
+
+def _clean(message: str) -> str:
+    message = message.removeprefix("Value error, ")
+    return message[:1].lower() + message[1:]
+
+
+def require(settings: Settings, *names: str) -> None:
+    """Fail with one message when a mode needs optional settings that are absent."""
+    missing = [n.upper() for n in names if getattr(settings, n.lower()) is None]
+    if missing:
+        lines = ["invite-bot cannot start in this mode: set these settings:"]
+        lines += [f"  - {n} is missing (expected {_HINTS.get(n, 'a value')})" for n in missing]
+        raise SettingsError("\n".join(lines))

@@ -1,0 +1,160 @@
+"""Button clicks: Revoke, list pages, Accept, and Link-account from an accept card."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
+from invite_bot.core.text import escape_mrkdwn
+from invite_bot.slack import accepting, listing
+from invite_bot.slack.blocks import (
+    ACCEPT,
+    LINK_FROM_CARD,
+    LIST_PAGE,
+    REVOKE,
+    InviteRow,
+    link_modal,
+    parse_page_value,
+    parse_revoke_value,
+    replace_row,
+    row_line,
+)
+from invite_bot.slack.commands import LINKING_OFF, describe, guarded, require_inviter
+from invite_bot.slack.context import Bot
+from invite_bot.slack.revoking import revoke
+
+
+def register(app: AsyncApp, bot: Bot) -> None:
+    @app.action(REVOKE)
+    async def revoke_clicked(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        if await bot.first_delivery(body):
+            await guarded(respond, lambda: _revoke(bot, body, action, respond))
+
+    @app.action(re.compile(f"^{LIST_PAGE}"))
+    async def page_clicked(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        if await bot.first_delivery(body):
+            await guarded(respond, lambda: _page(bot, body, action, respond))
+
+    @app.action(ACCEPT)
+    async def accept_clicked(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        if await bot.first_delivery(body):
+            await guarded(respond, lambda: _accept(bot, body, action, respond))
+
+    @app.action(LINK_FROM_CARD)
+    async def link_clicked(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        await guarded(respond, lambda: _link_from_card(bot, body, action, respond))
+
+
+def _channel(body: dict[str, Any]) -> str | None:
+    channel = body.get("channel") or {}
+    return channel.get("id") or (body.get("container") or {}).get("channel_id")
+
+
+async def _revoke(
+    bot: Bot, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+) -> None:
+    user_id = body["user"]["id"]
+    if not await require_inviter(bot, user_id, respond):
+        return
+    invitation_id, list_page = parse_revoke_value(str(action.get("value") or ""))
+    channel_id = _channel(body)
+    outcome = await revoke(bot, invitation_id, user_id=user_id, channel_id=channel_id)
+    if list_page is not None:
+        # An ephemeral list: show the page again as Gencove now has it.
+        status, offset = list_page
+        message = await listing.page(bot, status, offset)  # type: ignore[arg-type]
+        await respond(replace_original=True, text=message.text, blocks=message.blocks)
+    else:
+        await _show_on_clicked_message(bot, body, action, outcome.status, outcome.changed_by)
+    if outcome.result != "revoked":
+        email = escape_mrkdwn(outcome.email) if outcome.email else "That invitation"
+        await respond(
+            response_type="ephemeral", replace_original=False, text=f"{email}: {describe(outcome)}"
+        )
+
+
+async def _show_on_clicked_message(
+    bot: Bot,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    status: str | None,
+    changed_by: str | None,
+) -> None:
+    """Make sure the clicked message shows the new status, even one the store doesn't know."""
+    message = body.get("message") or {}
+    channel_id, ts = _channel(body), message.get("ts")
+    if status is None or not channel_id or not ts:
+        return
+    if await bot.store.job_for_message(channel_id, ts) is not None:
+        return  # `revoke` already re-rendered it from the store
+    block_id = str(action.get("block_id") or "")
+    email = next(
+        (
+            str(b.get("text", {}).get("text", ""))
+            for b in message.get("blocks") or []
+            if b.get("block_id") == block_id
+        ),
+        "",
+    )
+    row = InviteRow(email=_email_of(email), status=status, changed_by=changed_by)
+    blocks = replace_row(message.get("blocks") or [], block_id, row_line(row))
+    await bot.slack.chat_update(
+        channel=channel_id, ts=ts, text=message.get("text") or "", blocks=blocks
+    )
+
+
+def _email_of(line: str) -> str:
+    match = re.search(r"\*(.+?)\*", line)
+    # The line is already escaped mrkdwn: undo it so row_line escapes exactly once.
+    text = match.group(1) if match else line
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+async def _page(
+    bot: Bot, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+) -> None:
+    if not await require_inviter(bot, body["user"]["id"], respond):
+        return
+    status, offset = parse_page_value(str(action.get("value") or ""))
+    message = await listing.page(bot, status, offset)  # type: ignore[arg-type]
+    await respond(replace_original=True, text=message.text, blocks=message.blocks)
+
+
+async def _accept(
+    bot: Bot, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+) -> None:
+    message = await accepting.accept(
+        bot, str(action.get("value") or ""), body["user"]["id"], _channel(body)
+    )
+    await respond(replace_original=True, text=message.text, blocks=message.blocks)
+
+
+async def _link_from_card(
+    bot: Bot, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+) -> None:
+    if bot.vault is None:
+        await respond(response_type="ephemeral", replace_original=False, text=LINKING_OFF)
+        return
+    metadata = json.dumps(
+        {
+            "channel_id": _channel(body),
+            "token": action.get("value"),
+            "response_url": body.get("response_url"),
+        }
+    )
+    await bot.slack.views_open(trigger_id=body["trigger_id"], view=link_modal(metadata=metadata))

@@ -1,0 +1,404 @@
+"""Block Kit messages and modals, built from domain values with `slack_sdk.models`.
+
+Pure functions: no I/O. Every string that came from a user or from Gencove goes through
+`esc()`; every message is checked against Block Kit's limits by `to_dict()` and, where an
+input could break them (50 addresses, long errors), degrades to a compact form.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from invite_bot.core.text import escape_mrkdwn, truncate
+
+# action and callback ids: the one place listeners and builders agree on
+REVOKE = "revoke_invitation"
+LIST_PAGE = "list_page"
+ACCEPT = "accept_invitation"
+LINK_FROM_CARD = "link_from_card"
+INVITE_MODAL = "invite_modal"
+LINK_MODAL = "link_modal"
+ADDRESSES_BLOCK = "addresses"
+ADDRESSES_INPUT = "addresses_input"
+ROLE_BLOCK = "role"
+ROLE_INPUT = "role_input"
+API_KEY_BLOCK = "api_key"
+API_KEY_INPUT = "api_key_input"
+
+MAX_BLOCKS = 50
+SECTION_TEXT = 3000
+DETAILED_ROWS = 45  # above this a result message switches to compact lines
+
+STATUS_ICON = {
+    "pending": ":envelope:",
+    "accepted": ":white_check_mark:",
+    "expired": ":hourglass:",
+    "revoked": ":no_entry_sign:",
+    "failed": ":warning:",
+    "working": ":hourglass_flowing_sand:",
+}
+
+
+def esc(text: str) -> str:
+    """mrkdwn-escape text from a user or from Gencove."""
+    return escape_mrkdwn(text)
+
+
+def slack_date(moment: datetime | None) -> str:
+    """A date Slack shows in each reader's time zone, with a UTC fallback."""
+    if moment is None:
+        return "no expiry"
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+@dataclass(frozen=True)
+class InviteRow:
+    """One address of an invite command, as the result message shows it."""
+
+    email: str
+    status: str  # pending | accepted | expired | revoked | failed | working
+    role: str = ""
+    invitation_id: str | None = None
+    expires: datetime | None = None
+    error: str | None = None
+    changed_by: str | None = None  # Slack user ID (revoked from Slack) or a Gencove name
+    existing: bool = False  # the invitation was already pending before this command
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+def _dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
+    return [block.to_dict() for block in blocks]
+
+
+def _mrkdwn(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=truncate(text, SECTION_TEXT))
+
+
+def _who(changed_by: str | None) -> str:
+    if not changed_by:
+        return ""
+    if changed_by[:1] in {"U", "W"} and changed_by.isalnum():
+        return f" by <@{changed_by}>"
+    return f" by {esc(changed_by)}"
+
+
+def row_line(row: InviteRow) -> str:
+    """The one-line description of an address (also used in compact mode)."""
+    icon = STATUS_ICON.get(row.status, ":grey_question:")
+    email = f"*{esc(row.email)}*"
+    role = f" · role {esc(row.role)}" if row.role else ""
+    if row.status == "failed":
+        return f"{icon} {email}: not invited. {esc(row.error or 'Gencove refused it.')}"
+    if row.status == "working":
+        return f"{icon} {email}: inviting…"
+    if row.status == "pending":
+        prefix = "already invited" if row.existing else "invited"
+        return f"{icon} {email}: {prefix}{role} · expires {slack_date(row.expires)}"
+    return f"{icon} {email}: {row.status}{_who(row.changed_by)}{role}"
+
+
+def revoke_button(invitation_id: str, email: str, *, list_page: str = "") -> ButtonElement:
+    """Revoke with Slack's confirm dialog; on a list page the value also names the page."""
+    return ButtonElement(
+        text="Revoke",
+        action_id=REVOKE,
+        value=f"{invitation_id}|{list_page}" if list_page else invitation_id,
+        style="danger",
+        confirm=ConfirmObject(
+            title="Revoke this invitation?",
+            text=truncate(f"{esc(email)} will no longer be able to join.", 300),
+            confirm="Revoke",
+            deny="Keep it",
+            style="danger",
+        ),
+    )
+
+
+def row_block_id(row: InviteRow, index: int) -> str:
+    return f"inv:{row.invitation_id}" if row.invitation_id else f"row:{index}"
+
+
+def invite_result(rows: Sequence[InviteRow], *, inviter_id: str) -> Message:
+    """The ONE in-channel message an invite command posts (and later updates)."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    invited = counts.get("pending", 0)
+    summary = f"<@{inviter_id}> invited {invited} of {len(rows)} address" + (
+        "es" if len(rows) != 1 else ""
+    )
+    if counts.get("failed"):
+        summary += f" ({counts['failed']} failed)"
+    blocks: list[Block] = [SectionBlock(block_id="summary", text=_mrkdwn(summary + "."))]
+    if len(rows) <= DETAILED_ROWS:
+        for index, row in enumerate(rows):
+            accessory = None
+            if row.status == "pending" and row.invitation_id:
+                accessory = revoke_button(row.invitation_id, row.email)
+            blocks.append(
+                SectionBlock(
+                    block_id=row_block_id(row, index),
+                    text=_mrkdwn(row_line(row)),
+                    accessory=accessory,
+                )
+            )
+    else:
+        blocks.extend(_compact(rows, MAX_BLOCKS - 2))
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    _mrkdwn(
+                        "Too many addresses for a button each: use `/gencove list` "
+                        "to revoke any of them."
+                    )
+                ]
+            )
+        )
+    text = truncate(f"{summary}: " + ", ".join(r.email for r in rows), 3000)
+    return Message(text=text, blocks=_dicts(blocks))
+
+
+def _compact(rows: Sequence[InviteRow], max_sections: int) -> list[Block]:
+    """Pack row lines into as few sections as fit, each under the text limit."""
+    sections: list[str] = []
+    current = ""
+    for row in rows:
+        line = row_line(row)
+        if current and len(current) + 1 + len(line) > SECTION_TEXT:
+            sections.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        sections.append(current)
+    if len(sections) > max_sections:
+        hidden = len(sections) - max_sections + 1
+        sections = [*sections[: max_sections - 1], f"…and {hidden} more groups of addresses."]
+    return [
+        SectionBlock(block_id=f"rows:{i}", text=_mrkdwn(text)) for i, text in enumerate(sections)
+    ]
+
+
+def notification(row: InviteRow, *, inviter_id: str | None) -> Message:
+    """A channel notification of one transition, e.g. "bob@lab.org accepted …"."""
+    email = esc(row.email)
+    who = f"invited by <@{inviter_id}>" if inviter_id else "invited outside Slack"
+    role = f", role {esc(row.role)}" if row.role else ""
+    verbs = {
+        "pending": f":envelope: {email} was invited ({who}{role}, "
+        f"expires {slack_date(row.expires)})",
+        "accepted": f":white_check_mark: {email} accepted the invitation ({who}{role})",
+        "expired": f":hourglass: The invitation to {email} expired ({who}{role})",
+        "revoked": f":no_entry_sign: The invitation to {email} was revoked"
+        f"{_who(row.changed_by)} ({who}{role})",
+    }
+    text = verbs.get(row.status, f"{email}: {esc(row.status)} ({who}{role})")
+    return Message(text=truncate(text, 3000), blocks=_dicts([SectionBlock(text=_mrkdwn(text))]))
+
+
+def ephemeral(text: str) -> Message:
+    """A short note for one user; `text` must already be escaped where needed."""
+    return Message(text=truncate(text, 3000), blocks=_dicts([SectionBlock(text=_mrkdwn(text))]))
+
+
+@dataclass(frozen=True)
+class ListPage:
+    status: str
+    offset: int
+    count: int
+    rows: Sequence[InviteRow]
+    page_size: int = 20
+
+
+def invitation_list(page: ListPage) -> Message:
+    """The ephemeral `/gencove list` page with Previous/Next and Revoke buttons."""
+    label = "invitations" if page.status == "all" else f"{page.status} invitations"
+    if page.count == 0:
+        return ephemeral(f"There are no {label}.")
+    first, last = page.offset + 1, page.offset + len(page.rows)
+    header = f"*{page.count} {label}* · showing {first}-{last}"
+    blocks: list[Block] = [SectionBlock(block_id="list_header", text=_mrkdwn(header))]
+    for index, row in enumerate(page.rows):
+        accessory = None
+        if row.status == "pending" and row.invitation_id:
+            accessory = revoke_button(
+                row.invitation_id, row.email, list_page=_page_value(page.status, page.offset)
+            )
+        blocks.append(
+            SectionBlock(
+                block_id=row_block_id(row, index), text=_mrkdwn(row_line(row)), accessory=accessory
+            )
+        )
+    buttons = []
+    if page.offset > 0:
+        value = _page_value(page.status, max(0, page.offset - page.page_size))
+        buttons.append(ButtonElement(text="Previous", action_id=f"{LIST_PAGE}:prev", value=value))
+    if last < page.count:
+        value = _page_value(page.status, page.offset + page.page_size)
+        buttons.append(ButtonElement(text="Next", action_id=f"{LIST_PAGE}:next", value=value))
+    if buttons:
+        blocks.append(ActionsBlock(block_id="list_pages", elements=buttons))
+    return Message(text=header, blocks=_dicts(blocks))
+
+
+def _page_value(status: str, offset: int) -> str:
+    return json.dumps({"status": status, "offset": offset}, separators=(",", ":"))
+
+
+def parse_page_value(value: str) -> tuple[str, int]:
+    data = json.loads(value)
+    return str(data["status"]), int(data["offset"])
+
+
+def invite_modal(roles: Sequence[str], *, default_role: str | None, metadata: str) -> View:
+    """The modal `/gencove invite` with no address opens."""
+    role_options = [Option(text=truncate(r, 75), value=truncate(r, 150)) for r in roles[:100]]
+    initial = next((o for o in role_options if o.value == default_role), None)
+    blocks: list[Block] = [
+        InputBlock(
+            block_id=ADDRESSES_BLOCK,
+            label="Email addresses",
+            hint="One or more, separated by new lines, spaces, commas or semicolons.",
+            element=PlainTextInputElement(
+                action_id=ADDRESSES_INPUT,
+                multiline=True,
+                placeholder="ana@lab.org\nbob@lab.org",
+            ),
+        )
+    ]
+    if role_options:
+        blocks.append(
+            InputBlock(
+                block_id=ROLE_BLOCK,
+                label="Role",
+                optional=True,
+                element=StaticSelectElement(
+                    action_id=ROLE_INPUT,
+                    placeholder="Organization's default",
+                    options=role_options,
+                    initial_option=initial,
+                ),
+            )
+        )
+    return View(
+        type="modal",
+        callback_id=INVITE_MODAL,
+        title=PlainTextObject(text="Invite to Gencove"),
+        submit=PlainTextObject(text="Invite"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=metadata,
+        blocks=blocks,
+    )
+
+
+def link_modal(*, metadata: str) -> View:
+    """The modal `/gencove link` opens to paste a personal API key."""
+    return View(
+        type="modal",
+        callback_id=LINK_MODAL,
+        title=PlainTextObject(text="Link Gencove account"),
+        submit=PlainTextObject(text="Link"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=metadata,
+        blocks=[
+            SectionBlock(
+                text=_mrkdwn(
+                    "Paste a personal API key from Gencove (Account → API keys). The bot "
+                    "stores it encrypted and uses it only for what *you* do from Slack: "
+                    "accepting your invitations, and inviting or revoking as you."
+                )
+            ),
+            InputBlock(
+                block_id=API_KEY_BLOCK,
+                label="Gencove API key",
+                element=PlainTextInputElement(action_id=API_KEY_INPUT, max_length=500),
+            ),
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Card:
+    """What `/gencove accept` shows about an invitation."""
+
+    token: str
+    organization: str
+    role: str
+    status: str
+    expires: datetime | None
+    linked: bool
+
+
+def accept_card(card: Card, *, note: str | None = None) -> Message:
+    icon = STATUS_ICON.get(card.status, ":grey_question:")
+    lines = [
+        f"*Invitation to {esc(card.organization)}*",
+        f"Role: {esc(card.role) or 'default'}",
+        f"Status: {icon} {esc(card.status)}",
+        f"Expires: {slack_date(card.expires)}",
+    ]
+    blocks: list[Block] = [SectionBlock(block_id="card", text=_mrkdwn("\n".join(lines)))]
+    if note:
+        blocks.append(ContextBlock(elements=[_mrkdwn(note)]))
+    if card.status == "pending":
+        if card.linked:
+            button = ButtonElement(
+                text="Accept", action_id=ACCEPT, value=card.token[:2000], style="primary"
+            )
+        else:
+            blocks.append(
+                ContextBlock(
+                    elements=[
+                        _mrkdwn(
+                            "Gencove accepts an invitation only for the person it was sent "
+                            "to: link your Gencove account first."
+                        )
+                    ]
+                )
+            )
+            button = ButtonElement(
+                text="Link account", action_id=LINK_FROM_CARD, value=card.token[:2000]
+            )
+        blocks.append(ActionsBlock(block_id="card_actions", elements=[button]))
+    return Message(text=truncate(lines[0], 3000), blocks=_dicts(blocks))
+
+
+def parse_revoke_value(value: str) -> tuple[str, tuple[str, int] | None]:
+    """The invitation id, and the list page the button was on (None on a result message)."""
+    invitation_id, _, page = value.partition("|")
+    return invitation_id, parse_page_value(page) if page else None
+
+
+def replace_row(blocks: Sequence[dict[str, Any]], block_id: str, line: str) -> list[dict[str, Any]]:
+    """The same blocks with one row's text replaced and its button removed."""
+    replaced = []
+    for block in blocks:
+        if block.get("block_id") == block_id:
+            block = SectionBlock(block_id=block_id, text=_mrkdwn(line)).to_dict()
+        replaced.append(dict(block))
+    return replaced

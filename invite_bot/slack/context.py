@@ -1,0 +1,112 @@
+"""Everything a listener needs, built once per process and shared by every request."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from invite_bot.core.ratelimit import SlidingWindow
+from invite_bot.gencove import Credentials, GencoveClient
+from invite_bot.settings import Settings
+from invite_bot.slack.blocks import Message
+from invite_bot.slack.permissions import Inviters
+from invite_bot.store import Store
+from invite_bot.vault import Vault
+
+log = logging.getLogger(__name__)
+
+ROLES_CACHE_SECONDS = 600.0
+
+
+@dataclass
+class Bot:
+    """The process-wide services: settings, Gencove, the store and the Slack client."""
+
+    settings: Settings
+    gencove: GencoveClient
+    store: Store
+    slack: AsyncWebClient
+    inviters: Inviters
+    limiter: SlidingWindow
+    vault: Vault | None
+    instance: str
+    _roles: tuple[float, list[str]] | None = None
+    _roles_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    background: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    async def credentials_for(self, slack_user_id: str) -> Credentials | None:
+        """The user's own linked Gencove key, if any (so Gencove records the real actor)."""
+        if self.vault is None:
+            return None
+        link = await self.store.get_link(slack_user_id)
+        if link is None:
+            return None
+        try:
+            return Credentials.api_key(self.vault.decrypt(link.ciphertext))
+        except ValueError:
+            log.warning("a linked key could not be decrypted; using the organization key")
+            return None
+
+    async def role_names(self) -> list[str]:
+        """The organization's roles, cached: they change rarely and modals need them fast."""
+        async with self._roles_lock:
+            if self._roles and time.monotonic() - self._roles[0] < ROLES_CACHE_SECONDS:
+                return self._roles[1]
+            roles = [role.name for role in await self.gencove.list_roles()]
+            self._roles = (time.monotonic(), roles)
+            return roles
+
+    def cached_roles(self) -> list[str] | None:
+        return self._roles[1] if self._roles else None
+
+    async def first_delivery(self, body: Mapping[str, Any]) -> bool:
+        """True the first time this exact Slack request is seen, across replicas."""
+        return await self.store.claim_delivery(delivery_key(body))
+
+    async def slack_respond(
+        self,
+        response_url: str,
+        message: Message,
+        *,
+        response_type: str = "ephemeral",
+        replace_original: bool = False,
+    ) -> bool:
+        """Post through a `response_url` (works where the bot is not a member)."""
+        webhook = AsyncWebhookClient(response_url, timeout=10)
+        try:
+            response = await webhook.send(
+                text=message.text,
+                blocks=message.blocks,
+                response_type=response_type,
+                replace_original=replace_original,
+            )
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("response_url post failed: %s", type(exc).__name__)
+            return False
+        if response.status_code != 200:
+            log.warning("response_url post refused: HTTP %s", response.status_code)
+            return False
+        return True
+
+    def spawn(self, coro: Any) -> asyncio.Task[Any]:
+        """Run work in the background, keeping a reference so it is not collected."""
+        task: asyncio.Task[Any] = asyncio.get_running_loop().create_task(coro)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+        return task
+
+
+def delivery_key(body: Mapping[str, Any]) -> str:
+    """A stable fingerprint of a Slack request body (trigger_id/action_ts make it unique)."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,81 @@
+"""Who may invite: the Slack calls behind `core.policy`, with a short cache.
+
+The decision itself is pure (`decide_inviter`); this module only fetches the one fact it
+needs from Slack (group members or the user's admin flags) and remembers it briefly, so a
+burst of clicks costs one Slack call, not one each.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import TypeVar
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from invite_bot.core.policy import Admins, Decision, Refused, decide_inviter
+
+log = logging.getLogger(__name__)
+
+CACHE_SECONDS = 300.0
+T = TypeVar("T")
+LOOKUP_FAILED = Refused(
+    "The bot could not check your Slack permissions just now. Try again in a moment."
+)
+
+
+class Inviters:
+    """Answers "may this Slack user manage invitations?"."""
+
+    def __init__(self, admins: Admins, client: AsyncWebClient) -> None:
+        self._admins = admins
+        self._client = client
+        self._groups: dict[str, tuple[float, frozenset[str]]] = {}
+        self._users: dict[str, tuple[float, bool]] = {}
+
+    async def check(self, user_id: str) -> Decision:
+        try:
+            if self._admins.users or self._admins.groups:
+                members = {g: await self._group_members(g) for g in self._admins.groups}
+                if user_id in self._admins.users:
+                    members = {}
+                return decide_inviter(
+                    user_id, self._admins, group_members=members, is_workspace_admin=None
+                )
+            return decide_inviter(
+                user_id,
+                self._admins,
+                group_members=None,
+                is_workspace_admin=await self._is_workspace_admin(user_id),
+            )
+        except SlackApiError as exc:
+            log.warning("permission lookup failed: %s", exc.response.get("error"))
+            return LOOKUP_FAILED
+
+    async def _group_members(self, group_id: str) -> frozenset[str]:
+        cached = _fresh(self._groups, group_id)
+        if cached is not None:
+            return cached
+        response = await self._client.usergroups_users_list(usergroup=group_id)
+        members = frozenset(str(u) for u in response.get("users") or [])
+        self._groups[group_id] = (time.monotonic(), members)
+        return members
+
+    async def _is_workspace_admin(self, user_id: str) -> bool:
+        cached = _fresh(self._users, user_id)
+        if cached is not None:
+            return cached
+        response = await self._client.users_info(user=user_id)
+        user = response.get("user") or {}
+        allowed = bool(user.get("is_admin") or user.get("is_owner"))
+        self._users[user_id] = (time.monotonic(), allowed)
+        return allowed
+
+
+def _fresh(cache: Mapping[str, tuple[float, T]], key: str) -> T | None:
+    entry = cache.get(key)
+    if entry is None or time.monotonic() - entry[0] > CACHE_SECONDS:
+        return None
+    return entry[1]

@@ -1,0 +1,123 @@
+"""Revoking an invitation, from a button or from `/gencove revoke`: the same steps.
+
+Gencove is the source of truth. A revoke that Gencove refuses because the invitation is
+no longer pending is not an error for the user: the bot finds the real status, records it
+and shows it, so a double click or a stale button revokes nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from invite_bot.gencove import (
+    Credentials,
+    GencoveError,
+    GencoveNotFound,
+    GencoveValidationError,
+    Invitation,
+)
+from invite_bot.slack.context import Bot
+from invite_bot.slack.results import refresh_invitation_message
+from invite_bot.store import KnownInvitation
+
+log = logging.getLogger(__name__)
+
+LOOKUP_PAGES = 20  # how deep to search for an invitation's real status (newest first)
+_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+@dataclass(frozen=True)
+class RevokeOutcome:
+    result: Literal["revoked", "not_pending", "unknown", "failed"]
+    email: str
+    status: str | None = None
+    changed_by: str | None = None
+    message: str | None = None  # Gencove's reason when it failed
+
+
+async def revoke(
+    bot: Bot, invitation_id: str, *, user_id: str, channel_id: str | None
+) -> RevokeOutcome:
+    """Revoke one invitation as `user_id`, record it, and update its result message."""
+    # One revoke per invitation at a time in this process: a double click sends one DELETE.
+    lock = _locks.get(invitation_id)
+    if lock is None:
+        lock = _locks[invitation_id] = asyncio.Lock()
+    async with lock:
+        return await _revoke(bot, invitation_id, user_id=user_id, channel_id=channel_id)
+
+
+async def _revoke(
+    bot: Bot, invitation_id: str, *, user_id: str, channel_id: str | None
+) -> RevokeOutcome:
+    known = await bot.store.get_invitation(invitation_id)
+    email = known.email if known else ""
+    if known is not None and known.status != "pending":
+        return RevokeOutcome("not_pending", email, known.status, known.changed_by)
+    credentials = await bot.credentials_for(user_id)
+    try:
+        await bot.gencove.revoke_invitation(invitation_id, credentials=credentials)
+    except (GencoveValidationError, GencoveNotFound):
+        real = await locate(bot, invitation_id, credentials)
+        if real is None:
+            return RevokeOutcome("unknown", email)
+        await record(bot, real, changed_by=None)
+        await refresh_invitation_message(bot, invitation_id)
+        return RevokeOutcome("not_pending", real.email or email, real.status)
+    except GencoveError as exc:
+        return RevokeOutcome("failed", email, message=exc.message)
+    await bot.store.set_status(invitation_id, "revoked", changed_by=user_id)
+    await bot.store.audit(
+        actor_slack_id=user_id,
+        action="revoke",
+        invitation_id=invitation_id,
+        email=email or None,
+        channel_id=channel_id,
+        detail={"as": "linked key" if credentials else "organization key"},
+    )
+    await refresh_invitation_message(bot, invitation_id)
+    return RevokeOutcome("revoked", email, "revoked", user_id)
+
+
+async def locate(
+    bot: Bot, invitation_id: str, credentials: Credentials | None = None
+) -> Invitation | None:
+    """Find an invitation by id in Gencove's lists (there is no read-by-id endpoint)."""
+    pages = 0
+    async for page in bot.gencove.iter_pages("all", credentials=credentials):
+        for invitation in page.results:
+            if invitation.id == invitation_id:
+                return invitation
+        pages += 1
+        if pages >= LOOKUP_PAGES:
+            break
+    return None
+
+
+async def record(bot: Bot, invitation: Invitation, *, changed_by: str | None) -> None:
+    """Store what Gencove says of an invitation, keeping what the bot knew about it."""
+    now = datetime.now(UTC)
+    await bot.store.upsert_invitations(
+        [
+            KnownInvitation(
+                id=invitation.id,
+                email=(invitation.email or "").lower(),
+                role=invitation.role,
+                status=invitation.status,
+                expires=invitation.expires,
+                inviter_slack_id=None,
+                channel_id=None,
+                message_ts=None,
+                block_id=None,
+                first_seen=now,
+                updated_at=now,
+                changed_by=changed_by
+                or (invitation.last_status.actor.name if invitation.last_status.actor else None),
+            )
+        ]
+    )

@@ -1,0 +1,89 @@
+"""Engine set-up: one async engine per process, with the few settings each database needs
+so that the rest of the store can run the same statements on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Table, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./invite-bot.sqlite3"
+
+# How long a SQLite writer waits for another process's transaction before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# Execution option marking a read-only unit of work (SQLite then takes no write lock).
+READ_ONLY = "invite_bot_read_only"
+
+Insert = sqlite.Insert | postgresql.Insert
+
+
+def normalise_database_url(url: str) -> str:
+    """Turn the URLs hosting providers hand out into ones the async drivers accept.
+
+    `postgres://` and `postgresql://` become `postgresql+asyncpg://` (libpq's `sslmode`
+    becomes asyncpg's `ssl`); a bare `sqlite://` becomes `sqlite+aiosqlite://`.
+    """
+    parsed = make_url(url)
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    elif parsed.drivername == "sqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    if parsed.drivername == "postgresql+asyncpg" and "sslmode" in parsed.query:
+        sslmode = parsed.query["sslmode"]
+        parsed = parsed.difference_update_query(["sslmode"])
+        if "ssl" not in parsed.query:
+            parsed = parsed.update_query_dict({"ssl": sslmode})
+    return parsed.render_as_string(hide_password=False)
+
+
+def redact(url: str) -> str:
+    """The URL as it may appear in logs and error messages: never with its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL may still carry a secret: show nothing of it
+        return "<unparsable database URL>"
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """An async engine for `url` (already normalised), tuned for its database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_async_engine(parsed)
+        _tune_sqlite(engine)
+        return engine
+    # pre-ping: a replica must survive the database restarting or a proxy dropping idle links.
+    return create_async_engine(parsed, pool_pre_ping=True)
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    """WAL lets readers work while one process writes; BEGIN IMMEDIATE takes the write lock
+    up front, so concurrent writers wait (busy_timeout) instead of failing on lock upgrade."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # We emit BEGIN ourselves (below); the driver's own transaction handling is off.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = "DEFERRED" if conn.get_execution_options().get(READ_ONLY) else "IMMEDIATE"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def insert(dialect_name: str, table: Table) -> Insert:
+    """INSERT with ON CONFLICT support for the engine's database (the only dialect split)."""
+    if dialect_name == "postgresql":
+        return postgresql.insert(table)
+    if dialect_name == "sqlite":
+        return sqlite.insert(table)
+    raise ValueError(f"unsupported database {dialect_name!r}: use SQLite or PostgreSQL")

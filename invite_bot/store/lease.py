@@ -1,0 +1,216 @@
+"""Leadership: only one replica at a time polls Gencove and sends the outbox.
+
+PostgreSQL holds a session-level advisory lock on a dedicated connection: when the holder
+dies (even `kill -9`) its connection drops and the server frees the lock at once.
+SQLite (one host, one file) uses a row with an expiry that the holder keeps renewing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from abc import ABC, abstractmethod
+from datetime import timedelta
+
+from sqlalchemy import delete, func, or_, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from .engine import insert
+from .schema import leases, utcnow
+
+logger = logging.getLogger(__name__)
+
+# True while this session holds the advisory lock `key` (pg_locks splits it in two oids).
+_HOLDS_ADVISORY_LOCK = text(
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+    " AND pid = pg_backend_pid() AND granted AND objsubid = 1"
+    " AND ((classid::bigint << 32) | objid::bigint) = :key)"
+)
+
+
+def advisory_key(name: str) -> int:
+    """A PostgreSQL advisory lock id for `name`, the same in every process and release
+    (Python's hash() is salted per process); positive so pg_locks compares it plainly."""
+    digest = hashlib.blake2b(f"invite-bot:{name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") & 0x7FFF_FFFF_FFFF_FFFF
+
+
+class LeaderLease(ABC):
+    """Exclusive, renewable right of one owner to do the work called `name`.
+
+    Call renew() before each unit of work and stop at once when it returns False.
+    `owner` must be unique per process (e.g. host:pid:uuid).
+    """
+
+    def __init__(self, name: str, *, owner: str, ttl: timedelta) -> None:
+        self.name = name
+        self.owner = owner
+        self.ttl = ttl
+
+    @property
+    def ttl(self) -> timedelta:
+        """SQLite: how long the lease lasts unrenewed. PostgreSQL: how long the database
+        may take to answer before the lease counts as lost."""
+        return self._ttl
+
+    @ttl.setter
+    def ttl(self, value: timedelta) -> None:
+        if value <= timedelta(0):
+            raise ValueError("ttl must be positive")
+        self._ttl = value
+
+    @property
+    @abstractmethod
+    def held(self) -> bool:
+        """Whether this object believes it holds the lease (renew() checks the database)."""
+
+    @abstractmethod
+    async def try_acquire(self) -> bool:
+        """Take the lease if nobody holds it; True when held afterwards (also if already)."""
+
+    @abstractmethod
+    async def renew(self) -> bool:
+        """Confirm and extend the lease; False means it was lost and work must stop."""
+
+    @abstractmethod
+    async def release(self) -> None:
+        """Give the lease up so another replica can take over without waiting."""
+
+
+class AdvisoryLockLease(LeaderLease):
+    """PostgreSQL: `pg_try_advisory_lock` held by a connection kept out of the pool."""
+
+    def __init__(self, engine: AsyncEngine, name: str, *, owner: str, ttl: timedelta) -> None:
+        super().__init__(name, owner=owner, ttl=ttl)
+        self._engine = engine
+        self._key = advisory_key(f"lease:{name}")
+        self._conn: AsyncConnection | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._conn is not None
+
+    async def try_acquire(self) -> bool:
+        if self._conn is not None:
+            return await self.renew()
+        conn = await self._engine.connect()
+        try:
+            # Autocommit: the lock belongs to the session, no transaction is left open.
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            async with asyncio.timeout(self.ttl.total_seconds()):
+                result = await conn.execute(select(func.pg_try_advisory_lock(self._key)))
+                got = bool(result.scalar_one())
+        except BaseException:
+            await _discard(conn)  # it may hold the lock: never hand it back to the pool
+            raise
+        if not got:
+            await conn.close()
+            return False
+        self._conn = conn
+        logger.info("leader lease %r taken by %s", self.name, self.owner)
+        return True
+
+    async def renew(self) -> bool:
+        conn = self._conn
+        if conn is None:
+            return False
+        try:
+            # A link that cannot answer within the ttl is as good as lost.
+            async with asyncio.timeout(self.ttl.total_seconds()):
+                result = await conn.execute(_HOLDS_ADVISORY_LOCK, {"key": self._key})
+                still_held = bool(result.scalar_one())
+        except (SQLAlchemyError, OSError, TimeoutError) as error:
+            logger.warning("leader lease %r lost by %s: %s", self.name, self.owner, error)
+            still_held = False
+        if not still_held:
+            self._conn = None
+            await _discard(conn)
+        return still_held
+
+    async def release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            async with asyncio.timeout(self.ttl.total_seconds()):
+                await conn.execute(select(func.pg_advisory_unlock(self._key)))
+        except (SQLAlchemyError, OSError, TimeoutError):
+            await _discard(conn)  # closing the session frees the lock as well
+            return
+        await conn.close()
+        logger.info("leader lease %r released by %s", self.name, self.owner)
+
+
+class RowLease(LeaderLease):
+    """SQLite: a row (name, owner, expires_at) changed only by atomic conditional writes."""
+
+    def __init__(self, engine: AsyncEngine, name: str, *, owner: str, ttl: timedelta) -> None:
+        super().__init__(name, owner=owner, ttl=ttl)
+        self._engine = engine
+        self._held = False
+
+    @property
+    def held(self) -> bool:
+        return self._held
+
+    async def try_acquire(self) -> bool:
+        now = utcnow()
+        stmt = insert(self._engine.dialect.name, leases).values(
+            name=self.name, owner=self.owner, expires_at=now + self.ttl
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[leases.c.name],
+            set_={"owner": stmt.excluded.owner, "expires_at": stmt.excluded.expires_at},
+            where=or_(leases.c.owner == self.owner, leases.c.expires_at <= now),
+        )
+        async with self._engine.begin() as conn:
+            result = await conn.execute(stmt.returning(leases.c.owner))
+            taken = result.first() is not None
+        if taken and not self._held:
+            logger.info("leader lease %r taken by %s", self.name, self.owner)
+        self._held = taken
+        return taken
+
+    async def renew(self) -> bool:
+        if not self._held:
+            return False
+        now = utcnow()
+        stmt = (
+            update(leases)
+            .where(
+                leases.c.name == self.name,
+                leases.c.owner == self.owner,
+                leases.c.expires_at > now,
+            )
+            .values(expires_at=now + self.ttl)
+        )
+        try:
+            async with self._engine.begin() as conn:
+                renewed = (await conn.execute(stmt)).rowcount == 1
+        except SQLAlchemyError as error:
+            logger.warning("leader lease %r lost by %s: %s", self.name, self.owner, error)
+            renewed = False
+        if not renewed:
+            self._held = False
+        return renewed
+
+    async def release(self) -> None:
+        if not self._held:
+            return
+        self._held = False
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                delete(leases).where(leases.c.name == self.name, leases.c.owner == self.owner)
+            )
+        logger.info("leader lease %r released by %s", self.name, self.owner)
+
+
+async def _discard(conn: AsyncConnection) -> None:
+    """Close the connection's session for good (not back into the pool)."""
+    with contextlib.suppress(Exception):
+        await conn.invalidate()
+    with contextlib.suppress(Exception):
+        await conn.close()

@@ -1,0 +1,148 @@
+"""What the store hands out and takes in: frozen dataclasses, so no caller can mutate a row
+behind the database's back or trigger lazy I/O by touching an attribute."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+OutboxKind = Literal["notify", "message_update"]
+OutboxState = Literal["pending", "sending", "sent", "failed"]
+JobOutcome = Literal["created", "existing", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class KnownInvitation:
+    """An invitation of the organization as the bot last saw it, plus where the bot
+    posted its result message (so a later transition can update that message)."""
+
+    id: str
+    email: str
+    role: str
+    status: str
+    expires: datetime | None
+    inviter_slack_id: str | None
+    channel_id: str | None
+    message_ts: str | None
+    block_id: str | None
+    first_seen: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One status change the watcher detected between two polls (old_status None = new)."""
+
+    invitation_id: str
+    email: str
+    role: str
+    old_status: str | None
+    new_status: str
+    expires: datetime | None
+    actor_name: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """A Slack post (or message update) the store promised to deliver exactly once.
+
+    `dedupe_key` goes into the Slack message metadata: after a crash between 'sending' and
+    'sent' the sender finds it in the channel history instead of posting twice.
+    """
+
+    id: int
+    kind: OutboxKind
+    invitation_id: str
+    new_status: str
+    channel_id: str
+    payload: dict[str, Any]
+    state: OutboxState
+    attempts: int
+    created_at: datetime
+    slack_ts: str | None
+    dedupe_key: str
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A channel that receives invitation notifications."""
+
+    channel_id: str
+    by_user: str
+    since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """Who did what, kept so an admin can answer "who revoked this?" later."""
+
+    id: int
+    at: datetime
+    actor_slack_id: str | None
+    action: str
+    invitation_id: str | None
+    email: str | None
+    channel_id: str | None
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedAccount:
+    """A Slack user's personal Gencove key; `ciphertext` is encrypted by the caller."""
+
+    slack_user_id: str
+    ciphertext: str
+    gencove_user_id: str
+    gencove_email: str
+    linked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewInviteJob:
+    """A multi-address `/gencove invite` about to start; stored first so a crash mid-way
+    can be resumed instead of leaving half the addresses uninvited and unreported."""
+
+    slack_user_id: str
+    channel_id: str
+    response_url: str | None
+    role: str | None
+    addresses: Sequence[str]
+    delivery_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InviteJobItem:
+    """One address of a job; `outcome` is None until the invitation call for it finished."""
+
+    email: str
+    outcome: JobOutcome | None
+    invitation_id: str | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class InviteJob:
+    """A stored invite job with its addresses in the order the user typed them."""
+
+    id: int
+    slack_user_id: str
+    channel_id: str
+    response_url: str | None
+    role: str | None
+    delivery_key: str | None
+    created_at: datetime
+    message_channel_id: str | None
+    message_ts: str | None
+    owner: str | None
+    lease_expires: datetime | None
+    finished_at: datetime | None
+    items: tuple[InviteJobItem, ...] = field(default=())
+
+    @property
+    def pending_emails(self) -> list[str]:
+        """Addresses still to be invited when the job is resumed."""
+        return [item.email for item in self.items if item.outcome is None]

@@ -1,0 +1,294 @@
+"""The watcher: poll Gencove, diff against the store, notify Slack — exactly once.
+
+Poll strategy
+-------------
+Gencove has no webhook and no read-by-id, only lists filtered by status, newest first.
+One poll costs:
+
+1. every page of `status=pending` (ceil(pending / 100) requests). An id there that the
+   store does not know is a new invitation (made outside Slack, or before the store knew).
+2. Ids the store holds as pending but missing from that list have left `pending`:
+   - those whose `expires` has passed are *expired* — decided locally, no request;
+   - for the rest, the first pages of `status=accepted` and then `status=revoked` are
+     read, newest first, only until every such id is found or the page reaches invitations
+     older (earlier `expires`) than the oldest id still sought. That is usually one page
+     each, and none at all in a poll where nothing left `pending` early.
+
+So requests per poll = ceil(pending / page size) + (0, or about 1-2 when something was
+accepted or revoked), whatever the size of the organization's history.
+
+The very first poll is a silent baseline: what exists is recorded, not announced.
+
+Exactly once
+------------
+A poll's transitions and the notifications they cause are written in ONE transaction
+(`Store.apply_transitions`, unique per invitation, status and channel), then delivered
+from that outbox. Each item is marked `sending` before the Slack call and `sent` after; a
+notification carries its outbox key in Slack message metadata, so an item found in
+`sending` after a crash is first looked up in the channel's recent history and re-posted
+only if it is not there. Only one replica polls at a time (`Store.leader_lease`: a
+PostgreSQL advisory lock, a lease row on SQLite); another takes over within one interval
+when it dies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from invite_bot.gencove import GencoveError, Invitation
+from invite_bot.slack.blocks import InviteRow, notification
+from invite_bot.slack.context import Bot
+from invite_bot.slack.results import refresh_invitation_message
+from invite_bot.store import BASELINE_DONE, KnownInvitation, OutboxItem, Transition
+
+log = logging.getLogger(__name__)
+
+METADATA_EVENT = "invite_bot_notification"
+MAX_LOOKUP_PAGES = 10  # per status list, per poll: a safety bound, normally 1 is read
+MAX_ATTEMPTS = 8
+
+
+@dataclass
+class PollStats:
+    requests: int = 0
+    transitions: int = 0
+    notifications: int = 0
+    baseline: bool = False
+
+
+def _known(invitation: Invitation, now: datetime) -> KnownInvitation:
+    return KnownInvitation(
+        id=invitation.id,
+        email=(invitation.email or "").lower(),
+        role=invitation.role,
+        status=invitation.status,
+        expires=invitation.expires,
+        inviter_slack_id=None,
+        channel_id=None,
+        message_ts=None,
+        block_id=None,
+        first_seen=now,
+        updated_at=now,
+    )
+
+
+def _actor(invitation: Invitation) -> str | None:
+    actor = invitation.last_status.actor
+    return actor.name if actor and actor.name else None
+
+
+class Watcher:
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        self.interval = bot.settings.watch_interval
+
+    def channels(self, subscriptions: Sequence[str]) -> list[str]:
+        channels = list(dict.fromkeys(subscriptions))
+        always = self.bot.settings.invite_notify_channel
+        if always and always not in channels:
+            channels.append(always)
+        return channels
+
+    async def poll(self) -> PollStats:
+        """One poll: read Gencove, record transitions, deliver the outbox."""
+        bot, stats = self.bot, PollStats()
+        before = bot.gencove.requests_sent
+        now = datetime.now(UTC)
+        pending = [inv async for inv in bot.gencove.iter_invitations("pending")]
+        if await bot.store.get_state(BASELINE_DONE) is None:
+            await bot.store.baseline([_known(inv, now) for inv in pending])
+            stats.baseline = True
+            stats.requests = bot.gencove.requests_sent - before
+            log.info("watcher baseline: %d pending invitations recorded", len(pending))
+            return stats
+        transitions = await self._transitions(pending, now)
+        if transitions:
+            subscribed = [s.channel_id for s in await bot.store.subscriptions()]
+            await bot.store.apply_transitions(
+                transitions, notify_channels=self.channels(subscribed)
+            )
+        stats.transitions = len(transitions)
+        stats.requests = bot.gencove.requests_sent - before
+        stats.notifications = await self.deliver()
+        return stats
+
+    async def _transitions(self, pending: list[Invitation], now: datetime) -> list[Transition]:
+        known = {k.id: k for k in await self.bot.store.invitations_with_status("pending")}
+        live = {inv.id for inv in pending}
+        found: list[Transition] = []
+        for inv in pending:
+            if inv.id not in known and await self.bot.store.get_invitation(inv.id) is None:
+                found.append(self._transition(inv, old=None, now=now))
+        gone = [k for k in known.values() if k.id not in live]
+        expired = [k for k in gone if k.expires is not None and k.expires <= now]
+        for k in expired:
+            found.append(
+                Transition(
+                    invitation_id=k.id,
+                    email=k.email,
+                    role=k.role,
+                    old_status="pending",
+                    new_status="expired",
+                    expires=k.expires,
+                    actor_name=None,
+                    at=k.expires or now,
+                )
+            )
+        sought = {k.id: k for k in gone if k not in expired}
+        for status in ("accepted", "revoked"):
+            if not sought:
+                break
+            for inv in await self._search(status, sought):
+                sought.pop(inv.id, None)
+                found.append(self._transition(inv, old="pending", now=now))
+        if sought:
+            log.info("%d invitations left pending but were not found yet", len(sought))
+        return found
+
+    async def _search(self, status: str, sought: dict[str, KnownInvitation]) -> list[Invitation]:
+        """Read a status list newest first, only as deep as the oldest sought invitation."""
+        oldest = min((k.expires for k in sought.values() if k.expires), default=None)
+        hits: list[Invitation] = []
+        pages = 0
+        async for page in self.bot.gencove.iter_pages(status):  # type: ignore[arg-type]
+            pages += 1
+            hits += [inv for inv in page.results if inv.id in sought]
+            if len(hits) == len(sought) or pages >= MAX_LOOKUP_PAGES or not page.results:
+                break
+            if oldest is not None and page.results[-1].expires < oldest:
+                break
+        return hits
+
+    @staticmethod
+    def _transition(inv: Invitation, *, old: str | None, now: datetime) -> Transition:
+        return Transition(
+            invitation_id=inv.id,
+            email=(inv.email or "").lower(),
+            role=inv.role,
+            old_status=old,
+            new_status=inv.status,
+            expires=inv.expires,
+            actor_name=_actor(inv),
+            at=inv.last_status.created or now,
+        )
+
+    async def deliver(self) -> int:
+        """Send what the outbox holds; returns how many Slack posts were made."""
+        posted = 0
+        for item in await self.bot.store.claim_outbox(limit=200):
+            try:
+                if item.kind == "message_update":
+                    await self.bot.store.mark_sending(item.id)
+                    await refresh_invitation_message(self.bot, item.invitation_id)
+                    await self.bot.store.mark_sent(item.id, None)
+                    continue
+                if item.state == "sending":
+                    ts = await self._already_posted(item)
+                    if ts is not None:
+                        await self.bot.store.mark_sent(item.id, ts)
+                        continue
+                await self.bot.store.mark_sending(item.id)
+                ts = await self._post(item)
+                await self.bot.store.mark_sent(item.id, ts)
+                posted += 1
+            except SlackApiError as exc:
+                error = str(exc.response.get("error"))
+                if item.attempts + 1 >= MAX_ATTEMPTS or error in PERMANENT:
+                    log.error("notification to %s dropped: %s", item.channel_id, error)
+                    await self.bot.store.mark_failed(item.id, error)
+                else:
+                    await self.bot.store.release(item.id)
+        return posted
+
+    async def _post(self, item: OutboxItem) -> str | None:
+        known = await self.bot.store.get_invitation(item.invitation_id)
+        row = InviteRow(
+            email=str(item.payload.get("email") or (known.email if known else "")),
+            status=item.new_status,
+            role=str(item.payload.get("role") or (known.role if known else "")),
+            expires=known.expires if known else None,
+            changed_by=(known.changed_by if known else None) or item.payload.get("actor_name"),
+        )
+        message = notification(row, inviter_id=known.inviter_slack_id if known else None)
+        response = await self.bot.slack.chat_postMessage(
+            channel=item.channel_id,
+            text=message.text,
+            blocks=message.blocks,
+            metadata={"event_type": METADATA_EVENT, "event_payload": {"key": item.dedupe_key}},
+        )
+        return str(response.get("ts")) if response.get("ts") else None
+
+    async def _already_posted(self, item: OutboxItem) -> str | None:
+        """After a crash mid-send: is this item's message already in the channel?"""
+        oldest = (item.created_at - timedelta(minutes=1)).timestamp()
+        try:
+            history = await self.bot.slack.conversations_history(
+                channel=item.channel_id,
+                oldest=f"{oldest:.6f}",
+                include_all_metadata=True,
+                limit=200,
+            )
+        except SlackApiError as exc:
+            log.warning(
+                "cannot check history of %s: %s", item.channel_id, exc.response.get("error")
+            )
+            return None
+        for message in history.get("messages") or []:
+            metadata: dict[str, Any] = message.get("metadata") or {}
+            if (metadata.get("event_payload") or {}).get("key") == item.dedupe_key:
+                return str(message.get("ts"))
+        return None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll every interval while this replica holds the lease; stand by otherwise."""
+        tick = max(0.05, self.interval / 4)
+        lease = self.bot.store.leader_lease(
+            "watcher", owner=self.bot.instance, ttl=timedelta(seconds=max(0.2, self.interval / 2))
+        )
+        next_poll = 0.0
+        try:
+            while not stop.is_set():
+                if lease.held:
+                    if not await lease.renew():
+                        log.warning("watcher lost its lease; standing by")
+                elif await lease.try_acquire():
+                    log.info("watcher took the lead (%s)", self.bot.instance)
+                    next_poll = 0.0
+                if lease.held and time.monotonic() >= next_poll:
+                    next_poll = time.monotonic() + self.interval
+                    try:
+                        stats = await self.poll()
+                        log.info(
+                            "poll: %d requests, %d transitions, %d notifications",
+                            stats.requests,
+                            stats.transitions,
+                            stats.notifications,
+                        )
+                    except GencoveError as exc:
+                        log.warning("poll failed: %s", exc.message)
+                    except Exception:
+                        log.exception("poll failed")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=tick)
+        finally:
+            await lease.release()
+
+
+PERMANENT = {
+    "channel_not_found",
+    "is_archived",
+    "not_in_channel",
+    "invalid_blocks",
+    "msg_too_long",
+    "restricted_action",
+    "invalid_metadata_format",
+}

@@ -1,0 +1,144 @@
+"""The bot wired to the Slack and Gencove stand-ins over loopback, for tests.
+
+`BotUnderTest` runs the real Bolt app inside our real aiohttp web app on 127.0.0.1 and
+plays Slack toward it with signed requests, the way Slack does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from cryptography.fernet import Fernet
+
+from invite_bot.settings import Settings, load_settings
+from invite_bot.slack.app import build_app, build_bot
+from invite_bot.slack.context import Bot
+from invite_bot.slack.web import web_app
+from invite_bot.store import Store
+from tests.fakes.gencove import FakeGencove
+from tests.fakes.slack import (
+    FakeSlack,
+    SlackDelivery,
+    block_action_body,
+    deliver,
+    slash_command_body,
+    view_submission_body,
+)
+
+SIGNING_SECRET = "test-signing-secret-0123456789"
+BOT_TOKEN = "xoxb-test-bot-token-abcdef"
+SECRET_KEY = Fernet.generate_key().decode()
+ADMIN = "U_ADMIN"
+OUTSIDER = "U_OUTSIDER"
+
+
+def bot_environment(
+    gencove: FakeGencove, slack: FakeSlack, database_url: str, **extra: str
+) -> dict[str, str]:
+    """The environment a bot process needs to talk to the stand-ins."""
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "GENCOVE_API_KEY": gencove.org_api_key,
+        "GENCOVE_API_URL": gencove.url,
+        "GENCOVE_TIMEOUT": "2",
+        "GENCOVE_CONNECT_TIMEOUT": "1",
+        "DATABASE_URL": database_url,
+        "INVITE_BOT_SECRET_KEY": SECRET_KEY,
+        "INVITE_ADMINS": ADMIN,
+        "WATCH_INTERVAL": "0.2",
+    }
+    env.update(extra)
+    return env
+
+
+def settings_for(env: Mapping[str, str]) -> Settings:
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        return load_settings(env_file=None)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@dataclass
+class BotUnderTest:
+    bot: Bot
+    url: str
+    slack: FakeSlack
+    gencove: FakeGencove
+    session: aiohttp.ClientSession
+
+    @property
+    def store(self) -> Store:
+        return self.bot.store
+
+    async def command(
+        self, text: str, *, user: str = ADMIN, channel: str = "C_GENERAL", **kwargs: Any
+    ) -> tuple[SlackDelivery, str]:
+        """Send `/gencove text`; returns the HTTP answer and the command's response_url."""
+        response_url = self.slack.new_response_url()
+        body = slash_command_body(
+            text,
+            user_id=user,
+            channel_id=channel,
+            response_url=response_url,
+            trigger_id=self.slack.new_trigger_id(),
+        )
+        return await self.send(body, **kwargs), response_url
+
+    async def click(self, action_id: str, **kwargs: Any) -> tuple[SlackDelivery, str]:
+        response_url = self.slack.new_response_url()
+        kwargs.setdefault("trigger_id", self.slack.new_trigger_id())
+        body = block_action_body(action_id, response_url=response_url, **kwargs)
+        return await self.send(body), response_url
+
+    async def submit(self, callback_id: str, values: dict[str, Any], **kwargs: Any) -> SlackDelivery:
+        return await self.send(view_submission_body(callback_id, values, **kwargs))
+
+    async def send(self, body: bytes, **kwargs: Any) -> SlackDelivery:
+        return await deliver(self.session, self.url, body, SIGNING_SECRET, **kwargs)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    gencove: FakeGencove, slack: FakeSlack, database_url: str, **env: str
+) -> AsyncIterator[BotUnderTest]:
+    settings = settings_for(bot_environment(gencove, slack, database_url, **env))
+    store = await Store.open(settings.database_url)
+    bot = build_bot(settings, store)
+    identity = dict((await bot.slack.auth_test()).data)  # type: ignore[arg-type]
+    app = build_app(bot, identity)
+    runner = web.AppRunner(web_app(app, store))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    async with aiohttp.ClientSession() as session:
+        under_test = BotUnderTest(bot, f"http://127.0.0.1:{port}/slack/events", slack, gencove, session)
+        try:
+            yield under_test
+        finally:
+            await runner.cleanup()
+            for task in list(bot.background):
+                task.cancel()
+            await bot.gencove.close()
+            if bot.slack.session:
+                await bot.slack.session.close()
+            await store.close()
+
+
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"

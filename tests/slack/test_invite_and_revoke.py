@@ -1,0 +1,279 @@
+"""`/gencove invite`, the result message, and the Revoke button, end to end over loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from tests.fakes.gencove import Fault, FakeGencove
+from tests.fakes.slack import FakeSlack, SlackFault
+from tests.harness import ADMIN, OUTSIDER, BotUnderTest
+
+
+def _revoke_buttons(blocks: list[dict]) -> list[dict]:
+    return [
+        b["accessory"]
+        for b in blocks
+        if b.get("accessory", {}).get("action_id") == "revoke_invitation"
+    ]
+
+
+async def _posted(slack: FakeSlack, count: int = 1) -> list:
+    await slack.wait_for(lambda: len(slack.calls_to("chat.postMessage")) >= count)
+    return slack.calls_to("chat.postMessage")
+
+
+async def _responses(slack: FakeSlack, url: str, count: int = 1) -> list[dict]:
+    await slack.wait_for(lambda: len(slack.response_posts(url)) >= count)
+    return slack.response_posts(url)
+
+
+async def test_invite_creates_one_invitation_and_posts_one_message_with_revoke(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    answer, _ = await bot.command("invite ana@lab.org")
+    assert answer.status == 200
+    posts = await _posted(slack)
+    assert gencove.count("POST", "/api/v2/invitations/") == 1
+    assert len(gencove.find("ana@lab.org", status="pending")) == 1
+    assert len(posts) == 1
+    message = slack.last_message("C_GENERAL")
+    buttons = _revoke_buttons(message.blocks)
+    assert len(buttons) == 1
+    assert buttons[0]["style"] == "danger"
+    assert "confirm" in buttons[0]
+    assert "ana@lab.org" in json.dumps(message.blocks)
+
+
+async def test_revoke_click_deletes_once_and_updates_that_section(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    await bot.command("invite ana@lab.org bob@lab.org")
+    await _posted(slack)
+    message = slack.last_message("C_GENERAL")
+    ana = gencove.find("ana@lab.org")[0]
+    answer, _ = await bot.click(
+        "revoke_invitation", value=ana.id, message=message, block_id=f"inv:{ana.id}"
+    )
+    assert answer.status == 200
+    await slack.wait_for(lambda: slack.calls_to("chat.update"))
+    assert gencove.count("DELETE", "/api/v2/invitations/") == 1
+    assert ana.status == "revoked"
+    updated = slack.messages[(message.channel, message.ts)]
+    section = next(b for b in updated.blocks if b.get("block_id") == f"inv:{ana.id}")
+    assert "revoked" in section["text"]["text"]
+    assert f"<@{ADMIN}>" in section["text"]["text"]
+    assert "accessory" not in section
+    # bob's row keeps its button
+    assert len(_revoke_buttons(updated.blocks)) == 1
+
+
+async def test_double_click_revokes_nothing_twice_and_shows_real_status(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    await bot.command("invite ana@lab.org")
+    await _posted(slack)
+    message = slack.last_message("C_GENERAL")
+    ana = gencove.find("ana@lab.org")[0]
+    clicks = [
+        bot.click("revoke_invitation", value=ana.id, message=message, block_id=f"inv:{ana.id}")
+        for _ in range(2)
+    ]
+    results = await asyncio.gather(*clicks)
+    assert all(r[0].status == 200 for r in results)
+    # the second click gets a note that it was already revoked
+    await slack.wait_for(lambda: any(slack.response_posts(url) for _, url in results))
+    assert gencove.count("DELETE", "/api/v2/invitations/") == 1
+    notes = [p for _, url in results for p in slack.response_posts(url)]
+    assert any("already revoked" in p.get("text", "") for p in notes)
+
+
+async def test_click_on_invitation_accepted_meanwhile_shows_accepted(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    await bot.command("invite ana@lab.org")
+    await _posted(slack)
+    message = slack.last_message("C_GENERAL")
+    ana = gencove.find("ana@lab.org")[0]
+    gencove.accept(ana)
+    _, url = await bot.click(
+        "revoke_invitation", value=ana.id, message=message, block_id=f"inv:{ana.id}"
+    )
+    notes = await _responses(slack, url)
+    assert "already accepted" in notes[0]["text"]
+    await slack.wait_for(lambda: slack.calls_to("chat.update"))
+    updated = slack.messages[(message.channel, message.ts)]
+    assert "accepted" in json.dumps(updated.blocks)
+    assert not _revoke_buttons(updated.blocks)
+    assert ana.status == "accepted"
+
+
+async def test_ack_returns_while_gencove_still_holds_the_request(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    gencove.hold = asyncio.Event()
+    answer, _ = await bot.command("invite ana@lab.org")
+    assert answer.status == 200
+    await asyncio.wait_for(
+        _until(lambda: gencove.count("POST", "/api/v2/invitations/") == 1), timeout=5
+    )
+    assert not slack.calls_to("chat.postMessage")  # the result is still on its way
+    gencove.hold.set()
+    await _posted(slack)
+
+
+async def _until(predicate) -> None:  # type: ignore[no-untyped-def]
+    while not predicate():
+        await asyncio.sleep(0.01)
+
+
+async def test_forged_signature_gets_401_and_no_gencove_call(
+    bot: BotUnderTest, gencove: FakeGencove
+) -> None:
+    answer, _ = await bot.command("invite ana@lab.org", signature="v0=" + "0" * 64)
+    assert answer.status == 401
+    stale, _ = await bot.command("invite ana@lab.org", timestamp=1_600_000_000)
+    assert stale.status == 401
+    await asyncio.sleep(0.2)
+    assert gencove.count("*", "/api/v2/") == 0
+
+
+async def test_user_who_is_not_an_inviter_is_refused_without_gencove_call(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    _, url = await bot.command("invite ana@lab.org", user=OUTSIDER)
+    notes = await _responses(slack, url)
+    assert "Only Gencove inviters" in notes[0]["text"]
+    assert notes[0].get("response_type", "ephemeral") == "ephemeral"
+    for text in ("list", "revoke ana@lab.org", "notify here"):
+        _, url = await bot.command(text, user=OUTSIDER)
+        await _responses(slack, url)
+    assert gencove.count("*", "/api/v2/") == 0
+
+
+async def test_malformed_addresses_are_all_listed_and_nothing_is_sent(
+    bot: BotUnderTest, gencove: FakeGencove
+) -> None:
+    answer, _ = await bot.command("invite ana@lab.org, not-an-email; bob@ <@U123>")
+    assert answer.status == 200
+    reply = answer.json()
+    assert reply["response_type"] == "ephemeral"
+    for bad in ("not-an-email", "bob@", "&lt;@U123&gt;"):
+        assert bad in reply["text"]
+    await asyncio.sleep(0.1)
+    assert gencove.count("*", "/api/v2/") == 0
+
+
+async def test_more_than_fifty_addresses_are_refused(
+    bot: BotUnderTest, gencove: FakeGencove
+) -> None:
+    addresses = " ".join(f"user{i}@lab.org" for i in range(51))
+    answer, _ = await bot.command(f"invite {addresses}")
+    assert "at most 50" in answer.json()["text"]
+    await asyncio.sleep(0.1)
+    assert gencove.count("*", "/api/v2/") == 0
+
+
+async def test_fifty_addresses_fit_in_one_message(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    addresses = " ".join(f"user{i}@lab.org" for i in range(50))
+    await bot.command(f"invite {addresses}")
+    await _posted(slack)
+    assert gencove.count("POST", "/api/v2/invitations/") == 50
+    message = slack.last_message("C_GENERAL")
+    assert len(message.blocks) <= 50
+    assert "/gencove list" in json.dumps(message.blocks)
+
+
+async def test_address_with_pending_invitation_gets_no_second_one(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    existing = gencove.add_invitation("ana@lab.org")
+    await bot.command("invite ana@lab.org")
+    await _posted(slack)
+    assert len(gencove.find("ana@lab.org")) == 1
+    message = slack.last_message("C_GENERAL")
+    buttons = _revoke_buttons(message.blocks)
+    assert [b["value"] for b in buttons] == [existing.id]
+    assert "already invited" in json.dumps(message.blocks)
+
+
+async def test_gencove_validation_error_is_shown_for_that_address(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    await bot.command("invite ana@lab.org --role <!channel>")
+    await _posted(slack)
+    text = json.dumps(slack.last_message("C_GENERAL").blocks)
+    assert "not a valid choice" in text
+    assert "<!channel>" not in slack.all_text()
+
+
+async def test_gencove_server_error_and_timeout_end_in_a_clear_message(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    gencove.inject("POST", "/api/v2/invitations/", Fault.status(500))
+    gencove.inject("POST", "/api/v2/invitations/", *[Fault.hang(5)] * 5)
+    await bot.command("invite ana@lab.org")
+    await bot.command("invite bob@lab.org")
+    posts = await _posted(slack, 2)
+    texts = " ".join(json.dumps(p.args.get("blocks")) for p in posts)
+    assert "not invited" in texts
+    assert "did not answer in time" in texts or "Gencove had a problem" in texts
+    assert len(gencove.find("bob@lab.org")) <= 1
+
+
+async def test_slack_429_on_post_message_is_retried(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    slack.inject("chat.postMessage", SlackFault.rate_limited(retry_after=0))
+    await bot.command("invite ana@lab.org")
+    await slack.wait_for(lambda: slack.messages_in("C_GENERAL"), timeout=8)
+    assert len(slack.calls_to("chat.postMessage")) == 2
+    assert len(slack.messages_in("C_GENERAL")) == 1
+
+
+async def test_bot_not_in_channel_falls_back_to_response_url(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    slack.not_in_channel.add("C_PRIVATE")
+    _, url = await bot.command("invite ana@lab.org", channel="C_PRIVATE")
+    posts = await _responses(slack, url)
+    assert posts[0]["response_type"] == "in_channel"
+    assert _revoke_buttons(posts[0]["blocks"])
+
+
+async def test_same_command_delivered_twice_has_one_effect(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    from tests.fakes.slack import slash_command_body
+
+    body = slash_command_body(
+        "invite ana@lab.org",
+        user_id=ADMIN,
+        response_url=slack.new_response_url(),
+        trigger_id=slack.new_trigger_id(),
+    )
+    first = await bot.send(body)
+    second = await bot.send(body, retry_num=1, retry_reason="http_timeout")
+    assert first.status == second.status == 200
+    await _posted(slack)
+    await asyncio.sleep(0.2)
+    assert gencove.count("POST", "/api/v2/invitations/") == 1
+    assert len(slack.calls_to("chat.postMessage")) == 1
+
+
+async def test_revoke_command_by_email_revokes_and_updates_the_result_message(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    await bot.command("invite ana@lab.org")
+    await _posted(slack)
+    message = slack.last_message("C_GENERAL")
+    _, url = await bot.command("revoke ana@lab.org")
+    notes = await _responses(slack, url)
+    assert "revoked." in notes[0]["text"]
+    assert gencove.find("ana@lab.org")[0].status == "revoked"
+    await slack.wait_for(lambda: slack.calls_to("chat.update"))
+    assert "revoked" in json.dumps(slack.messages[(message.channel, message.ts)].blocks)
+    entries = await bot.store.audit_entries(action="revoke")
+    assert entries[0].actor_slack_id == ADMIN

@@ -1,0 +1,106 @@
+"""Only one replica at a time is the watcher; a dead leader is replaced."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from invite_bot.store import Store
+from tests.store.conftest import OpenStore
+
+TTL = timedelta(seconds=30)
+
+
+async def test_second_owner_waits_while_the_first_holds_and_takes_over_after_release(
+    open_store: OpenStore,
+) -> None:
+    first, second = await open_store(), await open_store()
+    a = first.leader_lease("watcher", owner="replica-a", ttl=TTL)
+    b = second.leader_lease("watcher", owner="replica-b", ttl=TTL)
+
+    assert await a.try_acquire() is True
+    assert await b.try_acquire() is False
+    assert await a.try_acquire() is True  # holding it already
+    assert await a.renew() is True
+    assert (a.held, b.held) == (True, False)
+
+    await a.release()
+
+    assert a.held is False
+    assert await b.try_acquire() is True
+    assert await a.try_acquire() is False
+
+
+async def test_leases_with_different_names_are_independent(store: Store) -> None:
+    watcher = store.leader_lease("watcher", owner="replica-a", ttl=TTL)
+    other = store.leader_lease("janitor", owner="replica-b", ttl=TTL)
+
+    assert await watcher.try_acquire() is True
+    assert await other.try_acquire() is True
+
+
+async def test_closing_the_store_hands_leadership_over(open_store: OpenStore) -> None:
+    first, second = await open_store(), await open_store()
+    a = first.leader_lease("watcher", owner="replica-a", ttl=TTL)
+    b = second.leader_lease("watcher", owner="replica-b", ttl=TTL)
+    assert await a.try_acquire() is True
+
+    await first.close()
+
+    assert await b.try_acquire() is True
+
+
+async def test_sqlite_lease_of_a_silent_holder_expires_after_its_ttl(
+    open_store: OpenStore,
+) -> None:
+    first, second = await open_store(), await open_store()
+    if first.dialect != "sqlite":
+        pytest.skip("the PostgreSQL lease has no expiry: it ends with its connection")
+    ttl = timedelta(milliseconds=300)
+    a = first.leader_lease("watcher", owner="replica-a", ttl=ttl)
+    b = second.leader_lease("watcher", owner="replica-b", ttl=ttl)
+    assert await a.try_acquire() is True
+    assert await b.try_acquire() is False
+
+    await asyncio.sleep(0.4)
+
+    assert await b.try_acquire() is True
+    assert await a.renew() is False
+    assert a.held is False
+
+
+async def test_postgres_lease_is_free_the_moment_its_holder_connection_dies(
+    open_store: OpenStore, database_url: str
+) -> None:
+    first, second = await open_store(), await open_store()
+    if first.dialect != "postgresql":
+        pytest.skip("only PostgreSQL ties the lease to a connection")
+    a = first.leader_lease("watcher", owner="replica-a", ttl=TTL)
+    b = second.leader_lease("watcher", owner="replica-b", ttl=TTL)
+    assert await a.try_acquire() is True
+    assert await b.try_acquire() is False
+
+    # What the server sees when the leader's process is killed with -9.
+    killer = create_async_engine(database_url)
+    try:
+        async with killer.connect() as conn:
+            killed = await conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid, 5000) FROM pg_locks"
+                    " WHERE locktype = 'advisory' AND granted"
+                    " AND database = (SELECT oid FROM pg_database"
+                    "                 WHERE datname = current_database())"
+                )
+            )
+            assert killed.scalars().all() == [True]
+    finally:
+        await killer.dispose()
+
+    assert await b.try_acquire() is True
+    assert await a.renew() is False
+    assert a.held is False
+    assert await b.renew() is True
