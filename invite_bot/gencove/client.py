@@ -239,7 +239,7 @@ class GencoveClient:
             if not isinstance(data, dict) or not isinstance(data.get("results"), list):
                 raise GencoveProtocolError("Gencove sent an unexpected list of roles.")
             roles.extend(_parse(Role, item) for item in data["results"])
-            nxt = (data.get("meta") or {}).get("next")
+            nxt = _meta(data).get("next")
             if not nxt:
                 return roles
             path, params = self._same_origin(nxt)
@@ -294,28 +294,31 @@ class GencoveClient:
                     body = await response.read()
                     status, response_headers = response.status, response.headers
             except TimeoutError:
-                log.warning("gencove %s %s timed out", method, path)
+                log.warning("gencove %s %s timed out", method, _shown(path))
                 raise GencoveTimeout(
                     "Gencove did not answer in time. Try again in a moment."
                 ) from None
             except aiohttp.ClientConnectorError:
-                log.warning("gencove %s %s: could not connect", method, path)
+                log.warning("gencove %s %s: could not connect", method, _shown(path))
                 raise GencoveConnectionError(
                     "The bot could not reach Gencove. Try again in a moment.",
                     before_sending=True,
                 ) from None
             except aiohttp.ClientError as exc:
                 log.warning(
-                    "gencove %s %s: connection failed (%s)", method, path, type(exc).__name__
+                    "gencove %s %s: connection failed (%s)",
+                    method,
+                    _shown(path),
+                    type(exc).__name__,
                 )
                 raise GencoveConnectionError(
                     "The connection to Gencove failed. Try again in a moment.",
                     before_sending=False,
                 ) from None
         elapsed = time.monotonic() - started
-        log.debug("gencove %s %s -> %s in %.3fs", method, path, status, elapsed)
+        log.debug("gencove %s %s -> %s in %.3fs", method, _shown(path), status, elapsed)
         if status >= 400:
-            log.info("gencove %s %s -> HTTP %s", method, path, status)
+            log.info("gencove %s %s -> HTTP %s", method, _shown(path), status)
         return decode_response(status, response_headers, body)
 
     def _wait_for(self, exc: BaseException, attempt: int) -> float:
@@ -338,7 +341,15 @@ class GencoveClient:
         for pair in filter(None, parts.query.split("&")):
             key, _, value = pair.partition("=")
             params[_unquote(key)] = _unquote(value)
-        return parts.path, params
+        prefix = urlsplit(self._base).path.rstrip("/")
+        path = parts.path[len(prefix) :] if prefix and parts.path.startswith(prefix) else parts.path
+        return path, params
+
+
+def _shown(path: str) -> str:
+    """The path for logs: an invitation token is half a secret, so it is left out."""
+    head, marker, _token = path.partition("/invitations-token/")
+    return f"{head}{marker}…" if marker else path
 
 
 def _never_reached_gencove(exc: GencoveError) -> bool:
@@ -363,7 +374,7 @@ def _segment(token: str) -> str:
 def _page(data: Any) -> InvitationPage:
     if not isinstance(data, dict):
         raise GencoveProtocolError("Gencove sent an unexpected list of invitations.")
-    meta = data.get("meta") or {}
+    meta = _meta(data)
     return _parse(
         InvitationPage,
         {
@@ -373,6 +384,14 @@ def _page(data: Any) -> InvitationPage:
             "results": data.get("results") or [],
         },
     )
+
+
+def _meta(data: dict[str, Any]) -> dict[str, Any]:
+    """A listing's `meta` object (empty if absent); anything else is a protocol error."""
+    meta = data.get("meta") or {}
+    if not isinstance(meta, dict):
+        raise GencoveProtocolError("Gencove sent an answer the bot could not understand.")
+    return meta
 
 
 def _parse(model: type[M], data: Any) -> M:

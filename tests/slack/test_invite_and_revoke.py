@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from tests.fakes.gencove import Fault, FakeGencove
+from tests.fakes.gencove import FakeGencove, Fault
 from tests.fakes.slack import FakeSlack, SlackFault
 from tests.harness import ADMIN, OUTSIDER, BotUnderTest
 

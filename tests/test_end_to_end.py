@@ -1,0 +1,175 @@
+"""The real `invite-bot serve` process against both stand-ins, over loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.fakes.gencove import FakeGencove
+from tests.fakes.slack import FakeSlack, block_action_body, deliver, slash_command_body
+from tests.harness import ADMIN, SIGNING_SECRET, bot_environment, sqlite_url
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class BotProcess:
+    process: asyncio.subprocess.Process
+    url: str
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+async def start_bot_process(
+    env: dict[str, str], tmp_path: Path, *args: str, port: int | None = None
+) -> BotProcess:
+    port = port or _free_port()
+    log = tmp_path / f"bot-{port}.log"
+    full_env = {**os.environ, **env, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
+    handle = log.open("wb")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "invite_bot",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        *args,
+        env=full_env,
+        cwd=tmp_path,
+        stdout=handle,
+        stderr=handle,
+    )
+    bot = BotProcess(process, f"http://127.0.0.1:{port}", log)
+    async with aiohttp.ClientSession() as session:
+        for _ in range(300):
+            if process.returncode is not None:
+                raise AssertionError(f"bot exited early:\n{bot.output()}")
+            try:
+                async with session.get(bot.url + "/healthz") as response:
+                    if response.status == 200:
+                        return bot
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"bot did not start:\n{bot.output()}")
+
+
+async def stop_bot_process(bot: BotProcess, sig: int = signal.SIGTERM) -> None:
+    if bot.process.returncode is None:
+        bot.process.send_signal(sig)
+        try:
+            await asyncio.wait_for(bot.process.wait(), timeout=15)
+        except TimeoutError:
+            bot.process.kill()
+            await bot.process.wait()
+
+
+@pytest.fixture
+async def bot_process(
+    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+) -> AsyncIterator[BotProcess]:
+    env = bot_environment(gencove, slack, sqlite_url(tmp_path), GENCOVE_TIMEOUT="1")
+    bot = await start_bot_process(env, tmp_path, "--no-watch")
+    try:
+        yield bot
+    finally:
+        await stop_bot_process(bot)
+        output = bot.output()
+        assert gencove.org_api_key not in output
+        assert env["SLACK_BOT_TOKEN"] not in output
+        assert SIGNING_SECRET not in output
+
+
+async def test_real_process_invites_then_revokes_with_one_call_each(
+    bot_process: BotProcess, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    events = bot_process.url + "/slack/events"
+    async with aiohttp.ClientSession() as session:
+        gencove.hold = asyncio.Event()
+        body = slash_command_body(
+            "invite ana@lab.org",
+            user_id=ADMIN,
+            response_url=slack.new_response_url(),
+            trigger_id=slack.new_trigger_id(),
+        )
+        answer = await deliver(session, events, body, SIGNING_SECRET)
+        # acknowledged while Gencove is still holding the create
+        assert answer.status == 200
+        assert answer.elapsed < 3
+        await slack.wait_for(lambda: gencove.count("POST", "/api/v2/invitations/") == 1)
+        assert not slack.calls_to("chat.postMessage")
+        gencove.hold.set()
+        await slack.wait_for(lambda: slack.messages_in("C_GENERAL"), timeout=10)
+        message = slack.messages_in("C_GENERAL")[0]
+        ana = gencove.find("ana@lab.org")[0]
+        click = block_action_body(
+            "revoke_invitation",
+            value=ana.id,
+            user_id=ADMIN,
+            message=message,
+            block_id=f"inv:{ana.id}",
+            response_url=slack.new_response_url(),
+        )
+        answer = await deliver(session, events, click, SIGNING_SECRET)
+        assert answer.status == 200
+        await slack.wait_for(lambda: slack.calls_to("chat.update"), timeout=10)
+    assert gencove.count("POST", "/api/v2/invitations/") == 1
+    assert gencove.count("DELETE", "/api/v2/invitations/") == 1
+    assert len(slack.calls_to("chat.update")) == 1
+    assert ana.status == "revoked"
+    assert f"<@{ADMIN}>" in str(slack.messages[(message.channel, message.ts)].blocks)
+
+
+async def test_real_process_rejects_a_forged_request(
+    bot_process: BotProcess, gencove: FakeGencove
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        body = slash_command_body("invite ana@lab.org", user_id=ADMIN)
+        answer = await deliver(
+            session, bot_process.url + "/slack/events", body, "wrong-secret-wrong-secret"
+        )
+    assert answer.status == 401
+    await asyncio.sleep(0.2)
+    assert gencove.count("*", "/api/v2/") == 0
+
+
+async def test_bad_settings_stop_start_up_with_one_message(tmp_path: Path) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "GENCOVE_", "INVITE_", "DATABASE_URL", "PORT"))
+    }
+    env.update(SLACK_BOT_TOKEN="not-a-token", PORT="http", WATCH_INTERVAL="soon")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "invite_bot",
+        "serve",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 2
+    text = err.decode()
+    assert "Traceback" not in text
+    for name in ("SLACK_BOT_TOKEN", "GENCOVE_API_KEY", "PORT", "WATCH_INTERVAL"):
+        assert name in text
+    assert "not-a-token" not in text

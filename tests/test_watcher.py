@@ -1,0 +1,126 @@
+"""The watcher: baseline, each transition notified once, messages updated, cheap polls."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from invite_bot.watcher import Watcher
+from tests.dbs import DATABASES, fresh_database
+from tests.fakes.gencove import FakeGencove
+from tests.fakes.slack import FakeSlack
+from tests.harness import BotUnderTest, running_bot
+
+
+@pytest.fixture(params=DATABASES)
+async def watched(
+    request: pytest.FixtureRequest, gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+) -> AsyncIterator[BotUnderTest]:
+    async with (
+        fresh_database(request.param, tmp_path) as url,
+        running_bot(gencove, slack, url, INVITE_NOTIFY_CHANNEL="C_ALWAYS") as under_test,
+    ):
+        yield under_test
+
+
+def _notifications(slack: FakeSlack, channel: str) -> list[str]:
+    return [m.text or "" for m in slack.messages_in(channel)]
+
+
+async def test_first_poll_is_a_silent_baseline(
+    watched: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    gencove.add_invitation("old@lab.org")
+    stats = await Watcher(watched.bot).poll()
+    assert stats.baseline
+    assert slack.calls_to("chat.postMessage") == []
+    assert (await watched.store.invitations_by_email("old@lab.org"))[0].status == "pending"
+
+
+async def test_each_transition_is_notified_once_per_channel(
+    watched: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    watcher = Watcher(watched.bot)
+    ana = gencove.add_invitation("ana@lab.org")
+    bob = gencove.add_invitation("bob@lab.org")
+    cid = gencove.add_invitation("cid@lab.org")
+    await watcher.poll()
+    await watched.store.subscribe("C_NEWS", "U_ADMIN")
+    gencove.accept(ana)
+    gencove.revoke(bob.id)
+    gencove.expire(cid.id)
+    dan = gencove.add_invitation("dan@lab.org")
+    stats = await watcher.poll()
+    assert stats.transitions == 4
+    for channel in ("C_NEWS", "C_ALWAYS"):
+        texts = _notifications(slack, channel)
+        assert len(texts) == 4, texts
+        assert any("ana@lab.org accepted" in t for t in texts)
+        assert any("bob@lab.org was revoked" in t for t in texts)
+        assert any("cid@lab.org expired" in t for t in texts)
+        assert any("dan@lab.org was invited" in t and "outside Slack" in t for t in texts)
+    again = await watcher.poll()
+    assert again.transitions == 0
+    assert len(_notifications(slack, "C_NEWS")) == 4
+    assert dan.status == "pending"
+
+
+async def test_a_poll_costs_pending_pages_plus_a_constant(
+    watched: BotUnderTest, gencove: FakeGencove
+) -> None:
+    gencove.seed(1500, 250)
+    watcher = Watcher(watched.bot)
+    await watcher.poll()
+    pending = [i for i in gencove.invitations.values() if i.status == "pending"]
+    for invitation in pending[:5]:
+        gencove.accept(invitation)
+    for invitation in pending[5:10]:
+        gencove.revoke(invitation.id)
+    stats = await watcher.poll()
+    assert stats.transitions == 10
+    assert stats.requests <= 3 + 4, stats  # ceil(245 / 100) pages + accepted + revoked lookups
+    quiet = await watcher.poll()
+    assert quiet.requests == 3
+
+
+async def test_acceptance_updates_the_original_result_message(
+    watched: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    watcher = Watcher(watched.bot)
+    await watcher.poll()
+    await watched.command("invite ana@lab.org")
+    await slack.wait_for(lambda: slack.messages_in("C_GENERAL"))
+    message = slack.messages_in("C_GENERAL")[0]
+    gencove.accept(gencove.find("ana@lab.org")[0])
+    await watcher.poll()
+    updated = slack.messages[(message.channel, message.ts)]
+    assert "accepted" in json.dumps(updated.blocks)
+    assert "revoke_invitation" not in json.dumps(updated.blocks)
+    texts = _notifications(slack, "C_ALWAYS")
+    assert any("ana@lab.org accepted" in t and "<@U_ADMIN>" in t for t in texts)
+
+
+async def test_notification_left_in_sending_after_a_crash_is_not_posted_twice(
+    watched: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    watcher = Watcher(watched.bot)
+    ana = gencove.add_invitation("ana@lab.org")
+    await watcher.poll()
+    gencove.accept(ana)
+    # A crash right after Slack took the post, before it was recorded as sent:
+    real_mark_sent = watched.store.mark_sent
+
+    async def crash(item_id: int, ts: str | None) -> None:
+        raise RuntimeError("killed")
+
+    watched.store.mark_sent = crash  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        await watcher.poll()
+    watched.store.mark_sent = real_mark_sent  # type: ignore[method-assign]
+    assert len(_notifications(slack, "C_ALWAYS")) == 1
+    await watcher.deliver()
+    assert len(_notifications(slack, "C_ALWAYS")) == 1
+    assert await watched.store.claim_outbox() == []
