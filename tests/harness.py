@@ -35,8 +35,8 @@ from tests.fakes.slack import (
 SIGNING_SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test-bot-token-abcdef"
 SECRET_KEY = Fernet.generate_key().decode()
-ADMIN = "U_ADMIN"
-OUTSIDER = "U_OUTSIDER"
+ADMIN = "U0ADMIN01"
+OUTSIDER = "U0OUTSID1"
 
 
 def bot_environment(
@@ -102,10 +102,12 @@ class BotUnderTest:
     async def click(self, action_id: str, **kwargs: Any) -> tuple[SlackDelivery, str]:
         response_url = self.slack.new_response_url()
         kwargs.setdefault("trigger_id", self.slack.new_trigger_id())
+        kwargs.setdefault("user_id", ADMIN)
         body = block_action_body(action_id, response_url=response_url, **kwargs)
         return await self.send(body), response_url
 
     async def submit(self, callback_id: str, values: dict[str, Any], **kwargs: Any) -> SlackDelivery:
+        kwargs.setdefault("user_id", ADMIN)
         return await self.send(view_submission_body(callback_id, values, **kwargs))
 
     async def send(self, body: bytes, **kwargs: Any) -> SlackDelivery:

@@ -120,7 +120,7 @@ async def test_real_process_invites_then_revokes_with_one_call_each(
         ana = gencove.find("ana@lab.org")[0]
         click = block_action_body(
             "revoke_invitation",
-            value=ana.id,
+            value=str(ana.id),
             user_id=ADMIN,
             message=message,
             block_id=f"inv:{ana.id}",

@@ -12,7 +12,7 @@ from invite_bot.watcher import Watcher
 from tests.dbs import DATABASES, fresh_database
 from tests.fakes.gencove import FakeGencove
 from tests.fakes.slack import FakeSlack
-from tests.harness import BotUnderTest, running_bot
+from tests.harness import ADMIN, BotUnderTest, running_bot
 
 
 @pytest.fixture(params=DATABASES)
@@ -21,7 +21,7 @@ async def watched(
 ) -> AsyncIterator[BotUnderTest]:
     async with (
         fresh_database(request.param, tmp_path) as url,
-        running_bot(gencove, slack, url, INVITE_NOTIFY_CHANNEL="C_ALWAYS") as under_test,
+        running_bot(gencove, slack, url, INVITE_NOTIFY_CHANNEL="C0ALWAYS1") as under_test,
     ):
         yield under_test
 
@@ -48,14 +48,14 @@ async def test_each_transition_is_notified_once_per_channel(
     bob = gencove.add_invitation("bob@lab.org")
     cid = gencove.add_invitation("cid@lab.org")
     await watcher.poll()
-    await watched.store.subscribe("C_NEWS", "U_ADMIN")
+    await watched.store.subscribe("C_NEWS", ADMIN)
     gencove.accept(ana)
     gencove.revoke(bob.id)
     gencove.expire(cid.id)
     dan = gencove.add_invitation("dan@lab.org")
     stats = await watcher.poll()
     assert stats.transitions == 4
-    for channel in ("C_NEWS", "C_ALWAYS"):
+    for channel in ("C_NEWS", "C0ALWAYS1"):
         texts = _notifications(slack, channel)
         assert len(texts) == 4, texts
         assert any("ana@lab.org accepted" in t for t in texts)
@@ -99,8 +99,8 @@ async def test_acceptance_updates_the_original_result_message(
     updated = slack.messages[(message.channel, message.ts)]
     assert "accepted" in json.dumps(updated.blocks)
     assert "revoke_invitation" not in json.dumps(updated.blocks)
-    texts = _notifications(slack, "C_ALWAYS")
-    assert any("ana@lab.org accepted" in t and "<@U_ADMIN>" in t for t in texts)
+    texts = _notifications(slack, "C0ALWAYS1")
+    assert any("ana@lab.org accepted" in t and f"<@{ADMIN}>" in t for t in texts)
 
 
 async def test_notification_left_in_sending_after_a_crash_is_not_posted_twice(
@@ -120,7 +120,7 @@ async def test_notification_left_in_sending_after_a_crash_is_not_posted_twice(
     with pytest.raises(RuntimeError):
         await watcher.poll()
     watched.store.mark_sent = real_mark_sent  # type: ignore[method-assign]
-    assert len(_notifications(slack, "C_ALWAYS")) == 1
+    assert len(_notifications(slack, "C0ALWAYS1")) == 1
     await watcher.deliver()
-    assert len(_notifications(slack, "C_ALWAYS")) == 1
+    assert len(_notifications(slack, "C0ALWAYS1")) == 1
     assert await watched.store.claim_outbox() == []

@@ -118,8 +118,9 @@ def decode_response(status: int, headers: Mapping[str, str], body: bytes) -> Any
             retry_after=_retry_after(headers),
         )
     if status >= 500:
+        said = f" It said: {detail}" if detail else ""
         raise GencoveServerError(
-            _cap(detail or f"Gencove had a problem (HTTP {status}). Try again shortly."),
+            _cap(f"Gencove had a problem (HTTP {status}). Try again shortly.{said}"),
             status=status,
         )
     raise GencoveError(_cap(detail or f"Gencove answered HTTP {status}."), status=status)

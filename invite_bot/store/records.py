@@ -29,6 +29,7 @@ class KnownInvitation:
     block_id: str | None
     first_seen: datetime
     updated_at: datetime
+    changed_by: str | None = None  # Slack user ID, or a Gencove name, behind `status`
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,13 +79,15 @@ invitations = Table(
     metadata,
     Column("id", String(64), primary_key=True),
     Column("email", String(320), nullable=False, index=True),
-    Column("role", String(64), nullable=False),
+    Column("role", String(255), nullable=False),
     Column("status", String(32), nullable=False, index=True),
     Column("expires", UTCDateTime(), nullable=True),
     Column("inviter_slack_id", String(32), nullable=True),
     Column("channel_id", String(32), nullable=True),
     Column("message_ts", String(32), nullable=True),
     Column("block_id", String(255), nullable=True),
+    # who moved it to its status: a Slack user ID (from Slack) or a Gencove name
+    Column("changed_by", String(255), nullable=True),
     Column("first_seen", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
@@ -174,7 +176,7 @@ invite_jobs = Table(
     Column("slack_user_id", String(32), nullable=False),
     Column("channel_id", String(32), nullable=False),
     Column("response_url", Text, nullable=True),
-    Column("role", String(64), nullable=True),
+    Column("role", String(255), nullable=True),
     # A redelivered Slack request finds the job its first delivery created.
     Column("delivery_key", String(255), nullable=True, unique=True),
     Column("created_at", UTCDateTime(), nullable=False),

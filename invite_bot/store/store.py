@@ -160,6 +160,7 @@ class Store:
                     "block_id": r.block_id,
                     "first_seen": r.first_seen,
                     "updated_at": r.updated_at,
+                    "changed_by": r.changed_by,
                 }
                 for r in rows
             ]
@@ -177,6 +178,14 @@ class Store:
                 "inviter_slack_id": func.coalesce(
                     new.inviter_slack_id, invitations.c.inviter_slack_id
                 ),
+                # A status seen without its actor keeps the actor the bot recorded.
+                "changed_by": case(
+                    (
+                        new.status == invitations.c.status,
+                        func.coalesce(new.changed_by, invitations.c.changed_by),
+                    ),
+                    else_=new.changed_by,
+                ),
                 # The message location moves as one piece, never half of it.
                 "channel_id": case((has_message, new.channel_id), else_=invitations.c.channel_id),
                 "message_ts": case((has_message, new.message_ts), else_=invitations.c.message_ts),
@@ -191,6 +200,22 @@ class Store:
             )
             row = result.mappings().first()
         return None if row is None else _invitation(row)
+
+    async def get_invitations(self, invitation_ids: Sequence[str]) -> list[KnownInvitation]:
+        """The known invitations among `invitation_ids` (any order)."""
+        found: list[KnownInvitation] = []
+        for chunk in _chunks(list(dict.fromkeys(invitation_ids))):
+            found += await self._invitations(select(invitations).where(invitations.c.id.in_(chunk)))
+        return found
+
+    async def set_status(self, invitation_id: str, status: str, *, changed_by: str | None) -> None:
+        """Record a status change the bot itself made (e.g. a revoke from Slack)."""
+        async with self._write() as conn:
+            await conn.execute(
+                update(invitations)
+                .where(invitations.c.id == invitation_id)
+                .values(status=status, changed_by=changed_by, updated_at=utcnow())
+            )
 
     async def invitations_by_email(
         self, email: str, *, status: str | None = None
@@ -300,6 +325,7 @@ class Store:
                     "expires": t.expires,
                     "first_seen": first_seen[t.invitation_id],
                     "updated_at": t.at,
+                    "changed_by": t.actor_name,
                 }
                 for t in chunk
             ]
@@ -313,6 +339,7 @@ class Store:
                 "status": new.status,
                 "expires": new.expires,
                 "updated_at": new.updated_at,
+                "changed_by": new.changed_by,
             },
         )
 
@@ -687,6 +714,14 @@ class Store:
             for row in job_rows
         ]
 
+    async def job_for_message(self, channel_id: str, message_ts: str) -> InviteJob | None:
+        """The invite job whose result message is at (channel, ts), if the bot posted it."""
+        jobs = await self._jobs(
+            (invite_jobs.c.message_channel_id == channel_id)
+            & (invite_jobs.c.message_ts == message_ts)
+        )
+        return jobs[0] if jobs else None
+
     async def claim_job(self, job_id: int, owner: str, lease: timedelta) -> bool:
         """Take (or extend) the right to work on an unfinished job until now + `lease`;
         False while another owner's lease runs, or when the job is finished."""
@@ -738,6 +773,7 @@ def _invitation(row: RowMapping) -> KnownInvitation:
         block_id=row["block_id"],
         first_seen=row["first_seen"],
         updated_at=row["updated_at"],
+        changed_by=row["changed_by"],
     )
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 from tests.fakes.gencove import FakeGencove, Fault
 from tests.fakes.slack import FakeSlack, SlackFault
-from tests.harness import ADMIN, OUTSIDER, BotUnderTest
+from tests.harness import ADMIN, OUTSIDER, BotUnderTest, running_bot, sqlite_url
 
 
 def _revoke_buttons(blocks: list[dict]) -> list[dict]:
@@ -53,7 +54,7 @@ async def test_revoke_click_deletes_once_and_updates_that_section(
     message = slack.last_message("C_GENERAL")
     ana = gencove.find("ana@lab.org")[0]
     answer, _ = await bot.click(
-        "revoke_invitation", value=ana.id, message=message, block_id=f"inv:{ana.id}"
+        "revoke_invitation", value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
     )
     assert answer.status == 200
     await slack.wait_for(lambda: slack.calls_to("chat.update"))
@@ -76,7 +77,7 @@ async def test_double_click_revokes_nothing_twice_and_shows_real_status(
     message = slack.last_message("C_GENERAL")
     ana = gencove.find("ana@lab.org")[0]
     clicks = [
-        bot.click("revoke_invitation", value=ana.id, message=message, block_id=f"inv:{ana.id}")
+        bot.click("revoke_invitation", value=str(ana.id), message=message, block_id=f"inv:{ana.id}")
         for _ in range(2)
     ]
     results = await asyncio.gather(*clicks)
@@ -97,7 +98,7 @@ async def test_click_on_invitation_accepted_meanwhile_shows_accepted(
     ana = gencove.find("ana@lab.org")[0]
     gencove.accept(ana)
     _, url = await bot.click(
-        "revoke_invitation", value=ana.id, message=message, block_id=f"inv:{ana.id}"
+        "revoke_invitation", value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
     )
     notes = await _responses(slack, url)
     assert "already accepted" in notes[0]["text"]
@@ -195,31 +196,48 @@ async def test_address_with_pending_invitation_gets_no_second_one(
     assert len(gencove.find("ana@lab.org")) == 1
     message = slack.last_message("C_GENERAL")
     buttons = _revoke_buttons(message.blocks)
-    assert [b["value"] for b in buttons] == [existing.id]
+    assert [b["value"] for b in buttons] == [str(existing.id)]
     assert "already invited" in json.dumps(message.blocks)
 
 
 async def test_gencove_validation_error_is_shown_for_that_address(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
-    await bot.command("invite ana@lab.org --role <!channel>")
+    await bot.command("invite ana@lab.org --role wizard")
     await _posted(slack)
     text = json.dumps(slack.last_message("C_GENERAL").blocks)
+    assert "not invited" in text
     assert "not a valid choice" in text
-    assert "<!channel>" not in slack.all_text()
+
+
+async def test_role_that_is_not_a_role_name_gets_usage_and_nothing_is_sent(
+    bot: BotUnderTest, gencove: FakeGencove
+) -> None:
+    answer, _ = await bot.command("invite ana@lab.org --role <!channel>")
+    reply = answer.json()
+    assert "&lt;!channel&gt;" in reply["text"]
+    assert "<!channel>" not in reply["text"]
+    assert gencove.count("*", "/api/v2/") == 0
 
 
 async def test_gencove_server_error_and_timeout_end_in_a_clear_message(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
 ) -> None:
     gencove.inject("POST", "/api/v2/invitations/", Fault.status(500))
-    gencove.inject("POST", "/api/v2/invitations/", *[Fault.hang(5)] * 5)
-    await bot.command("invite ana@lab.org")
-    await bot.command("invite bob@lab.org")
-    posts = await _posted(slack, 2)
-    texts = " ".join(json.dumps(p.args.get("blocks")) for p in posts)
-    assert "not invited" in texts
-    assert "did not answer in time" in texts or "Gencove had a problem" in texts
+    gencove.inject("POST", "/api/v2/invitations/", *[Fault.hang(3)] * 4)
+    async with running_bot(
+        gencove, slack, sqlite_url(tmp_path), GENCOVE_TIMEOUT="0.3", GENCOVE_MAX_RETRIES="1"
+    ) as bot:
+        await bot.command("invite ana@lab.org")
+        await _posted(slack)
+        await bot.command("invite bob@lab.org")
+        posts = await _posted(slack, 2)
+    first, second = (json.dumps(p.args.get("blocks")) for p in posts)
+    assert "not invited" in first
+    assert "Gencove had a problem" in first
+    assert "not invited" in second
+    assert "did not answer in time" in second
+    assert gencove.find("ana@lab.org") == []
     assert len(gencove.find("bob@lab.org")) <= 1
 
 

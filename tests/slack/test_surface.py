@@ -129,12 +129,12 @@ async def test_group_members_listed_in_invite_admins_may_invite(
 ) -> None:
     from tests.harness import running_bot, sqlite_url
 
-    slack.usergroups["S_LEADS"] = ["U_LEAD"]
-    slack.add_user("U_LEAD", name="lea")
+    slack.usergroups["S0LEADS01"] = ["U0LEAD001"]
+    slack.add_user("U0LEAD001", name="lea")
     async with running_bot(
-        gencove, slack, sqlite_url(tmp_path), INVITE_ADMINS="S_LEADS"
+        gencove, slack, sqlite_url(tmp_path), INVITE_ADMINS="S0LEADS01"
     ) as under_test:
-        await under_test.command("invite ana@lab.org", user="U_LEAD")
+        await under_test.command("invite ana@lab.org", user="U0LEAD001")
         await slack.wait_for(lambda: slack.calls_to("chat.postMessage"))
         _, url = await under_test.command("invite bob@lab.org", user=ADMIN)
         await slack.wait_for(lambda: slack.response_posts(url))
