@@ -144,7 +144,7 @@ class Watcher:
                 )
             )
         sought = {k.id: k for k in gone if k not in expired}
-        for status in ("accepted", "revoked"):
+        for status in ("accepted", "revoked", "expired"):
             if not sought:
                 break
             for inv in await self._search(status, sought):

@@ -29,6 +29,8 @@ async def slack() -> AsyncIterator[FakeSlack]:
 
 
 @pytest.fixture
-async def bot(gencove: FakeGencove, slack: FakeSlack, tmp_path: Path) -> AsyncIterator[BotUnderTest]:
+async def bot(
+    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+) -> AsyncIterator[BotUnderTest]:
     async with running_bot(gencove, slack, sqlite_url(tmp_path)) as under_test:
         yield under_test

@@ -106,7 +106,9 @@ class BotUnderTest:
         body = block_action_body(action_id, response_url=response_url, **kwargs)
         return await self.send(body), response_url
 
-    async def submit(self, callback_id: str, values: dict[str, Any], **kwargs: Any) -> SlackDelivery:
+    async def submit(
+        self, callback_id: str, values: dict[str, Any], **kwargs: Any
+    ) -> SlackDelivery:
         kwargs.setdefault("user_id", ADMIN)
         return await self.send(view_submission_body(callback_id, values, **kwargs))
 
@@ -129,7 +131,9 @@ async def running_bot(
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     async with aiohttp.ClientSession() as session:
-        under_test = BotUnderTest(bot, f"http://127.0.0.1:{port}/slack/events", slack, gencove, session)
+        under_test = BotUnderTest(
+            bot, f"http://127.0.0.1:{port}/slack/events", slack, gencove, session
+        )
         try:
             yield under_test
         finally:

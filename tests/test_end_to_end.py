@@ -166,7 +166,7 @@ async def test_bad_settings_stop_start_up_with_one_message(tmp_path: Path) -> No
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await process.communicate()
+    _out, err = await process.communicate()
     assert process.returncode == 2
     text = err.decode()
     assert "Traceback" not in text

@@ -52,6 +52,13 @@ def create_engine(url: str) -> AsyncEngine:
     """An async engine for `url` (already normalised), tuned for its database."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database in ("", ":memory:") or database.startswith("file::memory:"):
+            # One shared connection: concurrent tasks would nest transactions on it.
+            raise ValueError(
+                "in-memory SQLite cannot serve the bot's concurrent tasks:"
+                " give a file, e.g. sqlite+aiosqlite:///./invite-bot.sqlite3"
+            )
         engine = create_async_engine(parsed)
         _tune_sqlite(engine)
         return engine

@@ -279,7 +279,8 @@ class Store:
                 for row in (await conn.execute(stmt)).mappings():
                     known[row["id"]] = _invitation(row)
             rows: list[dict[str, Any]] = []
-            for transition in ordered:
+            # Queued in the order things happened, which is the order they are sent in.
+            for transition in sorted(transitions, key=lambda t: (t.at, t.invitation_id)):
                 invitation = known[transition.invitation_id]
                 payload = _transition_payload(transition, invitation)
                 rows.extend(

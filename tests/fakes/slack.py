@@ -291,6 +291,7 @@ class Message:
     user: str = ""
     deleted: bool = False
     history: list[JSONDict] = field(default_factory=list)
+    metadata: JSONDict | None = None
 
 
 @dataclass
@@ -466,6 +467,7 @@ class FakeSlack:
         self.app_id = app_id
         self._runner: web.AppRunner | None = None
         self._ts_counter = itertools.count(1)
+        self._last_ts_micros = 0
         self._id_counter = itertools.count(1)
         self._methods: dict[str, Callable[[JSONDict], JSONDict]] = {
             "auth.test": self._auth_test,
@@ -480,6 +482,7 @@ class FakeSlack:
             "users.lookupByEmail": self._users_lookup_by_email,
             "usergroups.users.list": self._usergroups_users_list,
             "conversations.info": self._conversations_info,
+            "conversations.history": self._conversations_history,
             "conversations.open": self._conversations_open,
         }
         self.reset()
@@ -806,7 +809,9 @@ class FakeSlack:
     # -- shared helpers ----------------------------------------------------
 
     def _next_ts(self) -> str:
-        micros = 1_700_000_000_000_000 + next(self._ts_counter) * 100
+        # Real time, like Slack (clients filter history by time), strictly increasing.
+        micros = max(int(time.time() * 1_000_000), self._last_ts_micros + 100)
+        self._last_ts_micros = micros
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     @staticmethod
@@ -887,12 +892,56 @@ class FakeSlack:
             blocks=self._blocks_or_none(args.get("blocks")),
             thread_ts=args.get("thread_ts") or None,
             user=self.bot_user_id,
+            metadata=self._metadata_arg(args.get("metadata")),
         )
         msg.history.append(
             {"text": msg.text, "blocks": msg.blocks, "time": time.monotonic(), "via": "post"}
         )
         self.messages[(channel_id, ts)] = msg
         return {"channel": channel_id, "ts": ts, "message": self._message_json(msg)}
+
+    @staticmethod
+    def _metadata_arg(raw: Any) -> JSONDict | None:
+        """Message metadata: {"event_type": str, "event_payload": object}, as Slack wants."""
+        if raw is None or raw == "":
+            return None
+        if isinstance(raw, str):
+            try:
+                raw = json.loads(raw)
+            except ValueError:
+                raise _ApiError("invalid_metadata_format", violation=True) from None
+        if (
+            not isinstance(raw, dict)
+            or not isinstance(raw.get("event_type"), str)
+            or not isinstance(raw.get("event_payload"), dict)
+        ):
+            raise _ApiError("invalid_metadata_format", violation=True, details=[repr(raw)])
+        return dict(raw)
+
+    def _conversations_history(self, args: JSONDict) -> JSONDict:
+        """Newest first, from `oldest` on; metadata only with include_all_metadata."""
+        channel = self._channel_arg(args)
+        if channel in self.not_in_channel:
+            raise _ApiError("not_in_channel")
+        oldest = float(args.get("oldest") or 0)
+        limit = int(args.get("limit") or 100)
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in {"1", "true"}
+        found = sorted(
+            (
+                m
+                for (c, ts), m in self.messages.items()
+                if c == channel and not m.deleted and float(ts) >= oldest
+            ),
+            key=lambda m: float(m.ts),
+            reverse=True,
+        )[:limit]
+        messages = []
+        for msg in found:
+            data = self._message_json(msg)
+            if with_metadata and msg.metadata is not None:
+                data["metadata"] = msg.metadata
+            messages.append(data)
+        return {"messages": messages, "has_more": False}
 
     def _find_message(self, args: Mapping[str, Any]) -> Message:
         channel = self._channel_arg(args)

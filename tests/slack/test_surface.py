@@ -52,10 +52,7 @@ async def test_list_shows_twenty_a_page_with_next_and_previous(
     rows = [b for b in second["blocks"] if b.get("block_id", "").startswith("inv:")]
     assert len(rows) == 5
     labels = [
-        e["text"]["text"]
-        for b in second["blocks"]
-        if b["type"] == "actions"
-        for e in b["elements"]
+        e["text"]["text"] for b in second["blocks"] if b["type"] == "actions" for e in b["elements"]
     ]
     assert labels == ["Previous"]
 

@@ -58,3 +58,9 @@ async def test_unreachable_database_pings_false_without_logging_the_password(
         await store.close()
 
     assert "s3cret-pw" not in caplog.text
+
+
+@pytest.mark.parametrize("url", ["sqlite+aiosqlite://", "sqlite+aiosqlite:///:memory:"])
+async def test_in_memory_sqlite_is_refused_with_a_hint(url: str) -> None:
+    with pytest.raises(ValueError, match="give a file"):
+        await Store.open(url)
