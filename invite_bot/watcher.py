@@ -37,7 +37,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -91,13 +90,6 @@ class Watcher:
         self.bot = bot
         self.interval = bot.settings.watch_interval
 
-    def channels(self, subscriptions: Sequence[str]) -> list[str]:
-        channels = list(dict.fromkeys(subscriptions))
-        always = self.bot.settings.invite_notify_channel
-        if always and always not in channels:
-            channels.append(always)
-        return channels
-
     async def poll(self) -> PollStats:
         """One poll: read Gencove, record transitions, deliver the outbox."""
         bot, stats = self.bot, PollStats()
@@ -112,9 +104,8 @@ class Watcher:
             return stats
         transitions = await self._transitions(pending, now)
         if transitions:
-            subscribed = [s.channel_id for s in await bot.store.subscriptions()]
             await bot.store.apply_transitions(
-                transitions, notify_channels=self.channels(subscribed)
+                transitions, notify_channels=await bot.notification_channels()
             )
         stats.transitions = len(transitions)
         stats.requests = bot.gencove.requests_sent - before

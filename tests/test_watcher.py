@@ -124,3 +124,23 @@ async def test_notification_left_in_sending_after_a_crash_is_not_posted_twice(
     await watcher.deliver()
     assert len(_notifications(slack, "C0ALWAYS1")) == 1
     assert await watched.store.claim_outbox() == []
+
+
+async def test_invitation_made_from_slack_is_announced_in_other_subscribed_channels(
+    watched: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    watcher = Watcher(watched.bot)
+    await watcher.poll()
+    await watched.store.subscribe("C_NEWS", ADMIN)
+    await watched.store.subscribe("C_GENERAL", ADMIN)
+    await watched.command("invite ana@lab.org")
+    await slack.wait_for(lambda: slack.messages_in("C_GENERAL"))
+    await watcher.poll()
+    news = _notifications(slack, "C_NEWS")
+    assert len(news) == 1
+    assert "ana@lab.org was invited" in news[0]
+    assert f"<@{ADMIN}>" in news[0]
+    # the channel it was made in already has the result message, and nothing more
+    assert len(slack.messages_in("C_GENERAL")) == 1
+    await watcher.poll()
+    assert len(_notifications(slack, "C_NEWS")) == 1

@@ -69,6 +69,13 @@ class Bot:
     def cached_roles(self) -> list[str] | None:
         return self._roles[1] if self._roles else None
 
+    async def notification_channels(self, *, besides: str | None = None) -> list[str]:
+        """Subscribed channels plus INVITE_NOTIFY_CHANNEL, once each, minus `besides`."""
+        channels = [s.channel_id for s in await self.store.subscriptions()]
+        if self.settings.invite_notify_channel:
+            channels.append(self.settings.invite_notify_channel)
+        return [c for c in dict.fromkeys(channels) if c != besides]
+
     async def first_delivery(self, body: Mapping[str, Any]) -> bool:
         """True the first time this exact Slack request is seen, across replicas."""
         return await self.store.claim_delivery(delivery_key(body))

@@ -19,7 +19,7 @@ from invite_bot.gencove import Credentials, GencoveError, GencoveValidationError
 from invite_bot.slack.blocks import Message
 from invite_bot.slack.context import Bot
 from invite_bot.slack.results import render_job
-from invite_bot.store import InviteJob, KnownInvitation, NewInviteJob
+from invite_bot.store import InviteJob, KnownInvitation, NewInviteJob, Transition
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +45,14 @@ async def start_invite(
             role=role,
             addresses=list(addresses),
             delivery_key=delivery_key,
-        )
+        ),
+        owner=bot.instance,
+        lease=JOB_LEASE,
     )
-    await bot.store.claim_job(job_id, bot.instance, JOB_LEASE)
     job = await bot.store.get_job(job_id)
     assert job is not None
+    if job.finished_at is not None or job.owner != bot.instance:
+        return job  # a redelivery of a command another process is running or ran
     return await run_job(bot, job, resumed=False)
 
 
@@ -159,6 +162,25 @@ async def _remember(
         invitation_id=invitation.id,
         error=None,
     )
+    if outcome == "created" and isinstance(invitation, Invitation):
+        # Subscribed channels hear of invitations made from Slack too (not the one it was made in).
+        channels = await bot.notification_channels(besides=job.channel_id)
+        if channels:
+            await bot.store.apply_transitions(
+                [
+                    Transition(
+                        invitation_id=invitation.id,
+                        email=(invitation.email or email).lower(),
+                        role=invitation.role,
+                        old_status=None,
+                        new_status="pending",
+                        expires=invitation.expires,
+                        actor_name=None,
+                        at=now,
+                    )
+                ],
+                notify_channels=channels,
+            )
 
 
 async def _post(bot: Bot, job: InviteJob, message: Message) -> None:
