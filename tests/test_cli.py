@@ -1,0 +1,75 @@
+"""The command line: `check` gives a verdict per part; modes say what they are missing."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from tests.fakes.gencove import FakeGencove
+from tests.fakes.slack import FakeSlack
+from tests.harness import bot_environment, sqlite_url
+
+
+async def _run(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GENCOVE_"))}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "invite_bot",
+        *args,
+        env={**clean, **env},
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, out.decode()
+
+
+async def test_check_says_ok_for_each_part(
+    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+) -> None:
+    env = bot_environment(gencove, slack, sqlite_url(tmp_path))
+    code, out = await _run(["check"], env, tmp_path)
+    assert code == 0, out
+    assert "settings: ok" in out
+    assert "slack: ok" in out
+    assert "gencove: ok" in out
+    assert "database: ok" in out
+
+
+async def test_check_names_what_is_wrong_without_leaking_keys(
+    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+) -> None:
+    env = bot_environment(gencove, slack, sqlite_url(tmp_path))
+    env.update(GENCOVE_API_KEY="wrong-key-1234567", SLACK_BOT_TOKEN="xoxb-wrong-token-999")
+    code, out = await _run(["check"], env, tmp_path)
+    assert code == 1
+    assert "slack: FAILED" in out
+    assert "invalid_auth" in out
+    assert "gencove: FAILED" in out
+    assert "wrong-key-1234567" not in out
+    assert "xoxb-wrong-token-999" not in out
+
+
+async def test_socket_mode_without_app_token_says_so(
+    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+) -> None:
+    env = bot_environment(gencove, slack, sqlite_url(tmp_path))
+    code, out = await _run(["socket"], env, tmp_path)
+    assert code == 2
+    assert "SLACK_APP_TOKEN is missing" in out
+    assert "Traceback" not in out
+
+
+async def test_migrate_prepares_the_database_and_can_run_twice(
+    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+) -> None:
+    env = bot_environment(gencove, slack, sqlite_url(tmp_path))
+    for _ in range(2):
+        code, out = await _run(["migrate"], env, tmp_path)
+        assert code == 0, out
+        assert "up to date" in out
