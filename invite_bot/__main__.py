@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from invite_bot.gencove import GencoveError
 from invite_bot.logs import setup_logging
 from invite_bot.settings import Settings, SettingsError, load_settings, require
+from invite_bot.slack.lifecycle import drain
 from invite_bot.store import Store, redact
 
 log = logging.getLogger("invite_bot")
@@ -146,6 +147,7 @@ async def run_serve(settings: Settings, args: argparse.Namespace) -> int:
         print(f"invite-bot listening on http://{args.host}:{settings.port}", flush=True)
         await stop.wait()
         await runner.cleanup()
+        await drain(bot.background)
         await _finish(tasks)
     return 0
 
@@ -165,6 +167,7 @@ async def run_socket(settings: Settings, args: argparse.Namespace) -> int:
         print("invite-bot connected in Socket Mode", flush=True)
         await stop.wait()
         await handler.close_async()  # type: ignore[no-untyped-call]
+        await drain(bot.background)
         await _finish(tasks)
     return 0
 

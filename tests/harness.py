@@ -20,6 +20,7 @@ from cryptography.fernet import Fernet
 from invite_bot.settings import Settings, load_settings
 from invite_bot.slack.app import build_app, build_bot
 from invite_bot.slack.context import Bot
+from invite_bot.slack.lifecycle import drain
 from invite_bot.slack.web import web_app
 from invite_bot.store import Store
 from tests.fakes.gencove import FakeGencove
@@ -138,8 +139,7 @@ async def running_bot(
             yield under_test
         finally:
             await runner.cleanup()
-            for task in list(bot.background):
-                task.cancel()
+            await drain(bot.background)
             await bot.gencove.close()
             if bot.slack.session:
                 await bot.slack.session.close()

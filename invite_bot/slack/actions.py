@@ -15,15 +15,13 @@ from invite_bot.slack.blocks import (
     LINK_FROM_CARD,
     LIST_PAGE,
     REVOKE,
-    InviteRow,
     link_modal,
     parse_page_value,
     parse_revoke_value,
-    replace_row,
-    row_line,
 )
 from invite_bot.slack.commands import LINKING_OFF, describe, guarded, require_inviter
 from invite_bot.slack.context import Bot
+from invite_bot.slack.results import render_job
 from invite_bot.slack.revoking import revoke
 
 
@@ -80,7 +78,7 @@ async def _revoke(
         message = await listing.page(bot, status, offset)  # type: ignore[arg-type]
         await respond(replace_original=True, text=message.text, blocks=message.blocks)
     else:
-        await _show_on_clicked_message(bot, body, action, outcome.status, outcome.changed_by)
+        await _show_on_clicked_message(bot, body, invitation_id, respond)
     if outcome.result != "revoked":
         email = escape_mrkdwn(outcome.email) if outcome.email else "That invitation"
         await respond(
@@ -89,40 +87,28 @@ async def _revoke(
 
 
 async def _show_on_clicked_message(
-    bot: Bot,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    status: str | None,
-    changed_by: str | None,
+    bot: Bot, body: dict[str, Any], invitation_id: str, respond: AsyncRespond
 ) -> None:
-    """Make sure the clicked message shows the new status, even one the store doesn't know."""
+    """Make sure the clicked message shows the new status.
+
+    A message the store tracks was already re-rendered by `revoke`. One it does not track
+    (posted through the response_url where the bot is not a member) is replaced through
+    this click's response_url, rendered from the job that made it.
+    """
     message = body.get("message") or {}
     channel_id, ts = _channel(body), message.get("ts")
-    if status is None or not channel_id or not ts:
+    if channel_id and ts and await bot.store.job_for_message(channel_id, ts) is not None:
         return
-    if await bot.store.job_for_message(channel_id, ts) is not None:
-        return  # `revoke` already re-rendered it from the store
-    block_id = str(action.get("block_id") or "")
-    email = next(
-        (
-            str(b.get("text", {}).get("text", ""))
-            for b in message.get("blocks") or []
-            if b.get("block_id") == block_id
-        ),
-        "",
+    job = await bot.store.job_for_invitation(invitation_id)
+    if job is None:
+        return
+    rendered = await render_job(bot, job)
+    await respond(
+        replace_original=True,
+        response_type="in_channel",
+        text=rendered.text,
+        blocks=rendered.blocks,
     )
-    row = InviteRow(email=_email_of(email), status=status, changed_by=changed_by)
-    blocks = replace_row(message.get("blocks") or [], block_id, row_line(row))
-    await bot.slack.chat_update(
-        channel=channel_id, ts=ts, text=message.get("text") or "", blocks=blocks
-    )
-
-
-def _email_of(line: str) -> str:
-    match = re.search(r"\*(.+?)\*", line)
-    # The line is already escaped mrkdwn: undo it so row_line escapes exactly once.
-    text = match.group(1) if match else line
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 async def _page(

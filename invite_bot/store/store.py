@@ -723,6 +723,18 @@ class Store:
         )
         return jobs[0] if jobs else None
 
+    async def job_for_invitation(self, invitation_id: str) -> InviteJob | None:
+        """The latest invite job that showed this invitation."""
+        latest = (
+            select(invite_job_items.c.job_id)
+            .where(invite_job_items.c.invitation_id == invitation_id)
+            .order_by(invite_job_items.c.job_id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        jobs = await self._jobs(invite_jobs.c.id == latest)
+        return jobs[0] if jobs else None
+
     async def claim_job(self, job_id: int, owner: str, lease: timedelta) -> bool:
         """Take (or extend) the right to work on an unfinished job until now + `lease`;
         False while another owner's lease runs, or when the job is finished."""

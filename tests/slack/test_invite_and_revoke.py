@@ -295,3 +295,26 @@ async def test_revoke_command_by_email_revokes_and_updates_the_result_message(
     assert "revoked" in json.dumps(slack.messages[(message.channel, message.ts)].blocks)
     entries = await bot.store.audit_entries(action="revoke")
     assert entries[0].actor_slack_id == ADMIN
+
+
+async def test_revoke_on_a_message_posted_through_response_url_replaces_it(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    slack.not_in_channel.add("C_PRIVATE")
+    _, url = await bot.command("invite ana@lab.org bob@lab.org", channel="C_PRIVATE")
+    posted = (await _responses(slack, url))[0]
+    ana = gencove.find("ana@lab.org")[0]
+    _, click_url = await bot.click(
+        "revoke_invitation",
+        value=str(ana.id),
+        channel_id="C_PRIVATE",
+        message={"ts": "1.000001", "blocks": posted["blocks"], "text": posted["text"]},
+        block_id=f"inv:{ana.id}",
+    )
+    replaced = (await _responses(slack, click_url))[0]
+    assert replaced["replace_original"] is True
+    section = next(b for b in replaced["blocks"] if b.get("block_id") == f"inv:{ana.id}")
+    assert "revoked" in section["text"]["text"]
+    assert "accessory" not in section
+    assert len(_revoke_buttons(replaced["blocks"])) == 1  # bob's
+    assert gencove.count("DELETE", "/api/v2/invitations/") == 1
