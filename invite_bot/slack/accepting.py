@@ -6,7 +6,10 @@ clicker's own linked key — never the organization key.
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import logging
+import weakref
 
 from invite_bot.core.grammar import invitation_token
 from invite_bot.core.text import escape_mrkdwn
@@ -23,6 +26,9 @@ from invite_bot.slack.blocks import Card, Message, accept_card, ephemeral
 from invite_bot.slack.context import Bot
 
 log = logging.getLogger(__name__)
+
+MAX_KEY_LENGTH = 500  # the link modal's input allows no more
+_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
 UNKNOWN_TOKEN = (
     "Gencove knows no invitation with that token. Check that you pasted the whole link "  # noqa: S105
@@ -64,13 +70,40 @@ async def card(bot: Bot, token_or_link: str, user_id: str) -> Message:
         details = await bot.gencove.get_invitation_by_token(token, credentials=credentials)
     except GencoveNotFound:
         return ephemeral(UNKNOWN_TOKEN)
+    except GencoveUnauthorized:
+        if credentials is None:
+            raise
+        return await _card_for_refused_key(bot, token)
     return accept_card(
         _card(details, linked=credentials is not None), note=STATUS_NOTES.get(details.status)
     )
 
 
+async def _card_for_refused_key(bot: Bot, token: str) -> Message:
+    """Gencove revoked the linked key: the card as for someone unlinked, so its
+    Link-account button leads to linking a current key."""
+    try:
+        details = await bot.gencove.get_invitation_by_token(token)
+    except GencoveNotFound:
+        return ephemeral(UNKNOWN_TOKEN)
+    return accept_card(
+        _card(details, linked=False), note=STATUS_NOTES.get(details.status) or KEY_REFUSED
+    )
+
+
 async def accept(bot: Bot, token: str, user_id: str, channel_id: str | None) -> Message:
     """Accept as the clicker; the outcome replaces the card."""
+    if invitation_token(token) != token:
+        return ephemeral(UNKNOWN_TOKEN)
+    # One accept per invitation at a time in this process: a double click sends one PATCH.
+    lock = _locks.get(token)
+    if lock is None:
+        lock = _locks[token] = asyncio.Lock()
+    async with lock:
+        return await _accept(bot, token, user_id, channel_id)
+
+
+async def _accept(bot: Bot, token: str, user_id: str, channel_id: str | None) -> Message:
     credentials = await bot.credentials_for(user_id)
     if credentials is None:
         return await card(bot, token, user_id)
@@ -79,40 +112,77 @@ async def accept(bot: Bot, token: str, user_id: str, channel_id: str | None) -> 
     except GencoveNotFound:
         return ephemeral(UNKNOWN_TOKEN)
     except GencoveUnauthorized:
-        return ephemeral(KEY_REFUSED)
+        return await _card_for_refused_key(bot, token)
     if before.status != "pending":
-        return accept_card(_card(before, linked=True), note=STATUS_NOTES.get(before.status))
+        return await _not_pending(bot, before, user_id)
     try:
         after = await bot.gencove.accept_invitation(token, credentials)
     except GencoveForbidden:
         link = await bot.store.get_link(user_id)
         return ephemeral(NOT_YOURS.format(email=escape_mrkdwn(link.gencove_email if link else "?")))
     except GencoveUnauthorized:
-        return ephemeral(KEY_REFUSED)
+        return await _card_for_refused_key(bot, token)
     except GencoveValidationError as exc:
-        # It changed between the read and the accept: show what it is now.
+        # It changed between the read and the accept, or Gencove refused for its own
+        # reason: show what it is now, with Gencove's words if it is still pending.
+        said = f":warning: Gencove said: {escape_mrkdwn(exc.message)}"
         try:
             now = await bot.gencove.get_invitation_by_token(token, credentials=credentials)
         except GencoveError:
-            return ephemeral(f":warning: Gencove said: {escape_mrkdwn(exc.message)}")
-        return accept_card(_card(now, linked=True), note=STATUS_NOTES.get(now.status))
+            return ephemeral(said)
+        if now.status != "pending":
+            return await _not_pending(bot, now, user_id)
+        return accept_card(_card(now, linked=True), note=said)
     await bot.store.audit(
         actor_slack_id=user_id,
         action="accept",
         channel_id=channel_id,
         detail={"organization": after.organization.name, "role": after.role},
     )
-    org = escape_mrkdwn(after.organization.name)
-    role = escape_mrkdwn(after.role) if after.role else "the default role"
-    return ephemeral(f":white_check_mark: You joined *{org}* on Gencove as {role}. Welcome!")
+    return ephemeral(_joined(after))
+
+
+def _joined(details: InvitationDetails) -> str:
+    org = escape_mrkdwn(details.organization.name)
+    role = escape_mrkdwn(details.role) if details.role else "the default role"
+    return f":white_check_mark: You joined *{org}* on Gencove as {role}. Welcome!"
+
+
+async def _not_pending(bot: Bot, details: InvitationDetails, user_id: str) -> Message:
+    """The card with the reason; "you joined" when it was this very user who accepted
+    (a second click, or an accept from another device)."""
+    if details.status == "accepted" and details.last_status.actor is not None:
+        link = await bot.store.get_link(user_id)
+        if link is not None and link.gencove_user_id == details.last_status.actor.id:
+            return ephemeral(_joined(details))
+    return accept_card(_card(details, linked=True), note=STATUS_NOTES.get(details.status))
+
+
+def key_problem(bot: Bot, api_key: str) -> str | None:
+    """Why `api_key` cannot be a personal Gencove key, without asking Gencove; or None."""
+    key = api_key.strip()
+    if (
+        not key
+        or len(key) > MAX_KEY_LENGTH
+        or not key.isascii()
+        or not key.isprintable()
+        or any(ch.isspace() for ch in key)
+    ):
+        return "That does not look like a Gencove API key."
+    org_key = bot.settings.gencove_api_key.get_secret_value().strip()
+    if hmac.compare_digest(key.encode(), org_key.encode()):
+        # Accepting with it is impossible, and acting "as you" would record the organization.
+        return "That is the organization's key, which the bot already uses: paste your own."
+    return None
 
 
 async def link(bot: Bot, user_id: str, api_key: str, channel_id: str | None) -> str | None:
     """Check and store a personal key; returns an error for the modal field, or None."""
     assert bot.vault is not None
+    problem = key_problem(bot, api_key)
+    if problem is not None:
+        return problem
     key = api_key.strip()
-    if not key or any(ch.isspace() for ch in key) or len(key) > 500:
-        return "That does not look like a Gencove API key."
     credentials = Credentials.api_key(key)
     try:
         user = await bot.gencove.current_user(credentials)
@@ -136,6 +206,8 @@ async def link(bot: Bot, user_id: str, api_key: str, channel_id: str | None) -> 
 
 
 async def whoami(bot: Bot, user_id: str) -> str:
+    if bot.vault is None:
+        return "Linking accounts is not set up on this bot, so no Gencove account is linked."
     stored = await bot.store.get_link(user_id)
     if stored is None:
         return "No Gencove account is linked to you. Use `/gencove link` to link one."

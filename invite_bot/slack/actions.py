@@ -133,6 +133,8 @@ async def _accept(
 async def _link_from_card(
     bot: Bot, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
 ) -> None:
+    if not await bot.first_delivery(body):
+        return  # a Slack retry: its trigger_id is spent, the modal is already open
     if bot.vault is None:
         await respond(response_type="ephemeral", replace_original=False, text=LINKING_OFF)
         return

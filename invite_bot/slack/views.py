@@ -25,6 +25,7 @@ from invite_bot.slack.blocks import (
     INVITE_MODAL,
     LINK_MODAL,
     Message,
+    ephemeral,
     link_modal,
 )
 from invite_bot.slack.commands import SOMETHING_BROKE, gencove_failed
@@ -117,6 +118,11 @@ async def on_link_submitted(
 ) -> None:
     key = str(_value(view, API_KEY_BLOCK, API_KEY_INPUT).get("value") or "")
     metadata = view.get("private_metadata") or "{}"
+    problem = accepting.key_problem(bot, key) if bot.vault is not None else None
+    if problem is not None:
+        # Answerable without Gencove: shown on the field, the modal stays as it is.
+        await ack(response_action="errors", errors={API_KEY_BLOCK: problem[:MODAL_ERROR_LIMIT]})
+        return
     # Checking the key takes a Gencove call: acknowledge with a "checking" view first.
     await ack(response_action="update", view=_checking_view())
     user_id = body["user"]["id"]
@@ -142,8 +148,20 @@ async def on_link_submitted(
     token, response_url = meta.get("token"), meta.get("response_url")
     if token and response_url:
         # Linked from an accept card: bring the card back, now with its Accept button.
-        card = await accepting.card(bot, str(token), user_id)
-        await bot.slack_respond(str(response_url), card, replace_original=True)
+        await bot.slack_respond(
+            str(response_url), await _card_again(bot, str(token), user_id), replace_original=True
+        )
+
+
+async def _card_again(bot: Bot, token: str, user_id: str) -> Message:
+    try:
+        return await accepting.card(bot, token, user_id)
+    except GencoveError as exc:
+        text = f"{gencove_failed(exc)}\nRun the `/gencove accept` command again in a moment."
+    except Exception:
+        log.exception("the accept card could not be shown again")
+        text = SOMETHING_BROKE
+    return ephemeral(text)
 
 
 def _checking_view() -> dict[str, Any]:
