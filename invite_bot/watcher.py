@@ -28,7 +28,10 @@ notification carries its outbox key in Slack message metadata, so an item found 
 `sending` after a crash is first looked up in the channel's recent history and re-posted
 only if it is not there. Only one replica polls at a time (`Store.leader_lease`: a
 PostgreSQL advisory lock, a lease row on SQLite); another takes over within one interval
-when it dies.
+when it dies. The leader renews its lease before each Slack post and stops delivering as
+soon as it is lost, so a replica whose SQLite lease ran out during a slow delivery never
+sends alongside its successor. A database it cannot reach makes the watcher stand by and
+retry, never exit.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from invite_bot.gencove import GencoveError, Invitation
 from invite_bot.slack.blocks import InviteRow, notification
 from invite_bot.slack.context import Bot
 from invite_bot.slack.results import refresh_invitation_message
-from invite_bot.store import BASELINE_DONE, KnownInvitation, OutboxItem, Transition
+from invite_bot.store import BASELINE_DONE, KnownInvitation, LeaderLease, OutboxItem, Transition
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +92,8 @@ class Watcher:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
         self.interval = bot.settings.watch_interval
+        # Set while run() holds leadership; poll()/deliver() called directly need none.
+        self._lease: LeaderLease | None = None
 
     async def poll(self) -> PollStats:
         """One poll: read Gencove, record transitions, deliver the outbox."""
@@ -174,8 +179,17 @@ class Watcher:
 
     async def deliver(self) -> int:
         """Send what the outbox holds; returns how many Slack posts were made."""
+        # Read the outbox only while leading (a lease that lapsed during a long Gencove
+        # read is taken back if no other replica took it: then nobody sent anything since).
+        if not await self._lead():
+            return 0
         posted = 0
         for item in await self.bot.store.claim_outbox(limit=200):
+            # A long delivery (slow or rate-limited Slack) can outlast a SQLite lease: before
+            # each post make sure no other replica took over and is sending these items too.
+            if not await self._still_leading():
+                log.warning("watcher lost its lease while delivering; leaving the rest")
+                break
             try:
                 if item.kind == "message_update":
                     await self.bot.store.mark_sending(item.id)
@@ -198,7 +212,26 @@ class Watcher:
                     await self.bot.store.mark_failed(item.id, error)
                 else:
                     await self.bot.store.release(item.id)
+        await self._still_leading()  # the last post may have taken most of the lease's ttl
         return posted
+
+    async def _still_leading(self) -> bool:
+        """Renew the lease (when run() holds one); False once another replica may lead."""
+        return self._lease is None or await self._lease.renew()
+
+    async def _lead(self) -> bool:
+        """Keep the lease, or take it (back) when free; True while this replica leads."""
+        lease = self._lease
+        if lease is None:
+            return True
+        if lease.held:
+            if await lease.renew():
+                return True
+            log.warning("watcher lost its lease")
+        if await lease.try_acquire():
+            log.info("watcher took the lead (%s)", self.bot.instance)
+            return True
+        return False
 
     async def _post(self, item: OutboxItem) -> str | None:
         known = await self.bot.store.get_invitation(item.invitation_id)
@@ -246,15 +279,16 @@ class Watcher:
             "watcher", owner=self.bot.instance, ttl=timedelta(seconds=max(0.2, self.interval / 2))
         )
         next_poll = 0.0
+        self._lease = lease
         try:
             while not stop.is_set():
-                if lease.held:
-                    if not await lease.renew():
-                        log.warning("watcher lost its lease; standing by")
-                elif await lease.try_acquire():
-                    log.info("watcher took the lead (%s)", self.bot.instance)
-                    next_poll = 0.0
-                if lease.held and time.monotonic() >= next_poll:
+                leading = lease.held
+                try:
+                    lead = await self._lead()
+                except Exception as exc:  # the database is unreachable: stand by, retry
+                    log.warning("watcher cannot check its lease: %s", type(exc).__name__)
+                    lead = False
+                if lead and time.monotonic() >= (next_poll if leading else 0.0):
                     next_poll = time.monotonic() + self.interval
                     try:
                         stats = await self.poll()
@@ -271,7 +305,11 @@ class Watcher:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=tick)
         finally:
-            await lease.release()
+            self._lease = None
+            try:
+                await lease.release()
+            except Exception as exc:  # it lapses (SQLite) or dies with the connection (PG)
+                log.warning("watcher could not release its lease: %s", type(exc).__name__)
 
 
 PERMANENT = {
