@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -94,6 +95,11 @@ async def test_acceptance_updates_the_original_result_message(
     await watched.command("invite ana@lab.org")
     await slack.wait_for(lambda: slack.messages_in("C_GENERAL"))
     message = slack.messages_in("C_GENERAL")[0]
+    # the bot records where it posted right after Slack answers: wait for that too
+    for _ in range(200):
+        if await watched.store.job_for_message(message.channel, message.ts):
+            break
+        await asyncio.sleep(0.01)
     gencove.accept(gencove.find("ana@lab.org")[0])
     await watcher.poll()
     updated = slack.messages[(message.channel, message.ts)]

@@ -594,7 +594,7 @@ class Store:
         }
         if owner is not None:
             values["owner"] = owner
-            values["lease_expires"] = now + (lease or timedelta(minutes=5))
+            values["lease_expires"] = now + (lease if lease is not None else timedelta(minutes=5))
         stmt = (
             self._insert(invite_jobs)
             .values(**values)
