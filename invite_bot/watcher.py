@@ -45,6 +45,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
 
 from invite_bot.gencove import GencoveError, Invitation
 from invite_bot.slack.blocks import InviteRow, notification
@@ -94,6 +96,14 @@ class Watcher:
         self.interval = bot.settings.watch_interval
         # Set while run() holds leadership; poll()/deliver() called directly need none.
         self._lease: LeaderLease | None = None
+        # Notifications are posted without retries on 5xx or dropped connections: Slack may
+        # have posted before failing, and only the history check can tell. 429 is safe.
+        self._slack = AsyncWebClient(
+            token=bot.slack.token,
+            base_url=bot.slack.base_url,
+            timeout=bot.slack.timeout,
+            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=4)],
+        )
 
     async def poll(self) -> PollStats:
         """One poll: read Gencove, record transitions, deliver the outbox."""
@@ -210,6 +220,10 @@ class Watcher:
                 if item.attempts + 1 >= MAX_ATTEMPTS or error in PERMANENT:
                     log.error("notification to %s dropped: %s", item.channel_id, error)
                     await self.bot.store.mark_failed(item.id, error)
+                elif exc.response.status_code >= 500:
+                    # Slack may have posted it before failing: stay 'sending', so the next
+                    # round looks in the channel history before posting again.
+                    log.warning("notification to %s: Slack answered %s", item.channel_id, error)
                 else:
                     await self.bot.store.release(item.id)
         await self._still_leading()  # the last post may have taken most of the lease's ttl
@@ -243,7 +257,7 @@ class Watcher:
             changed_by=(known.changed_by if known else None) or item.payload.get("actor_name"),
         )
         message = notification(row, inviter_id=known.inviter_slack_id if known else None)
-        response = await self.bot.slack.chat_postMessage(
+        response = await self._slack.chat_postMessage(
             channel=item.channel_id,
             text=message.text,
             blocks=message.blocks,

@@ -150,3 +150,22 @@ async def test_invitation_made_from_slack_is_announced_in_other_subscribed_chann
     assert len(slack.messages_in("C_GENERAL")) == 1
     await watcher.poll()
     assert len(_notifications(slack, "C_NEWS")) == 1
+
+
+async def test_notification_answered_with_a_slack_5xx_is_checked_before_it_is_posted_again(
+    watched: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    from tests.fakes.slack import SlackFault
+
+    watcher = Watcher(watched.bot)
+    ana = gencove.add_invitation("ana@lab.org")
+    await watcher.poll()
+    gencove.accept(ana)
+    slack.inject("chat.postMessage", SlackFault.status(503))
+    await watcher.poll()
+    assert _notifications(slack, "C0ALWAYS1") == []
+    history_checks = len(slack.calls_to("conversations.history"))
+    await watcher.deliver()
+    assert len(slack.calls_to("conversations.history")) == history_checks + 1
+    assert len(_notifications(slack, "C0ALWAYS1")) == 1
+    assert await watched.store.claim_outbox() == []
