@@ -221,6 +221,19 @@ def notification(row: InviteRow, *, inviter_id: str | None) -> Message:
     return Message(text=truncate(text, 3000), blocks=_dicts([SectionBlock(text=_mrkdwn(text))]))
 
 
+def with_note(message: Message, note: str) -> Message:
+    """`message` with a note above it (`note` must already be escaped where needed).
+
+    The note takes one block; a message already at the limit gives up its closing hint.
+    """
+    blocks = [ContextBlock(elements=[_mrkdwn(note)]).to_dict(), *message.blocks]
+    if len(blocks) > MAX_BLOCKS and blocks[-1].get("type") == "context":
+        blocks.pop()
+    return Message(
+        text=truncate(f"{note}\n{message.text}", SECTION_TEXT), blocks=blocks[:MAX_BLOCKS]
+    )
+
+
 def ephemeral(text: str) -> Message:
     """A short note for one user; `text` must already be escaped where needed."""
     return Message(text=truncate(text, 3000), blocks=_dicts([SectionBlock(text=_mrkdwn(text))]))

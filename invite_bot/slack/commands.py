@@ -35,7 +35,7 @@ from invite_bot.core.grammar import (
     usage_message,
 )
 from invite_bot.core.policy import Refused, check_addresses, check_rate
-from invite_bot.core.text import escape_mrkdwn, human_list
+from invite_bot.core.text import escape_mrkdwn, human_list, truncate
 from invite_bot.gencove import GencoveError
 from invite_bot.slack import accepting, listing
 from invite_bot.slack.blocks import invite_modal, link_modal
@@ -229,25 +229,28 @@ async def _dispatch(
 async def _revoke_targets(
     bot: Bot, parsed: Revoke, user_id: str, channel_id: str, respond: AsyncRespond
 ) -> None:
+    """One line per target; Gencove failing for one target does not hide the others."""
     lines: list[str] = []
     credentials = await bot.credentials_for(user_id)
     for target in parsed.targets:
-        if isinstance(target, RevokeByEmail):
-            found = await bot.gencove.find_pending(target.email, credentials=credentials)
-            if found is None:
-                lines.append(
-                    f"• {escape_mrkdwn(target.email)}: no pending invitation, nothing revoked."
-                )
-                continue
-            ids = [found.id]
-            label = target.email
-        else:
-            ids = [target.invitation_id]
-            label = target.invitation_id
-        for invitation_id in ids:
+        label = target.email if isinstance(target, RevokeByEmail) else target.invitation_id
+        try:
+            if isinstance(target, RevokeByEmail):
+                found = await bot.gencove.find_pending(target.email, credentials=credentials)
+                if found is None:
+                    lines.append(
+                        f"• {escape_mrkdwn(label)}: no pending invitation, nothing revoked."
+                    )
+                    continue
+                invitation_id = found.id
+            else:
+                invitation_id = target.invitation_id
             outcome = await revoke(bot, invitation_id, user_id=user_id, channel_id=channel_id)
-            lines.append(f"• {escape_mrkdwn(outcome.email or label)}: {describe(outcome)}")
-    await respond(response_type="ephemeral", text="\n".join(lines)[:3000])
+        except GencoveError as exc:
+            lines.append(f"• {escape_mrkdwn(label)}: not revoked. {gencove_failed(exc)}")
+            continue
+        lines.append(f"• {escape_mrkdwn(outcome.email or label)}: {describe(outcome)}")
+    await respond(response_type="ephemeral", text=truncate("\n".join(lines), 3000))
 
 
 def describe(outcome: RevokeOutcome) -> str:

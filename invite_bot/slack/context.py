@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -26,6 +27,10 @@ from invite_bot.vault import Vault
 log = logging.getLogger(__name__)
 
 ROLES_CACHE_SECONDS = 600.0
+# How long an invite job stays with the process running it without a renewal. The owner
+# renews it every third of this while it works, so a job whose process died is taken over
+# by another (or a restarted) process within about this long.
+DEFAULT_JOB_LEASE = timedelta(seconds=15)
 
 
 @dataclass
@@ -40,9 +45,12 @@ class Bot:
     limiter: SlidingWindow
     vault: Vault | None
     instance: str
+    job_lease: timedelta = DEFAULT_JOB_LEASE
     _roles: tuple[float, list[str]] | None = None
     _roles_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
+    # invite jobs this process is running, or waiting to take over from a silent owner
+    jobs_here: set[int] = field(default_factory=set)
 
     async def credentials_for(self, slack_user_id: str) -> Credentials | None:
         """The user's own linked Gencove key, if any (so Gencove records the real actor)."""

@@ -4,27 +4,34 @@ The job is stored before the first Gencove call and each address's outcome as so
 is known, so a bot killed mid-way resumes the job on restart (`resume_jobs`): addresses
 already done are not sent again, an address whose create may have taken effect is looked
 up in the pending list first, and the result message still ends up showing every address.
+
+A job belongs to the process running it for `Bot.job_lease`, renewed every third of that
+while it works; when the owner dies the renewals stop and another process (or the restarted
+one) takes the job over once the lease has run out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 
+from invite_bot.core.text import escape_mrkdwn
 from invite_bot.gencove import Credentials, GencoveError, GencoveValidationError, Invitation
-from invite_bot.slack.blocks import Message
+from invite_bot.slack.blocks import Message, with_note
 from invite_bot.slack.context import Bot
 from invite_bot.slack.results import render_job
 from invite_bot.store import InviteJob, KnownInvitation, NewInviteJob, Transition
 
 log = logging.getLogger(__name__)
 
-JOB_LEASE = timedelta(minutes=5)
 CANNOT_POST = ("not_in_channel", "channel_not_found", "is_archived", "restricted_action")
+RESUME_WINDOW = timedelta(days=1)  # a job still unfinished after this is given up
+SLACK_FAILURES = (SlackApiError, aiohttp.ClientError, TimeoutError)
 
 
 async def start_invite(
@@ -47,38 +54,89 @@ async def start_invite(
             delivery_key=delivery_key,
         ),
         owner=bot.instance,
-        lease=JOB_LEASE,
+        lease=bot.job_lease,
     )
     job = await bot.store.get_job(job_id)
     assert job is not None
-    if job.finished_at is not None or job.owner != bot.instance:
-        return job  # a redelivery of a command another process is running or ran
+    if job.finished_at is not None or job.owner != bot.instance or job.id in bot.jobs_here:
+        return job  # a redelivery of a command another process (or task) is running or ran
     return await run_job(bot, job, resumed=False)
 
 
 async def run_job(bot: Bot, job: InviteJob, *, resumed: bool) -> InviteJob:
-    """Invite every address still open in `job`, then post or update its message."""
-    credentials = await bot.credentials_for(job.slack_user_id)
-    open_items = [item.email for item in job.items if item.outcome is None]
-    await asyncio.gather(
-        *(_invite_one(bot, job, email, credentials, maybe_sent=resumed) for email in open_items)
-    )
-    job = await bot.store.get_job(job.id) or job
-    message = await render_job(bot, job)
-    if job.message_ts and job.message_channel_id:
-        await _update(bot, job, message)
-    else:
-        await _post(bot, job, message)
-    await bot.store.finish_job(job.id)
-    return await bot.store.get_job(job.id) or job
+    """Invite every address still open in `job`, then post or update its message.
+
+    The caller holds the job's lease; it is renewed here until the job is finished. A job
+    whose result reached nobody (Slack refused the message and the note) stays unfinished,
+    so `resume_jobs` tries to deliver it again later.
+    """
+    bot.jobs_here.add(job.id)
+    heartbeat = bot.spawn(_keep_lease(bot, job.id))
+    try:
+        credentials = await bot.credentials_for(job.slack_user_id)
+        open_items = [item.email for item in job.items if item.outcome is None]
+        pending = await _pending_by_email(bot, credentials) if resumed and open_items else None
+        await asyncio.gather(
+            *(
+                _invite_one(bot, job, email, credentials, maybe_sent=resumed, pending=pending)
+                for email in open_items
+            )
+        )
+        job = await bot.store.get_job(job.id) or job
+        message = await render_job(bot, job)
+        if job.message_ts and job.message_channel_id:
+            delivered = await _update(bot, job, message)
+        else:
+            delivered = await _post(bot, job, message)
+        if delivered:
+            await bot.store.finish_job(job.id)
+        return await bot.store.get_job(job.id) or job
+    finally:
+        heartbeat.cancel()
+        bot.jobs_here.discard(job.id)
+
+
+async def _keep_lease(bot: Bot, job_id: int) -> None:
+    """Renew the job's lease while it runs, so no other process takes it over."""
+    interval = bot.job_lease.total_seconds() / 3
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            if not await bot.store.claim_job(job_id, bot.instance, bot.job_lease):
+                log.warning("invite job %s: another process took it over", job_id)
+                return
+        except Exception as exc:
+            log.warning("invite job %s: lease not renewed (%s)", job_id, type(exc).__name__)
+
+
+async def _pending_by_email(
+    bot: Bot, credentials: Credentials | None
+) -> Mapping[str, Invitation] | None:
+    """Gencove's pending invitations by address, read once for a resumed job (None: unknown)."""
+    found: dict[str, Invitation] = {}
+    try:
+        async for invitation in bot.gencove.iter_invitations("pending", credentials=credentials):
+            found.setdefault((invitation.email or "").lower(), invitation)
+    except GencoveError as exc:
+        log.info("pending list unavailable (%s); asking per address", exc.message)
+        return None
+    return found
 
 
 async def _invite_one(
-    bot: Bot, job: InviteJob, email: str, credentials: Credentials | None, *, maybe_sent: bool
+    bot: Bot,
+    job: InviteJob,
+    email: str,
+    credentials: Credentials | None,
+    *,
+    maybe_sent: bool,
+    pending: Mapping[str, Invitation] | None = None,
 ) -> None:
     role = job.role or ""
     try:
-        existing = await _already_pending(bot, email, credentials, ask_gencove=maybe_sent)
+        existing = await _already_pending(
+            bot, email, credentials, ask_gencove=maybe_sent, pending=pending
+        )
         if existing is not None:
             await _remember(bot, job, email, existing, outcome="existing")
             return
@@ -115,7 +173,12 @@ async def _invite_one(
 
 
 async def _already_pending(
-    bot: Bot, email: str, credentials: Credentials | None, *, ask_gencove: bool
+    bot: Bot,
+    email: str,
+    credentials: Credentials | None,
+    *,
+    ask_gencove: bool,
+    pending: Mapping[str, Invitation] | None = None,
 ) -> Invitation | KnownInvitation | None:
     """The pending invitation for `email`: from the store, or (after a crash) from Gencove."""
     known = await bot.store.invitations_by_email(email, status="pending")
@@ -123,9 +186,11 @@ async def _already_pending(
     for invitation in known:
         if invitation.expires is None or invitation.expires > now:
             return invitation
-    if ask_gencove:
-        return await bot.gencove.find_pending(email, credentials=credentials)
-    return None
+    if not ask_gencove:
+        return None
+    if pending is not None:
+        return pending.get(email.lower())
+    return await bot.gencove.find_pending(email, credentials=credentials)
 
 
 async def _remember(
@@ -183,37 +248,50 @@ async def _remember(
             )
 
 
-async def _post(bot: Bot, job: InviteJob, message: Message) -> None:
+async def _post(bot: Bot, job: InviteJob, message: Message) -> bool:
+    """Post the result message; True once it (or a note with it) reached someone."""
     try:
         response = await bot.slack.chat_postMessage(
             channel=job.channel_id, text=message.text, blocks=message.blocks, unfurl_links=False
         )
-    except SlackApiError as exc:
-        error = str(exc.response.get("error"))
-        if error in CANNOT_POST and job.response_url:
-            # The bot is not in this conversation: Slack's response_url still reaches it.
-            await bot.slack_respond(
+    except SLACK_FAILURES as exc:
+        error = _slack_error(exc)
+        # Where the bot is not in the conversation, Slack's response_url still reaches it.
+        if (
+            error in CANNOT_POST
+            and job.response_url
+            and await bot.slack_respond(
                 job.response_url, message, response_type="in_channel", replace_original=False
             )
-            return
-        log.error("could not post the result message: %s", error)
-        if job.response_url:
-            await bot.slack_respond(job.response_url, message, response_type="ephemeral")
-        return
+        ):
+            return True
+        log.error("could not post the result message of invite job %s: %s", job.id, error)
+        note = (
+            f":warning: Slack did not take the result message for <#{job.channel_id}> "
+            f"({escape_mrkdwn(error)}), so here it is, visible only to you."
+        )
+        return await _tell_inviter(bot, job, with_note(message, note))
     ts = str(response["ts"])
     channel = str(response.get("channel") or job.channel_id)
     await bot.store.set_job_message(job.id, channel_id=channel, message_ts=ts)
+    shown = await bot.store.get_invitations(
+        [item.invitation_id for item in job.items if item.invitation_id]
+    )
+    unplaced = {invitation.id for invitation in shown if not invitation.message_ts}
     for item in job.items:
-        if item.invitation_id and item.outcome == "created":
+        # This message shows the invitations it made, and those no other message shows.
+        if item.invitation_id and (item.outcome == "created" or item.invitation_id in unplaced):
             await bot.store.set_message(
                 item.invitation_id,
                 channel_id=channel,
                 message_ts=ts,
                 block_id=f"inv:{item.invitation_id}",
             )
+    return True
 
 
-async def _update(bot: Bot, job: InviteJob, message: Message) -> None:
+async def _update(bot: Bot, job: InviteJob, message: Message) -> bool:
+    """Bring a resumed job's message up to date; True once it (or a note) reached someone."""
     assert job.message_channel_id
     assert job.message_ts
     try:
@@ -223,19 +301,97 @@ async def _update(bot: Bot, job: InviteJob, message: Message) -> None:
             text=message.text,
             blocks=message.blocks,
         )
-    except SlackApiError as exc:
-        log.error("could not update the result message: %s", exc.response.get("error"))
+    except SLACK_FAILURES as exc:
+        error = _slack_error(exc)
+        log.error("could not update the result message of invite job %s: %s", job.id, error)
+        note = (
+            f":warning: Slack did not take the update of the result message in "
+            f"<#{job.message_channel_id}> ({escape_mrkdwn(error)}); this is where it stands."
+        )
+        return await _tell_inviter(bot, job, with_note(message, note))
+    return True
+
+
+async def _tell_inviter(bot: Bot, job: InviteJob, message: Message) -> bool:
+    """An ephemeral copy of the result for the inviter: response_url, else postEphemeral."""
+    if job.response_url and await bot.slack_respond(
+        job.response_url, message, response_type="ephemeral", replace_original=False
+    ):
+        return True
+    try:
+        await bot.slack.chat_postEphemeral(
+            channel=job.channel_id,
+            user=job.slack_user_id,
+            text=message.text,
+            blocks=message.blocks,
+        )
+    except SLACK_FAILURES as exc:
+        log.error(
+            "invite job %s: its result reached nobody (%s); it will be tried again",
+            job.id,
+            _slack_error(exc),
+        )
+        return False
+    return True
+
+
+def _slack_error(exc: BaseException) -> str:
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or "unknown_error")
+    return type(exc).__name__
 
 
 async def resume_jobs(bot: Bot) -> int:
-    """Finish the invite jobs a crashed process left open; returns how many."""
+    """Finish the invite jobs a crashed process left open; returns how many ran now.
+
+    A job whose owner's lease still runs is watched in the background and taken over as
+    soon as that lease runs out without a renewal (its owner died).
+    """
     resumed = 0
+    now = datetime.now(UTC)
     for job in await bot.store.unfinished_jobs():
-        if job.created_at > datetime.now(UTC) - timedelta(seconds=2) and job.owner == bot.instance:
+        if job.id in bot.jobs_here:
+            continue  # running here, or already watched
+        if job.created_at < now - RESUME_WINDOW:
+            log.error("giving up invite job %s: unfinished for over %s", job.id, RESUME_WINDOW)
+            await bot.store.finish_job(job.id)
             continue
-        if not await bot.store.claim_job(job.id, bot.instance, JOB_LEASE):
-            continue
-        log.info("resuming invite job %s (%d open addresses)", job.id, len(job.pending_emails))
-        await run_job(bot, job, resumed=True)
-        resumed += 1
+        if job.owner == bot.instance and _lease_runs(job, now):
+            continue  # this process is still starting it
+        if await bot.store.claim_job(job.id, bot.instance, bot.job_lease):
+            job = await bot.store.get_job(job.id) or job
+            log.info("resuming invite job %s (%d open addresses)", job.id, len(job.pending_emails))
+            await run_job(bot, job, resumed=True)
+            resumed += 1
+        else:
+            bot.jobs_here.add(job.id)
+            bot.spawn(_take_over_when_free(bot, job.id))
     return resumed
+
+
+def _lease_runs(job: InviteJob, now: datetime) -> bool:
+    return job.lease_expires is not None and job.lease_expires > now
+
+
+async def _take_over_when_free(bot: Bot, job_id: int) -> None:
+    """Wait out another process's lease on a job; run the job if the lease lapses."""
+    try:
+        while True:
+            job = await bot.store.get_job(job_id)
+            if job is None or job.finished_at is not None:
+                return
+            now = datetime.now(UTC)
+            expires = job.lease_expires or now
+            wait = max((expires - now).total_seconds(), 0.0) + 0.05
+            await asyncio.sleep(min(wait, bot.job_lease.total_seconds()))
+            if await bot.store.claim_job(job_id, bot.instance, bot.job_lease):
+                job = await bot.store.get_job(job_id)
+                if job is None or job.finished_at is not None:
+                    return
+                log.info("taking over invite job %s (%d open)", job_id, len(job.pending_emails))
+                await run_job(bot, job, resumed=True)
+                return
+    except Exception:
+        log.exception("taking over invite job %s failed; it is tried again later", job_id)
+    finally:
+        bot.jobs_here.discard(job_id)

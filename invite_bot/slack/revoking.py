@@ -38,6 +38,8 @@ class RevokeOutcome:
     status: str | None = None
     changed_by: str | None = None
     message: str | None = None  # Gencove's reason when it failed
+    # whether the bot's result message showing this invitation was brought up to date
+    message_updated: bool = False
 
 
 async def revoke(
@@ -62,13 +64,19 @@ async def _revoke(
     credentials = await bot.credentials_for(user_id)
     try:
         await bot.gencove.revoke_invitation(invitation_id, credentials=credentials)
-    except (GencoveValidationError, GencoveNotFound):
-        real = await locate(bot, invitation_id, credentials)
+    except (GencoveValidationError, GencoveNotFound) as refused:
+        try:
+            real = await locate(bot, invitation_id, credentials)
+        except GencoveError as exc:
+            log.info("revoke refused (%s); real status unknown (%s)", refused.message, exc.message)
+            return RevokeOutcome("failed", email, message=refused.message)
         if real is None:
             return RevokeOutcome("unknown", email)
         await record(bot, real, changed_by=None)
-        await refresh_invitation_message(bot, invitation_id)
-        return RevokeOutcome("not_pending", real.email or email, real.status)
+        updated = await refresh_invitation_message(bot, invitation_id)
+        return RevokeOutcome(
+            "not_pending", real.email or email, real.status, message_updated=updated
+        )
     except GencoveError as exc:
         return RevokeOutcome("failed", email, message=exc.message)
     await bot.store.set_status(invitation_id, "revoked", changed_by=user_id)
@@ -80,8 +88,8 @@ async def _revoke(
         channel_id=channel_id,
         detail={"as": "linked key" if credentials else "organization key"},
     )
-    await refresh_invitation_message(bot, invitation_id)
-    return RevokeOutcome("revoked", email, "revoked", user_id)
+    updated = await refresh_invitation_message(bot, invitation_id)
+    return RevokeOutcome("revoked", email, "revoked", user_id, message_updated=updated)
 
 
 async def locate(

@@ -19,8 +19,16 @@ def web_app(app: AsyncApp, store: Store) -> web.Application:
     async def events(request: web.Request) -> web.StreamResponse:
         if request.content_length is not None and request.content_length > MAX_BODY:
             return web.Response(status=413, text="payload too large")
-        bolt_request = await to_bolt_request(request)
-        bolt_response = await app.async_dispatch(bolt_request)
+        try:
+            bolt_request = await to_bolt_request(request)  # reads at most MAX_BODY, else 413
+            bolt_response = await app.async_dispatch(bolt_request)
+        except web.HTTPException:
+            raise
+        except Exception as exc:
+            # A body Bolt cannot even parse (bad UTF-8, broken JSON, a payload of the wrong
+            # shape) is refused like any bad request, not answered with a 500 and a trace.
+            log.warning("refused an unreadable request (%s)", type(exc).__name__)
+            return web.Response(status=400, text="bad request")
         return await to_aiohttp_response(bolt_response)
 
     async def healthz(request: web.Request) -> web.Response:
