@@ -44,6 +44,7 @@ _HINTS: Mapping[str, str] = {
     "GENCOVE_MAX_CONCURRENCY": "how many requests may be in flight to Gencove at once",
     "GENCOVE_MAX_RETRIES": "how many times a failed Gencove request is retried (0-10)",
     "LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
+    "INVITE_JOB_LEASE": "seconds (1-3600) before another process resumes a crashed invite",
 }
 
 
@@ -81,6 +82,8 @@ class Settings(BaseSettings):
     allowed_email_domains: str = ""
     invite_max_per_command: int = Field(default=50, ge=1, le=500)
     invite_rate_limit: str = "100/hour"
+    # How long a crashed process's half-done invite stays claimed before another takes it.
+    invite_job_lease: float = Field(default=15.0, ge=1, le=3600)
     log_level: str = "INFO"
 
     @field_validator("slack_bot_token")

@@ -16,7 +16,9 @@ class Vault:
         if not parts:
             raise ValueError("INVITE_BOT_SECRET_KEY holds no key")
         try:
-            self._fernet = MultiFernet([Fernet(k.encode()) for k in parts])
+            keys_newest_first = [Fernet(k.encode()) for k in parts]
+            self._newest = keys_newest_first[0]
+            self._fernet = MultiFernet(keys_newest_first)
         except (ValueError, TypeError):
             raise ValueError(
                 "INVITE_BOT_SECRET_KEY must be Fernet keys (32 url-safe base64 bytes each)"
@@ -35,6 +37,14 @@ class Vault:
     def rotate(self, ciphertext: str) -> str:
         """Re-encrypt under the newest key."""
         return self._fernet.rotate(ciphertext.encode()).decode()
+
+    def is_current(self, ciphertext: str) -> bool:
+        """True when the newest key wrote it (an older key's value needs `rotate`)."""
+        try:
+            self._newest.decrypt(ciphertext.encode())
+        except InvalidToken:
+            return False
+        return True
 
 
 def validate_keys(keys: str) -> None:

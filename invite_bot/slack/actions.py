@@ -76,39 +76,43 @@ async def _revoke(
         # An ephemeral list: show the page again as Gencove now has it.
         status, offset = list_page
         message = await listing.page(bot, status, offset)  # type: ignore[arg-type]
-        await respond(replace_original=True, text=message.text, blocks=message.blocks)
+        shown = await respond(replace_original=True, text=message.text, blocks=message.blocks)
+        shown_ok = shown.status_code == 200
     else:
-        await _show_on_clicked_message(bot, body, invitation_id, respond)
+        shown_ok = outcome.message_updated or (
+            outcome.result in {"revoked", "not_pending"}
+            and await _replace_clicked_message(bot, invitation_id, respond)
+        )
+    email = escape_mrkdwn(outcome.email) if outcome.email else "That invitation"
     if outcome.result != "revoked":
-        email = escape_mrkdwn(outcome.email) if outcome.email else "That invitation"
         await respond(
             response_type="ephemeral", replace_original=False, text=f"{email}: {describe(outcome)}"
         )
+    elif not shown_ok:
+        await respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text=f"{email}: revoked. (The message could not be updated to show it.)",
+        )
 
 
-async def _show_on_clicked_message(
-    bot: Bot, body: dict[str, Any], invitation_id: str, respond: AsyncRespond
-) -> None:
-    """Make sure the clicked message shows the new status.
+async def _replace_clicked_message(bot: Bot, invitation_id: str, respond: AsyncRespond) -> bool:
+    """Show the new status on the clicked message through this click's response_url.
 
-    A message the store tracks was already re-rendered by `revoke`. One it does not track
-    (posted through the response_url where the bot is not a member) is replaced through
-    this click's response_url, rendered from the job that made it.
+    Used when `revoke` could not update the message itself: it was posted through a
+    response_url (the bot is not in that channel), or Slack refused `chat.update`.
     """
-    message = body.get("message") or {}
-    channel_id, ts = _channel(body), message.get("ts")
-    if channel_id and ts and await bot.store.job_for_message(channel_id, ts) is not None:
-        return
     job = await bot.store.job_for_invitation(invitation_id)
     if job is None:
-        return
+        return False
     rendered = await render_job(bot, job)
-    await respond(
+    sent = await respond(
         replace_original=True,
         response_type="in_channel",
         text=rendered.text,
         blocks=rendered.blocks,
     )
+    return sent.status_code == 200
 
 
 async def _page(

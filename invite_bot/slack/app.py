@@ -6,7 +6,6 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -23,14 +22,12 @@ from invite_bot.core.ratelimit import SlidingWindow
 from invite_bot.gencove import GencoveClient
 from invite_bot.settings import Settings
 from invite_bot.slack import actions, commands, views
-from invite_bot.slack.context import DEFAULT_JOB_LEASE, Bot
+from invite_bot.slack.context import Bot
 from invite_bot.slack.permissions import Inviters
 from invite_bot.store import Store
 from invite_bot.vault import Vault
 
 log = logging.getLogger(__name__)
-
-JOB_LEASE_VARIABLE = "INVITE_JOB_LEASE"  # seconds; an operations knob, not a product setting
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
@@ -70,23 +67,8 @@ def build_bot(settings: Settings, store: Store) -> Bot:
         limiter=SlidingWindow(settings.rate_limit),
         vault=Vault(secret.get_secret_value()) if secret else None,
         instance=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
-        job_lease=job_lease(os.environ),
+        job_lease=timedelta(seconds=settings.invite_job_lease),
     )
-
-
-def job_lease(environ: Mapping[str, str]) -> timedelta:
-    """The invite-job lease: `INVITE_JOB_LEASE` seconds (1-3600), else the default."""
-    raw = environ.get(JOB_LEASE_VARIABLE, "").strip()
-    if not raw:
-        return DEFAULT_JOB_LEASE
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = -1.0
-    if not 1.0 <= seconds <= 3600.0:
-        log.warning("%s must be 1-3600 seconds; using the default", JOB_LEASE_VARIABLE)
-        return DEFAULT_JOB_LEASE
-    return timedelta(seconds=seconds)
 
 
 def build_app(bot: Bot, identity: dict[str, Any]) -> AsyncApp:

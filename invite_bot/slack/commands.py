@@ -231,12 +231,11 @@ async def _revoke_targets(
 ) -> None:
     """One line per target; Gencove failing for one target does not hide the others."""
     lines: list[str] = []
-    credentials = await bot.credentials_for(user_id)
     for target in parsed.targets:
         label = target.email if isinstance(target, RevokeByEmail) else target.invitation_id
         try:
             if isinstance(target, RevokeByEmail):
-                found = await bot.gencove.find_pending(target.email, credentials=credentials)
+                found = await bot.gencove.find_pending(target.email)
                 if found is None:
                     lines.append(
                         f"• {escape_mrkdwn(label)}: no pending invitation, nothing revoked."

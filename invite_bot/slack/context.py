@@ -7,17 +7,17 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from invite_bot.core.ratelimit import SlidingWindow
-from invite_bot.gencove import Credentials, GencoveClient
+from invite_bot.gencove import Credentials, GencoveClient, GencoveForbidden
 from invite_bot.settings import Settings
 from invite_bot.slack.blocks import Message
 from invite_bot.slack.permissions import Inviters
@@ -25,6 +25,8 @@ from invite_bot.store import Store
 from invite_bot.vault import Vault
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 ROLES_CACHE_SECONDS = 600.0
 # How long an invite job stays with the process running it without a renewal. The owner
@@ -60,10 +62,37 @@ class Bot:
         if link is None:
             return None
         try:
-            return Credentials.api_key(self.vault.decrypt(link.ciphertext))
+            key = self.vault.decrypt(link.ciphertext)
         except ValueError:
             log.warning("a linked key could not be decrypted; using the organization key")
             return None
+        if not self.vault.is_current(link.ciphertext):
+            # Written under an older key: re-encrypt, so that key can be retired.
+            await self.store.save_link(
+                slack_user_id,
+                ciphertext=self.vault.rotate(link.ciphertext),
+                gencove_user_id=link.gencove_user_id,
+                gencove_email=link.gencove_email,
+            )
+        return Credentials.api_key(key)
+
+    async def as_actor(
+        self, slack_user_id: str, call: Callable[[Credentials | None], Awaitable[T]]
+    ) -> tuple[T, bool]:
+        """Make a Gencove change as the user's linked key, else the organization key.
+
+        Returns the result and whether the linked key made it. When Gencove forbids the
+        linked key (its owner may not manage invitations there) the organization key is
+        used: the bot's own permission check already allowed the action.
+        """
+        credentials = await self.credentials_for(slack_user_id)
+        if credentials is None:
+            return await call(None), False
+        try:
+            return await call(credentials), True
+        except GencoveForbidden:
+            log.info("linked key may not do this in Gencove; using the organization key")
+            return await call(None), False
 
     async def role_names(self) -> list[str]:
         """The organization's roles, cached: they change rarely and modals need them fast."""

@@ -21,7 +21,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from invite_bot.core.text import escape_mrkdwn
-from invite_bot.gencove import Credentials, GencoveError, GencoveValidationError, Invitation
+from invite_bot.gencove import GencoveError, GencoveValidationError, Invitation
 from invite_bot.slack.blocks import Message, with_note
 from invite_bot.slack.context import Bot
 from invite_bot.slack.results import render_job
@@ -73,12 +73,11 @@ async def run_job(bot: Bot, job: InviteJob, *, resumed: bool) -> InviteJob:
     bot.jobs_here.add(job.id)
     heartbeat = bot.spawn(_keep_lease(bot, job.id))
     try:
-        credentials = await bot.credentials_for(job.slack_user_id)
         open_items = [item.email for item in job.items if item.outcome is None]
-        pending = await _pending_by_email(bot, credentials) if resumed and open_items else None
+        pending = await _pending_by_email(bot) if resumed and open_items else None
         await asyncio.gather(
             *(
-                _invite_one(bot, job, email, credentials, maybe_sent=resumed, pending=pending)
+                _invite_one(bot, job, email, maybe_sent=resumed, pending=pending)
                 for email in open_items
             )
         )
@@ -109,13 +108,11 @@ async def _keep_lease(bot: Bot, job_id: int) -> None:
             log.warning("invite job %s: lease not renewed (%s)", job_id, type(exc).__name__)
 
 
-async def _pending_by_email(
-    bot: Bot, credentials: Credentials | None
-) -> Mapping[str, Invitation] | None:
+async def _pending_by_email(bot: Bot) -> Mapping[str, Invitation] | None:
     """Gencove's pending invitations by address, read once for a resumed job (None: unknown)."""
     found: dict[str, Invitation] = {}
     try:
-        async for invitation in bot.gencove.iter_invitations("pending", credentials=credentials):
+        async for invitation in bot.gencove.iter_invitations("pending"):
             found.setdefault((invitation.email or "").lower(), invitation)
     except GencoveError as exc:
         log.info("pending list unavailable (%s); asking per address", exc.message)
@@ -127,25 +124,27 @@ async def _invite_one(
     bot: Bot,
     job: InviteJob,
     email: str,
-    credentials: Credentials | None,
     *,
     maybe_sent: bool,
     pending: Mapping[str, Invitation] | None = None,
 ) -> None:
     role = job.role or ""
     try:
-        existing = await _already_pending(
-            bot, email, credentials, ask_gencove=maybe_sent, pending=pending
-        )
+        existing = await _already_pending(bot, email, ask_gencove=maybe_sent, pending=pending)
         if existing is not None:
             await _remember(bot, job, email, existing, outcome="existing")
             return
         try:
-            invitation = await bot.gencove.create_invitation(email, role, credentials=credentials)
+            invitation, as_linked = await bot.as_actor(
+                job.slack_user_id,
+                lambda credentials: bot.gencove.create_invitation(
+                    email, role, credentials=credentials
+                ),
+            )
             outcome = "created"
         except GencoveValidationError as exc:
             # Gencove refuses a second pending invitation: show the one that exists.
-            found = await bot.gencove.find_pending(email, credentials=credentials)
+            found = await bot.gencove.find_pending(email)
             if found is None:
                 raise
             log.info("create refused (%s); showing the pending invitation", exc.message)
@@ -157,7 +156,10 @@ async def _invite_one(
             invitation_id=invitation.id,
             email=email,
             channel_id=job.channel_id,
-            detail={"role": invitation.role},
+            detail={
+                "role": invitation.role,
+                "as": "linked key" if outcome == "created" and as_linked else "organization key",
+            },
         )
     except GencoveError as exc:
         await bot.store.record_job_item(
@@ -175,7 +177,6 @@ async def _invite_one(
 async def _already_pending(
     bot: Bot,
     email: str,
-    credentials: Credentials | None,
     *,
     ask_gencove: bool,
     pending: Mapping[str, Invitation] | None = None,
@@ -190,7 +191,7 @@ async def _already_pending(
         return None
     if pending is not None:
         return pending.get(email.lower())
-    return await bot.gencove.find_pending(email, credentials=credentials)
+    return await bot.gencove.find_pending(email)
 
 
 async def _remember(

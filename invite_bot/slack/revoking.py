@@ -61,12 +61,16 @@ async def _revoke(
     email = known.email if known else ""
     if known is not None and known.status != "pending":
         return RevokeOutcome("not_pending", email, known.status, known.changed_by)
-    credentials = await bot.credentials_for(user_id)
     try:
-        await bot.gencove.revoke_invitation(invitation_id, credentials=credentials)
+        _none, as_linked = await bot.as_actor(
+            user_id,
+            lambda credentials: bot.gencove.revoke_invitation(
+                invitation_id, credentials=credentials
+            ),
+        )
     except (GencoveValidationError, GencoveNotFound) as refused:
         try:
-            real = await locate(bot, invitation_id, credentials)
+            real = await locate(bot, invitation_id)
         except GencoveError as exc:
             log.info("revoke refused (%s); real status unknown (%s)", refused.message, exc.message)
             return RevokeOutcome("failed", email, message=refused.message)
@@ -86,7 +90,7 @@ async def _revoke(
         invitation_id=invitation_id,
         email=email or None,
         channel_id=channel_id,
-        detail={"as": "linked key" if credentials else "organization key"},
+        detail={"as": "linked key" if as_linked else "organization key"},
     )
     updated = await refresh_invitation_message(bot, invitation_id)
     return RevokeOutcome("revoked", email, "revoked", user_id, message_updated=updated)

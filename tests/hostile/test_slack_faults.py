@@ -7,8 +7,6 @@ import json
 import random
 from datetime import timedelta
 
-import pytest
-
 from invite_bot.slack.inviting import resume_jobs
 from tests.fakes.gencove import FakeGencove
 from tests.fakes.slack import FakeSlack, SlackFault
@@ -182,12 +180,6 @@ async def _until_job(bot: BotUnderTest, *, finished: bool) -> None:
     raise AssertionError(f"job finished={job.finished_at}, expected finished={finished}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="actions.py `_show_on_clicked_message` assumes the result message was updated; "
-    "when Slack refuses chat.update the clicker sees nothing (RevokeOutcome.message_updated "
-    "now says so)",
-)
 async def test_a_revoke_click_whose_message_cannot_be_updated_still_tells_the_clicker(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:

@@ -258,7 +258,12 @@ async def test_key_rotation_keeps_old_links_readable(
 
     async with running_bot(gencove, slack, url, INVITE_BOT_SECRET_KEY=f"{key_b},{key_a}") as bot:
         assert "Ivy Invitee" in (await _say(bot, "whoami"))["text"]
-        # a new link is written under the newest key
+    # reading it re-encrypted it under the newest key, so key A can now be retired
+    [row] = await _raw_links(url)
+    assert Fernet(key_b.encode()).decrypt(row["ciphertext"].encode()).decode() == IVY_KEY
+    async with running_bot(gencove, slack, url, INVITE_BOT_SECRET_KEY=key_b) as bot:
+        assert "Ivy Invitee" in (await _say(bot, "whoami"))["text"]
+        # a new link is written under the newest key too
         assert "linked" in await _link(bot, IVY_KEY)
     [row] = await _raw_links(url)
     assert Fernet(key_b.encode()).decrypt(row["ciphertext"].encode()).decode() == IVY_KEY
@@ -610,6 +615,25 @@ async def test_revoke_by_an_unlinked_inviter_uses_the_organization_key(
     assert _authorizations(gencove, "DELETE", "/api/v2/invitations/") == [
         f"Api-Key {gencove.org_api_key}"
     ]
+
+
+async def test_a_linked_user_gencove_forbids_falls_back_to_the_organization_key(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    mo = gencove.add_user("mo@lab.org", name="Mo Member", api_key="gc-mo-key-77a1c2")
+    await _link(bot, mo.api_key, user=ADMIN)
+    await bot.command("invite bob@lab.org")
+    await slack.wait_for(lambda: slack.calls_to("chat.postMessage"))
+    assert _authorizations(gencove, "POST", "/api/v2/invitations/") == [
+        f"Api-Key {mo.api_key}",
+        f"Api-Key {gencove.org_api_key}",
+    ]
+    bob = gencove.find("bob@lab.org")[0]
+    assert "invited" in _text({"blocks": slack.last_message("C_GENERAL").blocks})
+    await _say(bot, "revoke bob@lab.org", user=ADMIN)
+    assert bob.status == "revoked"
+    entries = await bot.store.audit_entries(action="revoke")
+    assert entries[0].detail["as"] == "organization key"
 
 
 # -- the key never leaks -----------------------------------------------------------------
