@@ -117,6 +117,9 @@ async def test_real_process_invites_then_revokes_with_one_call_each(
         gencove.hold.set()
         await slack.wait_for(lambda: slack.messages_in("C_GENERAL"), timeout=10)
         message = slack.messages_in("C_GENERAL")[0]
+        # A person reads before clicking; the bot records where it posted just after
+        # Slack answers, and a click in that instant would take the response_url path.
+        await asyncio.sleep(0.5)
         ana = gencove.find("ana@lab.org")[0]
         click = block_action_body(
             "revoke_invitation",
