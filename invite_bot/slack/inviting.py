@@ -75,9 +75,13 @@ async def run_job(bot: Bot, job: InviteJob, *, resumed: bool) -> InviteJob:
     try:
         open_items = [item.email for item in job.items if item.outcome is None]
         pending = await _pending_by_email(bot) if resumed and open_items else None
+        # The channel the job posts in gets the result message, not a notification too.
+        announce_in = await bot.notification_channels(besides=job.channel_id)
         await asyncio.gather(
             *(
-                _invite_one(bot, job, email, maybe_sent=resumed, pending=pending)
+                _invite_one(
+                    bot, job, email, maybe_sent=resumed, announce_in=announce_in, pending=pending
+                )
                 for email in open_items
             )
         )
@@ -126,52 +130,48 @@ async def _invite_one(
     email: str,
     *,
     maybe_sent: bool,
+    announce_in: Sequence[str],
     pending: Mapping[str, Invitation] | None = None,
 ) -> None:
     role = job.role or ""
+    as_linked = False
     try:
         existing = await _already_pending(bot, email, ask_gencove=maybe_sent, pending=pending)
         if existing is not None:
-            await _remember(bot, job, email, existing, outcome="existing")
-            return
-        try:
-            invitation, as_linked = await bot.as_actor(
-                job.slack_user_id,
-                lambda credentials: bot.gencove.create_invitation(
-                    email, role, credentials=credentials
-                ),
-            )
-            outcome = "created"
-        except GencoveValidationError as exc:
-            # Gencove refuses a second pending invitation: show the one that exists.
-            found = await bot.gencove.find_pending(email)
-            if found is None:
-                raise
-            log.info("create refused (%s); showing the pending invitation", exc.message)
-            invitation, outcome = found, "existing"
-        await _remember(bot, job, email, invitation, outcome=outcome)
-        await bot.store.audit(
-            actor_slack_id=job.slack_user_id,
-            action="invite" if outcome == "created" else "invite_existing",
-            invitation_id=invitation.id,
-            email=email,
-            channel_id=job.channel_id,
-            detail={
-                "role": invitation.role,
-                "as": "linked key" if outcome == "created" and as_linked else "organization key",
-            },
-        )
+            invitation: Invitation | KnownInvitation = existing
+            outcome = "existing"
+        else:
+            try:
+                invitation, as_linked = await bot.as_actor(
+                    job.slack_user_id,
+                    lambda credentials: bot.gencove.create_invitation(
+                        email, role, credentials=credentials
+                    ),
+                )
+                outcome = "created"
+            except GencoveValidationError as exc:
+                # Gencove refuses a second pending invitation: show the one that exists.
+                found = await bot.gencove.find_pending(email)
+                if found is None:
+                    raise
+                log.info("create refused (%s); showing the pending invitation", exc.message)
+                invitation, outcome = found, "existing"
     except GencoveError as exc:
-        await bot.store.record_job_item(
-            job.id, email, outcome="failed", invitation_id=None, error=exc.message
-        )
-        await bot.store.audit(
-            actor_slack_id=job.slack_user_id,
-            action="invite_failed",
-            email=email,
-            channel_id=job.channel_id,
-            detail={"error": exc.message},
-        )
+        async with bot.store.transaction():
+            await bot.store.record_job_item(
+                job.id, email, outcome="failed", invitation_id=None, error=exc.message
+            )
+            await bot.store.audit(
+                actor_slack_id=job.slack_user_id,
+                action="invite_failed",
+                email=email,
+                channel_id=job.channel_id,
+                detail={"error": exc.message},
+            )
+        return
+    await _remember(
+        bot, job, email, invitation, outcome=outcome, as_linked=as_linked, announce_in=announce_in
+    )
 
 
 async def _already_pending(
@@ -201,37 +201,53 @@ async def _remember(
     invitation: Invitation | KnownInvitation,
     *,
     outcome: str,
+    as_linked: bool,
+    announce_in: Sequence[str],
 ) -> None:
+    """Record one address's outcome: the invitation, the job item, the audit entry and the
+    announcement to subscribed channels land together or not at all."""
     now = datetime.now(UTC)
-    if isinstance(invitation, Invitation):
-        await bot.store.upsert_invitations(
-            [
-                KnownInvitation(
-                    id=invitation.id,
-                    email=(invitation.email or email).lower(),
-                    role=invitation.role,
-                    status=invitation.status,
-                    expires=invitation.expires,
-                    inviter_slack_id=job.slack_user_id if outcome == "created" else None,
-                    channel_id=None,
-                    message_ts=None,
-                    block_id=None,
-                    first_seen=now,
-                    updated_at=now,
-                )
-            ]
+    created = outcome == "created" and isinstance(invitation, Invitation)
+    async with bot.store.transaction():
+        if isinstance(invitation, Invitation):
+            await bot.store.upsert_invitations(
+                [
+                    KnownInvitation(
+                        id=invitation.id,
+                        email=(invitation.email or email).lower(),
+                        role=invitation.role,
+                        status=invitation.status,
+                        expires=invitation.expires,
+                        inviter_slack_id=job.slack_user_id if created else None,
+                        channel_id=None,
+                        message_ts=None,
+                        block_id=None,
+                        first_seen=now,
+                        updated_at=now,
+                    )
+                ]
+            )
+        await bot.store.record_job_item(
+            job.id,
+            email,
+            outcome="created" if created else "existing",
+            invitation_id=invitation.id,
+            error=None,
         )
-    await bot.store.record_job_item(
-        job.id,
-        email,
-        outcome="created" if outcome == "created" else "existing",
-        invitation_id=invitation.id,
-        error=None,
-    )
-    if outcome == "created" and isinstance(invitation, Invitation):
-        # Subscribed channels hear of invitations made from Slack too (not the one it was made in).
-        channels = await bot.notification_channels(besides=job.channel_id)
-        if channels:
+        await bot.store.audit(
+            actor_slack_id=job.slack_user_id,
+            action="invite" if created else "invite_existing",
+            invitation_id=invitation.id,
+            email=email,
+            channel_id=job.channel_id,
+            detail={
+                "role": invitation.role,
+                "as": "linked key" if created and as_linked else "organization key",
+            },
+        )
+        if created and announce_in:
+            # Subscribed channels hear of invitations made from Slack too.
+            assert isinstance(invitation, Invitation)
             await bot.store.apply_transitions(
                 [
                     Transition(
@@ -245,7 +261,7 @@ async def _remember(
                         at=now,
                     )
                 ],
-                notify_channels=channels,
+                notify_channels=announce_in,
             )
 
 
@@ -274,20 +290,21 @@ async def _post(bot: Bot, job: InviteJob, message: Message) -> bool:
         return await _tell_inviter(bot, job, with_note(message, note))
     ts = str(response["ts"])
     channel = str(response.get("channel") or job.channel_id)
-    await bot.store.set_job_message(job.id, channel_id=channel, message_ts=ts)
     shown = await bot.store.get_invitations(
         [item.invitation_id for item in job.items if item.invitation_id]
     )
     unplaced = {invitation.id for invitation in shown if not invitation.message_ts}
-    for item in job.items:
-        # This message shows the invitations it made, and those no other message shows.
-        if item.invitation_id and (item.outcome == "created" or item.invitation_id in unplaced):
-            await bot.store.set_message(
-                item.invitation_id,
-                channel_id=channel,
-                message_ts=ts,
-                block_id=f"inv:{item.invitation_id}",
-            )
+    async with bot.store.transaction():
+        await bot.store.set_job_message(job.id, channel_id=channel, message_ts=ts)
+        for item in job.items:
+            # This message shows the invitations it made, and those no other message shows.
+            if item.invitation_id and (item.outcome == "created" or item.invitation_id in unplaced):
+                await bot.store.set_message(
+                    item.invitation_id,
+                    channel_id=channel,
+                    message_ts=ts,
+                    block_id=f"inv:{item.invitation_id}",
+                )
     return True
 
 

@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
@@ -71,6 +72,11 @@ class Store:
         # Strong references: a lease dropped by its caller must still be released on close.
         self._leases: dict[tuple[str, str], LeaderLease] = {}
         self.dialect: str = engine.dialect.name
+        # The connection of the transaction() the current task is inside, if any.
+        self._joined: ContextVar[AsyncConnection | None] = ContextVar("store_tx", default=None)
+        # SQLite lets one writer in at a time and makes the others spin on a busy timeout;
+        # queueing writers here instead costs far less CPU under load.
+        self._writers: asyncio.Lock | None = asyncio.Lock() if self.dialect == "sqlite" else None
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -123,8 +129,38 @@ class Store:
         return True
 
     @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """Make every write inside one transaction: all of them land, or none.
+
+        Store calls made inside (by the same task) join it; nested use joins too. Await
+        nothing but the store inside: the transaction holds the database's write lock.
+        """
+        if self._joined.get() is not None:
+            yield
+            return
+        async with self._begin() as conn:
+            token = self._joined.set(conn)
+            try:
+                yield
+            finally:
+                self._joined.reset(token)
+
+    @asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
-        async with self._engine.begin() as conn:
+        joined = self._joined.get()
+        if joined is not None:
+            yield joined
+            return
+        async with self._begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _begin(self) -> AsyncIterator[AsyncConnection]:
+        if self._writers is None:
+            async with self._engine.begin() as conn:
+                yield conn
+            return
+        async with self._writers, self._engine.begin() as conn:
             yield conn
 
     @asynccontextmanager
