@@ -101,6 +101,7 @@ class Watcher:
         self._slack = AsyncWebClient(
             token=bot.slack.token,
             base_url=bot.slack.base_url,
+            session=bot.slack.session,
             timeout=bot.slack.timeout,
             retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=4)],
         )

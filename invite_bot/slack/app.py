@@ -9,6 +9,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -31,10 +32,15 @@ log = logging.getLogger(__name__)
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
-    """The Web API client every request shares: retries connection errors, 429 and 5xx."""
+    """The Web API client every request shares: retries connection errors, 429 and 5xx.
+
+    One pooled `aiohttp` session (call inside the event loop; close `client.session`
+    at shutdown): without it every Slack call would open a new TLS connection.
+    """
     return AsyncWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
+        session=aiohttp.ClientSession(),
         timeout=15,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=2),

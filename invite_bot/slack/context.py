@@ -126,7 +126,7 @@ class Bot:
         replace_original: bool = False,
     ) -> bool:
         """Post through a `response_url` (works where the bot is not a member)."""
-        webhook = AsyncWebhookClient(response_url, timeout=10)
+        webhook = AsyncWebhookClient(response_url, timeout=10, session=self.slack.session)
         try:
             response = await webhook.send(
                 text=message.text,

@@ -93,7 +93,7 @@ async def run_job(bot: Bot, job: InviteJob, *, resumed: bool) -> InviteJob:
             delivered = await _post(bot, job, message)
         if delivered:
             await bot.store.finish_job(job.id)
-        return await bot.store.get_job(job.id) or job
+        return job
     finally:
         heartbeat.cancel()
         bot.jobs_here.discard(job.id)
@@ -290,9 +290,9 @@ async def _post(bot: Bot, job: InviteJob, message: Message) -> bool:
         return await _tell_inviter(bot, job, with_note(message, note))
     ts = str(response["ts"])
     channel = str(response.get("channel") or job.channel_id)
-    shown = await bot.store.get_invitations(
-        [item.invitation_id for item in job.items if item.invitation_id]
-    )
+    # Invitations that already existed keep the message that first showed them, if any.
+    existing = [i.invitation_id for i in job.items if i.outcome == "existing" and i.invitation_id]
+    shown = await bot.store.get_invitations(existing) if existing else []
     unplaced = {invitation.id for invitation in shown if not invitation.message_ts}
     async with bot.store.transaction():
         await bot.store.set_job_message(job.id, channel_id=channel, message_ts=ts)

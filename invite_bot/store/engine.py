@@ -59,7 +59,9 @@ def create_engine(url: str) -> AsyncEngine:
                 "in-memory SQLite cannot serve the bot's concurrent tasks:"
                 " give a file, e.g. sqlite+aiosqlite:///./invite-bot.sqlite3"
             )
-        engine = create_async_engine(parsed)
+        # A pool big enough for a burst of commands: opening an aiosqlite connection
+        # (a thread plus the PRAGMAs below) costs more than the statement it serves.
+        engine = create_async_engine(parsed, pool_size=20, max_overflow=20)
         _tune_sqlite(engine)
         return engine
     # pre-ping: a replica must survive the database restarting or a proxy dropping idle links.
