@@ -45,10 +45,11 @@ class Sizes:
     org_pending: int
     transitions: int
     polls: int
+    paced: int  # commands sent one at a time for (e)
 
 
-FULL = Sizes(300, 50, 2.0, 2000, 5, 300, 10_000, 200, 20, 10)
-QUICK = Sizes(60, 30, 2.0, 300, 1, 100, 2_000, 100, 20, 3)
+FULL = Sizes(300, 50, 2.0, 2000, 5, 300, 10_000, 200, 20, 10, 20)
+QUICK = Sizes(60, 30, 2.0, 300, 1, 100, 2_000, 100, 20, 3, 5)
 
 
 def ms_fine(seconds: float) -> str:
@@ -249,6 +250,43 @@ def throughput_section(sizes: Sizes, result: Throughput) -> list[str]:
 # --------------------------------------------------------------------------- (c)
 
 
+def pace_section(bot: AckRun, baseline: AckRun) -> list[str]:
+    """The same invite at a person's pace: what one user waits beyond Gencove's 2 s."""
+
+    def figures(r: AckRun) -> list[str]:
+        return [
+            ms(percentile(r.acks, 50)),
+            ms(max(r.acks, default=math.nan)),
+            ms(percentile(r.overhead, 50)),
+            ms(max(r.overhead, default=math.nan)),
+            ms(r.cpu / max(1, r.count)),
+            f"{r.lost} / {r.doubled}",
+        ]
+
+    labels = [
+        "ack p50",
+        "ack max",
+        "result − 2 s, p50",
+        "result − 2 s, max",
+        "app CPU per command",
+        "lost / doubled",
+    ]
+    rows = [
+        [label, mine, theirs]
+        for label, mine, theirs in zip(labels, figures(bot), figures(baseline), strict=True)
+    ]
+    return [
+        f"## e. One command at a time ({bot.count} × `/gencove invite`, concurrency 1, "
+        f"Gencove answers after {bot.latency:g} s)",
+        "",
+        *table(["metric", "invite-bot, default settings", "baseline: Gencove before ack()"], rows),
+        "",
+        "Reading it: (a) is a burst of 300 commands inside a few seconds, where results queue "
+        "behind the bot's per-command work; this is the pace of people typing commands.",
+        "",
+    ]
+
+
 def watcher_section(result: WatcherResult) -> list[str]:
     limit = math.ceil(result.pending / result.page_size) + EXTRA_REQUESTS
 
@@ -341,6 +379,18 @@ async def run(sizes: Sizes, progress: bool = True) -> list[str]:
         latency=latency,
         result_timeout=n * latency / c * 2 + 30,
     )
+    say("e: one command at a time")
+    paced = [
+        await ack_run(
+            kind,
+            label,
+            count=sizes.paced,
+            concurrency=1,
+            latency=latency,
+            result_timeout=sizes.paced * (latency + 1) + 30,
+        )
+        for kind, label in (("bot", "invite-bot"), ("baseline", "baseline"))
+    ]
     say("b: throughput")
     speed = await throughput(
         count=sizes.help_requests,
@@ -379,6 +429,7 @@ async def run(sizes: Sizes, progress: bool = True) -> list[str]:
         *ack_section(sizes, bots, baseline),
         *throughput_section(sizes, speed),
         *watcher_section(watched),
+        *pace_section(*paced),
     ]
     return lines
 

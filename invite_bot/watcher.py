@@ -47,8 +47,10 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from invite_bot.gencove import GencoveError, Invitation
+from invite_bot.known import actor_name, known_invitation
 from invite_bot.slack.blocks import InviteRow, notification
 from invite_bot.slack.context import Bot
 from invite_bot.slack.results import refresh_invitation_message
@@ -67,27 +69,6 @@ class PollStats:
     transitions: int = 0
     notifications: int = 0
     baseline: bool = False
-
-
-def _known(invitation: Invitation, now: datetime) -> KnownInvitation:
-    return KnownInvitation(
-        id=invitation.id,
-        email=(invitation.email or "").lower(),
-        role=invitation.role,
-        status=invitation.status,
-        expires=invitation.expires,
-        inviter_slack_id=None,
-        channel_id=None,
-        message_ts=None,
-        block_id=None,
-        first_seen=now,
-        updated_at=now,
-    )
-
-
-def _actor(invitation: Invitation) -> str | None:
-    actor = invitation.last_status.actor
-    return actor.name if actor and actor.name else None
 
 
 class Watcher:
@@ -113,7 +94,7 @@ class Watcher:
         now = datetime.now(UTC)
         pending = [inv async for inv in bot.gencove.iter_invitations("pending")]
         if await bot.store.get_state(BASELINE_DONE) is None:
-            await bot.store.baseline([_known(inv, now) for inv in pending])
+            await bot.store.baseline([known_invitation(inv, now=now) for inv in pending])
             stats.baseline = True
             stats.requests = bot.gencove.requests_sent - before
             log.info("watcher baseline: %d pending invitations recorded", len(pending))
@@ -184,7 +165,7 @@ class Watcher:
             old_status=old,
             new_status=inv.status,
             expires=inv.expires,
-            actor_name=_actor(inv),
+            actor_name=actor_name(inv),
             at=inv.last_status.created or now,
         )
 
@@ -315,6 +296,10 @@ class Watcher:
                         )
                     except GencoveError as exc:
                         log.warning("poll failed: %s", exc.message)
+                    except (SQLAlchemyError, OSError) as exc:
+                        # The database went away mid-poll: what was recorded stays, the
+                        # rest is redone (an item left 'sending' is checked, not re-sent).
+                        log.warning("poll failed, database unavailable: %s", type(exc).__name__)
                     except Exception:
                         log.exception("poll failed")
                 with contextlib.suppress(TimeoutError):

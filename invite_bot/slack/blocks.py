@@ -405,13 +405,3 @@ def parse_revoke_value(value: str) -> tuple[str, tuple[str, int] | None]:
     """The invitation id, and the list page the button was on (None on a result message)."""
     invitation_id, _, page = value.partition("|")
     return invitation_id, parse_page_value(page) if page else None
-
-
-def replace_row(blocks: Sequence[dict[str, Any]], block_id: str, line: str) -> list[dict[str, Any]]:
-    """The same blocks with one row's text replaced and its button removed."""
-    replaced = []
-    for block in blocks:
-        if block.get("block_id") == block_id:
-            block = SectionBlock(block_id=block_id, text=_mrkdwn(line)).to_dict()
-        replaced.append(dict(block))
-    return replaced

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 
-from invite_bot.core.addresses import parse_addresses
 from invite_bot.core.grammar import (
     Accept,
     Help,
@@ -34,13 +32,13 @@ from invite_bot.core.grammar import (
     parse_command,
     usage_message,
 )
-from invite_bot.core.policy import Refused, check_addresses, check_rate
-from invite_bot.core.text import escape_mrkdwn, human_list, truncate
+from invite_bot.core.policy import Refused
+from invite_bot.core.text import escape_mrkdwn, truncate
 from invite_bot.gencove import GencoveError
 from invite_bot.slack import accepting, listing
 from invite_bot.slack.blocks import invite_modal, link_modal
 from invite_bot.slack.context import Bot, delivery_key
-from invite_bot.slack.inviting import start_invite
+from invite_bot.slack.inviting import invite_if_allowed, read_addresses
 from invite_bot.slack.revoking import RevokeOutcome, revoke
 
 log = logging.getLogger(__name__)
@@ -73,16 +71,7 @@ async def on_command(
         await ack(response_type="ephemeral", text=usage_message(parsed))
         return
     if isinstance(parsed, Invite):
-        addresses = parse_addresses(
-            parsed.addresses_text,
-            max_count=bot.settings.invite_max_per_command,
-            allowed_domains=bot.settings.allowed_domains,
-        )
-        refusal = check_addresses(
-            addresses,
-            max_count=bot.settings.invite_max_per_command,
-            allowed_domains=bot.settings.allowed_domains,
-        )
+        addresses, refusal = read_addresses(bot.settings, parsed.addresses_text)
         if refusal is not None:
             await ack(response_type="ephemeral", text=refusal.message)
             return
@@ -133,22 +122,15 @@ async def _invite(
     addresses: list[str],
     role: str | None,
 ) -> None:
-    user_id = str(command["user_id"])
-    if not await require_inviter(bot, user_id, respond):
-        return
-    allowance = bot.limiter.allow(user_id, len(addresses), time.monotonic())
-    refusal = check_rate(allowance, rate=bot.limiter.rate, requested=len(addresses))
-    if refusal is not None:
-        await respond(response_type="ephemeral", text=refusal.message)
-        return
-    await start_invite(
+    await invite_if_allowed(
         bot,
-        user_id=user_id,
+        user_id=str(command["user_id"]),
         channel_id=str(command["channel_id"]),
         response_url=command.get("response_url"),
         addresses=addresses,
         role=role,
         delivery_key=delivery_key(body),
+        tell=lambda text: respond(response_type="ephemeral", text=text),
     )
 
 
@@ -299,4 +281,4 @@ async def _notify(
     await respond(response_type="ephemeral", text=text)
 
 
-__all__ = ["describe", "gencove_failed", "guarded", "human_list", "register", "require_inviter"]
+__all__ = ["describe", "gencove_failed", "guarded", "register", "require_inviter"]

@@ -14,14 +14,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
+from invite_bot.core.addresses import AddressParse, parse_addresses
+from invite_bot.core.policy import Refused, check_addresses, check_rate
 from invite_bot.core.text import escape_mrkdwn
 from invite_bot.gencove import GencoveError, GencoveValidationError, Invitation
+from invite_bot.known import known_invitation
+from invite_bot.settings import Settings
 from invite_bot.slack.blocks import Message, with_note
 from invite_bot.slack.context import Bot
 from invite_bot.slack.results import render_job
@@ -32,6 +37,51 @@ log = logging.getLogger(__name__)
 CANNOT_POST = ("not_in_channel", "channel_not_found", "is_archived", "restricted_action")
 RESUME_WINDOW = timedelta(days=1)  # a job still unfinished after this is given up
 SLACK_FAILURES = (SlackApiError, aiohttp.ClientError, TimeoutError)
+
+
+def read_addresses(settings: Settings, text: str) -> tuple[AddressParse, Refused | None]:
+    """The addresses typed (in the command or the modal) and, if any is wrong, why."""
+    parsed = parse_addresses(
+        text, max_count=settings.invite_max_per_command, allowed_domains=settings.allowed_domains
+    )
+    refusal = check_addresses(
+        parsed,
+        max_count=settings.invite_max_per_command,
+        allowed_domains=settings.allowed_domains,
+    )
+    return parsed, refusal
+
+
+async def invite_if_allowed(
+    bot: Bot,
+    *,
+    user_id: str,
+    channel_id: str,
+    response_url: str | None,
+    addresses: Sequence[str],
+    role: str | None,
+    delivery_key: str | None,
+    tell: Callable[[str], Awaitable[object]],
+) -> None:
+    """Check the inviter and their rate limit, then invite; a refusal goes to `tell`."""
+    decision = await bot.inviters.check(user_id)
+    if isinstance(decision, Refused):
+        await tell(decision.message)
+        return
+    allowance = bot.limiter.allow(user_id, len(addresses), time.monotonic())
+    limited = check_rate(allowance, rate=bot.limiter.rate, requested=len(addresses))
+    if limited is not None:
+        await tell(limited.message)
+        return
+    await start_invite(
+        bot,
+        user_id=user_id,
+        channel_id=channel_id,
+        response_url=response_url,
+        addresses=addresses,
+        role=role,
+        delivery_key=delivery_key,
+    )
 
 
 async def start_invite(
@@ -212,18 +262,11 @@ async def _remember(
         if isinstance(invitation, Invitation):
             await bot.store.upsert_invitations(
                 [
-                    KnownInvitation(
-                        id=invitation.id,
-                        email=(invitation.email or email).lower(),
-                        role=invitation.role,
-                        status=invitation.status,
-                        expires=invitation.expires,
+                    known_invitation(
+                        invitation,
+                        email=email,
                         inviter_slack_id=job.slack_user_id if created else None,
-                        channel_id=None,
-                        message_ts=None,
-                        block_id=None,
-                        first_seen=now,
-                        updated_at=now,
+                        now=now,
                     )
                 ]
             )

@@ -11,7 +11,6 @@ import asyncio
 import logging
 import weakref
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Literal
 
 from invite_bot.gencove import (
@@ -21,9 +20,9 @@ from invite_bot.gencove import (
     GencoveValidationError,
     Invitation,
 )
+from invite_bot.known import actor_name, known_invitation
 from invite_bot.slack.context import Bot
 from invite_bot.slack.results import refresh_invitation_message
-from invite_bot.store import KnownInvitation
 
 log = logging.getLogger(__name__)
 
@@ -113,23 +112,6 @@ async def locate(
 
 async def record(bot: Bot, invitation: Invitation, *, changed_by: str | None) -> None:
     """Store what Gencove says of an invitation, keeping what the bot knew about it."""
-    now = datetime.now(UTC)
     await bot.store.upsert_invitations(
-        [
-            KnownInvitation(
-                id=invitation.id,
-                email=(invitation.email or "").lower(),
-                role=invitation.role,
-                status=invitation.status,
-                expires=invitation.expires,
-                inviter_slack_id=None,
-                channel_id=None,
-                message_ts=None,
-                block_id=None,
-                first_seen=now,
-                updated_at=now,
-                changed_by=changed_by
-                or (invitation.last_status.actor.name if invitation.last_status.actor else None),
-            )
-        ]
+        [known_invitation(invitation, changed_by=changed_by or actor_name(invitation))]
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -12,8 +11,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import SectionBlock
 from slack_sdk.models.views import View
 
-from invite_bot.core.addresses import parse_addresses
-from invite_bot.core.policy import Refused, check_addresses, check_rate
 from invite_bot.core.text import escape_mrkdwn
 from invite_bot.gencove import GencoveError
 from invite_bot.slack import accepting
@@ -30,7 +27,7 @@ from invite_bot.slack.blocks import (
 )
 from invite_bot.slack.commands import SOMETHING_BROKE, gencove_failed
 from invite_bot.slack.context import Bot, delivery_key
-from invite_bot.slack.inviting import start_invite
+from invite_bot.slack.inviting import invite_if_allowed, read_addresses
 
 log = logging.getLogger(__name__)
 
@@ -65,16 +62,7 @@ async def on_invite_submitted(
     text = str(_value(view, ADDRESSES_BLOCK, ADDRESSES_INPUT).get("value") or "")
     selected = _value(view, "role", "role_input").get("selected_option") or {}
     role = selected.get("value") or None
-    parsed = parse_addresses(
-        text,
-        max_count=bot.settings.invite_max_per_command,
-        allowed_domains=bot.settings.allowed_domains,
-    )
-    refusal = check_addresses(
-        parsed,
-        max_count=bot.settings.invite_max_per_command,
-        allowed_domains=bot.settings.allowed_domains,
-    )
+    parsed, refusal = read_addresses(bot.settings, text)
     if refusal is not None:
         # Shown on the field itself; the modal stays open with what was typed.
         await ack(
@@ -88,16 +76,7 @@ async def on_invite_submitted(
     user_id = body["user"]["id"]
     channel_id = _metadata(view).get("channel_id") or user_id
     try:
-        decision = await bot.inviters.check(user_id)
-        if isinstance(decision, Refused):
-            await _tell(bot, channel_id, user_id, decision.message)
-            return
-        allowance = bot.limiter.allow(user_id, len(parsed.addresses), time.monotonic())
-        limited = check_rate(allowance, rate=bot.limiter.rate, requested=len(parsed.addresses))
-        if limited is not None:
-            await _tell(bot, channel_id, user_id, limited.message)
-            return
-        await start_invite(
+        await invite_if_allowed(
             bot,
             user_id=user_id,
             channel_id=channel_id,
@@ -105,6 +84,7 @@ async def on_invite_submitted(
             addresses=list(parsed.addresses),
             role=role,
             delivery_key=delivery_key(body),
+            tell=lambda text: _tell(bot, channel_id, user_id, text),
         )
     except GencoveError as exc:
         await _tell(bot, channel_id, user_id, gencove_failed(exc))
