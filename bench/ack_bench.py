@@ -139,6 +139,7 @@ async def ack_run(
     latency: float,
     extra_env: dict[str, str] | None = None,
     result_timeout: float = 120.0,
+    pause: float = 0.0,
 ) -> AckRun:
     """``count`` times ``/gencove invite userN@lab.org`` against the bot or the baseline."""
     wall_to_monotonic = time.time() - time.monotonic()
@@ -164,6 +165,7 @@ async def ack_run(
                     count=count,
                     concurrency=concurrency,
                     time_limit=result_timeout,
+                    pause=pause,
                 )
                 deadline = shots[0].sent + result_timeout if shots else time.monotonic()
                 arrivals, replies = await _collect(slack, count, deadline)

@@ -275,10 +275,12 @@ async def run_load(
     concurrency: int,
     time_limit: float,
     request_timeout: float = 30.0,
+    pause: float = 0.0,
 ) -> list[Shot]:
     """POST ``count`` requests (``make(i)`` → body, headers) with ``concurrency`` in flight.
 
     Bounded: exactly ``count`` requests at most, and ``time_limit`` seconds for all.
+    ``pause``: seconds each worker waits between two of its requests (a person's pace).
     """
     shots: list[Shot] = []
     indexes = iter(range(count))  # shared by the workers: each index is taken once
@@ -297,6 +299,8 @@ async def run_load(
                 except (aiohttp.ClientError, TimeoutError):
                     status = 0
                 shots.append(Shot(i, sent, time.monotonic(), status))
+                if pause:
+                    await asyncio.sleep(max(0.0, sent + pause - time.monotonic()))
 
         workers = [asyncio.create_task(worker()) for _ in range(concurrency)]
         try:

@@ -48,8 +48,8 @@ class Sizes:
     paced: int  # commands sent one at a time for (e)
 
 
-FULL = Sizes(300, 50, 2.0, 2000, 5, 300, 10_000, 200, 20, 10, 20)
-QUICK = Sizes(60, 30, 2.0, 300, 1, 100, 2_000, 100, 20, 3, 5)
+FULL = Sizes(300, 50, 2.0, 2000, 5, 300, 10_000, 200, 20, 10, 10)
+QUICK = Sizes(60, 30, 2.0, 300, 1, 100, 2_000, 100, 20, 3, 3)
 
 
 def ms_fine(seconds: float) -> str:
@@ -276,8 +276,9 @@ def pace_section(bot: AckRun, baseline: AckRun) -> list[str]:
         for label, mine, theirs in zip(labels, figures(bot), figures(baseline), strict=True)
     ]
     return [
-        f"## e. One command at a time ({bot.count} × `/gencove invite`, concurrency 1, "
-        f"Gencove answers after {bot.latency:g} s)",
+        f"## e. One command at a time ({bot.count} × `/gencove invite`, a new one "
+        f"{bot.latency + 0.5:g} s after the last was sent, Gencove answers after "
+        f"{bot.latency:g} s)",
         "",
         *table(["metric", "invite-bot, default settings", "baseline: Gencove before ack()"], rows),
         "",
@@ -388,6 +389,7 @@ async def run(sizes: Sizes, progress: bool = True) -> list[str]:
             concurrency=1,
             latency=latency,
             result_timeout=sizes.paced * (latency + 1) + 30,
+            pause=latency + 0.5,  # each result is in before the next command is typed
         )
         for kind, label in (("bot", "invite-bot"), ("baseline", "baseline"))
     ]
