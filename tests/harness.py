@@ -6,6 +6,7 @@ plays Slack toward it with signed requests, the way Slack does.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator, Mapping
@@ -112,6 +113,25 @@ class BotUnderTest:
     ) -> SlackDelivery:
         kwargs.setdefault("user_id", ADMIN)
         return await self.send(view_submission_body(callback_id, values, **kwargs))
+
+    async def posted_results(self, count: int = 1) -> list[Any]:
+        """Wait for `count` result messages, each one posted AND recorded by the bot.
+
+        The bot records where it posted just after Slack answers; a click in between
+        would (correctly) take the response_url path, which a test must not race into.
+        """
+        slack = self.slack
+        await slack.wait_for(lambda: len(slack.calls_to("chat.postMessage")) >= count)
+        posts = slack.calls_to("chat.postMessage")
+        for call in posts:
+            response = call.response or {}
+            if not response.get("ok"):
+                continue
+            for _ in range(500):
+                if await self.store.job_for_message(str(response["channel"]), str(response["ts"])):
+                    break
+                await asyncio.sleep(0.01)
+        return posts
 
     async def send(self, body: bytes, **kwargs: Any) -> SlackDelivery:
         return await deliver(self.session, self.url, body, SIGNING_SECRET, **kwargs)

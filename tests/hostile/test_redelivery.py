@@ -63,7 +63,7 @@ async def test_a_redelivered_revoke_click_revokes_and_updates_once(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
     await bot.command("invite ana@lab.org")
-    await slack.wait_for(lambda: slack.messages_in("C_GENERAL"))
+    await bot.posted_results()
     message = slack.messages_in("C_GENERAL")[0]
     ana = gencove.find("ana@lab.org")[0]
     url = slack.new_response_url()

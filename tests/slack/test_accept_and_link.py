@@ -583,7 +583,7 @@ async def test_invite_and_revoke_by_a_linked_user_are_sent_with_their_key(
     ana = gencove.add_user("ana@lab.org", name="Ana Admin", api_key="gc-ana-key-31c9d0", admin=True)
     await _link(bot, ana.api_key, user=ADMIN)
     await bot.command("invite bob@lab.org carl@lab.org")
-    await slack.wait_for(lambda: slack.calls_to("chat.postMessage"))
+    await bot.posted_results()
     assert (
         _authorizations(gencove, "POST", "/api/v2/invitations/") == [f"Api-Key {ana.api_key}"] * 2
     )

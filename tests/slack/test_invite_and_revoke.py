@@ -19,11 +19,6 @@ def _revoke_buttons(blocks: list[dict]) -> list[dict]:
     ]
 
 
-async def _posted(slack: FakeSlack, count: int = 1) -> list:
-    await slack.wait_for(lambda: len(slack.calls_to("chat.postMessage")) >= count)
-    return slack.calls_to("chat.postMessage")
-
-
 async def _responses(slack: FakeSlack, url: str, count: int = 1) -> list[dict]:
     await slack.wait_for(lambda: len(slack.response_posts(url)) >= count)
     return slack.response_posts(url)
@@ -34,7 +29,7 @@ async def test_invite_creates_one_invitation_and_posts_one_message_with_revoke(
 ) -> None:
     answer, _ = await bot.command("invite ana@lab.org")
     assert answer.status == 200
-    posts = await _posted(slack)
+    posts = await bot.posted_results()
     assert gencove.count("POST", "/api/v2/invitations/") == 1
     assert len(gencove.find("ana@lab.org", status="pending")) == 1
     assert len(posts) == 1
@@ -50,7 +45,7 @@ async def test_revoke_click_deletes_once_and_updates_that_section(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
     await bot.command("invite ana@lab.org bob@lab.org")
-    await _posted(slack)
+    await bot.posted_results()
     message = slack.last_message("C_GENERAL")
     ana = gencove.find("ana@lab.org")[0]
     answer, _ = await bot.click(
@@ -73,7 +68,7 @@ async def test_double_click_revokes_nothing_twice_and_shows_real_status(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
     await bot.command("invite ana@lab.org")
-    await _posted(slack)
+    await bot.posted_results()
     message = slack.last_message("C_GENERAL")
     ana = gencove.find("ana@lab.org")[0]
     clicks = [
@@ -82,18 +77,20 @@ async def test_double_click_revokes_nothing_twice_and_shows_real_status(
     ]
     results = await asyncio.gather(*clicks)
     assert all(r[0].status == 200 for r in results)
+
     # the second click gets a note that it was already revoked
-    await slack.wait_for(lambda: any(slack.response_posts(url) for _, url in results))
+    def notes() -> list[dict]:
+        return [p for _, url in results for p in slack.response_posts(url)]
+
+    await slack.wait_for(lambda: any("already revoked" in p.get("text", "") for p in notes()))
     assert gencove.count("DELETE", "/api/v2/invitations/") == 1
-    notes = [p for _, url in results for p in slack.response_posts(url)]
-    assert any("already revoked" in p.get("text", "") for p in notes)
 
 
 async def test_click_on_invitation_accepted_meanwhile_shows_accepted(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
     await bot.command("invite ana@lab.org")
-    await _posted(slack)
+    await bot.posted_results()
     message = slack.last_message("C_GENERAL")
     ana = gencove.find("ana@lab.org")[0]
     gencove.accept(ana)
@@ -120,7 +117,7 @@ async def test_ack_returns_while_gencove_still_holds_the_request(
     )
     assert not slack.calls_to("chat.postMessage")  # the result is still on its way
     gencove.hold.set()
-    await _posted(slack)
+    await bot.posted_results()
 
 
 async def _until(predicate) -> None:  # type: ignore[no-untyped-def]
@@ -180,7 +177,7 @@ async def test_fifty_addresses_fit_in_one_message(
 ) -> None:
     addresses = " ".join(f"user{i}@lab.org" for i in range(50))
     await bot.command(f"invite {addresses}")
-    await _posted(slack)
+    await bot.posted_results()
     assert gencove.count("POST", "/api/v2/invitations/") == 50
     message = slack.last_message("C_GENERAL")
     assert len(message.blocks) <= 50
@@ -192,7 +189,7 @@ async def test_address_with_pending_invitation_gets_no_second_one(
 ) -> None:
     existing = gencove.add_invitation("ana@lab.org")
     await bot.command("invite ana@lab.org")
-    await _posted(slack)
+    await bot.posted_results()
     assert len(gencove.find("ana@lab.org")) == 1
     message = slack.last_message("C_GENERAL")
     buttons = _revoke_buttons(message.blocks)
@@ -204,7 +201,7 @@ async def test_gencove_validation_error_is_shown_for_that_address(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
     await bot.command("invite ana@lab.org --role wizard")
-    await _posted(slack)
+    await bot.posted_results()
     text = json.dumps(slack.last_message("C_GENERAL").blocks)
     assert "not invited" in text
     assert "not a valid choice" in text
@@ -229,9 +226,9 @@ async def test_gencove_server_error_and_timeout_end_in_a_clear_message(
         gencove, slack, sqlite_url(tmp_path), GENCOVE_TIMEOUT="0.3", GENCOVE_MAX_RETRIES="1"
     ) as bot:
         await bot.command("invite ana@lab.org")
-        await _posted(slack)
+        await bot.posted_results()
         await bot.command("invite bob@lab.org")
-        posts = await _posted(slack, 2)
+        posts = await bot.posted_results(2)
     first, second = (json.dumps(p.args.get("blocks")) for p in posts)
     assert "not invited" in first
     assert "Gencove had a problem" in first
@@ -275,7 +272,7 @@ async def test_same_command_delivered_twice_has_one_effect(
     first = await bot.send(body)
     second = await bot.send(body, retry_num=1, retry_reason="http_timeout")
     assert first.status == second.status == 200
-    await _posted(slack)
+    await bot.posted_results()
     await asyncio.sleep(0.2)
     assert gencove.count("POST", "/api/v2/invitations/") == 1
     assert len(slack.calls_to("chat.postMessage")) == 1
@@ -285,7 +282,7 @@ async def test_revoke_command_by_email_revokes_and_updates_the_result_message(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
     await bot.command("invite ana@lab.org")
-    await _posted(slack)
+    await bot.posted_results()
     message = slack.last_message("C_GENERAL")
     _, url = await bot.command("revoke ana@lab.org")
     notes = await _responses(slack, url)
