@@ -95,8 +95,16 @@ def build_app(bot: Bot, identity: dict[str, Any]) -> AsyncApp:
         return result
 
     signing = bot.settings.slack_signing_secret
+    # Bolt gets the token from `authorize` for each request; a tokenless copy of our
+    # client (same session and retries) keeps it from warning that a token is ignored.
+    bolt_client = AsyncWebClient(
+        base_url=bot.slack.base_url,
+        session=bot.slack.session,
+        timeout=bot.slack.timeout,
+        retry_handlers=bot.slack.retry_handlers,
+    )
     app = AsyncApp(
-        client=bot.slack,
+        client=bolt_client,
         signing_secret=signing.get_secret_value() if signing else None,
         request_verification_enabled=signing is not None,
         authorize=authorize,
