@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from invite_bot.gencove import GencoveError
 from invite_bot.logs import setup_logging
-from invite_bot.settings import Settings, SettingsError, load_settings, require
+from invite_bot.settings import Settings, SettingsError, load_settings
 from invite_bot.slack.lifecycle import drain
 from invite_bot.store import Store, redact
 
@@ -37,12 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("check", help="verify settings, the Slack token and the Gencove key")
     sub.add_parser("migrate", help="apply database migrations and exit")
     args = parser.parse_args(argv)
+    needs = {"serve": ("SLACK_SIGNING_SECRET",), "socket": ("SLACK_APP_TOKEN",)}
     try:
-        settings = load_settings()
-        if args.mode == "serve":
-            require(settings, "SLACK_SIGNING_SECRET")
-        if args.mode == "socket":
-            require(settings, "SLACK_APP_TOKEN")
+        settings = load_settings(required=needs.get(args.mode, ()))
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -6,10 +6,12 @@ says how to fix it (`SettingsError`), never with a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -89,6 +91,8 @@ class Settings(BaseSettings):
     @field_validator("slack_bot_token")
     @classmethod
     def _bot_token_shape(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("must not be empty")
         if not value.get_secret_value().startswith("xoxb-"):
             raise ValueError("must start with xoxb-")
         return value
@@ -201,12 +205,30 @@ class Settings(BaseSettings):
         return [v.get_secret_value() for v in values if v is not None]
 
 
-def load_settings(env_file: Path | str | None = ".env", **overrides: Any) -> Settings:
-    """Read the settings, or raise `SettingsError` naming every bad variable."""
+def load_settings(
+    env_file: Path | str | None = ".env", *, required: Sequence[str] = (), **overrides: Any
+) -> Settings:
+    """Read the settings, or raise `SettingsError` naming every bad variable.
+
+    `required` names optional settings the chosen mode needs (e.g. SLACK_SIGNING_SECRET for
+    HTTP mode); their absence is reported in the same message as every other problem.
+    """
     try:
-        return Settings(_env_file=env_file, **overrides)
+        settings = Settings(_env_file=env_file, **overrides)
     except ValidationError as exc:
-        raise SettingsError(describe_errors(exc)) from None
+        message = describe_errors(exc)
+        absent = [n for n in required if n not in message and not _given(n, env_file)]
+        raise SettingsError("\n".join([message, *_missing_lines(absent)])) from None
+    require(settings, *required)
+    return settings
+
+
+def _given(name: str, env_file: Path | str | None) -> bool:
+    """Whether a variable has a non-blank value in the environment or the .env file."""
+    value = os.environ.get(name) or os.environ.get(name.lower())
+    if value is None and env_file is not None and Path(env_file).is_file():
+        value = dotenv_values(env_file).get(name)
+    return bool(value and value.strip())
 
 
 def describe_errors(exc: ValidationError) -> str:
@@ -234,5 +256,8 @@ def require(settings: Settings, *names: str) -> None:
     missing = [n.upper() for n in names if getattr(settings, n.lower()) is None]
     if missing:
         lines = ["invite-bot cannot start in this mode: set these settings:"]
-        lines += [f"  - {n} is missing (expected {_HINTS.get(n, 'a value')})" for n in missing]
-        raise SettingsError("\n".join(lines))
+        raise SettingsError("\n".join([*lines, *_missing_lines(missing)]))
+
+
+def _missing_lines(names: Sequence[str]) -> list[str]:
+    return [f"  - {n} is missing (expected {_HINTS.get(n, 'a value')})" for n in names]

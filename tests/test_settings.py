@@ -137,6 +137,21 @@ def test_modes_name_the_optional_settings_they_need(monkeypatch: pytest.MonkeyPa
     assert "SLACK_APP_TOKEN is missing" in str(caught.value)
 
 
+def test_a_mode_s_required_setting_is_named_with_every_other_problem(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PORT", "eighty")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env_file=None, required=("SLACK_SIGNING_SECRET",))
+    message = str(caught.value)
+    for name in ("SLACK_BOT_TOKEN", "GENCOVE_API_KEY", "PORT", "SLACK_SIGNING_SECRET"):
+        assert name in message, name
+    (tmp_path / ".env").write_text("SLACK_SIGNING_SECRET=from-the-file\n")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env_file=tmp_path / ".env", required=("SLACK_SIGNING_SECRET",))
+    assert "SLACK_SIGNING_SECRET" not in str(caught.value)
+
+
 def test_blank_optional_secrets_count_as_absent(monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in GOOD.items():
         monkeypatch.setenv(key, value)
