@@ -17,10 +17,15 @@ fi
 id postgres >/dev/null 2>&1 || useradd --system --home-dir "$dir" postgres
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 if [ -f "$dir/data/postmaster.pid" ] && as_pg "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
-  :
+  port=$(cat "$dir/port" 2>/dev/null || echo "$port")
 else
+  # A port someone else holds (another cluster, a leftover server): take the next free one.
+  while ! python3 -c "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1])))" "$port" 2>/dev/null; do
+    port=$((port + 1))
+  done
   rm -rf "$dir"
   mkdir -p "$dir"
+  echo "$port" > "$dir/port"
   [ "$(id -u)" = 0 ] && chown postgres "$dir"
   as_pg "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >/dev/null
   as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
