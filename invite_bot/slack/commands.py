@@ -40,6 +40,7 @@ from invite_bot.slack.blocks import invite_modal, link_modal
 from invite_bot.slack.context import Bot, delivery_key
 from invite_bot.slack.inviting import invite_if_allowed, read_addresses
 from invite_bot.slack.revoking import RevokeOutcome, revoke
+from invite_bot.store import NewInviteJob
 
 log = logging.getLogger(__name__)
 
@@ -122,15 +123,16 @@ async def _invite(
     addresses: list[str],
     role: str | None,
 ) -> None:
-    await invite_if_allowed(
-        bot,
-        user_id=str(command["user_id"]),
+    job = NewInviteJob(
+        slack_user_id=str(command["user_id"]),
         channel_id=str(command["channel_id"]),
         response_url=command.get("response_url"),
-        addresses=addresses,
         role=role,
+        addresses=addresses,
         delivery_key=delivery_key(body),
-        tell=lambda text: respond(response_type="ephemeral", text=text),
+    )
+    await invite_if_allowed(
+        bot, job, tell=lambda text: respond(response_type="ephemeral", text=text)
     )
 
 

@@ -53,59 +53,25 @@ def read_addresses(settings: Settings, text: str) -> tuple[AddressParse, Refused
 
 
 async def invite_if_allowed(
-    bot: Bot,
-    *,
-    user_id: str,
-    channel_id: str,
-    response_url: str | None,
-    addresses: Sequence[str],
-    role: str | None,
-    delivery_key: str | None,
-    tell: Callable[[str], Awaitable[object]],
+    bot: Bot, job: NewInviteJob, *, tell: Callable[[str], Awaitable[object]]
 ) -> None:
     """Check the inviter and their rate limit, then invite; a refusal goes to `tell`."""
+    user_id, count = job.slack_user_id, len(job.addresses)
     decision = await bot.inviters.check(user_id)
     if isinstance(decision, Refused):
         await tell(decision.message)
         return
-    allowance = bot.limiter.allow(user_id, len(addresses), time.monotonic())
-    limited = check_rate(allowance, rate=bot.limiter.rate, requested=len(addresses))
+    allowance = bot.limiter.allow(user_id, count, time.monotonic())
+    limited = check_rate(allowance, rate=bot.limiter.rate, requested=count)
     if limited is not None:
         await tell(limited.message)
         return
-    await start_invite(
-        bot,
-        user_id=user_id,
-        channel_id=channel_id,
-        response_url=response_url,
-        addresses=addresses,
-        role=role,
-        delivery_key=delivery_key,
-    )
+    await start_invite(bot, job)
 
 
-async def start_invite(
-    bot: Bot,
-    *,
-    user_id: str,
-    channel_id: str,
-    response_url: str | None,
-    addresses: Sequence[str],
-    role: str | None,
-    delivery_key: str | None,
-) -> InviteJob:
-    job_id = await bot.store.create_job(
-        NewInviteJob(
-            slack_user_id=user_id,
-            channel_id=channel_id,
-            response_url=response_url,
-            role=role,
-            addresses=list(addresses),
-            delivery_key=delivery_key,
-        ),
-        owner=bot.instance,
-        lease=bot.job_lease,
-    )
+async def start_invite(bot: Bot, new_job: NewInviteJob) -> InviteJob:
+    """Store the job (claimed by this process), then run it."""
+    job_id = await bot.store.create_job(new_job, owner=bot.instance, lease=bot.job_lease)
     job = await bot.store.get_job(job_id)
     assert job is not None
     if job.finished_at is not None or job.owner != bot.instance or job.id in bot.jobs_here:

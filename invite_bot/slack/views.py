@@ -28,6 +28,7 @@ from invite_bot.slack.blocks import (
 from invite_bot.slack.commands import SOMETHING_BROKE, gencove_failed
 from invite_bot.slack.context import Bot, delivery_key
 from invite_bot.slack.inviting import invite_if_allowed, read_addresses
+from invite_bot.store import NewInviteJob
 
 log = logging.getLogger(__name__)
 
@@ -76,16 +77,15 @@ async def on_invite_submitted(
     user_id = body["user"]["id"]
     channel_id = _metadata(view).get("channel_id") or user_id
     try:
-        await invite_if_allowed(
-            bot,
-            user_id=user_id,
+        job = NewInviteJob(
+            slack_user_id=user_id,
             channel_id=channel_id,
             response_url=None,
-            addresses=list(parsed.addresses),
             role=role,
+            addresses=list(parsed.addresses),
             delivery_key=delivery_key(body),
-            tell=lambda text: _tell(bot, channel_id, user_id, text),
         )
+        await invite_if_allowed(bot, job, tell=lambda text: _tell(bot, channel_id, user_id, text))
     except GencoveError as exc:
         await _tell(bot, channel_id, user_id, gencove_failed(exc))
     except Exception:
