@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -119,6 +120,8 @@ async def _resume_loop(bot: Any, stop: asyncio.Event, resume: Any) -> None:
     while not stop.is_set():
         try:
             await resume(bot)
+            # Slack retries a delivery within minutes: a day of fingerprints is plenty.
+            await bot.store.prune_deliveries(timedelta(days=1))
         except Exception:
             log.exception("resuming invite jobs failed")
         with contextlib.suppress(TimeoutError):

@@ -42,14 +42,27 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+_installed: list[RedactSecrets] = []
+
+
+def redact_also(secret: str) -> None:
+    """Redact a secret learned at run time too (a personal key a user linked)."""
+    for redactor in _installed:
+        redactor.add(secret)
+
+
 def setup_logging(level: str, secrets: Iterable[str]) -> RedactSecrets:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     redactor = RedactSecrets(secrets)
     handler.addFilter(redactor)
+    _installed[:] = [redactor]
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # aiohttp's access log names every request; keep it, it has no secrets (no headers).
-    logging.getLogger("slack_bolt").setLevel(max(logging.INFO, root.level))
+    # At DEBUG, Bolt (through our "invite_bot.bolt" logger), its Socket Mode client and
+    # slack_sdk print whole payloads, which may hold a personal API key typed into the
+    # link modal: they never go below INFO.
+    for name in ("invite_bot.bolt", "slack_bolt", "slack_sdk"):
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
     return redactor

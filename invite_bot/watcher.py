@@ -59,6 +59,7 @@ from invite_bot.store import BASELINE_DONE, KnownInvitation, LeaderLease, Outbox
 log = logging.getLogger(__name__)
 
 METADATA_EVENT = "invite_bot_notification"
+UNKNOWN = "?"  # _already_posted: Slack could not say right now
 MAX_LOOKUP_PAGES = 10  # per status list, per poll: a safety bound, normally 1 is read
 MAX_ATTEMPTS = 8
 
@@ -190,6 +191,8 @@ class Watcher:
                     continue
                 if item.state == "sending":
                     ts = await self._already_posted(item)
+                    if ts == UNKNOWN:
+                        continue
                     if ts is not None:
                         await self.bot.store.mark_sent(item.id, ts)
                         continue
@@ -258,10 +261,11 @@ class Watcher:
                 limit=200,
             )
         except SlackApiError as exc:
-            log.warning(
-                "cannot check history of %s: %s", item.channel_id, exc.response.get("error")
-            )
-            return None
+            error = str(exc.response.get("error"))
+            log.warning("cannot check history of %s: %s", item.channel_id, error)
+            if exc.response.status_code == 429 or exc.response.status_code >= 500:
+                return UNKNOWN  # ask again next round rather than risk a second post
+            return None  # it can never be checked there: post (at least once beats never)
         for message in history.get("messages") or []:
             metadata: dict[str, Any] = message.get("metadata") or {}
             if (metadata.get("event_payload") or {}).get("key") == item.dedupe_key:

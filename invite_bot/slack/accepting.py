@@ -22,6 +22,7 @@ from invite_bot.gencove import (
     GencoveValidationError,
     InvitationDetails,
 )
+from invite_bot.logs import redact_also
 from invite_bot.slack.blocks import Card, Message, accept_card, ephemeral
 from invite_bot.slack.context import Bot
 
@@ -183,6 +184,7 @@ async def link(bot: Bot, user_id: str, api_key: str, channel_id: str | None) -> 
     if problem is not None:
         return problem
     key = api_key.strip()
+    redact_also(key)  # from now on this key never shows in a log line, linked or not
     credentials = Credentials.api_key(key)
     try:
         user = await bot.gencove.current_user(credentials)

@@ -19,7 +19,13 @@ from invite_bot.slack.blocks import (
     parse_page_value,
     parse_revoke_value,
 )
-from invite_bot.slack.commands import LINKING_OFF, describe, guarded, require_inviter
+from invite_bot.slack.commands import (
+    LINKING_OFF,
+    describe,
+    guarded,
+    guarded_once,
+    require_inviter,
+)
 from invite_bot.slack.context import Bot
 from invite_bot.slack.results import render_job
 from invite_bot.slack.revoking import revoke
@@ -31,24 +37,21 @@ def register(app: AsyncApp, bot: Bot) -> None:
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
-        if await bot.first_delivery(body):
-            await guarded(respond, lambda: _revoke(bot, body, action, respond))
+        await guarded_once(bot, body, respond, lambda: _revoke(bot, body, action, respond))
 
     @app.action(re.compile(f"^{LIST_PAGE}"))
     async def page_clicked(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
-        if await bot.first_delivery(body):
-            await guarded(respond, lambda: _page(bot, body, action, respond))
+        await guarded_once(bot, body, respond, lambda: _page(bot, body, action, respond))
 
     @app.action(ACCEPT)
     async def accept_clicked(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
     ) -> None:
         await ack()
-        if await bot.first_delivery(body):
-            await guarded(respond, lambda: _accept(bot, body, action, respond))
+        await guarded_once(bot, body, respond, lambda: _accept(bot, body, action, respond))
 
     @app.action(LINK_FROM_CARD)
     async def link_clicked(
@@ -81,7 +84,7 @@ async def _revoke(
     else:
         shown_ok = outcome.message_updated or (
             outcome.result in {"revoked", "not_pending"}
-            and await _replace_clicked_message(bot, invitation_id, respond)
+            and await _replace_clicked_message(bot, body, invitation_id, respond)
         )
     email = escape_mrkdwn(outcome.email) if outcome.email else "That invitation"
     if outcome.result != "revoked":
@@ -96,13 +99,18 @@ async def _revoke(
         )
 
 
-async def _replace_clicked_message(bot: Bot, invitation_id: str, respond: AsyncRespond) -> bool:
+async def _replace_clicked_message(
+    bot: Bot, body: dict[str, Any], invitation_id: str, respond: AsyncRespond
+) -> bool:
     """Show the new status on the clicked message through this click's response_url.
 
     Used when `revoke` could not update the message itself: it was posted through a
     response_url (the bot is not in that channel), or Slack refused `chat.update`.
     """
-    job = await bot.store.job_for_invitation(invitation_id)
+    channel_id, ts = _channel(body), (body.get("message") or {}).get("ts")
+    job = await bot.store.job_for_message(channel_id, ts) if channel_id and ts else None
+    # A message posted through response_url is not tracked: find it by what it showed.
+    job = job or await bot.store.job_for_invitation(invitation_id)
     if job is None:
         return False
     rendered = await render_job(bot, job)

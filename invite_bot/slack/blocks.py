@@ -8,6 +8,7 @@ input could break them (50 addresses, long errors), degrades to a compact form.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,6 +46,8 @@ ROLE_INPUT = "role_input"
 API_KEY_BLOCK = "api_key"
 API_KEY_INPUT = "api_key_input"
 
+# A Slack user ID, not a Gencove name that merely starts with U or W ("Ursula").
+SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{8,}")
 MAX_BLOCKS = 50
 SECTION_TEXT = 3000
 DETAILED_ROWS = 45  # above this a result message switches to compact lines
@@ -103,7 +106,7 @@ def _mrkdwn(text: str) -> MarkdownTextObject:
 def _who(changed_by: str | None) -> str:
     if not changed_by:
         return ""
-    if changed_by[:1] in {"U", "W"} and changed_by.isalnum():
+    if SLACK_USER_ID.fullmatch(changed_by):
         return f" by <@{changed_by}>"
     return f" by {esc(changed_by)}"
 

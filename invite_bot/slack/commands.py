@@ -86,10 +86,7 @@ async def on_command(
     else:
         await ack()
         work = lambda: _dispatch(bot, parsed, command, respond)  # noqa: E731
-    if not await bot.first_delivery(body):
-        log.info("ignoring a redelivered command")
-        return
-    await guarded(respond, work)
+    await guarded_once(bot, body, respond, work)
 
 
 async def guarded(respond: AsyncRespond, work: Callable[[], Awaitable[None]]) -> None:
@@ -101,6 +98,20 @@ async def guarded(respond: AsyncRespond, work: Callable[[], Awaitable[None]]) ->
     except Exception:
         log.exception("unexpected failure after ack")
         await respond(response_type="ephemeral", text=SOMETHING_BROKE)
+
+
+async def guarded_once(
+    bot: Bot, body: dict[str, Any], respond: AsyncRespond, work: Callable[[], Awaitable[None]]
+) -> None:
+    """`guarded`, and only for the first delivery of this exact request (Slack retries)."""
+
+    async def once() -> None:
+        if await bot.first_delivery(body):
+            await work()
+        else:
+            log.info("ignoring a redelivered request")
+
+    await guarded(respond, once)
 
 
 def gencove_failed(exc: GencoveError) -> str:
@@ -283,4 +294,4 @@ async def _notify(
     await respond(response_type="ephemeral", text=text)
 
 
-__all__ = ["describe", "gencove_failed", "guarded", "register", "require_inviter"]
+__all__ = ["describe", "gencove_failed", "guarded", "guarded_once", "register", "require_inviter"]

@@ -17,7 +17,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from invite_bot.core.ratelimit import SlidingWindow
-from invite_bot.gencove import Credentials, GencoveClient, GencoveForbidden
+from invite_bot.gencove import (
+    Credentials,
+    GencoveClient,
+    GencoveForbidden,
+    GencoveUnauthorized,
+)
+from invite_bot.logs import redact_also
 from invite_bot.settings import Settings
 from invite_bot.slack.blocks import Message
 from invite_bot.slack.permissions import Inviters
@@ -66,6 +72,7 @@ class Bot:
         except ValueError:
             log.warning("a linked key could not be decrypted; using the organization key")
             return None
+        redact_also(key)
         if not self.vault.is_current(link.ciphertext):
             # Written under an older key: re-encrypt, so that key can be retired.
             await self.store.save_link(
@@ -90,8 +97,10 @@ class Bot:
             return await call(None), False
         try:
             return await call(credentials), True
-        except GencoveForbidden:
-            log.info("linked key may not do this in Gencove; using the organization key")
+        except (GencoveForbidden, GencoveUnauthorized) as exc:
+            # Forbidden: its owner may not manage invitations. Unauthorized: the key was
+            # revoked (whoami and accept tell the user to link a current one).
+            log.info("linked key refused (%s); using the organization key", type(exc).__name__)
             return await call(None), False
 
     async def role_names(self) -> list[str]:
@@ -104,7 +113,10 @@ class Bot:
             return roles
 
     def cached_roles(self) -> list[str] | None:
-        return self._roles[1] if self._roles else None
+        """The roles if they were read recently, without asking Gencove."""
+        if self._roles and time.monotonic() - self._roles[0] < ROLES_CACHE_SECONDS:
+            return self._roles[1]
+        return None
 
     async def notification_channels(self, *, besides: str | None = None) -> list[str]:
         """Subscribed channels plus INVITE_NOTIFY_CHANNEL, once each, minus `besides`."""

@@ -197,16 +197,18 @@ async def _already_pending(
     ask_gencove: bool,
     pending: Mapping[str, Invitation] | None = None,
 ) -> Invitation | KnownInvitation | None:
-    """The pending invitation for `email`: from the store, or (after a crash) from Gencove."""
-    known = await bot.store.invitations_by_email(email, status="pending")
-    now = datetime.now(UTC)
-    for invitation in known:
-        if invitation.expires is None or invitation.expires > now:
-            return invitation
-    if not ask_gencove:
-        return None
+    """The pending invitation for `email`, as Gencove has it.
+
+    Gencove is asked only when there is reason to think one exists: the store remembers
+    one (it may have been revoked or accepted since), or a crash may have left one.
+    """
     if pending is not None:
         return pending.get(email.lower())
+    known = await bot.store.invitations_by_email(email, status="pending")
+    now = datetime.now(UTC)
+    remembered = any(k.expires is None or k.expires > now for k in known)
+    if not (remembered or ask_gencove):
+        return None
     return await bot.gencove.find_pending(email)
 
 
@@ -340,7 +342,7 @@ async def _update(bot: Bot, job: InviteJob, message: Message) -> bool:
 
 
 async def _tell_inviter(bot: Bot, job: InviteJob, message: Message) -> bool:
-    """An ephemeral copy of the result for the inviter: response_url, else postEphemeral."""
+    """A copy of the result for the inviter alone: response_url, postEphemeral, else a DM."""
     if job.response_url and await bot.slack_respond(
         job.response_url, message, response_type="ephemeral", replace_original=False
     ):
@@ -351,6 +353,14 @@ async def _tell_inviter(bot: Bot, job: InviteJob, message: Message) -> bool:
             user=job.slack_user_id,
             text=message.text,
             blocks=message.blocks,
+        )
+        return True
+    except SLACK_FAILURES as exc:
+        log.warning("invite job %s: no ephemeral note (%s)", job.id, _slack_error(exc))
+    try:
+        # Last resort: a direct message (a modal invite from a channel the bot is not in).
+        await bot.slack.chat_postMessage(
+            channel=job.slack_user_id, text=message.text, blocks=message.blocks
         )
     except SLACK_FAILURES as exc:
         log.error(

@@ -15,7 +15,7 @@ from typing import TypeVar
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from invite_bot.core.policy import Admins, Decision, Refused, decide_inviter
+from invite_bot.core.policy import Admins, Decision, Refused, decide_inviter, needs_lookup
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +37,12 @@ class Inviters:
 
     async def check(self, user_id: str) -> Decision:
         try:
-            if self._admins.users or self._admins.groups:
+            lookup = needs_lookup(user_id, self._admins)
+            if lookup == "none":
+                return decide_inviter(user_id, self._admins)
+            if lookup == "groups":
                 members = {g: await self._group_members(g) for g in self._admins.groups}
-                if user_id in self._admins.users:
-                    members = {}
-                return decide_inviter(
-                    user_id, self._admins, group_members=members, is_workspace_admin=None
-                )
+                return decide_inviter(user_id, self._admins, group_members=members)
             return decide_inviter(
                 user_id,
                 self._admins,

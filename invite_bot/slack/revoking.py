@@ -11,6 +11,7 @@ import asyncio
 import logging
 import weakref
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Literal
 
 from invite_bot.gencove import (
@@ -23,6 +24,7 @@ from invite_bot.gencove import (
 from invite_bot.known import actor_name, known_invitation
 from invite_bot.slack.context import Bot
 from invite_bot.slack.results import refresh_invitation_message
+from invite_bot.store import KnownInvitation, Transition
 
 log = logging.getLogger(__name__)
 
@@ -75,22 +77,28 @@ async def _revoke(
             return RevokeOutcome("failed", email, message=refused.message)
         if real is None:
             return RevokeOutcome("unknown", email)
-        await record(bot, real, changed_by=None)
+        await record(bot, real, known=known)
         updated = await refresh_invitation_message(bot, invitation_id)
         return RevokeOutcome(
             "not_pending", real.email or email, real.status, message_updated=updated
         )
     except GencoveError as exc:
         return RevokeOutcome("failed", email, message=exc.message)
-    await bot.store.set_status(invitation_id, "revoked", changed_by=user_id)
-    await bot.store.audit(
-        actor_slack_id=user_id,
-        action="revoke",
-        invitation_id=invitation_id,
-        email=email or None,
-        channel_id=channel_id,
-        detail={"as": "linked key" if as_linked else "organization key"},
-    )
+    # Subscribed channels hear of it as of any revoke (not the channel it was clicked in).
+    channels = await bot.notification_channels(besides=channel_id)
+    async with bot.store.transaction():
+        if known is not None:
+            await bot.store.apply_transitions(
+                [_transition(known, "revoked", actor=user_id)], notify_channels=channels
+            )
+        await bot.store.audit(
+            actor_slack_id=user_id,
+            action="revoke",
+            invitation_id=invitation_id,
+            email=email or None,
+            channel_id=channel_id,
+            detail={"as": "linked key" if as_linked else "organization key"},
+        )
     updated = await refresh_invitation_message(bot, invitation_id)
     return RevokeOutcome("revoked", email, "revoked", user_id, message_updated=updated)
 
@@ -110,8 +118,28 @@ async def locate(
     return None
 
 
-async def record(bot: Bot, invitation: Invitation, *, changed_by: str | None) -> None:
-    """Store what Gencove says of an invitation, keeping what the bot knew about it."""
+async def record(bot: Bot, invitation: Invitation, *, known: KnownInvitation | None) -> None:
+    """Store what Gencove says of an invitation. A change of status the store had not seen
+    is recorded as the watcher would (with its notifications), so none is lost."""
+    if known is not None and known.status != invitation.status:
+        await bot.store.apply_transitions(
+            [_transition(known, invitation.status, actor=actor_name(invitation))],
+            notify_channels=await bot.notification_channels(),
+        )
+        return
     await bot.store.upsert_invitations(
-        [known_invitation(invitation, changed_by=changed_by or actor_name(invitation))]
+        [known_invitation(invitation, changed_by=actor_name(invitation))]
+    )
+
+
+def _transition(known: KnownInvitation, status: str, *, actor: str | None) -> Transition:
+    return Transition(
+        invitation_id=known.id,
+        email=known.email,
+        role=known.role,
+        old_status=known.status,
+        new_status=status,
+        expires=known.expires,
+        actor_name=actor,
+        at=datetime.now(UTC),
     )

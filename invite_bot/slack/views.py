@@ -21,6 +21,8 @@ from invite_bot.slack.blocks import (
     API_KEY_INPUT,
     INVITE_MODAL,
     LINK_MODAL,
+    ROLE_BLOCK,
+    ROLE_INPUT,
     Message,
     ephemeral,
     link_modal,
@@ -61,7 +63,7 @@ async def on_invite_submitted(
     bot: Bot, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
 ) -> None:
     text = str(_value(view, ADDRESSES_BLOCK, ADDRESSES_INPUT).get("value") or "")
-    selected = _value(view, "role", "role_input").get("selected_option") or {}
+    selected = _value(view, ROLE_BLOCK, ROLE_INPUT).get("selected_option") or {}
     role = selected.get("value") or None
     parsed, refusal = read_addresses(bot.settings, text)
     if refusal is not None:
@@ -72,11 +74,11 @@ async def on_invite_submitted(
         )
         return
     await ack()
-    if not await bot.first_delivery(body):
-        return
     user_id = body["user"]["id"]
     channel_id = _metadata(view).get("channel_id") or user_id
     try:
+        if not await bot.first_delivery(body):
+            return
         job = NewInviteJob(
             slack_user_id=user_id,
             channel_id=channel_id,
@@ -118,13 +120,12 @@ async def on_link_submitted(
     if error is not None:
         form = link_modal(metadata=metadata).to_dict()
         form["blocks"].insert(1, SectionBlock(text=f":warning: {escape_mrkdwn(error)}").to_dict())
-        await _update_view(bot, view, form)
+        if not await _update_view(bot, view, form):
+            await _tell(bot, user_id, user_id, f":warning: Not linked: {escape_mrkdwn(error)}")
         return
-    await _update_view(
-        bot,
-        view,
-        _result_view(":white_check_mark: Your Gencove account is linked. You can close this."),
-    )
+    linked = ":white_check_mark: Your Gencove account is linked. You can close this."
+    if not await _update_view(bot, view, _result_view(linked)):
+        await _tell(bot, user_id, user_id, linked)
     token, response_url = meta.get("token"), meta.get("response_url")
     if token and response_url:
         # Linked from an accept card: bring the card back, now with its Accept button.
@@ -158,11 +159,14 @@ def _result_view(text: str) -> dict[str, Any]:
     ).to_dict()
 
 
-async def _update_view(bot: Bot, view: dict[str, Any], new_view: dict[str, Any]) -> None:
+async def _update_view(bot: Bot, view: dict[str, Any], new_view: dict[str, Any]) -> bool:
+    """Show the outcome in the modal; False when Slack would not (closed, or failing)."""
     try:
         await bot.slack.views_update(view_id=view["id"], view=new_view)
     except SlackApiError as exc:
         log.warning("could not update the link modal: %s", exc.response.get("error"))
+        return False
+    return True
 
 
 async def _tell(bot: Bot, channel_id: str, user_id: str, text: str) -> None:

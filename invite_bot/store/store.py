@@ -132,8 +132,9 @@ class Store:
     async def transaction(self) -> AsyncIterator[None]:
         """Make every write inside one transaction: all of them land, or none.
 
-        Store calls made inside (by the same task) join it; nested use joins too. Await
-        nothing but the store inside: the transaction holds the database's write lock.
+        Store writes made inside (by the same task) join it; nested use joins too. Reads
+        use their own connection and do not see its uncommitted writes. Await nothing but
+        the store inside, and start no task there: the transaction holds the write lock.
         """
         if self._joined.get() is not None:
             yield

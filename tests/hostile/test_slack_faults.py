@@ -147,7 +147,8 @@ async def test_a_result_that_reached_nobody_is_delivered_when_slack_is_back(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
     bot.bot.job_lease = timedelta(seconds=1)
-    slack.inject("chat.postMessage", SlackFault.error("internal_error"))
+    # the channel post, then the direct message of last resort
+    slack.inject("chat.postMessage", *[SlackFault.error("internal_error")] * 2)
     slack.inject("response_url", SlackFault.status(500))
     slack.inject("chat.postEphemeral", SlackFault.error("internal_error"))
     await bot.command("invite ana@lab.org")
@@ -195,3 +196,21 @@ async def test_a_revoke_click_whose_message_cannot_be_updated_still_tells_the_cl
     await asyncio.sleep(0.5)
     assert ana.status == "revoked"
     assert slack.response_posts(url), "revoked, but the clicker was told nothing"
+
+
+async def test_a_modal_invite_from_a_channel_the_bot_is_not_in_reaches_the_inviter_by_dm(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    slack.not_in_channel.add("C_PRIVATE")
+    slack.inject("chat.postEphemeral", SlackFault.error("channel_not_found"))
+    answer = await bot.submit(
+        "invite_modal",
+        {"addresses": {"addresses_input": "ana@lab.org"}},
+        private_metadata=json.dumps({"channel_id": "C_PRIVATE"}),
+    )
+    assert answer.status == 200
+    dm_channel = "D" + ADMIN[1:]  # the stand-in answers a post to a user in their DM
+    await slack.wait_for(lambda: slack.messages_in(dm_channel))
+    dms = slack.messages_in(dm_channel)
+    assert "ana@lab.org" in json.dumps(dms[0].blocks)
+    assert len(gencove.find("ana@lab.org")) == 1

@@ -137,3 +137,9 @@ def test_expiry_is_shown_in_each_readers_time_zone() -> None:
     text = json.dumps(invite_result([row], inviter_id="U0ADMIN01").blocks)
     assert f"<!date^{int(EXPIRES.timestamp())}^" in text
     assert "2026-12-03 12:00 UTC" in text
+
+
+def test_a_gencove_name_that_starts_like_a_slack_id_is_not_a_mention() -> None:
+    ursula = notification(InviteRow("bob@lab.org", "revoked", changed_by="Ursula"), inviter_id=None)
+    assert "revoked by Ursula" in ursula.text
+    assert "<@Ursula>" not in ursula.text

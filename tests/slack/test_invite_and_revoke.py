@@ -315,3 +315,36 @@ async def test_revoke_on_a_message_posted_through_response_url_replaces_it(
     assert "accessory" not in section
     assert len(_revoke_buttons(replaced["blocks"])) == 1  # bob's
     assert gencove.count("DELETE", "/api/v2/invitations/") == 1
+
+
+async def test_a_revoke_from_slack_is_announced_in_other_subscribed_channels(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    from invite_bot.watcher import Watcher
+
+    await bot.command("invite ana@lab.org")
+    await bot.posted_results()
+    await bot.store.subscribe("C_NEWS", ADMIN)
+    await bot.store.subscribe("C_GENERAL", ADMIN)
+    await bot.command("revoke ana@lab.org")
+    await slack.wait_for(lambda: gencove.find("ana@lab.org")[0].status == "revoked")
+    await asyncio.sleep(0.2)
+    await Watcher(bot.bot).deliver()
+    news = [m.text or "" for m in slack.messages_in("C_NEWS")]
+    assert len(news) == 1
+    assert "was revoked by <@" in news[0]
+    assert len(slack.messages_in("C_GENERAL")) == 1  # only the result message
+
+
+async def test_an_invitation_revoked_in_gencove_since_is_invited_again(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    await bot.command("invite ana@lab.org")
+    await bot.posted_results()
+    first = gencove.find("ana@lab.org")[0]
+    gencove.revoke(first.id)  # in Gencove's web app; the bot has not polled since
+    await bot.command("invite ana@lab.org")
+    await bot.posted_results(2)
+    pending = gencove.find("ana@lab.org", status="pending")
+    assert len(pending) == 1
+    assert pending[0].id != first.id

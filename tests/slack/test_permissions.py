@@ -50,3 +50,18 @@ async def test_rate_limit_refuses_the_whole_batch_that_would_exceed_it(
         assert "Nothing was sent" in text
         assert "1 more" in text
     assert gencove.count("POST", "/api/v2/invitations/") == 2
+
+
+async def test_a_listed_inviter_needs_no_group_lookup(
+    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+) -> None:
+    from tests.fakes.slack import SlackFault
+
+    slack.inject("usergroups.users.list", *[SlackFault.error("internal_error")] * 5)
+    async with running_bot(
+        gencove, slack, sqlite_url(tmp_path), INVITE_ADMINS=f"{ADMIN},S0LEADS01"
+    ) as bot:
+        await bot.command("invite ana@lab.org")
+        await slack.wait_for(lambda: slack.messages_in("C_GENERAL"))
+    assert not slack.calls_to("usergroups.users.list")
+    assert len(gencove.find("ana@lab.org")) == 1
