@@ -114,7 +114,16 @@ class Watcher:
         known = {k.id: k for k in await self.bot.store.invitations_with_status("pending")}
         live = {inv.id for inv in pending}
         found: list[Transition] = []
+        # An invite job still at work records its invitations (and announces them) itself.
+        being_invited = {
+            item.email
+            for job in await self.bot.store.unfinished_jobs()
+            for item in job.items
+            if item.outcome is None
+        }
         for inv in pending:
+            if (inv.email or "").lower() in being_invited:
+                continue
             if inv.id not in known and await self.bot.store.get_invitation(inv.id) is None:
                 found.append(self._transition(inv, old=None, now=now))
         gone = [k for k in known.values() if k.id not in live]

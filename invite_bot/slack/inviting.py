@@ -93,14 +93,20 @@ async def run_job(bot: Bot, job: InviteJob, *, resumed: bool) -> InviteJob:
         pending = await _pending_by_email(bot) if resumed and open_items else None
         # The channel the job posts in gets the result message, not a notification too.
         announce_in = await bot.notification_channels(besides=job.channel_id)
-        await asyncio.gather(
-            *(
-                _invite_one(
-                    bot, job, email, maybe_sent=resumed, announce_in=announce_in, pending=pending
+        # A task group: if one address fails unexpectedly (say, the database), the others
+        # stop too and the job is left to be resumed, rather than running on unowned.
+        async with asyncio.TaskGroup() as group:
+            for email in open_items:
+                group.create_task(
+                    _invite_one(
+                        bot,
+                        job,
+                        email,
+                        maybe_sent=resumed,
+                        announce_in=announce_in,
+                        pending=pending,
+                    )
                 )
-                for email in open_items
-            )
-        )
         job = await bot.store.get_job(job.id) or job
         message = await render_job(bot, job)
         if job.message_ts and job.message_channel_id:
