@@ -17,6 +17,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -87,7 +88,9 @@ async def run_job(bot: Bot, job: InviteJob, *, resumed: bool) -> InviteJob:
     so `resume_jobs` tries to deliver it again later.
     """
     bot.jobs_here.add(job.id)
-    heartbeat = bot.spawn(_keep_lease(bot, job.id))
+    worker = asyncio.current_task()
+    assert worker is not None
+    heartbeat = bot.spawn(_keep_lease(bot, job.id, worker))
     try:
         open_items = [item.email for item in job.items if item.outcome is None]
         pending = await _pending_by_email(bot) if resumed and open_items else None
@@ -121,14 +124,19 @@ async def run_job(bot: Bot, job: InviteJob, *, resumed: bool) -> InviteJob:
         bot.jobs_here.discard(job.id)
 
 
-async def _keep_lease(bot: Bot, job_id: int) -> None:
-    """Renew the job's lease while it runs, so no other process takes it over."""
+async def _keep_lease(bot: Bot, job_id: int, worker: asyncio.Task[Any]) -> None:
+    """Renew the job's lease while it runs, so no other process takes it over.
+
+    If another process took it over anyway (this one stalled past the lease), this one
+    stops: the new owner finishes the job and posts its message, once.
+    """
     interval = bot.job_lease.total_seconds() / 3
     while True:
         await asyncio.sleep(interval)
         try:
             if not await bot.store.claim_job(job_id, bot.instance, bot.job_lease):
-                log.warning("invite job %s: another process took it over", job_id)
+                log.warning("invite job %s: another process took it over; stopping", job_id)
+                worker.cancel()
                 return
         except Exception as exc:
             log.warning("invite job %s: lease not renewed (%s)", job_id, type(exc).__name__)
