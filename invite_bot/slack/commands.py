@@ -33,7 +33,7 @@ from invite_bot.core.grammar import (
     usage_message,
 )
 from invite_bot.core.policy import Refused
-from invite_bot.core.text import escape_mrkdwn, truncate
+from invite_bot.core.text import escape_mrkdwn, human_list, truncate
 from invite_bot.gencove import GencoveError
 from invite_bot.slack import accepting, listing
 from invite_bot.slack.blocks import invite_modal, link_modal
@@ -47,6 +47,14 @@ log = logging.getLogger(__name__)
 SOMETHING_BROKE = (
     "Something went wrong on the bot's side and your request was not finished. "
     "Try again; if it keeps failing, ask whoever runs the bot to look at its logs."
+)
+UNKNOWN_ROLE = (
+    "`{role}` is not one of the organization's roles ({roles}), so the form starts with "
+    "the default role: pick one there."
+)
+ROLES_UNAVAILABLE = (
+    "The form could not list the organization's roles ({reason}), so `{role}` is not "
+    "preselected: invitations from it get the default role."
 )
 LINKING_OFF = (
     "Linking accounts is not set up on this bot: its operator must set `INVITE_BOT_SECRET_KEY`."
@@ -160,23 +168,34 @@ async def _open_invite_modal(
         trigger_id=command["trigger_id"],
         view=invite_modal(roles or [], default_role=role, metadata=metadata),
     )
-    if roles is not None:
-        return
-    try:
-        roles = await bot.role_names()
-    except GencoveError as exc:
-        log.warning("roles unavailable for the invite modal: %s", exc.message)
-        return
-    view = opened["view"]
-    try:
-        await bot.slack.views_update(
-            view_id=view["id"],
-            hash=view.get("hash"),
-            view=invite_modal(roles, default_role=role, metadata=metadata),
+    if roles is None:
+        try:
+            roles = await bot.role_names()
+        except GencoveError as exc:
+            log.warning("roles unavailable for the invite modal: %s", exc.message)
+            if role:
+                await respond(
+                    response_type="ephemeral",
+                    text=ROLES_UNAVAILABLE.format(
+                        role=escape_mrkdwn(role), reason=escape_mrkdwn(exc.message)
+                    ),
+                )
+            return
+        view = opened["view"]
+        try:
+            await bot.slack.views_update(
+                view_id=view["id"],
+                hash=view.get("hash"),
+                view=invite_modal(roles, default_role=role, metadata=metadata),
+            )
+        except SlackApiError as exc:
+            # hash_conflict: the user already typed or submitted; the role stays the default.
+            log.info("invite modal not refreshed: %s", exc.response.get("error"))
+    if role and role not in roles:
+        await respond(
+            response_type="ephemeral",
+            text=UNKNOWN_ROLE.format(role=escape_mrkdwn(role), roles=human_list(roles)),
         )
-    except SlackApiError as exc:
-        # hash_conflict: the user already typed or submitted; the role stays the default.
-        log.info("invite modal not refreshed: %s", exc.response.get("error"))
 
 
 async def _dispatch(

@@ -153,3 +153,14 @@ async def test_healthz_answers_when_the_database_is_reachable(bot: BotUnderTest)
     async with bot.session.get(bot.url.replace("/slack/events", "/healthz")) as response:
         assert response.status == 200
         assert (await response.json())["database"] == "reachable"
+
+
+async def test_invite_modal_says_when_a_typed_role_is_not_a_role(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    _, url = await bot.command("invite --role wizard")
+    await slack.wait_for(lambda: slack.response_posts(url))
+    note = slack.response_posts(url)[0]["text"]
+    assert "`wizard` is not one of the organization's roles" in note
+    assert "member" in note
+    assert slack.calls_to("views.open")
