@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 import aiohttp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -151,6 +152,24 @@ class Bot:
             return False
         if response.status_code != 200:
             log.warning("response_url post refused: HTTP %s", response.status_code)
+            return False
+        return True
+
+    async def tell_privately(self, channel_id: str, user_id: str, message: Message) -> bool:
+        """An ephemeral note in the channel, else a direct message; False if neither went."""
+        try:
+            await self.slack.chat_postEphemeral(
+                channel=channel_id, user=user_id, text=message.text, blocks=message.blocks
+            )
+            return True
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            log.info("no ephemeral note in %s (%s); sending a DM", channel_id, type(exc).__name__)
+        try:
+            await self.slack.chat_postMessage(
+                channel=user_id, text=message.text, blocks=message.blocks
+            )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            log.error("a note to %s reached nobody (%s)", user_id, type(exc).__name__)
             return False
         return True
 

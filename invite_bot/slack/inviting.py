@@ -361,29 +361,8 @@ async def _tell_inviter(bot: Bot, job: InviteJob, message: Message) -> bool:
         job.response_url, message, response_type="ephemeral", replace_original=False
     ):
         return True
-    try:
-        await bot.slack.chat_postEphemeral(
-            channel=job.channel_id,
-            user=job.slack_user_id,
-            text=message.text,
-            blocks=message.blocks,
-        )
-        return True
-    except SLACK_FAILURES as exc:
-        log.warning("invite job %s: no ephemeral note (%s)", job.id, _slack_error(exc))
-    try:
-        # Last resort: a direct message (a modal invite from a channel the bot is not in).
-        await bot.slack.chat_postMessage(
-            channel=job.slack_user_id, text=message.text, blocks=message.blocks
-        )
-    except SLACK_FAILURES as exc:
-        log.error(
-            "invite job %s: its result reached nobody (%s); it will be tried again",
-            job.id,
-            _slack_error(exc),
-        )
-        return False
-    return True
+    # A modal invite from a channel the bot is not in ends in a direct message.
+    return await bot.tell_privately(job.channel_id, job.slack_user_id, message)
 
 
 def _slack_error(exc: BaseException) -> str:

@@ -170,14 +170,8 @@ async def _update_view(bot: Bot, view: dict[str, Any], new_view: dict[str, Any])
 
 
 async def _tell(bot: Bot, channel_id: str, user_id: str, text: str) -> None:
-    """An ephemeral note after a modal (no response_url there); a DM if that fails."""
-    message = Message(text=text, blocks=[SectionBlock(text=text).to_dict()])
-    try:
-        await bot.slack.chat_postEphemeral(
-            channel=channel_id, user=user_id, text=message.text, blocks=message.blocks
-        )
-    except SlackApiError:
-        await bot.slack.chat_postMessage(channel=user_id, text=message.text)
+    """A note after a modal (there is no response_url there)."""
+    await bot.tell_privately(channel_id, user_id, ephemeral(text))
 
 
 def _plain(text: str) -> str:

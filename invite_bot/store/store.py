@@ -245,15 +245,6 @@ class Store:
             found += await self._invitations(select(invitations).where(invitations.c.id.in_(chunk)))
         return found
 
-    async def set_status(self, invitation_id: str, status: str, *, changed_by: str | None) -> None:
-        """Record a status change the bot itself made (e.g. a revoke from Slack)."""
-        async with self._write() as conn:
-            await conn.execute(
-                update(invitations)
-                .where(invitations.c.id == invitation_id)
-                .values(status=status, changed_by=changed_by, updated_at=utcnow())
-            )
-
     async def invitations_by_email(
         self, email: str, *, status: str | None = None
     ) -> list[KnownInvitation]:
