@@ -41,8 +41,8 @@ from bench.common import (
     slack_stand_in,
     start_app,
 )
-from tests.fakes.gencove import FakeGencove
-from tests.fakes.slack import sign, slash_command_body
+from invite_bot.playground.gencove import FakeGencove
+from invite_bot.playground.slack import sign, slash_command_body
 
 EMAIL = re.compile(r"(?<![\w.+-])user\d+@lab\.org")
 BOT_ARGS = ["-m", "invite_bot", "serve", "--host", "127.0.0.1", "--no-watch"]

@@ -106,7 +106,7 @@ async def spawn(
 
 
 async def start_fake(name: str, module: str, cwd: Path, *args: str) -> Proc:
-    """``python -m tests.fakes.<module> --port 0 …``; waits for its ``READY <url>`` line."""
+    """``python -m <stand-in module> --port 0 …``; waits for its ``READY <url>`` line."""
     proc = await spawn(
         name, ["-m", module, "--port", "0", *args], base_env(), cwd, pipe_stdout=True
     )
@@ -190,18 +190,18 @@ async def stand_in(name: str, module: str, cwd: Path, *args: str) -> AsyncIterat
 
 
 def slack_stand_in(cwd: Path) -> contextlib.AbstractAsyncContextManager[StandIn]:
-    """``python -m tests.fakes.slack`` (Block Kit checked on every message)."""
-    return stand_in("fake-slack", "tests.fakes.slack", cwd, "--bot-token", BOT_TOKEN)
+    """``python -m invite_bot.playground.slack`` (Block Kit checked on every message)."""
+    return stand_in("fake-slack", "invite_bot.playground.slack", cwd, "--bot-token", BOT_TOKEN)
 
 
 def gencove_stand_in(
     cwd: Path, *, latency: float, seed: tuple[int, int] = (0, 0)
 ) -> contextlib.AbstractAsyncContextManager[StandIn]:
-    """``python -m tests.fakes.gencove`` with OpenAPI validation OFF (for speed)."""
+    """``python -m invite_bot.playground.gencove`` with OpenAPI validation OFF (for speed)."""
     total, pending = seed
     return stand_in(
         "fake-gencove",
-        "tests.fakes.gencove",
+        "invite_bot.playground.gencove",
         cwd,
         "--latency",
         str(latency),

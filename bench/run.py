@@ -419,9 +419,9 @@ async def run(sizes: Sizes, progress: bool = True) -> list[str]:
         "machine shares its cores with every figure below)",
         f"- command: `python -m bench.run{' --quick' if sizes is QUICK else ''}` "
         f"({elapsed:.0f} s); every figure beside a baseline measured in the same run",
-        "- stand-ins on 127.0.0.1: `tests.fakes.gencove` with **OpenAPI validation off** "
+        "- stand-ins on 127.0.0.1: `invite_bot.playground.gencove` with **OpenAPI validation off** "
         "(for speed; in the benchmark's process for a/b, its own process for c) and "
-        "`tests.fakes.slack` (its own process); each app in its own process: SQLite in a "
+        "`invite_bot.playground.slack` (its own process); each app in its own process: SQLite in a "
         "temp dir, `INVITE_RATE_LIMIT=off`, `INVITE_ADMINS` = the sending user, all else "
         "default unless a column says so",
         "- times compared across processes are `time.monotonic()` (CLOCK_MONOTONIC, one "

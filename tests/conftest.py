@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.gencove import FakeGencove
-from tests.fakes.slack import FakeSlack
+from invite_bot.playground.gencove import FakeGencove
+from invite_bot.playground.slack import FakeSlack
 from tests.harness import ADMIN, BOT_TOKEN, OUTSIDER, BotUnderTest, running_bot, sqlite_url
 
 

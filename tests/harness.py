@@ -18,14 +18,8 @@ import aiohttp
 from aiohttp import web
 from cryptography.fernet import Fernet
 
-from invite_bot.settings import Settings, load_settings
-from invite_bot.slack.app import build_app, build_bot
-from invite_bot.slack.context import Bot
-from invite_bot.slack.lifecycle import drain
-from invite_bot.slack.web import web_app
-from invite_bot.store import Store
-from tests.fakes.gencove import FakeGencove
-from tests.fakes.slack import (
+from invite_bot.playground.gencove import FakeGencove
+from invite_bot.playground.slack import (
     FakeSlack,
     SlackDelivery,
     block_action_body,
@@ -33,6 +27,12 @@ from tests.fakes.slack import (
     slash_command_body,
     view_submission_body,
 )
+from invite_bot.settings import Settings, load_settings
+from invite_bot.slack.app import build_app, build_bot
+from invite_bot.slack.context import Bot
+from invite_bot.slack.lifecycle import drain
+from invite_bot.slack.web import web_app
+from invite_bot.store import Store
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test-bot-token-abcdef"

@@ -7,8 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from tests.fakes.gencove import FakeGencove
-from tests.fakes.slack import FakeSlack
+from invite_bot.playground.gencove import FakeGencove
+from invite_bot.playground.slack import FakeSlack
 from tests.harness import bot_environment, sqlite_url
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.fakes.gencove import FakeGencove
-from tests.fakes.slack import FakeSlack, block_action_body, deliver, slash_command_body
+from invite_bot.playground.gencove import FakeGencove
+from invite_bot.playground.slack import FakeSlack, block_action_body, deliver, slash_command_body
 from tests.harness import ADMIN, SIGNING_SECRET, bot_environment, sqlite_url
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from invite_bot.playground.gencove import FakeGencove
+from invite_bot.playground.slack import FakeSlack
 from invite_bot.watcher import Watcher
 from tests.dbs import DATABASES, fresh_database
-from tests.fakes.gencove import FakeGencove
-from tests.fakes.slack import FakeSlack
 from tests.harness import ADMIN, BotUnderTest, running_bot
 
 
@@ -155,7 +155,7 @@ async def test_invitation_made_from_slack_is_announced_in_other_subscribed_chann
 async def test_notification_answered_with_a_slack_5xx_is_checked_before_it_is_posted_again(
     watched: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
-    from tests.fakes.slack import SlackFault
+    from invite_bot.playground.slack import SlackFault
 
     watcher = Watcher(watched.bot)
     ana = gencove.add_invitation("ana@lab.org")

@@ -28,9 +28,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from invite_bot.playground.gencove import FakeGencove, FakeInvitation
+from invite_bot.playground.slack import FakeSlack, SlackFault
 from tests.dbs import DATABASES, fresh_database
-from tests.fakes.gencove import FakeGencove, FakeInvitation
-from tests.fakes.slack import FakeSlack, SlackFault
 from tests.harness import bot_environment
 
 CHANNEL = "C0NOTIFY1"

@@ -33,7 +33,7 @@ from invite_bot.gencove.errors import (
     GencoveValidationError,
 )
 from invite_bot.gencove.models import Credentials, Invitation, InvitationPage
-from tests.fakes.gencove import FakeGencove, Fault
+from invite_bot.playground.gencove import FakeGencove, Fault
 
 INVITATIONS = "/api/v2/invitations/"
 TOKENS = "/api/v2/invitations-token/"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.fakes.gencove import FakeGencove
+from invite_bot.playground.gencove import FakeGencove
 from tests.harness import BOT_TOKEN, SECRET_KEY, SIGNING_SECRET
 
 # what the stand-in's organization keys look like, whichever instance made them

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from tests.fakes.slack import FakeSlack, Message
+from invite_bot.playground.slack import FakeSlack, Message
 from tests.harness import ADMIN, OUTSIDER
 
 # mentions and specials that must never reach Slack raw when they came from input

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from invite_bot.core.addresses import parse_addresses
 from invite_bot.core.grammar import Help, Invite, parse_command
 from invite_bot.core.text import escape_mrkdwn
-from tests.fakes.gencove import FakeGencove, Fault
-from tests.fakes.slack import FakeSlack, validate_blocks
+from invite_bot.playground.gencove import FakeGencove, Fault
+from invite_bot.playground.slack import FakeSlack, validate_blocks
 from tests.harness import ADMIN, BotUnderTest, running_bot, sqlite_url
 from tests.hostile.support import assert_no_raw_specials, message_text, until
 

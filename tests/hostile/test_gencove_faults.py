@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from tests.fakes.gencove import FakeGencove, Fault
-from tests.fakes.slack import FakeSlack, block_action_body
+from invite_bot.playground.gencove import FakeGencove, Fault
+from invite_bot.playground.slack import FakeSlack, block_action_body
 from tests.harness import ADMIN, BotUnderTest, running_bot, sqlite_url
 from tests.hostile.support import (
     dump,

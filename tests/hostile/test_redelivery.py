@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from tests.fakes.gencove import FakeGencove
-from tests.fakes.slack import (
+from invite_bot.playground.gencove import FakeGencove
+from invite_bot.playground.slack import (
     FakeSlack,
     block_action_body,
     slash_command_body,

@@ -14,8 +14,8 @@ from urllib.parse import quote
 import pytest
 
 from invite_bot.logs import REDACTED, RedactSecrets, setup_logging
-from tests.fakes.gencove import FakeGencove, Fault
-from tests.fakes.slack import FakeSlack, sign, slash_command_body
+from invite_bot.playground.gencove import FakeGencove, Fault
+from invite_bot.playground.slack import FakeSlack, sign, slash_command_body
 from tests.harness import (
     ADMIN,
     BOT_TOKEN,

@@ -18,6 +18,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from invite_bot.playground.gencove import FakeGencove, FakeInvitation, FakeUser, Fault
+from invite_bot.playground.slack import FakeSlack, OpenedView, block_action_body
 from invite_bot.slack.blocks import (
     ACCEPT,
     API_KEY_BLOCK,
@@ -27,8 +29,6 @@ from invite_bot.slack.blocks import (
 )
 from invite_bot.store import normalise_database_url
 from tests.dbs import DATABASES, fresh_database
-from tests.fakes.gencove import FakeGencove, FakeInvitation, FakeUser, Fault
-from tests.fakes.slack import FakeSlack, OpenedView, block_action_body
 from tests.harness import ADMIN, SECRET_KEY, BotUnderTest, running_bot, sqlite_url
 
 INVITEE = "U0INVITE1"

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from invite_bot.playground.slack import validate_blocks, validate_view
 from invite_bot.slack.blocks import (
     Card,
     InviteRow,
@@ -18,7 +19,6 @@ from invite_bot.slack.blocks import (
     invite_result,
     notification,
 )
-from tests.fakes.slack import validate_blocks, validate_view
 
 EXPIRES = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 STATUSES = ["pending", "accepted", "expired", "revoked", "failed", "working"]

@@ -6,8 +6,8 @@ import asyncio
 import json
 from pathlib import Path
 
-from tests.fakes.gencove import FakeGencove, Fault
-from tests.fakes.slack import FakeSlack, SlackFault
+from invite_bot.playground.gencove import FakeGencove, Fault
+from invite_bot.playground.slack import FakeSlack, SlackFault
 from tests.harness import ADMIN, OUTSIDER, BotUnderTest, running_bot, sqlite_url
 
 
@@ -261,7 +261,7 @@ async def test_bot_not_in_channel_falls_back_to_response_url(
 async def test_same_command_delivered_twice_has_one_effect(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
-    from tests.fakes.slack import slash_command_body
+    from invite_bot.playground.slack import slash_command_body
 
     body = slash_command_body(
         "invite ana@lab.org",

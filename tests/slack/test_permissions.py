@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.fakes.gencove import FakeGencove
-from tests.fakes.slack import FakeSlack
+from invite_bot.playground.gencove import FakeGencove
+from invite_bot.playground.slack import FakeSlack
 from tests.harness import ADMIN, OUTSIDER, running_bot, sqlite_url
 
 
@@ -55,7 +55,7 @@ async def test_rate_limit_refuses_the_whole_batch_that_would_exceed_it(
 async def test_a_listed_inviter_needs_no_group_lookup(
     gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
 ) -> None:
-    from tests.fakes.slack import SlackFault
+    from invite_bot.playground.slack import SlackFault
 
     slack.inject("usergroups.users.list", *[SlackFault.error("internal_error")] * 5)
     async with running_bot(

@@ -8,12 +8,12 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from tests.fakes.gencove import FakeGencove
-from tests.fakes.slack import FakeSlack
+from invite_bot.playground.gencove import FakeGencove
+from invite_bot.playground.slack import FakeSlack
 from tests.harness import ADMIN, BotUnderTest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
+SCHEMA = ROOT / "tests" / "specs" / "slack-manifest.schema.1.0.0.json"
 
 
 async def test_help_lists_every_subcommand_and_names_an_unknown_word(bot: BotUnderTest) -> None:

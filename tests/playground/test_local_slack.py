@@ -23,7 +23,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from tests.fakes.slack import (
+from invite_bot.playground.slack import (
     FakeSlack,
     SlackFault,
     block_action_body,
@@ -339,7 +339,7 @@ async def test_standalone_ready_and_sigterm() -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "tests.fakes.slack",
+        "invite_bot.playground.slack",
         "--port",
         "0",
         "--bot-token",

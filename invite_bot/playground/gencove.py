@@ -1,12 +1,12 @@
-"""In-memory fake of Gencove's invitation API ("Back API v2") for tests and benchmarks.
+"""The Gencove sandbox: an in-memory Gencove invitation API ("Back API v2").
 
+The playground's Gencove, and the stand-in every test and benchmark talks to.
 ``FakeGencove`` is an aiohttp server on 127.0.0.1 that behaves like the invitation API of one
 real Gencove organization (Django REST Framework semantics: DRF error bodies, limit/offset
-pagination with absolute ``next``/``previous`` URLs, ``-created`` ordering) and checks the
-traffic against Gencove's OpenAPI document (``shared/gencove/openapi-invitations.json``, or
-the file named by ``$GENCOVE_OPENAPI_SPEC``) with openapi-core.  The spec is loaded once per
-process.  Requests are validated as if they had been sent to the spec's server
-(``https://api.gencove.com``): the fake's path is mapped onto that server.
+pagination with absolute ``next``/``previous`` URLs, ``-created`` ordering).  When
+openapi-core is installed (the test extra) it checks the traffic against Gencove's OpenAPI
+document (`invite_bot.playground.spec_check`); the playground needs nothing beyond the
+runtime dependencies.
 
 Violations
 ----------
@@ -31,7 +31,8 @@ On the response side every 2xx answer must match the spec exactly.  Error answer
 are not described by the spec, so their status being unknown to it is not a violation.
 Injected fault answers are the test's deliberate choice and are not validated.
 
-Use ``validate=False`` only for benchmarks; the cheap structural checks (unknown routes,
+``validate=None`` (the default) checks when openapi-core is installed; use
+``validate=False`` only for benchmarks; the cheap structural checks (unknown routes,
 authorization scheme) are still recorded.
 
 State changes made "outside" the API (as if in Gencove's web app) go through methods
@@ -39,9 +40,9 @@ State changes made "outside" the API (as if in Gencove's web app) go through met
 ``fake.now``.  A pending invitation whose ``expires`` has passed turns ``expired`` lazily,
 on the next read, with its status record dated at ``expires``.
 
-Standalone: ``python -m tests.fakes.gencove --port 0`` prints ``READY http://127.0.0.1:PORT``
-and serves until SIGTERM; the JSON control API under ``/_fake/`` (also served in-process) is
-documented on ``FakeGencove._control``.
+Standalone: ``python -m invite_bot.playground.gencove --port 0`` prints
+``READY http://127.0.0.1:PORT`` and serves until SIGTERM; the JSON control API under
+``/_fake/`` (also served in-process) is documented on ``FakeGencove._control``.
 """
 
 from __future__ import annotations
@@ -55,7 +56,6 @@ import heapq
 import ipaddress
 import json
 import math
-import os
 import random
 import re
 import secrets
@@ -69,20 +69,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, NamedTuple, Self
-from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 from aiohttp import web
-from multidict import CIMultiDict, CIMultiDictProxy, MultiDict
-from openapi_core import OpenAPI
-from openapi_core.datatypes import RequestParameters
-from openapi_core.templating.paths.exceptions import PathError
-from openapi_core.templating.responses.exceptions import ResponseNotFound
-from openapi_core.validation.request.exceptions import InvalidRequestBody
+
+from invite_bot.playground import spec_check
 
 __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
-    "SPEC_ENV_VAR",
     "STATUSES",
     "FakeGencove",
     "FakeInvitation",
@@ -91,12 +86,9 @@ __all__ = [
     "Organization",
     "RecordedRequest",
     "StatusChange",
-    "default_spec_path",
-    "load_spec",
     "main",
 ]
 
-SPEC_ENV_VAR = "GENCOVE_OPENAPI_SPEC"
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
 DEFAULT_TTL = timedelta(days=7)
@@ -148,106 +140,6 @@ NOT_ACCEPTABLE: dict[str, str] = {
     "accepted": "This invitation has already been accepted.",
     "revoked": "This invitation has been revoked.",
 }
-
-
-# --------------------------------------------------------------------------- spec loading
-
-
-def default_spec_path() -> Path:
-    """``$GENCOVE_OPENAPI_SPEC`` or ``<workspace>/shared/gencove/openapi-invitations.json``."""
-    override = os.environ.get(SPEC_ENV_VAR)
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[3] / "shared" / "gencove" / "openapi-invitations.json"
-
-
-class _Spec(NamedTuple):
-    api: OpenAPI
-    host_url: str  # scheme://host of the spec's first server
-    base_path: str  # path part of that server url ("" for https://api.gencove.com)
-
-
-_SPEC_CACHE: dict[Path, _Spec] = {}
-
-
-def _load(path: Path | None) -> _Spec:
-    resolved = (path or default_spec_path()).resolve()
-    spec = _SPEC_CACHE.get(resolved)
-    if spec is None:
-        document = json.loads(resolved.read_text(encoding="utf-8"))
-        servers = document.get("servers") or [{"url": "https://api.gencove.com"}]
-        parts = urlsplit(servers[0]["url"])
-        spec = _Spec(
-            api=OpenAPI.from_dict(document),
-            host_url=f"{parts.scheme}://{parts.netloc}",
-            base_path=parts.path.rstrip("/"),
-        )
-        _SPEC_CACHE[resolved] = spec
-    return spec
-
-
-def load_spec(path: Path | None = None) -> OpenAPI:
-    """The (process-wide cached) openapi-core ``OpenAPI`` object for the spec file."""
-    return _load(path).api
-
-
-class _SpecRequest:
-    """openapi-core ``Request`` protocol: the fake's request re-homed on the spec's server."""
-
-    def __init__(
-        self,
-        spec: _Spec,
-        request: web.Request,
-        body: bytes,
-    ) -> None:
-        self.host_url = spec.host_url
-        self.path = spec.base_path + request.path
-        self.method = request.method.lower()
-        self.parameters = RequestParameters(
-            query=request.query, header=request.headers, cookie=MultiDict[str]()
-        )
-        self.body: bytes | None = body or None
-        self.content_type = request.content_type if body else ""
-
-
-class _SpecResponse:
-    """openapi-core ``Response`` protocol over a ``_Reply``."""
-
-    def __init__(self, reply: _Reply) -> None:
-        self.status_code = reply.status
-        self.data: bytes | None = reply.data
-        self.content_type = reply.content_type
-        self.headers = CIMultiDictProxy(CIMultiDict(reply.headers))
-
-
-def _describe(err: BaseException) -> str:
-    """One-line text of an openapi-core error, with the schema errors behind it."""
-    parts = [f"{type(err).__name__}: {err}"]
-    schema_msgs: list[str] = []
-    cause = err.__cause__
-    while cause is not None:
-        schema_errors = getattr(cause, "schema_errors", None)
-        if schema_errors:
-            for se in schema_errors:
-                where = "/".join(str(p) for p in getattr(se, "absolute_path", ())) or "<root>"
-                schema_msgs.append(f"{where}: {getattr(se, 'message', se)}")
-        elif str(cause) not in parts[0]:
-            parts.append(str(cause))
-        cause = cause.__cause__
-    if schema_msgs:
-        parts = [f"{type(err).__name__}: " + "; ".join(schema_msgs)]
-    text = " <- ".join(parts)
-    return text if len(text) <= 600 else text[:597] + "..."
-
-
-def _is_format_only(err: BaseException) -> bool:
-    """A body error whose every schema error is a ``format`` check (server answers 400)."""
-    if not isinstance(err, InvalidRequestBody):
-        return False
-    schema_errors: Sequence[Any] = getattr(err.__cause__, "schema_errors", None) or ()
-    return bool(schema_errors) and all(
-        getattr(se, "validator", None) == "format" for se in schema_errors
-    )
 
 
 # --------------------------------------------------------------------------- email check
@@ -626,7 +518,7 @@ class FakeGencove:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        validate: bool = True,
+        validate: bool | None = None,
         latency: float = 0.0,
         org_name: str = "Fake Genomics Org",
         org_api_key: str | None = None,
@@ -638,7 +530,6 @@ class FakeGencove:
     ) -> None:
         self.host = host
         self.port = port
-        self.validate = validate
         self.latency = latency
         self.now: Callable[[], datetime] = now or _utcnow
         self.invitation_ttl = invitation_ttl
@@ -651,8 +542,12 @@ class FakeGencove:
             k: list(v) for k, v in DEFAULT_PROJECT_ROLES.items()
         }
         self.role_ids: dict[str, uuid.UUID] = {}
-        self._spec_path = spec_path
-        self._spec: _Spec | None = _load(spec_path) if validate else None
+        if validate is None:
+            validate = spec_check.available()
+        self.validate = validate
+        self._checker: spec_check.SpecChecker | None = (
+            spec_check.SpecChecker.load(spec_path) if validate else None
+        )
         self._shutdown_timeout = shutdown_timeout
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
@@ -1135,13 +1030,11 @@ class FakeGencove:
         )
         self.request_counts[f"{request.method} {request.path}"] += 1
 
-        spec_request: _SpecRequest | None = None
         path_known = True
-        if self.validate:
-            if self._spec is None:
-                self._spec = _load(self._spec_path)
-            spec_request = _SpecRequest(self._spec, request, body)
-            path_known = self._validate_request(request, spec_request)
+        if self._checker is not None:
+            path_known, problems = self._checker.request_problems(request, body)
+            for problem in problems:
+                self._violation(request, problem)
 
         hold = self.hold
         if hold is not None:
@@ -1156,39 +1049,21 @@ class FakeGencove:
                 return early
 
         self._sweep_expired()
-        reply = self._dispatch(request, body, report_unknown=not (self.validate and not path_known))
+        reply = self._dispatch(request, body, report_unknown=path_known)
 
         if fault is not None and fault.after_effect:
             late = await self._apply_fault(request, fault)
             if late is not None:
                 return late
 
-        if spec_request is not None and path_known:
-            self._validate_response(request, spec_request, reply)
+        if self._checker is not None and path_known:
+            for problem in self._checker.response_problems(
+                request, body, reply.status, reply.data, reply.content_type, reply.headers
+            ):
+                self.violations.append(
+                    f"{request.method} {request.path_qs} -> {reply.status} response: {problem}"
+                )
         return reply.to_response()
-
-    def _validate_request(self, request: web.Request, spec_request: _SpecRequest) -> bool:
-        """Record violations; False when the spec knows no such path/method."""
-        assert self._spec is not None
-        known = True
-        for err in self._spec.api.iter_request_errors(spec_request):
-            if isinstance(err, PathError):
-                known = False
-            if _is_format_only(err):
-                continue  # the server answers 400 for bad user data; see module docstring
-            self._violation(request, _describe(err))
-        return known
-
-    def _validate_response(
-        self, request: web.Request, spec_request: _SpecRequest, reply: _Reply
-    ) -> None:
-        assert self._spec is not None
-        for err in self._spec.api.iter_response_errors(spec_request, _SpecResponse(reply)):
-            if isinstance(err, ResponseNotFound) and not 200 <= reply.status < 300:
-                continue  # error answers are not described by the spec
-            self.violations.append(
-                f"{request.method} {request.path_qs} -> {reply.status} response: {_describe(err)}"
-            )
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
         for i, (fault_method, prefix, fault) in enumerate(self._faults):
@@ -1601,7 +1476,7 @@ def _parse_body_quiet(request: web.Request, body: bytes) -> Any:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m tests.fakes.gencove", description="Fake Gencove invitation API"
+        prog="python -m invite_bot.playground.gencove", description="Fake Gencove invitation API"
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)

@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.fakes.gencove import FakeGencove, Fault
+from invite_bot.playground.gencove import FakeGencove, Fault
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INVITATIONS = "/api/v2/invitations/"
@@ -247,7 +247,7 @@ async def test_standalone_process() -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "tests.fakes.gencove",
+        "invite_bot.playground.gencove",
         "--port",
         "0",
         "--org-key",

@@ -1,4 +1,6 @@
-"""A fake Slack for tests: a Web API stand-in and helpers that play Slack toward the bot.
+"""The local Slack: a Web API stand-in and helpers that play Slack toward the bot.
+
+The playground's Slack, and the stand-in every test and benchmark talks to.
 
 Task 1 -- ``FakeSlack``: an aiohttp server on 127.0.0.1 that answers the Slack Web API
 methods invite-bot uses, validates every Block Kit payload it receives, records everything
@@ -11,7 +13,7 @@ and lets tests inject faults::
 
 Standalone (for an end-to-end test driving a separate bot process)::
 
-    python -m tests.fakes.slack --port 0 [--bot-token xoxb-...]
+    python -m invite_bot.playground.slack --port 0 [--bot-token xoxb-...]
     -> prints "READY http://127.0.0.1:PORT"; the API root is that URL + "/api/";
        JSON control API under /_fake/ (see ``FakeSlack._control_routes``); stops on SIGTERM.
 
@@ -1606,7 +1608,7 @@ async def _serve(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tests.fakes.slack",
+        prog="python -m invite_bot.playground.slack",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
