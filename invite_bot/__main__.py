@@ -1,22 +1,20 @@
-"""The command line: `invite-bot serve | socket | watch | check | migrate`."""
+"""The command line: `invite-bot serve | socket | watch | check | migrate | playground`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
+import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Sequence
-from datetime import timedelta
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
 
-from aiohttp import web
 from slack_sdk.errors import SlackApiError
 
 from invite_bot.gencove import GencoveError
 from invite_bot.logs import setup_logging
+from invite_bot.runtime import StartupError, connected_bot, open_store, serving, start_background
 from invite_bot.settings import Settings, SettingsError, load_settings
 from invite_bot.slack.lifecycle import drain
 from invite_bot.store import Store, redact
@@ -37,7 +35,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("watch", help="run only the watcher (Procfile worker)")
     sub.add_parser("check", help="verify settings, the Slack token and the Gencove key")
     sub.add_parser("migrate", help="apply database migrations and exit")
+    play = sub.add_parser(
+        "playground", help="try the bot: a Gencove sandbox and a local Slack in the browser"
+    )
+    play.add_argument("--port", type=int, default=None, help="the page's port (default 8765)")
+    play.add_argument("--seed", type=int, default=0, metavar="N", help="N more pending invitations")
+    play.add_argument("--db", default=None, metavar="URL", help="database URL (default: temporary)")
     args = parser.parse_args(argv)
+    if args.mode == "playground":
+        return _run_playground(args)
     needs = {"serve": ("SLACK_SIGNING_SECRET",), "socket": ("SLACK_APP_TOKEN",)}
     try:
         settings = load_settings(required=needs.get(args.mode, ()))
@@ -59,8 +65,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-class StartupError(Exception):
-    pass
+def _run_playground(args: argparse.Namespace) -> int:
+    """No settings and no .env: the playground makes up everything it needs."""
+    from invite_bot.playground.run import Options, run
+
+    options = Options(port=args.port, seed=max(0, args.seed), db=args.db)
+    setup_logging(os.environ.get("LOG_LEVEL", options.log_level).upper(), ())
+    try:
+        return asyncio.run(_until_stopped(lambda stop: run(options, stop)))
+    except KeyboardInterrupt:
+        return 0
+    except StartupError as exc:
+        print(f"invite-bot playground cannot start: {exc}", file=sys.stderr)
+        return 1
+
+
+async def _until_stopped(main: Callable[[asyncio.Event], Awaitable[int]]) -> int:
+    return await main(_stop_event())
 
 
 def _stop_event() -> asyncio.Event:
@@ -71,84 +92,13 @@ def _stop_event() -> asyncio.Event:
     return stop
 
 
-async def _open_store(settings: Settings) -> Store:
-    try:
-        return await Store.open(settings.database_url)
-    except Exception as exc:
-        raise StartupError(
-            f"the database at {redact(settings.database_url)} is not usable "
-            f"({type(exc).__name__}). Check DATABASE_URL."
-        ) from None
-
-
-@contextlib.asynccontextmanager
-async def _bot(settings: Settings) -> AsyncIterator[tuple[Any, dict[str, Any]]]:
-    from invite_bot.slack.app import build_bot
-
-    store = await _open_store(settings)
-    bot = build_bot(settings, store)
-    try:
-        try:
-            identity = dict((await bot.slack.auth_test()).data)  # type: ignore[arg-type]
-        except SlackApiError as exc:
-            raise StartupError(
-                f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')})"
-            ) from None
-        except Exception as exc:
-            raise StartupError(f"Slack is unreachable ({type(exc).__name__})") from None
-        yield bot, identity
-    finally:
-        for task in list(bot.background):
-            task.cancel()
-        await bot.gencove.close()
-        await bot.slack.session.close() if bot.slack.session else None
-        await store.close()
-
-
-async def _background(bot: Any, stop: asyncio.Event, *, watch: bool) -> list[asyncio.Task[Any]]:
-    from invite_bot.slack.inviting import resume_jobs
-    from invite_bot.watcher import Watcher
-
-    tasks = [asyncio.create_task(_resume_loop(bot, stop, resume_jobs))]
-    if watch:
-        tasks.append(asyncio.create_task(Watcher(bot).run(stop)))
-    return tasks
-
-
-async def _resume_loop(bot: Any, stop: asyncio.Event, resume: Any) -> None:
-    """Finish invite jobs a crashed process left open (now, and now and then after)."""
-    while not stop.is_set():
-        try:
-            await resume(bot)
-            # Slack retries a delivery within minutes: a day of fingerprints is plenty.
-            await bot.store.prune_deliveries(timedelta(days=1))
-        except Exception:
-            log.exception("resuming invite jobs failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=30)
-
-
 async def run_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from invite_bot.slack.app import build_app
-    from invite_bot.slack.web import web_app
-
     stop = _stop_event()
-    async with _bot(settings) as (bot, identity):
-        app = build_app(bot, identity)
-        runner = web.AppRunner(web_app(app, bot.store), access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, args.host, settings.port)
-        try:
-            await site.start()
-        except OSError as exc:
-            raise StartupError(f"cannot listen on port {settings.port}: {exc.strerror}") from None
-        tasks = await _background(bot, stop, watch=not args.no_watch)
-        log.info("invite-bot serving on %s:%d", args.host, settings.port)
-        print(f"invite-bot listening on http://{args.host}:{settings.port}", flush=True)
+    async with serving(
+        settings, host=args.host, port=settings.port, watch=not args.no_watch
+    ) as served:
+        print(f"invite-bot listening on {served.url}", flush=True)
         await stop.wait()
-        await runner.cleanup()
-        await drain(bot.background)
-        await _finish(tasks)
     return 0
 
 
@@ -159,16 +109,16 @@ async def run_socket(settings: Settings, args: argparse.Namespace) -> int:
 
     assert settings.slack_app_token is not None
     stop = _stop_event()
-    async with _bot(settings) as (bot, identity):
+    async with connected_bot(settings) as (bot, identity):
         app = build_app(bot, identity)
         handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
         await handler.connect_async()  # type: ignore[no-untyped-call]
-        tasks = await _background(bot, stop, watch=not args.no_watch)
+        background = start_background(bot, stop, watch=not args.no_watch)
         print("invite-bot connected in Socket Mode", flush=True)
         await stop.wait()
         await handler.close_async()  # type: ignore[no-untyped-call]
         await drain(bot.background)
-        await _finish(tasks)
+        await background.finish()
     return 0
 
 
@@ -176,20 +126,14 @@ async def run_watch(settings: Settings, args: argparse.Namespace) -> int:
     from invite_bot.watcher import Watcher
 
     stop = _stop_event()
-    async with _bot(settings) as (bot, _identity):
+    async with connected_bot(settings) as (bot, _identity):
         print("invite-bot watcher running", flush=True)
         await Watcher(bot).run(stop)
     return 0
 
 
-async def _finish(tasks: list[asyncio.Task[Any]]) -> None:
-    _done, pending = await asyncio.wait(tasks, timeout=10)
-    for task in pending:
-        task.cancel()
-
-
 async def run_migrate(settings: Settings) -> int:
-    store = await _open_store(settings)
+    store = await open_store(settings)
     await store.close()
     print(f"database {redact(settings.database_url)} is up to date")
     return 0

@@ -78,6 +78,7 @@ class Watcher:
         self.interval = bot.settings.watch_interval
         # Set while run() holds leadership; poll()/deliver() called directly need none.
         self._lease: LeaderLease | None = None
+        self._next_poll = 0.0  # time.monotonic() of run()'s next poll
         # Notifications are posted without retries on 5xx or dropped connections: Slack may
         # have posted before failing, and only the history check can tell. 429 is safe.
         self._slack = AsyncWebClient(
@@ -281,13 +282,17 @@ class Watcher:
                 return str(message.get("ts"))
         return None
 
+    def poll_soon(self) -> None:
+        """Have run() poll at its next tick instead of waiting out the interval."""
+        self._next_poll = 0.0
+
     async def run(self, stop: asyncio.Event) -> None:
         """Poll every interval while this replica holds the lease; stand by otherwise."""
         tick = max(0.05, self.interval / 4)
         lease = self.bot.store.leader_lease(
             "watcher", owner=self.bot.instance, ttl=timedelta(seconds=max(0.2, self.interval / 2))
         )
-        next_poll = 0.0
+        self._next_poll = 0.0
         self._lease = lease
         try:
             while not stop.is_set():
@@ -297,8 +302,8 @@ class Watcher:
                 except Exception as exc:  # the database is unreachable: stand by, retry
                     log.warning("watcher cannot check its lease: %s", type(exc).__name__)
                     lead = False
-                if lead and time.monotonic() >= (next_poll if leading else 0.0):
-                    next_poll = time.monotonic() + self.interval
+                if lead and time.monotonic() >= (self._next_poll if leading else 0.0):
+                    self._next_poll = time.monotonic() + self.interval
                     try:
                         stats = await self.poll()
                         log.info(

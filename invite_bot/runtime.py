@@ -1,0 +1,157 @@
+"""Starting and stopping the bot: its services, its HTTP app and its background work.
+
+`serving()` is what `invite-bot serve` runs, and what the playground runs in-process, so
+the bot a person tries there is started exactly as in production. `connected_bot()` is
+the part every mode shares: the store, the services and the one `auth.test` at start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+from slack_sdk.errors import SlackApiError
+
+from invite_bot.settings import Settings
+from invite_bot.slack.context import Bot
+from invite_bot.slack.lifecycle import drain
+from invite_bot.store import Store, redact
+from invite_bot.watcher import Watcher
+
+log = logging.getLogger("invite_bot")
+
+RESUME_EVERY = 30.0  # seconds between looks for invite jobs a crashed process left open
+
+
+class StartupError(Exception):
+    """The bot cannot start; `str()` says why and what to check, without secrets."""
+
+
+async def open_store(settings: Settings) -> Store:
+    try:
+        return await Store.open(settings.database_url)
+    except Exception as exc:
+        raise StartupError(
+            f"the database at {redact(settings.database_url)} is not usable "
+            f"({type(exc).__name__}). Check DATABASE_URL."
+        ) from None
+
+
+@contextlib.asynccontextmanager
+async def connected_bot(settings: Settings) -> AsyncIterator[tuple[Bot, dict[str, Any]]]:
+    """The bot's services and Slack's `auth.test` answer; everything is closed after."""
+    from invite_bot.slack.app import build_bot
+
+    store = await open_store(settings)
+    bot = build_bot(settings, store)
+    try:
+        try:
+            identity = dict((await bot.slack.auth_test()).data)  # type: ignore[arg-type]
+        except SlackApiError as exc:
+            raise StartupError(
+                f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')})"
+            ) from None
+        except Exception as exc:
+            raise StartupError(f"Slack is unreachable ({type(exc).__name__})") from None
+        yield bot, identity
+    finally:
+        for task in list(bot.background):
+            task.cancel()
+        await bot.gencove.close()
+        await bot.slack.session.close() if bot.slack.session else None
+        await store.close()
+
+
+@dataclass
+class Background:
+    """The work a process does besides answering Slack: resuming jobs, and the watcher."""
+
+    tasks: list[asyncio.Task[Any]]
+    watcher: Watcher | None
+
+    async def finish(self) -> None:
+        _done, pending = await asyncio.wait(self.tasks, timeout=10)
+        for task in pending:
+            task.cancel()
+
+
+def start_background(bot: Bot, stop: asyncio.Event, *, watch: bool) -> Background:
+    from invite_bot.slack.inviting import resume_jobs
+
+    tasks = [asyncio.create_task(_resume_loop(bot, stop, resume_jobs))]
+    watcher = Watcher(bot) if watch else None
+    if watcher is not None:
+        tasks.append(asyncio.create_task(watcher.run(stop)))
+    return Background(tasks, watcher)
+
+
+async def _resume_loop(
+    bot: Bot, stop: asyncio.Event, resume: Callable[[Bot], Awaitable[int]]
+) -> None:
+    """Finish invite jobs a crashed process left open (now, and now and then after)."""
+    while not stop.is_set():
+        try:
+            await resume(bot)
+            # Slack retries a delivery within minutes: a day of fingerprints is plenty.
+            await bot.store.prune_deliveries(timedelta(days=1))
+        except Exception:
+            log.exception("resuming invite jobs failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=RESUME_EVERY)
+
+
+@dataclass
+class Serving:
+    """A bot answering Slack over HTTP at `url` (`POST /slack/events`, `GET /healthz`)."""
+
+    bot: Bot
+    url: str
+    background: Background
+
+    @property
+    def watcher(self) -> Watcher | None:
+        return self.background.watcher
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    settings: Settings, *, host: str, port: int, watch: bool
+) -> AsyncIterator[Serving]:
+    """HTTP mode until the block exits; then in-flight work gets its grace to finish."""
+    from invite_bot.slack.app import build_app
+    from invite_bot.slack.web import web_app
+
+    stop = asyncio.Event()
+    async with connected_bot(settings) as (bot, identity):
+        app = build_app(bot, identity)
+        runner = web.AppRunner(web_app(app, bot.store), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        try:
+            await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise StartupError(f"cannot listen on port {port}: {exc.strerror}") from None
+        bound = port or _bound_port(runner)
+        background = start_background(bot, stop, watch=watch)
+        log.info("invite-bot serving on %s:%d", host, bound)
+        try:
+            yield Serving(bot, f"http://{host}:{bound}", background)
+        finally:
+            stop.set()
+            await runner.cleanup()
+            await drain(bot.background)
+            await background.finish()
+
+
+def _bound_port(runner: web.AppRunner) -> int:
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    raise StartupError("the HTTP server did not report its port")
