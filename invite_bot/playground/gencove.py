@@ -261,6 +261,8 @@ class RecordedRequest:
     authorization: str | None
     body: bytes = b""
     received: datetime = field(default_factory=_utcnow)
+    status: int | None = None  # None until answered (or when the answer was a reset)
+    seconds: float | None = None
 
 
 FaultKind = Literal["status", "hang", "reset"]
@@ -1017,18 +1019,23 @@ class FakeGencove:
             return (await self._control(request)).to_response()
 
         body = await request.read()
-        self.requests.append(
-            RecordedRequest(
-                method=request.method,
-                path=request.path,
-                query=dict(request.query),
-                json=_parse_body_quiet(request, body),
-                headers=dict(request.headers),
-                authorization=request.headers.get("Authorization"),
-                body=body,
-            )
+        recorded = RecordedRequest(
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            json=_parse_body_quiet(request, body),
+            headers=dict(request.headers),
+            authorization=request.headers.get("Authorization"),
+            body=body,
         )
+        self.requests.append(recorded)
         self.request_counts[f"{request.method} {request.path}"] += 1
+        answer = await self._answer(request, body)
+        recorded.status = answer.status
+        recorded.seconds = (_utcnow() - recorded.received).total_seconds()
+        return answer
+
+    async def _answer(self, request: web.Request, body: bytes) -> web.StreamResponse:
 
         path_known = True
         if self._checker is not None:

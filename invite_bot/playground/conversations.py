@@ -1,0 +1,472 @@
+"""The local Slack's client side: people typing commands, clicking and submitting modals,
+and what each of them then sees in a conversation.
+
+Everything a person does reaches the bot as Slack would send it: a signed request to its
+`/slack/events` with a real `response_url` and `trigger_id` from the local Slack. What
+comes back is shown where Slack shows it: the ack body and `chat.postEphemeral` to the
+person only ("Only visible to you"), `chat.postMessage` and `chat.update` to everyone in
+the channel, `response_url` posts by their `response_type` (replacing the message they
+came from when asked to), and `views.open/push/update` as the person's open modal.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+import aiohttp
+
+from invite_bot.core.grammar import invitation_token
+from invite_bot.playground.slack import (
+    FakeSlack,
+    OpenedView,
+    SlackDelivery,
+    block_action_body,
+    deliver,
+    slash_command_body,
+    view_submission_body,
+)
+from invite_bot.playground.world import BOT_USER_ID, TEAM_ID, Channel, Person
+
+ACK_DEADLINE = 3.0  # seconds: Slack shows "operation_timeout" to a slower app
+EntryKind = Literal["message", "ephemeral", "command", "slack"]
+
+
+@dataclass
+class Entry:
+    """One thing a person sees in a conversation."""
+
+    id: str  # "m:<ts>" a bot message in the channel; "p:<n>" anything private or local
+    kind: EntryKind
+    channel: str
+    time: float  # wall-clock seconds, for ordering
+    author: str  # a Slack user id
+    text: str | None
+    blocks: list[Any] | None
+    visible_to: str | None = None  # None: everyone in the channel
+    ts: str | None = None  # a bot message's Slack ts
+    edited: bool = False
+
+
+@dataclass(frozen=True)
+class _Origin:
+    """Where a response_url came from, so its posts land where Slack puts them."""
+
+    user_id: str
+    channel_id: str
+    message_ts: str | None = None  # a click on a channel message
+    entry_id: str | None = None  # a click on an ephemeral message
+
+
+@dataclass
+class Delivery:
+    """A request sent to the bot, for the traffic inspector."""
+
+    time: float
+    kind: str  # "slash command" | "block_actions" | "view_submission" | "view_closed"
+    summary: str  # what it was, with nothing secret in it
+    status: int
+    seconds: float
+    answer: str = ""
+
+
+@dataclass
+class _ViewState:
+    view_id: str
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+class LocalSlack:
+    """Slack's side of the conversation with the bot, for the playground's people."""
+
+    def __init__(
+        self, slack: FakeSlack, bot_url: str, signing_secret: str, session: aiohttp.ClientSession
+    ) -> None:
+        self.slack = slack
+        self.events_url = bot_url.rstrip("/") + "/slack/events"
+        self._secret = signing_secret
+        self._session = session
+        self.clock_offset = time.time() - time.monotonic()
+        self._private: list[Entry] = []
+        self._numbers = iter(range(1, 1 << 62))
+        self._origins: dict[str, _Origin] = {}  # response_url id -> origin
+        self._last_post: dict[str, str] = {}  # response_url id -> entry it last posted
+        self._triggers: dict[str, str] = {}  # trigger_id -> user id
+        self._stacks: dict[str, list[_ViewState]] = {}  # user id -> open modals, top last
+        self._seen_calls = 0
+        self._seen_ephemerals = 0
+        self._seen_views: set[str] = set()
+        self.deliveries: list[Delivery] = []
+        self.changes = 0  # grows whenever something a person sees may have changed
+
+    # -- what people do -------------------------------------------------------------
+
+    async def command(self, who: Person, where: Channel, text: str) -> SlackDelivery:
+        """`/gencove <text>` typed by `who` in `where`."""
+        self._add(
+            Entry(self._entry_id(), "command", where.channel_id, time.time(), who.user_id,
+                  f"/gencove {text}".rstrip(), None, visible_to=who.user_id)
+        )
+        url, rid = self._response_url(_Origin(who.user_id, where.channel_id))
+        body = slash_command_body(
+            text,
+            user_id=who.user_id,
+            channel_id=where.channel_id,
+            team_id=TEAM_ID,
+            response_url=url,
+            trigger_id=self._trigger_for(who),
+            user_name=who.name,
+            channel_name=where.name,
+        )
+        answer = await self._send("slash command", _masked(f"/gencove {text}")[:160], body)
+        self._show_ack(answer, who, where, rid, what="/gencove")
+        return answer
+
+    async def click(
+        self,
+        who: Person,
+        where: Channel,
+        entry_id: str,
+        action_id: str,
+        *,
+        block_id: str | None = None,
+        value: str | None = None,
+    ) -> SlackDelivery:
+        """A click on a button (or a choice in a select) of a message the person sees."""
+        entry = self.entry(who, where, entry_id)
+        if entry is None:
+            raise KeyError(entry_id)
+        kind = _element_kind(entry.blocks, action_id, block_id)
+        selected = (
+            {"text": {"type": "plain_text", "text": value or ""}, "value": value or ""}
+            if kind != "button"
+            else None
+        )
+        if entry.kind == "message" and entry.ts is not None:
+            message = self.slack.messages[(where.channel_id, entry.ts)]
+            url, _ = self._response_url(
+                _Origin(who.user_id, where.channel_id, message_ts=entry.ts),
+                bind=(where.channel_id, entry.ts),
+            )
+            body = block_action_body(
+                action_id, value, who.user_id, where.channel_id, entry.ts, message, url,
+                "message", block_id, self._trigger_for(who), team_id=TEAM_ID,
+                user_name=who.name, action_type=kind, selected_option=selected,
+            )
+        else:
+            url, _ = self._response_url(
+                _Origin(who.user_id, where.channel_id, entry_id=entry.id)
+            )
+            body = block_action_body(
+                action_id, value, who.user_id, where.channel_id, None, entry.blocks or [], url,
+                "ephemeral", block_id, self._trigger_for(who), team_id=TEAM_ID,
+                user_name=who.name, action_type=kind, selected_option=selected,
+            )
+        answer = await self._send("block_actions", f"{action_id} in {where.name}", body)
+        if answer.status != 200:
+            self._slack_says(who, where, "That didn't work. Please try again.")
+        return answer
+
+    async def submit(self, who: Person, values: Mapping[str, Mapping[str, Any]]) -> SlackDelivery:
+        """The person's open modal, submitted with `values` ({block_id: {action_id: …}})."""
+        state = self._top(who)
+        if state is None:
+            raise LookupError("no open modal")
+        opened = self._opened(state.view_id)
+        view = opened.view
+        body = view_submission_body(
+            str(view.get("callback_id", "")),
+            _state_values(view, values),
+            who.user_id,
+            str(view.get("private_metadata", "")),
+            opened.id,
+            team_id=TEAM_ID,
+            view=view,
+            trigger_id=self._trigger_for(who),
+            user_name=who.name,
+        )
+        # The values are not shown: a modal may hold a pasted API key.
+        answer = await self._send("view_submission", f"{view.get('callback_id')} submitted", body)
+        # The bot may have updated the view already (views.update): that is newer than the ack.
+        if self._opened(state.view_id).view.get("hash") == view.get("hash"):
+            self._after_submission(who, state, answer)
+        return answer
+
+    async def close_view(self, who: Person) -> SlackDelivery | None:
+        """The person closes their modal; the bot hears of it if it asked to."""
+        state = self._top(who)
+        if state is None:
+            return None
+        self._stacks[who.user_id].pop()
+        self.changes += 1
+        view = self._opened(state.view_id).view
+        if not view.get("notify_on_close"):
+            return None
+        payload = {
+            "type": "view_closed",
+            "team": {"id": TEAM_ID, "domain": "playground"},
+            "user": {"id": who.user_id, "username": who.name, "team_id": TEAM_ID},
+            "api_app_id": "A_FAKE",
+            "view": view,
+            "is_cleared": False,
+        }
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return await self._send("view_closed", f"{view.get('callback_id')} closed", body)
+
+    # -- what people see ------------------------------------------------------------
+
+    def conversation(self, who: Person, where: Channel) -> list[Entry]:
+        """Everything `who` sees in `where`, oldest first."""
+        self._sync()
+        shown = [
+            Entry(
+                f"m:{message.ts}", "message", message.channel, float(message.ts),
+                BOT_USER_ID, message.text, message.blocks, ts=message.ts,
+                edited=len(message.history) > 1,
+            )
+            for message in self.slack.messages.values()
+            if message.channel == where.channel_id and not message.deleted
+        ]
+        shown += [
+            entry
+            for entry in self._private
+            if entry.channel == where.channel_id and entry.visible_to in (None, who.user_id)
+        ]
+        return sorted(shown, key=lambda entry: entry.time)
+
+    def entry(self, who: Person, where: Channel, entry_id: str) -> Entry | None:
+        return next((e for e in self.conversation(who, where) if e.id == entry_id), None)
+
+    def open_view(self, who: Person) -> tuple[dict[str, Any], dict[str, str]] | None:
+        """The modal on top of the person's screen and its field errors, if one is open."""
+        self._sync()
+        state = self._top(who)
+        if state is None:
+            return None
+        return self._opened(state.view_id).view, dict(state.errors)
+
+    # -- the plumbing ---------------------------------------------------------------
+
+    async def _send(self, kind: str, summary: str, body: bytes) -> SlackDelivery:
+        started = time.time()
+        try:
+            answer = await deliver(self._session, self.events_url, body, self._secret)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            answer = SlackDelivery(0, f"the bot did not answer ({type(exc).__name__})", 0.0)
+        self.deliveries.append(
+            Delivery(started, kind, summary, answer.status, answer.elapsed, answer.text[:300])
+        )
+        self.changes += 1
+        return answer
+
+    def _entry_id(self) -> str:
+        return f"p:{next(self._numbers)}"
+
+    def _add(self, entry: Entry) -> None:
+        self._private.append(entry)
+        self.changes += 1
+
+    def _response_url(
+        self, origin: _Origin, *, bind: tuple[str, str] | None = None
+    ) -> tuple[str, str]:
+        channel, ts = bind if bind else (None, None)
+        url = self.slack.new_response_url(channel=channel, ts=ts)
+        rid = url.rsplit("/", 1)[-1]
+        self._origins[rid] = origin
+        return url, rid
+
+    def _trigger_for(self, who: Person) -> str:
+        trigger_id = self.slack.new_trigger_id()
+        self._triggers[trigger_id] = who.user_id
+        return trigger_id
+
+    def _slack_says(self, who: Person, where: Channel, text: str) -> None:
+        self._add(
+            Entry(self._entry_id(), "slack", where.channel_id, time.time(), "USLACKBOT", text,
+                  None, visible_to=who.user_id)
+        )
+
+    def _show_ack(
+        self, answer: SlackDelivery, who: Person, where: Channel, rid: str, *, what: str
+    ) -> None:
+        if answer.status != 200:
+            error = "dispatch_failed" if answer.status else "no_service"
+            self._slack_says(who, where, f"{what} failed with the error \"{error}\"")
+            return
+        if answer.elapsed > ACK_DEADLINE:
+            self._slack_says(who, where, f"{what} failed with the error \"operation_timeout\"")
+        body = _json_object(answer.text)
+        if body is None:
+            if answer.text.strip():
+                body = {"text": answer.text}
+            else:
+                return
+        if body.get("text") or body.get("blocks"):
+            self._post_from(rid, body, time.time())
+
+    def _after_submission(self, who: Person, state: _ViewState, answer: SlackDelivery) -> None:
+        stack = self._stacks.get(who.user_id, [])
+        body = _json_object(answer.text) or {}
+        action = body.get("response_action")
+        if answer.status != 200:
+            state.errors = {"": "We had some trouble connecting. Try again?"}
+        elif action == "errors":
+            state.errors = {str(k): str(v) for k, v in (body.get("errors") or {}).items()}
+        elif action == "update" and isinstance(body.get("view"), dict):
+            opened = self._opened(state.view_id)
+            opened.view = {
+                **body["view"], "id": opened.id, "hash": uuid.uuid4().hex, "state": {"values": {}}
+            }
+            state.errors = {}
+        elif action == "push" and isinstance(body.get("view"), dict):
+            view_id = f"VLOCAL{uuid.uuid4().hex[:8].upper()}"
+            self.slack.views[view_id] = OpenedView(
+                view_id, {**body["view"], "id": view_id}, None, None
+            )
+            self._seen_views.add(view_id)
+            stack.append(_ViewState(view_id))
+        elif action == "clear":
+            stack.clear()
+        elif state in stack:
+            stack.remove(state)
+        self.changes += 1
+
+    def _top(self, who: Person) -> _ViewState | None:
+        self._sync()
+        stack = self._stacks.get(who.user_id)
+        return stack[-1] if stack else None
+
+    def _opened(self, view_id: str) -> OpenedView:
+        return self.slack.views[view_id]
+
+    def _sync(self) -> None:
+        """Take in what the bot sent the local Slack since the last look."""
+        calls = self.slack.calls
+        for call in calls[self._seen_calls :]:
+            if call.method == "response_url" and call.ok:
+                rid = call.path.rsplit("/", 1)[-1]
+                self._post_from(rid, call.args, call.time + self.clock_offset)
+            if call.method in ("chat.postMessage", "chat.update", "views.update", "chat.delete"):
+                self.changes += 1
+        self._seen_calls = len(calls)
+        ephemerals = self.slack.ephemerals
+        for note in ephemerals[self._seen_ephemerals :]:
+            self._add(
+                Entry(self._entry_id(), "ephemeral", note.channel, note.time + self.clock_offset,
+                      BOT_USER_ID, note.text, note.blocks, visible_to=note.user)
+            )
+        self._seen_ephemerals = len(ephemerals)
+        for view_id, opened in list(self.slack.views.items()):
+            if view_id in self._seen_views:
+                continue
+            self._seen_views.add(view_id)
+            user_id = self._triggers.get(opened.trigger_id or "")
+            if user_id is not None:
+                self._stacks.setdefault(user_id, []).append(_ViewState(view_id))
+                self.changes += 1
+
+    def _post_from(self, rid: str, body: Mapping[str, Any], at: float) -> None:
+        """A response_url post (or an ack body), shown where Slack shows it."""
+        origin = self._origins.get(rid)
+        if origin is None:
+            return
+        replace = bool(body.get("replace_original"))
+        delete = bool(body.get("delete_original"))
+        if origin.message_ts is not None and (replace or delete):
+            self.changes += 1  # the local Slack already changed the message itself
+            return
+        target = origin.entry_id if origin.entry_id else self._last_post.get(rid)
+        if (replace or delete) and target is not None:
+            for entry in list(self._private):
+                if entry.id == target:
+                    if delete:
+                        self._private.remove(entry)
+                    else:
+                        entry.text, entry.blocks = body.get("text"), _blocks(body)
+                        entry.edited = True
+                    self.changes += 1
+                    return
+        in_channel = body.get("response_type") == "in_channel"
+        entry = Entry(
+            self._entry_id(),
+            "message" if in_channel else "ephemeral",
+            origin.channel_id,
+            at,
+            BOT_USER_ID,
+            body.get("text"),
+            _blocks(body),
+            visible_to=None if in_channel else origin.user_id,
+        )
+        self._add(entry)
+        self._last_post[rid] = entry.id
+
+
+def _masked(command: str) -> str:
+    """A command as the traffic inspector shows it: an invitation token is a secret."""
+    words = command.split()
+    if len(words) >= 3 and words[1].lower() == "accept":
+        token = invitation_token(words[2])
+        if token:
+            words[2] = words[2].replace(token, token[:4] + "…")
+    return " ".join(words)
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text) if text.strip() else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _blocks(body: Mapping[str, Any]) -> list[Any] | None:
+    blocks = body.get("blocks")
+    return blocks if isinstance(blocks, list) else None
+
+
+def _element_kind(blocks: list[Any] | None, action_id: str, block_id: str | None) -> str:
+    for block in blocks or []:
+        if block_id is not None and block.get("block_id") != block_id:
+            continue
+        elements = [*block.get("elements", []), block.get("accessory"), block.get("element")]
+        for element in elements:
+            if isinstance(element, dict) and element.get("action_id") == action_id:
+                return str(element.get("type", "button"))
+    return "button"
+
+
+def _state_values(
+    view: Mapping[str, Any], values: Mapping[str, Mapping[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Slack's `view.state.values` for what the person entered, typed by each input."""
+    state: dict[str, dict[str, Any]] = {}
+    for block in view.get("blocks", []):
+        element = block.get("element") if block.get("type") == "input" else None
+        if not isinstance(element, dict):
+            continue
+        block_id, action_id = str(block.get("block_id")), str(element.get("action_id"))
+        given = values.get(block_id, {}).get(action_id)
+        kind = str(element.get("type"))
+        if kind == "static_select":
+            option = _option(element, given)
+            state[block_id] = {action_id: {"type": kind, "selected_option": option}}
+        elif kind in ("plain_text_input", "email_text_input", "url_text_input"):
+            state[block_id] = {action_id: {"type": kind, "value": given or None}}
+        else:
+            state[block_id] = {action_id: {"type": kind, "value": given}}
+    return state
+
+
+def _option(element: Mapping[str, Any], value: Any) -> dict[str, Any] | None:
+    options = list(element.get("options") or [])
+    for group in element.get("option_groups") or []:
+        options += group.get("options") or []
+    for option in options:
+        if option.get("value") == value:
+            return dict(option)
+    return None

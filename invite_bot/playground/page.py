@@ -1,0 +1,349 @@
+"""The playground's web page and its JSON control API, served by aiohttp.
+
+`GET /` is the page; it polls `GET /playground/api/state` and re-draws the panes that
+changed. Everything the page does goes through the control API below, so a script can do
+the same (README, "The playground"):
+
+    POST /playground/api/command  {"user": "admin", "channel": "general", "text": "…"}
+    GET  /playground/api/messages?channel=general&user=admin
+    POST /playground/api/click    {"user", "channel", "ts", "action_id"[, "block_id", "value"]}
+    GET  /playground/api/view?user=admin          the open modal
+    POST /playground/api/submit   {"user", "values": {block_id: {action_id: value}}}
+    POST /playground/api/close    {"user"}
+    GET  /playground/api/gencove/invitations
+    POST /playground/api/gencove/invitations     {"email", "role"}   (outside Slack)
+    POST /playground/api/gencove/{invitation_id}/accept|revoke|expire
+    POST /playground/api/poll                     the watcher polls now
+    GET  /playground/api/traffic
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from invite_bot.playground import panes
+from invite_bot.playground.conversations import Entry, LocalSlack
+from invite_bot.playground.gencove import FakeGencove, FakeInvitation
+from invite_bot.playground.world import Channel, Person, channel, person
+from invite_bot.watcher import Watcher
+
+STATIC = Path(__file__).resolve().parent / "static"
+WEB_APP_LINK = "https://web.gencove.com/invitation/"  # how a link looks; only its token is used
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class Playground:
+    """What the page drives: the local Slack's people, the Gencove sandbox, the watcher."""
+
+    local: LocalSlack
+    gencove: FakeGencove
+    watcher: Watcher | None
+    sandbox_changes: int = 0
+
+    def version(self, who: Person, where: Channel) -> str:
+        self.local.conversation(who, where)  # takes in what arrived since the last look
+        return ".".join(
+            str(n)
+            for n in (
+                self.local.changes,
+                len(self.local.slack.calls),
+                len(self.gencove.requests),
+                self.sandbox_changes,
+            )
+        )
+
+
+def page_app(playground: Playground) -> web.Application:
+    app = web.Application(middlewares=[_api_errors], client_max_size=256 * 1024)
+    routes = _Routes(playground)
+    app.router.add_get("/", routes.index)
+    app.router.add_static("/static/", STATIC, show_index=False)
+    api = "/playground/api"
+    app.router.add_get(f"{api}/state", routes.state)
+    app.router.add_post(f"{api}/command", routes.command)
+    app.router.add_get(f"{api}/messages", routes.messages)
+    app.router.add_post(f"{api}/click", routes.click)
+    app.router.add_get(f"{api}/view", routes.view)
+    app.router.add_post(f"{api}/submit", routes.submit)
+    app.router.add_post(f"{api}/close", routes.close)
+    app.router.add_get(f"{api}/gencove/invitations", routes.invitations)
+    app.router.add_post(f"{api}/gencove/invitations", routes.create_invitation)
+    app.router.add_post(f"{api}/gencove/{{invitation_id}}/{{change}}", routes.change_invitation)
+    app.router.add_post(f"{api}/poll", routes.poll)
+    app.router.add_get(f"{api}/traffic", routes.traffic)
+    return app
+
+
+@web.middleware
+async def _api_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return web.json_response({"ok": False, "error": exc.message}, status=exc.status)
+
+
+class _Routes:
+    def __init__(self, playground: Playground) -> None:
+        self.playground = playground
+        self.local = playground.local
+        self.gencove = playground.gencove
+
+    # -- the page -------------------------------------------------------------------
+
+    async def index(self, request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(STATIC / "index.html")
+
+    async def state(self, request: web.Request) -> web.Response:
+        who, where = _who(request.query), _where(request.query)
+        version = self.playground.version(who, where)
+        if request.query.get("since") == version:
+            return web.json_response({"version": version})
+        opened = self.local.open_view(who)
+        return web.json_response(
+            {
+                "version": version,
+                "channel_title": ("# " if where.key != "dm" else "") + where.name,
+                "sidebar": panes.sidebar(who, where.key),
+                "conversation": panes.conversation(self.local.conversation(who, where), who),
+                "modal": panes.modal(opened),
+                "modal_key": _modal_key(opened),
+                "gencove": panes.gencove_pane(self._sandbox()),
+                "traffic": panes.traffic_pane(self._traffic()),
+            }
+        )
+
+    # -- Slack: what people do ------------------------------------------------------
+
+    async def command(self, request: web.Request) -> web.Response:
+        body = await _body(request)
+        who, where = _who(body), _where(body)
+        text = str(body.get("text", "")).strip().removeprefix("/gencove").strip()
+        answer = await self.local.command(who, where, text)
+        return web.json_response(
+            {"ok": answer.status == 200, "status": answer.status, "ack": _ack(answer.text)}
+        )
+
+    async def messages(self, request: web.Request) -> web.Response:
+        who, where = _who(request.query), _where(request.query)
+        entries = self.local.conversation(who, where)
+        return web.json_response({"ok": True, "messages": [_message_json(m) for m in entries]})
+
+    async def click(self, request: web.Request) -> web.Response:
+        body = await _body(request)
+        who, where = _who(body), _where(body)
+        ts, action_id = str(body.get("ts", "")), str(body.get("action_id", ""))
+        entry_id = ts if ts.startswith("p:") or ts.startswith("m:") else f"m:{ts}"
+        if not action_id:
+            raise ApiError(400, "action_id is required")
+        try:
+            answer = await self.local.click(
+                who,
+                where,
+                entry_id,
+                action_id,
+                block_id=_optional(body, "block_id"),
+                value=_optional(body, "value"),
+            )
+        except KeyError:
+            raise ApiError(404, f"no message {ts!r} in {where.name}") from None
+        return web.json_response({"ok": answer.status == 200, "status": answer.status})
+
+    async def view(self, request: web.Request) -> web.Response:
+        opened = self.local.open_view(_who(request.query))
+        if opened is None:
+            return web.json_response({"ok": True, "view": None})
+        view, errors = opened
+        return web.json_response({"ok": True, "view": view, "errors": errors})
+
+    async def submit(self, request: web.Request) -> web.Response:
+        body = await _body(request)
+        values = body.get("values") or {}
+        if not isinstance(values, dict):
+            raise ApiError(400, "values must be an object")
+        try:
+            answer = await self.local.submit(_who(body), values)
+        except LookupError:
+            raise ApiError(409, "no modal is open") from None
+        return web.json_response(
+            {"ok": answer.status == 200, "status": answer.status, "ack": _ack(answer.text)}
+        )
+
+    async def close(self, request: web.Request) -> web.Response:
+        await self.local.close_view(_who(await _body(request)))
+        return web.json_response({"ok": True})
+
+    # -- Gencove: what its web app could do -----------------------------------------
+
+    async def invitations(self, request: web.Request) -> web.Response:
+        rows = [_invitation_json(i) for i in self.gencove.invitations.values()]
+        return web.json_response({"ok": True, "invitations": rows})
+
+    async def create_invitation(self, request: web.Request) -> web.Response:
+        body = await _body(request)
+        email = str(body.get("email", "")).strip()
+        if "@" not in email or len(email) > 254:
+            raise ApiError(400, "an email address is required")
+        role = str(body.get("role") or "member")
+        if role not in self.gencove.roles:
+            raise ApiError(400, f"unknown role {role!r}")
+        invitation = self.gencove.add_invitation(email, role=role)
+        self.playground.sandbox_changes += 1
+        return web.json_response({"ok": True, "invitation": _invitation_json(invitation)})
+
+    async def change_invitation(self, request: web.Request) -> web.Response:
+        change = request.match_info["change"]
+        invitation = self._invitation(request.match_info["invitation_id"])
+        changes: dict[str, Callable[[FakeInvitation], FakeInvitation]] = {
+            "accept": self.gencove.accept,
+            "revoke": self.gencove.revoke,
+            "expire": self.gencove.expire,
+        }
+        if change not in changes:
+            raise ApiError(404, "the change is one of accept, revoke, expire")
+        try:
+            changes[change](invitation)
+        except ValueError as exc:
+            raise ApiError(409, str(exc)) from None
+        self.playground.sandbox_changes += 1
+        return web.json_response({"ok": True, "invitation": _invitation_json(invitation)})
+
+    async def poll(self, request: web.Request) -> web.Response:
+        if self.playground.watcher is None:
+            raise ApiError(409, "the watcher is not running")
+        self.playground.watcher.poll_soon()
+        return web.json_response({"ok": True})
+
+    async def traffic(self, request: web.Request) -> web.Response:
+        rows = [row.__dict__ for row in self._traffic()]
+        return web.json_response({"ok": True, "traffic": rows})
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _invitation(self, invitation_id: str) -> FakeInvitation:
+        try:
+            return self.gencove.get_invitation(invitation_id)
+        except KeyError:
+            raise ApiError(404, "no such invitation") from None
+
+    def _sandbox(self) -> panes.SandboxView:
+        keys = {}
+        for role in ("admin", "member", "invitee"):
+            account = self.gencove.user_by_email(person(role).email)
+            if account is not None:
+                keys[role] = account.api_key
+        invitations = sorted(
+            self.gencove.invitations.values(), key=lambda i: i.created, reverse=True
+        )
+        return panes.SandboxView(
+            self.gencove.organization.name, invitations, keys, WEB_APP_LINK
+        )
+
+    def _traffic(self) -> list[panes.Traffic]:
+        return panes.traffic(
+            self.local.deliveries,
+            self.local.slack.calls,
+            self.gencove.requests,
+            self.local.clock_offset,
+        )
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise ApiError(400, "the body must be JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "the body must be a JSON object")
+    return body
+
+
+def _who(source: Any) -> Person:
+    try:
+        return person(str(source.get("user") or "admin"))
+    except KeyError:
+        raise ApiError(400, "user is one of admin, member, invitee") from None
+
+
+def _where(source: Any) -> Channel:
+    key = str(source.get("channel") or "general")
+    try:
+        return channel(key, _who(source))
+    except KeyError:
+        raise ApiError(400, "channel is one of general, onboarding, lab-private, dm") from None
+
+
+def _optional(body: dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    return None if value is None else str(value)
+
+
+def _ack(text: str) -> Any:
+    try:
+        return json.loads(text) if text.strip() else None
+    except ValueError:
+        return text
+
+
+def _modal_key(opened: tuple[dict[str, Any], dict[str, str]] | None) -> str:
+    if opened is None:
+        return ""
+    view, errors = opened
+    return json.dumps([view.get("id"), view.get("hash"), errors], sort_keys=True)
+
+
+def _message_json(entry: Entry) -> dict[str, Any]:
+    return {
+        "ts": entry.ts or entry.id,
+        "kind": entry.kind,
+        "from": entry.author,
+        "only_visible_to": entry.visible_to,
+        "text": entry.text,
+        "blocks": entry.blocks,
+        "buttons": _buttons(entry.blocks),
+        "edited": entry.edited,
+    }
+
+
+def _buttons(blocks: list[Any] | None) -> list[dict[str, Any]]:
+    found = []
+    for block in blocks or []:
+        for element in [*block.get("elements", []), block.get("accessory")]:
+            if isinstance(element, dict) and element.get("type") == "button":
+                found.append(
+                    {
+                        "action_id": element.get("action_id"),
+                        "block_id": block.get("block_id"),
+                        "value": element.get("value"),
+                        "text": (element.get("text") or {}).get("text"),
+                        "style": element.get("style"),
+                    }
+                )
+    return found
+
+
+def _invitation_json(invitation: FakeInvitation) -> dict[str, Any]:
+    """A row of the Gencove pane; `link` is the invitation link its invitee would get."""
+    return {
+        "id": str(invitation.id),
+        "email": invitation.email,
+        "role": invitation.role,
+        "status": invitation.status_changes[-1].status,
+        "created": invitation.created.isoformat(),
+        "expires": invitation.expires.isoformat(),
+        "link": WEB_APP_LINK + invitation.token,
+    }

@@ -1,0 +1,224 @@
+// The playground page: draws what the server renders, and sends what the person does
+// through the same control API a script would use (see invite_bot/playground/page.py).
+"use strict";
+
+const api = "/playground/api";
+const state = { user: "admin", channel: "general", version: "", modalKey: "", busy: 0 };
+const $ = (id) => document.getElementById(id);
+
+async function call(path, body) {
+  state.busy += 1;
+  document.body.classList.add("busy");
+  try {
+    const response = await fetch(api + path, {
+      method: body === undefined ? "GET" : "POST",
+      headers: { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) note(answer.error || `the playground answered ${response.status}`);
+    return answer;
+  } finally {
+    state.busy -= 1;
+    if (!state.busy) document.body.classList.remove("busy");
+    refresh();
+  }
+}
+
+function note(text) {
+  $("composer-note").textContent = text;
+}
+
+// -- drawing --------------------------------------------------------------------------
+
+let refreshing = null;
+async function refresh() {
+  if (refreshing) return refreshing;
+  refreshing = (async () => {
+    const query = new URLSearchParams({ user: state.user, channel: state.channel, since: state.version });
+    try {
+      const response = await fetch(`${api}/state?${query}`);
+      const answer = await response.json();
+      if (answer.version !== state.version && answer.conversation !== undefined) draw(answer);
+    } catch (error) {
+      note("the playground is not answering (stopped?)");
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+function draw(answer) {
+  const pane = $("conversation");
+  const atBottom = pane.scrollHeight - pane.scrollTop - pane.clientHeight < 40;
+  state.version = answer.version;
+  $("sidebar").innerHTML = answer.sidebar;
+  $("channel-title").textContent = answer.channel_title;
+  pane.innerHTML = answer.conversation;
+  if (atBottom) pane.scrollTop = pane.scrollHeight;
+  $("gencove").innerHTML = answer.gencove;
+  $("traffic").innerHTML = answer.traffic;
+  if (answer.modal_key !== state.modalKey) drawModal(answer.modal, answer.modal_key);
+}
+
+function drawModal(html, key) {
+  const holder = $("modal");
+  const typed = collect(holder);
+  const sameView = viewId(state.modalKey) && viewId(state.modalKey) === viewId(key);
+  holder.innerHTML = html;
+  state.modalKey = key;
+  if (sameView) restore(holder, typed); // Slack keeps what was typed when it shows errors
+  const first = holder.querySelector("[data-input-block]");
+  if (first && !sameView) first.focus();
+}
+
+function viewId(key) {
+  try {
+    return key ? JSON.parse(key)[0] : "";
+  } catch (error) {
+    return "";
+  }
+}
+
+// -- modals -----------------------------------------------------------------------------
+
+function collect(root) {
+  const values = {};
+  for (const field of root.querySelectorAll("[data-input-block]")) {
+    const block = field.dataset.inputBlock;
+    const action = field.dataset.inputAction;
+    let value;
+    if (field.type === "checkbox" || field.type === "radio") {
+      if (!field.checked) continue;
+      value = field.value;
+    } else if (field.type === "file") {
+      value = Array.from(field.files || []).map((file) => file.name);
+    } else {
+      value = field.value;
+    }
+    values[block] = values[block] || {};
+    values[block][action] = value;
+  }
+  return values;
+}
+
+function restore(root, values) {
+  for (const field of root.querySelectorAll("[data-input-block]")) {
+    const value = (values[field.dataset.inputBlock] || {})[field.dataset.inputAction];
+    if (typeof value === "string" && field.type !== "file") field.value = value;
+  }
+}
+
+async function submitModal() {
+  await call("/submit", { user: state.user, values: collect($("modal")) });
+}
+
+// -- confirm dialogs --------------------------------------------------------------------
+
+function confirmFirst(confirm) {
+  return new Promise((resolve) => {
+    const dialog = $("confirm");
+    $("confirm-title").textContent = confirm.title || "Are you sure?";
+    $("confirm-text").textContent = confirm.text || "";
+    $("confirm-ok").textContent = confirm.confirm || "Confirm";
+    $("confirm-deny").textContent = confirm.deny || "Cancel";
+    $("confirm-ok").className = "sk-button " + (confirm.style === "danger" ? "sk-danger" : "sk-primary");
+    dialog.classList.remove("hidden");
+    const done = (answer) => {
+      dialog.classList.add("hidden");
+      $("confirm-ok").onclick = $("confirm-deny").onclick = null;
+      resolve(answer);
+    };
+    $("confirm-ok").onclick = () => done(true);
+    $("confirm-deny").onclick = () => done(false);
+  });
+}
+
+// -- what the person does -------------------------------------------------------------
+
+async function act(element, value) {
+  const entry = element.closest("[data-entry]");
+  if (!entry) return;
+  const confirm = element.dataset.confirm ? JSON.parse(element.dataset.confirm) : null;
+  if (confirm && !(await confirmFirst(confirm))) return;
+  await call("/click", {
+    user: state.user,
+    channel: state.channel,
+    ts: entry.dataset.ts || entry.dataset.entry,
+    action_id: element.dataset.actionId,
+    block_id: element.dataset.blockId,
+    value: value,
+  });
+}
+
+document.addEventListener("click", async (event) => {
+  const target = event.target.closest("button, a");
+  if (!target) return;
+  if (target.matches("a.channel")) {
+    event.preventDefault();
+    state.channel = target.dataset.channel;
+    state.version = "";
+    return refresh();
+  }
+  if (target.matches("a[data-url]")) return; // a link button opens its URL, as in Slack
+  if (target.matches(".sk-modal-submit")) return submitModal();
+  if (target.matches(".sk-modal-close") && target.closest("#modal")) {
+    return call("/close", { user: state.user });
+  }
+  if (target.dataset.fill) {
+    $("composer").value = target.dataset.fill;
+    $("composer").focus();
+    return;
+  }
+  if (target.dataset.gencove) {
+    const change = target.dataset.gencove;
+    if (change === "poll") return call("/poll", {});
+    return call(`/gencove/${target.dataset.id}/${change}`, {});
+  }
+  if (target.matches("button[data-action-id]") && target.closest("[data-entry]")) {
+    if (target.dataset.url) window.open(target.dataset.url, "_blank", "noopener");
+    return act(target, target.dataset.value);
+  }
+});
+
+document.addEventListener("change", (event) => {
+  const select = event.target.closest("select[data-action-id]");
+  if (select && select.value) act(select, select.value);
+});
+
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form.dataset.gencove === "create") {
+    event.preventDefault();
+    const data = new FormData(form);
+    call("/gencove/invitations", { email: data.get("email"), role: data.get("role") });
+  }
+});
+
+$("composer-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const box = $("composer");
+  const text = box.value.trim();
+  if (!text) return;
+  if (!/^\/gencove(\s|$)/.test(text)) {
+    note("Only the /gencove command reaches the bot here, e.g. /gencove help");
+    return;
+  }
+  box.value = "";
+  note("");
+  await call("/command", { user: state.user, channel: state.channel, text: text });
+});
+
+$("act-as").addEventListener("change", (event) => {
+  state.user = event.target.value;
+  state.version = "";
+  state.modalKey = "";
+  $("modal").innerHTML = "";
+  refresh();
+});
+
+setInterval(() => {
+  if (!document.hidden) refresh();
+}, 500);
+refresh();
