@@ -8,7 +8,10 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+import tempfile
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
@@ -32,6 +35,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on")  # noqa: S104
     socket_mode = sub.add_parser("socket", help="Socket Mode (no public URL needed)")
     socket_mode.add_argument("--no-watch", action="store_true")
+    for mode in (serve, socket_mode):
+        mode.add_argument(
+            "--gencove-sandbox",
+            action="store_true",
+            help="a real Slack workspace, the embedded Gencove sandbox instead of a key",
+        )
     sub.add_parser("watch", help="run only the watcher (Procfile worker)")
     sub.add_parser("check", help="verify settings, the Slack token and the Gencove key")
     sub.add_parser("migrate", help="apply database migrations and exit")
@@ -44,20 +53,63 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.mode == "playground":
         return _run_playground(args)
-    needs = {"serve": ("SLACK_SIGNING_SECRET",), "socket": ("SLACK_APP_TOKEN",)}
+    if getattr(args, "gencove_sandbox", False):
+        return _run_with_sandbox(args)
     try:
-        settings = load_settings(required=needs.get(args.mode, ()))
+        settings = load_settings(required=NEEDS.get(args.mode, ()))
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
     setup_logging(settings.log_level, settings.secrets())
-    runners = {"serve": run_serve, "socket": run_socket, "watch": run_watch}
     try:
         if args.mode == "check":
             return asyncio.run(run_check(settings))
         if args.mode == "migrate":
             return asyncio.run(run_migrate(settings))
-        return asyncio.run(runners[args.mode](settings, args))
+        return asyncio.run(RUNNERS[args.mode](settings, args))
+    except KeyboardInterrupt:
+        return 0
+    except StartupError as exc:
+        print(f"invite-bot cannot start: {exc}", file=sys.stderr)
+        return 1
+
+
+NEEDS = {"serve": ("SLACK_SIGNING_SECRET",), "socket": ("SLACK_APP_TOKEN",)}
+
+
+def _run_with_sandbox(args: argparse.Namespace) -> int:
+    """A real Slack workspace in front of the embedded Gencove sandbox (no Gencove key).
+
+    The sandbox lives in memory, so the bot's database is a temporary one too: what the
+    bot remembers of sandbox invitations must never mix with a real organization's.
+    """
+
+    async def with_sandbox() -> int:
+        from invite_bot.playground.run import sandbox_gencove
+
+        async with sandbox_gencove() as gencove:
+            with tempfile.TemporaryDirectory(prefix="invite-bot-sandbox-") as folder:
+                try:
+                    settings = load_settings(
+                        required=NEEDS.get(args.mode, ()),
+                        gencove_api_key=gencove.org_api_key,
+                        gencove_api_url=gencove.url,
+                        gencove_sandbox=True,
+                        database_url=f"sqlite+aiosqlite:///{Path(folder) / 'sandbox.sqlite3'}",
+                    )
+                except SettingsError as exc:
+                    print(exc, file=sys.stderr)
+                    return 2
+                setup_logging(settings.log_level, settings.secrets())
+                print(
+                    f"invite-bot: Gencove is the embedded sandbox at {gencove.url}; "
+                    "every message says so",
+                    flush=True,
+                )
+                return await RUNNERS[args.mode](settings, args)
+
+    try:
+        return asyncio.run(with_sandbox())
     except KeyboardInterrupt:
         return 0
     except StartupError as exc:
@@ -130,6 +182,13 @@ async def run_watch(settings: Settings, args: argparse.Namespace) -> int:
         print("invite-bot watcher running", flush=True)
         await Watcher(bot).run(stop)
     return 0
+
+
+RUNNERS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
+    "serve": run_serve,
+    "socket": run_socket,
+    "watch": run_watch,
+}
 
 
 async def run_migrate(settings: Settings) -> int:

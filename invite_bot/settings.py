@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     # How long a crashed process's half-done invite stays claimed before another takes it.
     invite_job_lease: float = Field(default=15.0, ge=1, le=3600)
     log_level: str = "INFO"
+    # Set by `serve|socket --gencove-sandbox`: Gencove is the embedded sandbox, and every
+    # message says so.
+    gencove_sandbox: bool = False
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -46,7 +46,6 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from invite_bot.gencove import GencoveError, Invitation
@@ -81,7 +80,7 @@ class Watcher:
         self._next_poll = 0.0  # time.monotonic() of run()'s next poll
         # Notifications are posted without retries on 5xx or dropped connections: Slack may
         # have posted before failing, and only the history check can tell. 429 is safe.
-        self._slack = AsyncWebClient(
+        self._slack = type(bot.slack)(
             token=bot.slack.token,
             base_url=bot.slack.base_url,
             session=bot.slack.session,

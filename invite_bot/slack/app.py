@@ -25,6 +25,7 @@ from invite_bot.settings import Settings
 from invite_bot.slack import actions, commands, views
 from invite_bot.slack.context import Bot
 from invite_bot.slack.permissions import Inviters
+from invite_bot.slack.sandbox import SandboxApp, SandboxWebClient, label_responses
 from invite_bot.store import Store
 from invite_bot.vault import Vault
 
@@ -37,7 +38,8 @@ def slack_client(settings: Settings) -> AsyncWebClient:
     One pooled `aiohttp` session (call inside the event loop; close `client.session`
     at shutdown): without it every Slack call would open a new TLS connection.
     """
-    return AsyncWebClient(
+    client_class = SandboxWebClient if settings.gencove_sandbox else AsyncWebClient
+    return client_class(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         session=aiohttp.ClientSession(),
@@ -97,19 +99,22 @@ def build_app(bot: Bot, identity: dict[str, Any]) -> AsyncApp:
     signing = bot.settings.slack_signing_secret
     # Bolt gets the token from `authorize` for each request; a tokenless copy of our
     # client (same session and retries) keeps it from warning that a token is ignored.
-    bolt_client = AsyncWebClient(
+    bolt_client = type(bot.slack)(
         base_url=bot.slack.base_url,
         session=bot.slack.session,
         timeout=bot.slack.timeout,
         retry_handlers=bot.slack.retry_handlers,
     )
-    app = AsyncApp(
+    app_class = SandboxApp if bot.settings.gencove_sandbox else AsyncApp
+    app = app_class(
         client=bolt_client,
         signing_secret=signing.get_secret_value() if signing else None,
         request_verification_enabled=signing is not None,
         authorize=authorize,
         logger=logging.getLogger("invite_bot.bolt"),
     )
+    if bot.settings.gencove_sandbox:
+        app.use(label_responses)
     commands.register(app, bot)
     actions.register(app, bot)
     views.register(app, bot)

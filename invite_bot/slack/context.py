@@ -28,6 +28,7 @@ from invite_bot.logs import redact_also
 from invite_bot.settings import Settings
 from invite_bot.slack.blocks import Message
 from invite_bot.slack.permissions import Inviters
+from invite_bot.slack.sandbox import labelled
 from invite_bot.store import Store
 from invite_bot.vault import Vault
 
@@ -140,10 +141,13 @@ class Bot:
     ) -> bool:
         """Post through a `response_url` (works where the bot is not a member)."""
         webhook = AsyncWebhookClient(response_url, timeout=10, session=self.slack.session)
+        shown: dict[str, Any] = {"text": message.text, "blocks": message.blocks}
+        if self.settings.gencove_sandbox:
+            shown = labelled(shown)
         try:
             response = await webhook.send(
-                text=message.text,
-                blocks=message.blocks,
+                text=shown["text"],
+                blocks=shown["blocks"],
                 response_type=response_type,
                 replace_original=replace_original,
             )
