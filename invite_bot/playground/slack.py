@@ -48,6 +48,8 @@ from aiohttp import web
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from invite_bot.playground import web_api_spec
+
 __all__ = [
     "UNSET_RESPONSE_URL",
     "Call",
@@ -457,8 +459,12 @@ class FakeSlack:
         bot_id: str = "B_BOT",
         app_id: str = "A_FAKE",
         extra_tokens: Iterable[str] = (),
+        check_web_api: bool = True,
     ) -> None:
         self.bot_token = bot_token
+        # Every call checked against Slack's Web API document (web_api_spec): a method or
+        # argument Slack does not know is a violation, like malformed Block Kit.
+        self.check_web_api = check_web_api
         self.tokens: set[str] = {bot_token, *extra_tokens}
         self.host = host
         self.port = port
@@ -777,6 +783,11 @@ class FakeSlack:
         if auth.startswith("Bearer "):
             token = auth[len("Bearer ") :].strip()
         call.token = token
+        if self.check_web_api and method in self._methods:
+            for problem in web_api_spec.problems(method, call.args, has_token=bool(token)):
+                self.violations.append(
+                    Violation(method, "not_in_web_api_spec", [problem], call.args)
+                )
         fault = self._next_fault(method)
         if fault is not None:
             answer = await self._apply_fault(fault, request, call)
