@@ -452,9 +452,13 @@ def _state_values(
         block_id, action_id = str(block.get("block_id")), str(element.get("action_id"))
         given = values.get(block_id, {}).get(action_id)
         kind = str(element.get("type"))
-        if kind == "static_select":
+        if kind in ("static_select", "radio_buttons"):
             option = _option(element, given)
             state[block_id] = {action_id: {"type": kind, "selected_option": option}}
+        elif kind == "checkboxes":
+            ticked = [_option(element, value) for value in (given or [])]
+            chosen = [option for option in ticked if option is not None]
+            state[block_id] = {action_id: {"type": kind, "selected_options": chosen}}
         elif kind in ("plain_text_input", "email_text_input", "url_text_input"):
             state[block_id] = {action_id: {"type": kind, "value": given or None}}
         else:

@@ -88,17 +88,18 @@ function collect(root) {
   for (const field of root.querySelectorAll("[data-input-block]")) {
     const block = field.dataset.inputBlock;
     const action = field.dataset.inputAction;
-    let value;
-    if (field.type === "checkbox" || field.type === "radio") {
-      if (!field.checked) continue;
-      value = field.value;
-    } else if (field.type === "file") {
-      value = Array.from(field.files || []).map((file) => file.name);
-    } else {
-      value = field.value;
-    }
     values[block] = values[block] || {};
-    values[block][action] = value;
+    if (field.type === "checkbox") {
+      // Slack sends every ticked option of a checkbox group
+      values[block][action] = values[block][action] || [];
+      if (field.checked) values[block][action].push(field.value);
+    } else if (field.type === "radio") {
+      if (field.checked) values[block][action] = field.value;
+    } else if (field.type === "file") {
+      values[block][action] = Array.from(field.files || []).map((file) => file.name);
+    } else {
+      values[block][action] = field.value;
+    }
   }
   return values;
 }
@@ -106,7 +107,11 @@ function collect(root) {
 function restore(root, values) {
   for (const field of root.querySelectorAll("[data-input-block]")) {
     const value = (values[field.dataset.inputBlock] || {})[field.dataset.inputAction];
-    if (typeof value === "string" && field.type !== "file") field.value = value;
+    if (field.type === "checkbox" || field.type === "radio") {
+      if (value !== undefined) field.checked = [].concat(value).includes(field.value);
+    } else if (typeof value === "string" && field.type !== "file") {
+      field.value = value;
+    }
   }
 }
 
