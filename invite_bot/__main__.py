@@ -13,7 +13,9 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from invite_bot.gencove import GencoveError
 from invite_bot.logs import setup_logging
@@ -198,6 +200,21 @@ async def run_migrate(settings: Settings) -> int:
     return 0
 
 
+async def _check_app_token(client: AsyncWebClient, token: SecretStr) -> bool:
+    """Socket Mode's token opens a connection address (which is then left unused)."""
+    try:
+        await client.apps_connections_open(app_token=token.get_secret_value())
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        print(f"slack app token: FAILED, Slack refused SLACK_APP_TOKEN ({error})")
+        return False
+    except Exception as exc:
+        print(f"slack app token: FAILED, cannot reach Slack ({type(exc).__name__})")
+        return False
+    print("slack app token: ok (Socket Mode can connect)")
+    return True
+
+
 async def run_check(settings: Settings) -> int:
     """Each part with a verdict; exit 1 if any failed."""
     from invite_bot.slack.app import gencove_client, slack_client
@@ -214,6 +231,9 @@ async def run_check(settings: Settings) -> int:
     except Exception as exc:
         failed = True
         print(f"slack: FAILED, cannot reach {settings.slack_api_url} ({type(exc).__name__})")
+    try:
+        if settings.slack_app_token is not None:
+            failed = not await _check_app_token(client, settings.slack_app_token) or failed
     finally:
         if client.session:
             await client.session.close()

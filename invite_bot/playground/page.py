@@ -57,7 +57,8 @@ class Playground:
 
     def version(self, who: Person, where: Channel) -> str:
         self.local.conversation(who, where)  # takes in what arrived since the last look
-        return ".".join(
+        # Who and where are part of it: an answer for another view is never "unchanged".
+        return f"{who.role}.{where.key}." + ".".join(
             str(n)
             for n in (
                 self.local.changes,

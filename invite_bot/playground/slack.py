@@ -49,6 +49,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from invite_bot.playground import web_api_spec
+from invite_bot.playground.socket_mode import SocketMode
 
 __all__ = [
     "UNSET_RESPONSE_URL",
@@ -460,8 +461,12 @@ class FakeSlack:
         app_id: str = "A_FAKE",
         extra_tokens: Iterable[str] = (),
         check_web_api: bool = True,
+        app_token: str | None = None,
     ) -> None:
         self.bot_token = bot_token
+        # Socket Mode (socket_mode.py) when an app-level token is given.
+        self.app_token = app_token
+        self.socket_mode: SocketMode | None = None
         # Every call checked against Slack's Web API document (web_api_spec): a method or
         # argument Slack does not know is a violation, like malformed Block Kit.
         self.check_web_api = check_web_api
@@ -492,6 +497,7 @@ class FakeSlack:
             "conversations.info": self._conversations_info,
             "conversations.history": self._conversations_history,
             "conversations.open": self._conversations_open,
+            "apps.connections.open": self._apps_connections_open,
         }
         self.reset()
 
@@ -522,6 +528,7 @@ class FakeSlack:
         app = web.Application(client_max_size=10 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{rid}", self._handle_response_url)
+        app.router.add_get("/socket/{connection}", self._handle_socket)
         for verb, path, handler in self._control_routes():
             app.router.add_route(verb, f"/_fake/{path}", handler)
         return app
@@ -533,6 +540,10 @@ class FakeSlack:
         await site.start()
         self._runner = runner
         self.port = int(runner.addresses[0][1])
+        if self.app_token is not None:
+            self.socket_mode = SocketMode(
+                self.app_token, f"ws://{self.host}:{self.port}", app_id=self.app_id
+            )
         return self
 
     async def stop(self) -> None:
@@ -800,9 +811,12 @@ class FakeSlack:
                 raise _ApiError("unknown_method", violation=True, details=[method])
             if not token:
                 raise _ApiError("not_authed")
-            if token not in self.tokens:
+            if method == "apps.connections.open":
+                body = {"ok": True, **self._apps_connections_open(token)}
+            elif token not in self.tokens:
                 raise _ApiError("invalid_auth")
-            body = {"ok": True, **handler(call.args)}
+            else:
+                body = {"ok": True, **handler(call.args)}
         except _ApiError as exc:
             return self._refuse(call, exc)
         call.response = body
@@ -1106,6 +1120,20 @@ class FakeSlack:
                 "is_archived": False,
             }
         }
+
+    def _apps_connections_open(self, token: Any) -> JSONDict:
+        """Socket Mode's address, for the app-level token only (socket_mode.py)."""
+        if self.socket_mode is None:
+            raise _ApiError("not_allowed_token_type")
+        answer, error = self.socket_mode.connections_open(token if isinstance(token, str) else None)
+        if error is not None:
+            raise _ApiError(error)
+        return answer
+
+    async def _handle_socket(self, request: web.Request) -> web.StreamResponse:
+        if self.socket_mode is None:
+            return web.Response(status=404, text="Socket Mode is not enabled")
+        return await self.socket_mode.handle(request)
 
     def _conversations_open(self, args: JSONDict) -> JSONDict:
         users = str(args.get("users", "")).split(",")
