@@ -4,15 +4,22 @@ Normalised form: trimmed, lower-cased, domain in Unicode (IDNA 2008, NFC) form, 
 ``Bob@XN--BCHER-KVA.example`` becomes ``bob@bücher.example``. Internationalised
 *domains* are accepted; a non-ASCII part before the ``@`` is refused because Gencove's
 API (Django's email validation) refuses it too.
+
+Misleading addresses are refused: a Slack link whose label names another address than it
+goes to (``<mailto:evil@x.org|ana@lab.org>`` shows ana@lab.org and sends to evil@x.org), and
+a domain label that mixes alphabets, the look-alike trick (a Cyrillic "a" in ``lab.org``).
+`shown()` writes an internationalised domain with its ASCII (punycode) form beside it.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+import idna
 from email_validator import validate_email
 
 __all__ = [
@@ -24,6 +31,7 @@ __all__ = [
     "normalize_domain",
     "parse_addresses",
     "parse_allowed_domains",
+    "shown",
     "split_tokens",
     "unwrap_slack_link",
 ]
@@ -46,25 +54,30 @@ class AddressParse:
     """What `parse_addresses` found.
 
     `addresses` are the well-formed, allowed addresses (normalised, first-seen order);
-    `invalid` are malformed tokens as typed; `disallowed` are well-formed addresses whose
-    domain is not allowed (never also in `addresses`); `too_many` means more than
-    `max_count` distinct entries (of all three kinds) were given.
+    `invalid` are malformed tokens as typed; `misleading` are addresses that may not be what
+    they look like (see module doc), as `shown()` writes them; `disallowed` are well-formed
+    addresses whose domain is not allowed (never also in `addresses`); `too_many` means more
+    than `max_count` distinct entries (of all kinds) were given.
     """
 
     addresses: tuple[str, ...]
     invalid: tuple[str, ...]
     disallowed: tuple[str, ...]
     too_many: bool
+    misleading: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         """True when every entry is a usable address and there is at least one."""
-        return bool(self.addresses) and not (self.invalid or self.disallowed or self.too_many)
+        refused = self.invalid or self.misleading or self.disallowed or self.too_many
+        return bool(self.addresses) and not refused
 
     @property
     def count(self) -> int:
         """How many distinct entries were given, good or bad."""
-        return len(self.addresses) + len(self.invalid) + len(self.disallowed)
+        return (
+            len(self.addresses) + len(self.invalid) + len(self.misleading) + len(self.disallowed)
+        )
 
 
 def split_tokens(text: str) -> Iterator[str]:
@@ -154,6 +167,38 @@ def _validated(candidate: str) -> str | None:
     return normalized if len(normalized) <= MAX_ADDRESS_LENGTH else None
 
 
+def shown(address: str) -> str:
+    """An address as a person should read it: an internationalised domain with its ASCII
+    form beside it, so a look-alike shows (`bob@bücher.example (xn--bcher-kva.example)`)."""
+    local, _, domain = address.rpartition("@")
+    if domain.isascii():
+        return address
+    try:
+        ascii_form = idna.encode(domain, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return address
+    return f"{local}@{domain} ({ascii_form})"
+
+
+def _misleading(token: str, address: str) -> bool:
+    """A link labelled with another address, or a domain label that mixes alphabets."""
+    target = unwrap_slack_link(token.strip())
+    if target is not None and "|" in token:
+        label = token.strip().strip("<>").split("|", 1)[1]
+        if normalize_address(label) != address:
+            return True
+    return any(len(_scripts(label)) > 1 for label in domain_of(address).split("."))
+
+
+def _scripts(label: str) -> set[str]:
+    """The alphabets of a domain label's letters (digits and hyphens belong to none)."""
+    return {
+        unicodedata.name(char, "UNKNOWN").split(" ", 1)[0]
+        for char in label
+        if char.isalpha()
+    }
+
+
 def domain_of(address: str) -> str:
     """The part after the last `@` of a normalised address."""
     return address.rpartition("@")[2]
@@ -203,10 +248,13 @@ def parse_addresses(
     addresses: dict[str, None] = {}
     disallowed: dict[str, None] = {}
     invalid: dict[str, None] = {}
+    misleading: dict[str, None] = {}
     for token in _distinct(split_tokens(text)):
         address = normalize_address(token)
         if address is None:
             invalid[token] = None
+        elif _misleading(token, address):
+            misleading[shown(address)] = None
         elif is_allowed(address, allowed_domains):
             addresses[address] = None
         else:
@@ -215,7 +263,8 @@ def parse_addresses(
         addresses=tuple(addresses),
         invalid=tuple(invalid),
         disallowed=tuple(disallowed),
-        too_many=len(addresses) + len(disallowed) + len(invalid) > max_count,
+        too_many=len(addresses) + len(disallowed) + len(invalid) + len(misleading) > max_count,
+        misleading=tuple(misleading),
     )
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "BATCH_OVER_RATE",
     "DOMAIN_NOT_ALLOWED",
     "INVALID_ADDRESSES",
+    "MISLEADING_ADDRESSES",
     "NOT_AN_INVITER",
     "NOT_A_WORKSPACE_ADMIN",
     "NO_ADDRESSES",
@@ -56,6 +57,11 @@ TOO_MANY_ADDRESSES = (
 INVALID_ADDRESSES = (
     "Nothing was sent: these are not valid email addresses: {addresses}. "
     "Fix them and send the whole list again."
+)
+MISLEADING_ADDRESSES = (
+    "Nothing was sent: these may not be the addresses they look like: {addresses}. A link "
+    "must go to the address its label shows, and a domain may not mix alphabets (such as a "
+    "Cyrillic letter in a Latin name). Type each address out plainly."
 )
 DOMAIN_NOT_ALLOWED = (
     "Nothing was sent: invitations can only go to addresses at {domains}. Not allowed: {addresses}."
@@ -198,6 +204,8 @@ def check_addresses(
         return Refused(TOO_MANY_ADDRESSES.format(count=parsed.count, max_count=max_count))
     if parsed.invalid:
         return Refused(INVALID_ADDRESSES.format(addresses=human_list(parsed.invalid)))
+    if parsed.misleading:
+        return Refused(MISLEADING_ADDRESSES.format(addresses=human_list(parsed.misleading)))
     if parsed.disallowed:
         return Refused(_domain_message(parsed.disallowed, allowed_domains))
     return None

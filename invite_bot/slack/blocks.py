@@ -30,6 +30,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from invite_bot.core.addresses import shown
 from invite_bot.core.text import escape_mrkdwn, truncate
 
 # action and callback ids: the one place listeners and builders agree on
@@ -114,7 +115,7 @@ def _who(changed_by: str | None) -> str:
 def row_line(row: InviteRow) -> str:
     """The one-line description of an address (also used in compact mode)."""
     icon = STATUS_ICON.get(row.status, ":grey_question:")
-    email = f"*{esc(row.email)}*"
+    email = f"*{esc(shown(row.email))}*"
     role = f" · role {esc(row.role)}" if row.role else ""
     if row.status == "failed":
         return f"{icon} {email}: not invited. {esc(row.error or 'Gencove refused it.')}"
@@ -135,7 +136,7 @@ def revoke_button(invitation_id: str, email: str, *, list_page: str = "") -> But
         style="danger",
         confirm=ConfirmObject(
             title="Revoke this invitation?",
-            text=truncate(f"{esc(email)} will no longer be able to join.", 300),
+            text=truncate(f"{esc(shown(email))} will no longer be able to join.", 300),
             confirm="Revoke",
             deny="Keep it",
             style="danger",
@@ -209,7 +210,7 @@ def _compact(rows: Sequence[InviteRow], max_sections: int) -> list[Block]:
 
 def notification(row: InviteRow, *, inviter_id: str | None) -> Message:
     """A channel notification of one transition, e.g. "bob@lab.org accepted …"."""
-    email = esc(row.email)
+    email = esc(shown(row.email))
     who = f"invited by <@{inviter_id}>" if inviter_id else "invited outside Slack"
     role = f", role {esc(row.role)}" if row.role else ""
     verbs = {

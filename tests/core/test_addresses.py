@@ -15,6 +15,7 @@ from invite_bot.core.addresses import (
     normalize_address,
     parse_addresses,
     parse_allowed_domains,
+    shown,
 )
 
 
@@ -51,8 +52,26 @@ def test_mailto_form_is_accepted() -> None:
     assert result.ok
 
 
-def test_mailto_target_wins_over_its_label() -> None:
-    assert parse("<mailto:ana@lab.org|someone@else.org>").addresses == ("ana@lab.org",)
+def test_a_link_whose_label_names_another_address_is_refused_as_misleading() -> None:
+    """Slack shows the label: `<mailto:evil@x.org|ana@lab.org>` reads as ana@lab.org."""
+    result = parse("<mailto:evil@x.org|ana@lab.org> bob@lab.org")
+    assert not result.ok
+    assert result.misleading == ("evil@x.org",)
+    assert result.addresses == ("bob@lab.org",)
+    assert parse("<mailto:Ana@Lab.org|ana@lab.org>").addresses == ("ana@lab.org",)
+
+
+def test_a_domain_that_mixes_alphabets_is_refused_and_shown_in_ascii() -> None:
+    cyrillic_a = "\u0430"
+    result = parse(f"bob@l{cyrillic_a}b.org")
+    assert not result.ok
+    assert result.misleading == (f"bob@l{cyrillic_a}b.org (xn--lb-7kc.org)",)
+
+
+def test_an_internationalised_domain_is_shown_with_its_ascii_form() -> None:
+    assert shown("bob@bücher.example") == "bob@bücher.example (xn--bcher-kva.example)"
+    assert shown("bob@lab.org") == "bob@lab.org"
+    assert parse("bob@bücher.example").ok  # one alphabet: not a look-alike
 
 
 def test_mailto_and_plain_forms_of_one_address_count_once() -> None:

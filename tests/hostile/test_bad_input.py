@@ -303,3 +303,18 @@ async def test_an_admin_mention_is_the_only_mention(bot: BotUnderTest, slack: Fa
     await slack.wait_for(lambda: slack.messages_in("C_GENERAL"))
     assert f"<@{ADMIN}>" in slack.all_text()
     await _all_escaped(slack)
+
+
+async def test_a_mailto_whose_label_is_another_address_invites_nobody(
+    bot: BotUnderTest, gencove: FakeGencove
+) -> None:
+    """Slack shows `ana@lab.org`; the link goes to evil@x.org. Nothing is sent."""
+    answer, _ = await bot.command("invite <mailto:evil@x.org|ana@lab.org>")
+    reply = answer.json()["text"]
+    assert "may not be the addresses they look like" in reply
+    assert "evil@x.org" in reply
+    look_alike = "bob@l\u0430b.org"  # a Cyrillic "a"
+    answer, _ = await bot.command(f"invite {look_alike}")
+    assert "xn--lb-7kc.org" in answer.json()["text"]
+    # refused in the acknowledgement itself, before any work was started
+    assert gencove.count("POST", "/api/v2/invitations/") == 0
