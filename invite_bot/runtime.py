@@ -99,7 +99,7 @@ async def _resume_loop(
         try:
             await resume(bot)
             # Slack retries a delivery within minutes: a day of fingerprints is plenty.
-            await bot.store.prune_deliveries(timedelta(days=1))
+            await bot.store.deliveries.prune(timedelta(days=1))
         except Exception:
             log.exception("resuming invite jobs failed")
         with contextlib.suppress(TimeoutError):

@@ -22,11 +22,11 @@ The very first poll is a silent baseline: what exists is recorded, not announced
 Exactly once
 ------------
 A poll's transitions and the notifications they cause are written in ONE transaction
-(`Store.apply_transitions`, unique per invitation, status and channel), then delivered
+(`store.transitions.apply`, unique per invitation, status and channel), then delivered
 from that outbox. Each item is marked `sending` before the Slack call and `sent` after; a
 notification carries its outbox key in Slack message metadata, so an item found in
 `sending` after a crash is first looked up in the channel's recent history and re-posted
-only if it is not there. Only one replica polls at a time (`Store.leader_lease`: a
+only if it is not there. Only one replica polls at a time (`store.leases.leadership`: a
 PostgreSQL advisory lock, a lease row on SQLite); another takes over within one interval
 when it dies. The leader renews its lease before each Slack post and stops delivering as
 soon as it is lost, so a replica whose SQLite lease ran out during a slow delivery never
@@ -94,15 +94,16 @@ class Watcher:
         before = bot.gencove.requests_sent
         now = datetime.now(UTC)
         pending = [inv async for inv in bot.gencove.iter_invitations("pending")]
-        if await bot.store.get_state(BASELINE_DONE) is None:
-            await bot.store.baseline([known_invitation(inv, now=now) for inv in pending])
+        if await bot.store.state.get(BASELINE_DONE) is None:
+            baseline = [known_invitation(inv, now=now) for inv in pending]
+            await bot.store.transitions.baseline(baseline)
             stats.baseline = True
             stats.requests = bot.gencove.requests_sent - before
             log.info("watcher baseline: %d pending invitations recorded", len(pending))
             return stats
         transitions = await self._transitions(pending, now)
         if transitions:
-            await bot.store.apply_transitions(
+            await bot.store.transitions.apply(
                 transitions, notify_channels=await bot.notification_channels()
             )
         stats.transitions = len(transitions)
@@ -111,20 +112,20 @@ class Watcher:
         return stats
 
     async def _transitions(self, pending: list[Invitation], now: datetime) -> list[Transition]:
-        known = {k.id: k for k in await self.bot.store.invitations_with_status("pending")}
+        known = {k.id: k for k in await self.bot.store.invitations.with_status("pending")}
         live = {inv.id for inv in pending}
         found: list[Transition] = []
         # An invite job still at work records its invitations (and announces them) itself.
         being_invited = {
             item.email
-            for job in await self.bot.store.unfinished_jobs()
+            for job in await self.bot.store.jobs.unfinished()
             for item in job.items
             if item.outcome is None
         }
         for inv in pending:
             if (inv.email or "").lower() in being_invited:
                 continue
-            if inv.id not in known and await self.bot.store.get_invitation(inv.id) is None:
+            if inv.id not in known and await self.bot.store.invitations.get(inv.id) is None:
                 found.append(self._transition(inv, old=None, now=now))
         gone = [k for k in known.values() if k.id not in live]
         expired = [k for k in gone if k.expires is not None and k.expires <= now]
@@ -186,7 +187,7 @@ class Watcher:
         if not await self._lead():
             return 0
         posted = 0
-        for item in await self.bot.store.claim_outbox(limit=200):
+        for item in await self.bot.store.outbox.claim(limit=200):
             # A long delivery (slow or rate-limited Slack) can outlast a SQLite lease: before
             # each post make sure no other replica took over and is sending these items too.
             if not await self._still_leading():
@@ -194,32 +195,32 @@ class Watcher:
                 break
             try:
                 if item.kind == "message_update":
-                    await self.bot.store.mark_sending(item.id)
+                    await self.bot.store.outbox.mark_sending(item.id)
                     await refresh_invitation_message(self.bot, item.invitation_id)
-                    await self.bot.store.mark_sent(item.id, None)
+                    await self.bot.store.outbox.mark_sent(item.id, None)
                     continue
                 if item.state == "sending":
                     ts = await self._already_posted(item)
                     if ts == UNKNOWN:
                         continue
                     if ts is not None:
-                        await self.bot.store.mark_sent(item.id, ts)
+                        await self.bot.store.outbox.mark_sent(item.id, ts)
                         continue
-                await self.bot.store.mark_sending(item.id)
+                await self.bot.store.outbox.mark_sending(item.id)
                 ts = await self._post(item)
-                await self.bot.store.mark_sent(item.id, ts)
+                await self.bot.store.outbox.mark_sent(item.id, ts)
                 posted += 1
             except SlackApiError as exc:
                 error = str(exc.response.get("error"))
                 if item.attempts + 1 >= MAX_ATTEMPTS or error in PERMANENT:
                     log.error("notification to %s dropped: %s", item.channel_id, error)
-                    await self.bot.store.mark_failed(item.id, error)
+                    await self.bot.store.outbox.mark_failed(item.id, error)
                 elif exc.response.status_code >= 500:
                     # Slack may have posted it before failing: stay 'sending', so the next
                     # round looks in the channel history before posting again.
                     log.warning("notification to %s: Slack answered %s", item.channel_id, error)
                 else:
-                    await self.bot.store.release(item.id)
+                    await self.bot.store.outbox.release(item.id)
         await self._still_leading()  # the last post may have taken most of the lease's ttl
         return posted
 
@@ -242,7 +243,7 @@ class Watcher:
         return False
 
     async def _post(self, item: OutboxItem) -> str | None:
-        known = await self.bot.store.get_invitation(item.invitation_id)
+        known = await self.bot.store.invitations.get(item.invitation_id)
         row = InviteRow(
             email=str(item.payload.get("email") or (known.email if known else "")),
             status=item.new_status,
@@ -288,7 +289,7 @@ class Watcher:
     async def run(self, stop: asyncio.Event) -> None:
         """Poll every interval while this replica holds the lease; stand by otherwise."""
         tick = max(0.05, self.interval / 4)
-        lease = self.bot.store.leader_lease(
+        lease = self.bot.store.leases.leadership(
             "watcher", owner=self.bot.instance, ttl=timedelta(seconds=max(0.2, self.interval / 2))
         )
         self._next_poll = 0.0

@@ -128,7 +128,7 @@ class BotUnderTest:
             if not response.get("ok"):
                 continue
             for _ in range(500):
-                if await self.store.job_for_message(str(response["channel"]), str(response["ts"])):
+                if await self.store.jobs.for_message(str(response["channel"]), str(response["ts"])):
                     break
                 await asyncio.sleep(0.01)
         return posts

@@ -37,7 +37,7 @@ async def test_revoke_button_on_a_message_posted_before_a_restart_updates_that_m
         await before.command("invite ana@lab.org bob@lab.org")
         await slack.wait_for(lambda: slack.messages_in("C_GENERAL"))
         async with asyncio.timeout(5):
-            while await before.store.unfinished_jobs():
+            while await before.store.jobs.unfinished():
                 await asyncio.sleep(0.02)
     (message,) = slack.messages_in("C_GENERAL")
     ana, bob = gencove.find("ana@lab.org")[0], gencove.find("bob@lab.org")[0]
@@ -51,7 +51,7 @@ async def test_revoke_button_on_a_message_posted_before_a_restart_updates_that_m
         assert answer.status == 200
         await slack.wait_for(lambda: len(slack.calls_to("chat.update")) > updates_before)
         await asyncio.sleep(0.3)  # anything else the click would cause has happened by now
-        assert (await after.store.get_invitation(str(ana.id))) is not None
+        assert (await after.store.invitations.get(str(ana.id))) is not None
 
     assert gencove.count("DELETE", "/api/v2/invitations/") == 1
     updates = slack.calls_to("chat.update")[updates_before:]
@@ -78,7 +78,7 @@ async def test_an_invite_job_a_crash_left_unfinished_is_resumed_without_inviting
     url = sqlite_url(tmp_path)
     emails = ["ann@lab.org", "ben@lab.org", "cat@lab.org"]
     async with running_bot(gencove, slack, url) as crashed:
-        job_id = await crashed.store.create_job(
+        job_id = await crashed.store.jobs.create(
             NewInviteJob(
                 slack_user_id=ADMIN,
                 channel_id="C_GENERAL",
@@ -92,7 +92,7 @@ async def test_an_invite_job_a_crash_left_unfinished_is_resumed_without_inviting
         )
         ann = await crashed.bot.gencove.create_invitation("ann@lab.org", "member")
         now = datetime.now(UTC)
-        await crashed.store.upsert_invitations(
+        await crashed.store.invitations.record(
             [
                 KnownInvitation(
                     id=ann.id,
@@ -109,7 +109,7 @@ async def test_an_invite_job_a_crash_left_unfinished_is_resumed_without_inviting
                 )
             ]
         )
-        await crashed.store.record_job_item(
+        await crashed.store.jobs.record_item(
             job_id, "ann@lab.org", outcome="created", invitation_id=ann.id, error=None
         )
         await crashed.bot.gencove.create_invitation("ben@lab.org", "member")  # then killed
@@ -119,7 +119,7 @@ async def test_an_invite_job_a_crash_left_unfinished_is_resumed_without_inviting
     async with running_bot(gencove, slack, url) as restarted:
         assert await resume_jobs(restarted.bot) == 1
         assert await resume_jobs(restarted.bot) == 0
-        job = await restarted.store.get_job(job_id)
+        job = await restarted.store.jobs.get(job_id)
         assert job is not None
         assert job.finished_at is not None
         outcomes = {item.email: item.outcome for item in job.items}

@@ -87,7 +87,7 @@ async def _baseline_taken(store: Store) -> None:
     """The watcher's first poll is a silent baseline: what a person does after it is heard."""
     try:
         async with asyncio.timeout(BASELINE_WAIT):
-            while await store.get_state(BASELINE_DONE) is None:  # noqa: ASYNC110 (a row)
+            while await store.state.get(BASELINE_DONE) is None:  # noqa: ASYNC110 (a row)
                 await asyncio.sleep(0.05)
     except TimeoutError:
         raise StartupError("the watcher could not read the Gencove sandbox") from None

@@ -119,7 +119,7 @@ async def _accept(bot: Bot, token: str, user_id: str, channel_id: str | None) ->
     try:
         after = await bot.gencove.accept_invitation(token, credentials)
     except GencoveForbidden:
-        link = await bot.store.get_link(user_id)
+        link = await bot.store.links.get(user_id)
         return ephemeral(NOT_YOURS.format(email=escape_mrkdwn(link.gencove_email if link else "?")))
     except GencoveUnauthorized:
         return await _card_for_refused_key(bot, token)
@@ -134,7 +134,7 @@ async def _accept(bot: Bot, token: str, user_id: str, channel_id: str | None) ->
         if now.status != "pending":
             return await _not_pending(bot, now, user_id)
         return accept_card(_card(now, linked=True), note=said)
-    await bot.store.audit(
+    await bot.store.audit.add(
         actor_slack_id=user_id,
         action="accept",
         channel_id=channel_id,
@@ -153,7 +153,7 @@ async def _not_pending(bot: Bot, details: InvitationDetails, user_id: str) -> Me
     """The card with the reason; "you joined" when it was this very user who accepted
     (a second click, or an accept from another device)."""
     if details.status == "accepted" and details.last_status.actor is not None:
-        link = await bot.store.get_link(user_id)
+        link = await bot.store.links.get(user_id)
         if link is not None and link.gencove_user_id == details.last_status.actor.id:
             return ephemeral(_joined(details))
     return accept_card(_card(details, linked=True), note=STATUS_NOTES.get(details.status))
@@ -192,13 +192,13 @@ async def link(bot: Bot, user_id: str, api_key: str, channel_id: str | None) -> 
         return "Gencove did not accept this API key. Copy it again from Gencove."
     except GencoveError as exc:
         return f"Could not check the key with Gencove just now: {exc.message}"[:150]
-    await bot.store.save_link(
+    await bot.store.links.save(
         user_id,
         ciphertext=bot.vault.encrypt(key),
         gencove_user_id=user.id,
         gencove_email=user.email,
     )
-    await bot.store.audit(
+    await bot.store.audit.add(
         actor_slack_id=user_id,
         action="link",
         channel_id=channel_id,
@@ -210,7 +210,7 @@ async def link(bot: Bot, user_id: str, api_key: str, channel_id: str | None) -> 
 async def whoami(bot: Bot, user_id: str) -> str:
     if bot.vault is None:
         return "Linking accounts is not set up on this bot, so no Gencove account is linked."
-    stored = await bot.store.get_link(user_id)
+    stored = await bot.store.links.get(user_id)
     if stored is None:
         return "No Gencove account is linked to you. Use `/gencove link` to link one."
     credentials = await bot.credentials_for(user_id)

@@ -108,9 +108,9 @@ async def _replace_clicked_message(
     response_url (the bot is not in that channel), or Slack refused `chat.update`.
     """
     channel_id, ts = _channel(body), (body.get("message") or {}).get("ts")
-    job = await bot.store.job_for_message(channel_id, ts) if channel_id and ts else None
+    job = await bot.store.jobs.for_message(channel_id, ts) if channel_id and ts else None
     # A message posted through response_url is not tracked: find it by what it showed.
-    job = job or await bot.store.job_for_invitation(invitation_id)
+    job = job or await bot.store.jobs.for_invitation(invitation_id)
     if job is None:
         return False
     rendered = await render_job(bot, job)

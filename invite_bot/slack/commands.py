@@ -225,9 +225,11 @@ async def _dispatch(
             view=link_modal(metadata=json.dumps({"channel_id": channel_id})),
         )
     elif isinstance(parsed, Unlink):
-        removed = await bot.store.delete_link(user_id)
+        removed = await bot.store.links.delete(user_id)
         if removed:
-            await bot.store.audit(actor_slack_id=user_id, action="unlink", channel_id=channel_id)
+            await bot.store.audit.add(
+                actor_slack_id=user_id, action="unlink", channel_id=channel_id
+            )
         text = (
             "Your Gencove account is unlinked; the bot no longer holds your key."
             if removed
@@ -280,8 +282,8 @@ async def _notify(
     bot: Bot, parsed: Notify, user_id: str, channel_id: str, respond: AsyncRespond
 ) -> None:
     if parsed.action == "here":
-        added = await bot.store.subscribe(channel_id, user_id)
-        await bot.store.audit(actor_slack_id=user_id, action="notify_on", channel_id=channel_id)
+        added = await bot.store.subscriptions.add(channel_id, user_id)
+        await bot.store.audit.add(actor_slack_id=user_id, action="notify_on", channel_id=channel_id)
         text = (
             "This channel will get a message when an invitation is accepted, expires or is "
             "revoked, or one is made outside Slack."
@@ -289,9 +291,9 @@ async def _notify(
             else "This channel already gets invitation notifications."
         )
     elif parsed.action == "off":
-        removed = await bot.store.unsubscribe(channel_id)
+        removed = await bot.store.subscriptions.remove(channel_id)
         if removed:
-            await bot.store.audit(
+            await bot.store.audit.add(
                 actor_slack_id=user_id, action="notify_off", channel_id=channel_id
             )
         text = (
@@ -300,7 +302,7 @@ async def _notify(
             else "This channel was not getting invitation notifications."
         )
     else:
-        channels = [s.channel_id for s in await bot.store.subscriptions()]
+        channels = [s.channel_id for s in await bot.store.subscriptions.all()]
         always = bot.settings.invite_notify_channel
         if not channels and not always:
             text = "No channel gets invitation notifications. Use `/gencove notify here`."

@@ -66,7 +66,7 @@ class Bot:
         """The user's own linked Gencove key, if any (so Gencove records the real actor)."""
         if self.vault is None:
             return None
-        link = await self.store.get_link(slack_user_id)
+        link = await self.store.links.get(slack_user_id)
         if link is None:
             return None
         try:
@@ -77,7 +77,7 @@ class Bot:
         redact_also(key)
         if not self.vault.is_current(link.ciphertext):
             # Written under an older key: re-encrypt, so that key can be retired.
-            await self.store.save_link(
+            await self.store.links.save(
                 slack_user_id,
                 ciphertext=self.vault.rotate(link.ciphertext),
                 gencove_user_id=link.gencove_user_id,
@@ -122,14 +122,14 @@ class Bot:
 
     async def notification_channels(self, *, besides: str | None = None) -> list[str]:
         """Subscribed channels plus INVITE_NOTIFY_CHANNEL, once each, minus `besides`."""
-        channels = [s.channel_id for s in await self.store.subscriptions()]
+        channels = [s.channel_id for s in await self.store.subscriptions.all()]
         if self.settings.invite_notify_channel:
             channels.append(self.settings.invite_notify_channel)
         return [c for c in dict.fromkeys(channels) if c != besides]
 
     async def first_delivery(self, body: Mapping[str, Any]) -> bool:
         """True the first time this exact Slack request is seen, across replicas."""
-        return await self.store.claim_delivery(delivery_key(body))
+        return await self.store.deliveries.claim(delivery_key(body))
 
     async def slack_respond(
         self,

@@ -72,8 +72,8 @@ async def invite_if_allowed(
 
 async def start_invite(bot: Bot, new_job: NewInviteJob) -> InviteJob:
     """Store the job (claimed by this process), then run it."""
-    job_id = await bot.store.create_job(new_job, owner=bot.instance, lease=bot.job_lease)
-    job = await bot.store.get_job(job_id)
+    job_id = await bot.store.jobs.create(new_job, owner=bot.instance, lease=bot.job_lease)
+    job = await bot.store.jobs.get(job_id)
     assert job is not None
     if job.finished_at is not None or job.owner != bot.instance or job.id in bot.jobs_here:
         return job  # a redelivery of a command another process (or task) is running or ran
@@ -110,14 +110,14 @@ async def run_job(bot: Bot, job: InviteJob, *, resumed: bool) -> InviteJob:
                         pending=pending,
                     )
                 )
-        job = await bot.store.get_job(job.id) or job
+        job = await bot.store.jobs.get(job.id) or job
         message = await render_job(bot, job)
         if job.message_ts and job.message_channel_id:
             delivered = await _update(bot, job, message)
         else:
             delivered = await _post(bot, job, message)
         if delivered:
-            await bot.store.finish_job(job.id)
+            await bot.store.jobs.finish(job.id)
         return job
     finally:
         heartbeat.cancel()
@@ -134,7 +134,7 @@ async def _keep_lease(bot: Bot, job_id: int, worker: asyncio.Task[Any]) -> None:
     while True:
         await asyncio.sleep(interval)
         try:
-            if not await bot.store.claim_job(job_id, bot.instance, bot.job_lease):
+            if not await bot.store.jobs.claim(job_id, bot.instance, bot.job_lease):
                 log.warning("invite job %s: another process took it over; stopping", job_id)
                 worker.cancel()
                 return
@@ -187,11 +187,11 @@ async def _invite_one(
                 log.info("create refused (%s); showing the pending invitation", exc.message)
                 invitation, outcome = found, "existing"
     except GencoveError as exc:
-        async with bot.store.transaction():
-            await bot.store.record_job_item(
+        async with bot.store.unit_of_work() as work:
+            await work.jobs.record_item(
                 job.id, email, outcome="failed", invitation_id=None, error=exc.message
             )
-            await bot.store.audit(
+            await work.audit.add(
                 actor_slack_id=job.slack_user_id,
                 action="invite_failed",
                 email=email,
@@ -218,7 +218,7 @@ async def _already_pending(
     """
     if pending is not None:
         return pending.get(email.lower())
-    known = await bot.store.invitations_by_email(email, status="pending")
+    known = await bot.store.invitations.by_email(email, status="pending")
     now = datetime.now(UTC)
     remembered = any(k.expires is None or k.expires > now for k in known)
     if not (remembered or ask_gencove):
@@ -240,9 +240,9 @@ async def _remember(
     announcement to subscribed channels land together or not at all."""
     now = datetime.now(UTC)
     created = outcome == "created" and isinstance(invitation, Invitation)
-    async with bot.store.transaction():
+    async with bot.store.unit_of_work() as work:
         if isinstance(invitation, Invitation):
-            await bot.store.upsert_invitations(
+            await work.invitations.record(
                 [
                     known_invitation(
                         invitation,
@@ -252,14 +252,14 @@ async def _remember(
                     )
                 ]
             )
-        await bot.store.record_job_item(
+        await work.jobs.record_item(
             job.id,
             email,
             outcome="created" if created else "existing",
             invitation_id=invitation.id,
             error=None,
         )
-        await bot.store.audit(
+        await work.audit.add(
             actor_slack_id=job.slack_user_id,
             action="invite" if created else "invite_existing",
             invitation_id=invitation.id,
@@ -273,7 +273,7 @@ async def _remember(
         if created and announce_in:
             # Subscribed channels hear of invitations made from Slack too.
             assert isinstance(invitation, Invitation)
-            await bot.store.apply_transitions(
+            await work.transitions.apply(
                 [
                     Transition(
                         invitation_id=invitation.id,
@@ -317,14 +317,14 @@ async def _post(bot: Bot, job: InviteJob, message: Message) -> bool:
     channel = str(response.get("channel") or job.channel_id)
     # Invitations that already existed keep the message that first showed them, if any.
     existing = [i.invitation_id for i in job.items if i.outcome == "existing" and i.invitation_id]
-    shown = await bot.store.get_invitations(existing) if existing else []
+    shown = await bot.store.invitations.get_many(existing) if existing else []
     unplaced = {invitation.id for invitation in shown if not invitation.message_ts}
-    async with bot.store.transaction():
-        await bot.store.set_job_message(job.id, channel_id=channel, message_ts=ts)
+    async with bot.store.unit_of_work() as work:
+        await work.jobs.set_message(job.id, channel_id=channel, message_ts=ts)
         for item in job.items:
             # This message shows the invitations it made, and those no other message shows.
             if item.invitation_id and (item.outcome == "created" or item.invitation_id in unplaced):
-                await bot.store.set_message(
+                await work.invitations.set_message(
                     item.invitation_id,
                     channel_id=channel,
                     message_ts=ts,
@@ -379,17 +379,17 @@ async def resume_jobs(bot: Bot) -> int:
     """
     resumed = 0
     now = datetime.now(UTC)
-    for job in await bot.store.unfinished_jobs():
+    for job in await bot.store.jobs.unfinished():
         if job.id in bot.jobs_here:
             continue  # running here, or already watched
         if job.created_at < now - RESUME_WINDOW:
             log.error("giving up invite job %s: unfinished for over %s", job.id, RESUME_WINDOW)
-            await bot.store.finish_job(job.id)
+            await bot.store.jobs.finish(job.id)
             continue
         if job.owner == bot.instance and _lease_runs(job, now):
             continue  # this process is still starting it
-        if await bot.store.claim_job(job.id, bot.instance, bot.job_lease):
-            job = await bot.store.get_job(job.id) or job
+        if await bot.store.jobs.claim(job.id, bot.instance, bot.job_lease):
+            job = await bot.store.jobs.get(job.id) or job
             log.info("resuming invite job %s (%d open addresses)", job.id, len(job.pending_emails))
             await run_job(bot, job, resumed=True)
             resumed += 1
@@ -407,15 +407,15 @@ async def _take_over_when_free(bot: Bot, job_id: int) -> None:
     """Wait out another process's lease on a job; run the job if the lease lapses."""
     try:
         while True:
-            job = await bot.store.get_job(job_id)
+            job = await bot.store.jobs.get(job_id)
             if job is None or job.finished_at is not None:
                 return
             now = datetime.now(UTC)
             expires = job.lease_expires or now
             wait = max((expires - now).total_seconds(), 0.0) + 0.05
             await asyncio.sleep(min(wait, bot.job_lease.total_seconds()))
-            if await bot.store.claim_job(job_id, bot.instance, bot.job_lease):
-                job = await bot.store.get_job(job_id)
+            if await bot.store.jobs.claim(job_id, bot.instance, bot.job_lease):
+                job = await bot.store.jobs.get(job_id)
                 if job is None or job.finished_at is not None:
                     return
                 log.info("taking over invite job %s (%d open)", job_id, len(job.pending_emails))

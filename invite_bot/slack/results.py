@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 async def job_rows(bot: Bot, job: InviteJob) -> list[InviteRow]:
     ids = [item.invitation_id for item in job.items if item.invitation_id]
-    known = {inv.id: inv for inv in await bot.store.get_invitations(ids)}
+    known = {inv.id: inv for inv in await bot.store.invitations.get_many(ids)}
     rows = []
     for item in job.items:
         invitation = known.get(item.invitation_id or "")
@@ -51,7 +51,7 @@ async def render_job(bot: Bot, job: InviteJob) -> Message:
 
 async def refresh_message(bot: Bot, channel_id: str, message_ts: str) -> bool:
     """Re-render the result message at (channel, ts) from the store; False if unknown."""
-    job = await bot.store.job_for_message(channel_id, message_ts)
+    job = await bot.store.jobs.for_message(channel_id, message_ts)
     if job is None:
         return False
     message = await render_job(bot, job)
@@ -67,7 +67,7 @@ async def refresh_message(bot: Bot, channel_id: str, message_ts: str) -> bool:
 
 async def refresh_invitation_message(bot: Bot, invitation_id: str) -> bool:
     """Update the result message that shows this invitation, if the bot posted one."""
-    known = await bot.store.get_invitation(invitation_id)
+    known = await bot.store.invitations.get(invitation_id)
     if known is None or not known.channel_id or not known.message_ts:
         return False
     return await refresh_message(bot, known.channel_id, known.message_ts)

@@ -58,7 +58,7 @@ async def revoke(
 async def _revoke(
     bot: Bot, invitation_id: str, *, user_id: str, channel_id: str | None
 ) -> RevokeOutcome:
-    known = await bot.store.get_invitation(invitation_id)
+    known = await bot.store.invitations.get(invitation_id)
     email = known.email if known else ""
     if known is not None and known.status != "pending":
         return RevokeOutcome("not_pending", email, known.status, known.changed_by)
@@ -86,12 +86,12 @@ async def _revoke(
         return RevokeOutcome("failed", email, message=exc.message)
     # Subscribed channels hear of it as of any revoke (not the channel it was clicked in).
     channels = await bot.notification_channels(besides=channel_id)
-    async with bot.store.transaction():
+    async with bot.store.unit_of_work() as work:
         if known is not None:
-            await bot.store.apply_transitions(
+            await work.transitions.apply(
                 [_transition(known, "revoked", actor=user_id)], notify_channels=channels
             )
-        await bot.store.audit(
+        await work.audit.add(
             actor_slack_id=user_id,
             action="revoke",
             invitation_id=invitation_id,
@@ -122,12 +122,12 @@ async def record(bot: Bot, invitation: Invitation, *, known: KnownInvitation | N
     """Store what Gencove says of an invitation. A change of status the store had not seen
     is recorded as the watcher would (with its notifications), so none is lost."""
     if known is not None and known.status != invitation.status:
-        await bot.store.apply_transitions(
+        await bot.store.transitions.apply(
             [_transition(known, invitation.status, actor=actor_name(invitation))],
             notify_channels=await bot.notification_channels(),
         )
         return
-    await bot.store.upsert_invitations(
+    await bot.store.invitations.record(
         [known_invitation(invitation, changed_by=actor_name(invitation))]
     )
 

@@ -1,7 +1,14 @@
-"""Durable state of the bot (SQLite or PostgreSQL) behind one async interface: `Store`."""
+"""Durable state of the bot (SQLite or PostgreSQL) behind one async interface: `Store`.
+
+`store.py` the life cycle and the unit of work, `work.py` the repositories it exposes
+(one module each: invitations, jobs, transitions, outbox, links, deliveries,
+subscriptions, audit, state; leases.py the leader leases), `db.py` the engine, the
+transaction machinery and the shared statement shapes; `schema.py`, `records.py`,
+`engine.py`, `migrate.py` as their names say.
+"""
 
 from .engine import DEFAULT_DATABASE_URL, normalise_database_url, redact
-from .lease import LeaderLease
+from .leases import LeaderLease
 from .records import (
     AuditEntry,
     InviteJob,
@@ -13,7 +20,9 @@ from .records import (
     Subscription,
     Transition,
 )
-from .store import BASELINE_DONE, Store
+from .state import BASELINE_DONE
+from .store import Store
+from .work import UnitOfWork
 
 __all__ = [
     "BASELINE_DONE",
@@ -29,6 +38,7 @@ __all__ = [
     "Store",
     "Subscription",
     "Transition",
+    "UnitOfWork",
     "normalise_database_url",
     "redact",
 ]

@@ -12,7 +12,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .lease import advisory_key
+from .leases import advisory_key
 
 SCRIPT_LOCATION = "invite_bot.store:migrations"
 

@@ -150,7 +150,7 @@ async def test_link_checks_the_key_and_stores_it_encrypted_only(
         assert all(IVY_KEY not in str(value) for value in row.values())
         assert Fernet(SECRET_KEY.encode()).decrypt(row["ciphertext"].encode()).decode() == IVY_KEY
 
-        [entry] = await bot.store.audit_entries(action="link")
+        [entry] = await bot.store.audit.entries(action="link")
         assert entry.actor_slack_id == INVITEE
         assert IVY_KEY not in json.dumps(entry.detail)
 
@@ -172,14 +172,14 @@ async def test_a_key_gencove_refuses_is_not_stored(
     assert any(b.get("block_id") == API_KEY_BLOCK for b in view.view["blocks"])
     assert view.view["private_metadata"] == metadata
     assert gencove.count("GET", "/api/v2/user/") == 1
-    assert await bot.store.get_link(INVITEE) is None
+    assert await bot.store.links.get(INVITEE) is None
     assert await _raw_links(sqlite_url(tmp_path)) == []
-    assert await bot.store.audit_entries(action="link") == []
+    assert await bot.store.audit.entries(action="link") == []
     assert "No Gencove account is linked" in (await _say(bot, "whoami"))["text"]
 
     # the same modal, submitted again with the right key, links
     assert "linked" in await _submit_key(bot, view, IVY_KEY, INVITEE)
-    assert (await bot.store.get_link(INVITEE)) is not None
+    assert (await bot.store.links.get(INVITEE)) is not None
 
 
 async def _refused_on_the_field(bot: BotUnderTest, key: str, user: str = INVITEE) -> str:
@@ -210,7 +210,7 @@ async def test_something_that_is_not_a_key_is_refused_without_asking_gencove(
 ) -> None:
     assert "does not look like a Gencove API key" in await _refused_on_the_field(bot, key)
     assert gencove.count("GET", "/api/v2/user/") == 0
-    assert await bot.store.get_link(INVITEE) is None
+    assert await bot.store.links.get(INVITEE) is None
 
 
 async def test_the_organization_key_cannot_be_linked_as_a_personal_key(
@@ -219,7 +219,7 @@ async def test_the_organization_key_cannot_be_linked_as_a_personal_key(
     error = await _refused_on_the_field(bot, f" {gencove.org_api_key} ", user=ADMIN)
     assert "organization's key" in error
     assert gencove.count("GET", "/api/v2/user/") == 0
-    assert await bot.store.get_link(ADMIN) is None
+    assert await bot.store.links.get(ADMIN) is None
 
 
 async def test_gencove_failing_while_checking_the_key_says_so(
@@ -228,7 +228,7 @@ async def test_gencove_failing_while_checking_the_key_says_so(
     gencove.inject("GET", "/api/v2/user/", *[Fault.status(500)] * 5)
     shown = await _link(bot, IVY_KEY)
     assert "Could not check the key with Gencove" in shown
-    assert await bot.store.get_link(INVITEE) is None
+    assert await bot.store.links.get(INVITEE) is None
 
 
 async def test_unlink_deletes_the_key_and_is_audited(
@@ -238,12 +238,12 @@ async def test_unlink_deletes_the_key_and_is_audited(
     reply = await _say(bot, "unlink")
     assert "unlinked" in reply["text"]
     assert await _raw_links(sqlite_url(tmp_path)) == []
-    [entry] = await bot.store.audit_entries(action="unlink")
+    [entry] = await bot.store.audit.entries(action="unlink")
     assert entry.actor_slack_id == INVITEE
     assert "No Gencove account is linked" in (await _say(bot, "whoami"))["text"]
     again = await _say(bot, "unlink")
     assert "had no Gencove account linked" in again["text"]
-    assert len(await bot.store.audit_entries(action="unlink")) == 1
+    assert len(await bot.store.audit.entries(action="unlink")) == 1
 
 
 async def test_key_rotation_keeps_old_links_readable(
@@ -322,7 +322,7 @@ async def test_accept_happy_path_uses_the_invitees_own_key(
     patches = _authorizations(gencove, "PATCH", "/api/v2/invitations-token/")
     assert patches == [f"Api-Key {IVY_KEY}"]
     assert all(gencove.org_api_key not in (a or "") for a in patches)
-    [entry] = await bot.store.audit_entries(action="accept")
+    [entry] = await bot.store.audit.entries(action="accept")
     assert entry.actor_slack_id == INVITEE
 
 
@@ -437,7 +437,7 @@ async def test_accept_clicked_after_the_invitation_changed_says_why(
     assert STATUS_MESSAGES[status] in _text(outcome)
     assert not _buttons(outcome)
     assert invitation.status == status
-    assert await bot.store.audit_entries(action="accept") == []
+    assert await bot.store.audit.entries(action="accept") == []
 
 
 async def test_accept_clicked_after_joining_elsewhere_says_joined(
@@ -462,7 +462,7 @@ async def test_a_token_meant_for_someone_else_is_refused_clearly(
     assert "ivy@lab.org" in text
     assert invitation.status == "pending"
     assert _authorizations(gencove, "PATCH", "/api/v2/invitations-token/") == [f"Api-Key {IVY_KEY}"]
-    assert await bot.store.audit_entries(action="accept") == []
+    assert await bot.store.audit.entries(action="accept") == []
 
 
 async def test_a_double_click_on_accept_sends_one_patch_and_both_say_joined(
@@ -479,7 +479,7 @@ async def test_a_double_click_on_accept_sends_one_patch_and_both_say_joined(
     outcomes = await asyncio.gather(*clicks)
     assert all("You joined" in o["text"] for o in outcomes)
     assert gencove.count("PATCH", "/api/v2/invitations-token/") == 1
-    assert len(await bot.store.audit_entries(action="accept")) == 1
+    assert len(await bot.store.audit.entries(action="accept")) == 1
 
 
 async def test_gencove_refusing_a_pending_invitation_shows_its_reason(
@@ -510,7 +510,7 @@ async def test_the_card_coming_back_after_linking_survives_a_gencove_failure(
     [back] = await _responses(slack, card_url)
     assert "Boom." in back["text"]
     assert "/gencove accept" in back["text"]
-    assert await bot.store.get_link(INVITEE) is not None
+    assert await bot.store.links.get(INVITEE) is not None
 
 
 async def test_an_unknown_token_is_named_as_such(
@@ -632,7 +632,7 @@ async def test_a_linked_user_gencove_forbids_falls_back_to_the_organization_key(
     assert "invited" in _text({"blocks": slack.last_message("C_GENERAL").blocks})
     await _say(bot, "revoke bob@lab.org", user=ADMIN)
     assert bob.status == "revoked"
-    entries = await bot.store.audit_entries(action="revoke")
+    entries = await bot.store.audit.entries(action="revoke")
     assert entries[0].detail["as"] == "organization key"
 
 

@@ -290,7 +290,7 @@ async def test_revoke_command_by_email_revokes_and_updates_the_result_message(
     assert gencove.find("ana@lab.org")[0].status == "revoked"
     await slack.wait_for(lambda: slack.calls_to("chat.update"))
     assert "revoked" in json.dumps(slack.messages[(message.channel, message.ts)].blocks)
-    entries = await bot.store.audit_entries(action="revoke")
+    entries = await bot.store.audit.entries(action="revoke")
     assert entries[0].actor_slack_id == ADMIN
 
 
@@ -324,8 +324,8 @@ async def test_a_revoke_from_slack_is_announced_in_other_subscribed_channels(
 
     await bot.command("invite ana@lab.org")
     await bot.posted_results()
-    await bot.store.subscribe("C_NEWS", ADMIN)
-    await bot.store.subscribe("C_GENERAL", ADMIN)
+    await bot.store.subscriptions.add("C_NEWS", ADMIN)
+    await bot.store.subscriptions.add("C_GENERAL", ADMIN)
     await bot.command("revoke ana@lab.org")
     await slack.wait_for(lambda: gencove.find("ana@lab.org")[0].status == "revoked")
     await asyncio.sleep(0.2)

@@ -21,16 +21,16 @@ JOB = NewInviteJob(
 
 
 async def test_an_interrupted_job_comes_back_with_what_is_left_to_do(store: Store) -> None:
-    job_id = await store.create_job(JOB)
-    await store.set_job_message(job_id, channel_id="C1", message_ts="5.5")
-    await store.record_job_item(
+    job_id = await store.jobs.create(JOB)
+    await store.jobs.set_message(job_id, channel_id="C1", message_ts="5.5")
+    await store.jobs.record_item(
         job_id, "a@lab.org", outcome="created", invitation_id="inv-a", error=None
     )
-    await store.record_job_item(
+    await store.jobs.record_item(
         job_id, "b@lab.org", outcome="failed", invitation_id=None, error="invalid email"
     )
 
-    [job] = await store.unfinished_jobs()
+    [job] = await store.jobs.unfinished()
 
     assert (job.id, job.slack_user_id, job.role, job.response_url) == (
         job_id,
@@ -48,22 +48,22 @@ async def test_an_interrupted_job_comes_back_with_what_is_left_to_do(store: Stor
 
 
 async def test_a_finished_job_is_not_resumed(store: Store) -> None:
-    job_id = await store.create_job(JOB)
+    job_id = await store.jobs.create(JOB)
 
-    await store.finish_job(job_id)
+    await store.jobs.finish(job_id)
 
-    assert await store.unfinished_jobs() == []
-    job = await store.get_job(job_id)
+    assert await store.jobs.unfinished() == []
+    job = await store.jobs.get(job_id)
     assert job is not None
     assert job.finished_at is not None
 
 
 async def test_a_redelivered_command_finds_the_job_of_the_first_delivery(store: Store) -> None:
-    first = await store.create_job(JOB)
-    second = await store.create_job(JOB)
+    first = await store.jobs.create(JOB)
+    second = await store.jobs.create(JOB)
 
     assert first == second
-    [job] = await store.unfinished_jobs()
+    [job] = await store.jobs.unfinished()
     assert len(job.items) == 3
 
 
@@ -71,52 +71,52 @@ async def test_only_one_replica_claims_a_job_until_its_lease_runs_out(
     open_store: OpenStore,
 ) -> None:
     first, second = await open_store(), await open_store()
-    job_id = await first.create_job(JOB)
+    job_id = await first.jobs.create(JOB)
 
-    assert await first.claim_job(job_id, "replica-a", timedelta(milliseconds=300)) is True
-    assert await second.claim_job(job_id, "replica-b", timedelta(minutes=5)) is False
-    assert await first.claim_job(job_id, "replica-a", timedelta(milliseconds=300)) is True
+    assert await first.jobs.claim(job_id, "replica-a", timedelta(milliseconds=300)) is True
+    assert await second.jobs.claim(job_id, "replica-b", timedelta(minutes=5)) is False
+    assert await first.jobs.claim(job_id, "replica-a", timedelta(milliseconds=300)) is True
 
     await asyncio.sleep(0.4)
 
-    assert await second.claim_job(job_id, "replica-b", timedelta(minutes=5)) is True
-    assert await first.claim_job(job_id, "replica-a", timedelta(minutes=5)) is False
+    assert await second.jobs.claim(job_id, "replica-b", timedelta(minutes=5)) is True
+    assert await first.jobs.claim(job_id, "replica-a", timedelta(minutes=5)) is False
 
 
 async def test_concurrent_claims_of_one_job_have_one_winner(open_store: OpenStore) -> None:
     replicas = [await open_store(), await open_store()]
-    job_id = await replicas[0].create_job(JOB)
+    job_id = await replicas[0].jobs.create(JOB)
 
     results = await asyncio.gather(
-        *(replicas[n % 2].claim_job(job_id, f"r{n}", timedelta(minutes=5)) for n in range(10))
+        *(replicas[n % 2].jobs.claim(job_id, f"r{n}", timedelta(minutes=5)) for n in range(10))
     )
 
     assert results.count(True) == 1
 
 
 async def test_a_job_created_with_an_owner_is_not_claimed_by_another(store: Store) -> None:
-    job_id = await store.create_job(JOB, owner="replica-a", lease=timedelta(minutes=5))
+    job_id = await store.jobs.create(JOB, owner="replica-a", lease=timedelta(minutes=5))
 
-    assert await store.claim_job(job_id, "replica-b", timedelta(minutes=5)) is False
-    [job] = await store.unfinished_jobs()
+    assert await store.jobs.claim(job_id, "replica-b", timedelta(minutes=5)) is False
+    [job] = await store.jobs.unfinished()
     assert job.owner == "replica-a"
 
 
 async def test_a_finished_job_cannot_be_claimed(store: Store) -> None:
-    job_id = await store.create_job(JOB)
-    await store.finish_job(job_id)
+    job_id = await store.jobs.create(JOB)
+    await store.jobs.finish(job_id)
 
-    assert await store.claim_job(job_id, "replica-a", timedelta(minutes=5)) is False
+    assert await store.jobs.claim(job_id, "replica-a", timedelta(minutes=5)) is False
 
 
 async def test_recording_an_unknown_outcome_or_address_is_an_error(store: Store) -> None:
-    job_id = await store.create_job(JOB)
+    job_id = await store.jobs.create(JOB)
 
     with pytest.raises(ValueError, match="outcome"):
-        await store.record_job_item(
+        await store.jobs.record_item(
             job_id, "a@lab.org", outcome="ok", invitation_id=None, error=None
         )
     with pytest.raises(LookupError):
-        await store.record_job_item(
+        await store.jobs.record_item(
             job_id, "z@lab.org", outcome="created", invitation_id="x", error=None
         )

@@ -19,8 +19,8 @@ async def test_second_owner_waits_while_the_first_holds_and_takes_over_after_rel
     open_store: OpenStore,
 ) -> None:
     first, second = await open_store(), await open_store()
-    a = first.leader_lease("watcher", owner="replica-a", ttl=TTL)
-    b = second.leader_lease("watcher", owner="replica-b", ttl=TTL)
+    a = first.leases.leadership("watcher", owner="replica-a", ttl=TTL)
+    b = second.leases.leadership("watcher", owner="replica-b", ttl=TTL)
 
     assert await a.try_acquire() is True
     assert await b.try_acquire() is False
@@ -36,8 +36,8 @@ async def test_second_owner_waits_while_the_first_holds_and_takes_over_after_rel
 
 
 async def test_leases_with_different_names_are_independent(store: Store) -> None:
-    watcher = store.leader_lease("watcher", owner="replica-a", ttl=TTL)
-    other = store.leader_lease("janitor", owner="replica-b", ttl=TTL)
+    watcher = store.leases.leadership("watcher", owner="replica-a", ttl=TTL)
+    other = store.leases.leadership("janitor", owner="replica-b", ttl=TTL)
 
     assert await watcher.try_acquire() is True
     assert await other.try_acquire() is True
@@ -45,8 +45,8 @@ async def test_leases_with_different_names_are_independent(store: Store) -> None
 
 async def test_closing_the_store_hands_leadership_over(open_store: OpenStore) -> None:
     first, second = await open_store(), await open_store()
-    a = first.leader_lease("watcher", owner="replica-a", ttl=TTL)
-    b = second.leader_lease("watcher", owner="replica-b", ttl=TTL)
+    a = first.leases.leadership("watcher", owner="replica-a", ttl=TTL)
+    b = second.leases.leadership("watcher", owner="replica-b", ttl=TTL)
     assert await a.try_acquire() is True
 
     await first.close()
@@ -61,8 +61,8 @@ async def test_sqlite_lease_of_a_silent_holder_expires_after_its_ttl(
     if first.dialect != "sqlite":
         pytest.skip("the PostgreSQL lease has no expiry: it ends with its connection")
     ttl = timedelta(milliseconds=300)
-    a = first.leader_lease("watcher", owner="replica-a", ttl=ttl)
-    b = second.leader_lease("watcher", owner="replica-b", ttl=ttl)
+    a = first.leases.leadership("watcher", owner="replica-a", ttl=ttl)
+    b = second.leases.leadership("watcher", owner="replica-b", ttl=ttl)
     assert await a.try_acquire() is True
     assert await b.try_acquire() is False
 
@@ -79,8 +79,8 @@ async def test_postgres_lease_is_free_the_moment_its_holder_connection_dies(
     first, second = await open_store(), await open_store()
     if first.dialect != "postgresql":
         pytest.skip("only PostgreSQL ties the lease to a connection")
-    a = first.leader_lease("watcher", owner="replica-a", ttl=TTL)
-    b = second.leader_lease("watcher", owner="replica-b", ttl=TTL)
+    a = first.leases.leadership("watcher", owner="replica-a", ttl=TTL)
+    b = second.leases.leadership("watcher", owner="replica-b", ttl=TTL)
     assert await a.try_acquire() is True
     assert await b.try_acquire() is False
 

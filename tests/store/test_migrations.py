@@ -62,14 +62,14 @@ async def test_open_on_an_empty_database_creates_every_table(
 async def test_migrating_again_changes_nothing_and_keeps_the_data(
     store: Store, open_store: OpenStore, engine: AsyncEngine
 ) -> None:
-    await store.upsert_invitations([invitation()])
+    await store.invitations.record([invitation()])
 
     await store.migrate()
     await store.migrate()
     reopened = await open_store()
 
     assert await revision(engine) == "0001"
-    assert await reopened.count_invitations() == 1
+    assert await reopened.invitations.count() == 1
 
 
 async def test_two_processes_starting_at_once_both_open_the_store(

@@ -11,14 +11,14 @@ from tests.store.rows import T0, invitation, transition
 
 
 async def test_a_transition_queues_one_notification_per_channel(store: Store) -> None:
-    created = await store.apply_transitions([transition()], notify_channels=["C1", "C2", "C1"])
+    created = await store.transitions.apply([transition()], notify_channels=["C1", "C2", "C1"])
 
     assert [(i.kind, i.channel_id) for i in created] == [("notify", "C1"), ("notify", "C2")]
     assert all(i.state == "pending" and i.attempts == 0 for i in created)
     assert created[0].payload["email"] == "bob@lab.org"
     assert created[0].payload["new_status"] == "accepted"
     assert created[0].dedupe_key == f"ib-{created[0].id}"
-    stored = await store.get_invitation("inv-1")
+    stored = await store.invitations.get("inv-1")
     assert stored is not None
     assert stored.status == "accepted"
 
@@ -26,18 +26,18 @@ async def test_a_transition_queues_one_notification_per_channel(store: Store) ->
 async def test_applying_the_same_transition_twice_queues_nothing_the_second_time(
     store: Store,
 ) -> None:
-    first = await store.apply_transitions([transition()], notify_channels=["C1", "C2"])
-    second = await store.apply_transitions([transition()], notify_channels=["C1", "C2"])
+    first = await store.transitions.apply([transition()], notify_channels=["C1", "C2"])
+    second = await store.transitions.apply([transition()], notify_channels=["C1", "C2"])
 
     assert len(first) == 2
     assert second == []
-    assert len(await store.claim_outbox()) == 2
+    assert len(await store.outbox.claim()) == 2
 
 
 async def test_a_channel_subscribed_later_gets_only_later_transitions(store: Store) -> None:
-    await store.apply_transitions([transition()], notify_channels=["C1"])
+    await store.transitions.apply([transition()], notify_channels=["C1"])
 
-    again = await store.apply_transitions([transition()], notify_channels=["C1", "C2"])
+    again = await store.transitions.apply([transition()], notify_channels=["C1", "C2"])
 
     assert [(i.channel_id, i.new_status) for i in again] == [("C2", "accepted")]
 
@@ -46,7 +46,7 @@ async def test_two_replicas_applying_the_same_poll_at_once_queue_it_once(
     open_store: OpenStore,
 ) -> None:
     first, second = await open_store(), await open_store()
-    await first.upsert_invitations(
+    await first.invitations.record(
         [
             invitation(f"inv-{n}", channel_id="C0", message_ts=f"{n}.0", block_id="b")
             for n in range(5)
@@ -57,25 +57,25 @@ async def test_two_replicas_applying_the_same_poll_at_once_queue_it_once(
     rounds = []
     for _ in range(3):
         results = await asyncio.gather(
-            first.apply_transitions(poll, notify_channels=["C1", "C2"]),
-            second.apply_transitions(poll, notify_channels=["C2", "C1"]),
+            first.transitions.apply(poll, notify_channels=["C1", "C2"]),
+            second.transitions.apply(poll, notify_channels=["C2", "C1"]),
         )
         rounds.append(sum(len(items) for items in results))
 
     assert rounds == [15, 0, 0]  # 5 x (2 notifications + 1 message update)
 
-    queued = await first.claim_outbox(limit=100)
+    queued = await first.outbox.claim(limit=100)
     assert len(queued) == 15
     assert len({(i.kind, i.invitation_id, i.channel_id) for i in queued}) == 15
 
 
 async def test_known_result_message_gets_one_update_per_transition(store: Store) -> None:
-    await store.upsert_invitations(
+    await store.invitations.record(
         [invitation(channel_id="C9", message_ts="9.9", block_id="blk", inviter_slack_id="U1")]
     )
 
-    created = await store.apply_transitions([transition()], notify_channels=["C9"])
-    again = await store.apply_transitions([transition()], notify_channels=["C9"])
+    created = await store.transitions.apply([transition()], notify_channels=["C9"])
+    again = await store.transitions.apply([transition()], notify_channels=["C9"])
 
     assert sorted(i.kind for i in created) == ["message_update", "notify"]
     update = next(i for i in created if i.kind == "message_update")
@@ -88,7 +88,7 @@ async def test_known_result_message_gets_one_update_per_transition(store: Store)
 async def test_an_invitation_made_outside_slack_is_recorded_on_its_first_transition(
     store: Store,
 ) -> None:
-    created = await store.apply_transitions(
+    created = await store.transitions.apply(
         [
             transition("new-1", "pending", old_status=None, email="eve@lab.org"),
             transition("new-1", "accepted", email="eve@lab.org", at=T0 + timedelta(minutes=1)),
@@ -97,25 +97,25 @@ async def test_an_invitation_made_outside_slack_is_recorded_on_its_first_transit
     )
 
     assert [i.new_status for i in created] == ["pending", "accepted"]
-    stored = await store.get_invitation("new-1")
+    stored = await store.invitations.get("new-1")
     assert stored is not None
     assert (stored.email, stored.status, stored.first_seen) == ("eve@lab.org", "accepted", T0)
     assert all(i.kind == "notify" for i in created)
 
 
 async def test_baseline_records_invitations_without_queueing_anything(store: Store) -> None:
-    assert await store.get_state(BASELINE_DONE) is None
+    assert await store.state.get(BASELINE_DONE) is None
 
-    await store.baseline([invitation("a"), invitation("b", status="accepted")])
+    await store.transitions.baseline([invitation("a"), invitation("b", status="accepted")])
 
-    assert await store.count_invitations() == 2
-    assert await store.claim_outbox() == []
-    assert await store.get_state(BASELINE_DONE) is not None
+    assert await store.invitations.count() == 2
+    assert await store.outbox.claim() == []
+    assert await store.state.get(BASELINE_DONE) is not None
 
 
 async def test_state_values_round_trip_and_overwrite(store: Store) -> None:
-    await store.set_state("cursor", "1")
-    await store.set_state("cursor", "2")
+    await store.state.set("cursor", "1")
+    await store.state.set("cursor", "2")
 
-    assert await store.get_state("cursor") == "2"
-    assert await store.get_state("missing") is None
+    assert await store.state.get("cursor") == "2"
+    assert await store.state.get("missing") is None

@@ -3,6 +3,7 @@
 PostgreSQL holds a session-level advisory lock on a dedicated connection: when the holder
 dies (even `kill -9`) its connection drops and the server frees the lock at once.
 SQLite (one host, one file) uses a row with an expiry that the holder keeps renewing.
+`Leases` hands out one lease object per (name, owner) and releases them when the store closes.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ import logging
 from abc import ABC, abstractmethod
 from datetime import timedelta
 
-from sqlalchemy import delete, func, or_, select, text, update
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from .engine import insert
+from .db import Database, delete_count, update_count
 from .schema import leases, utcnow
 
 logger = logging.getLogger(__name__)
@@ -147,9 +148,9 @@ class AdvisoryLockLease(LeaderLease):
 class RowLease(LeaderLease):
     """SQLite: a row (name, owner, expires_at) changed only by atomic conditional writes."""
 
-    def __init__(self, engine: AsyncEngine, name: str, *, owner: str, ttl: timedelta) -> None:
+    def __init__(self, db: Database, name: str, *, owner: str, ttl: timedelta) -> None:
         super().__init__(name, owner=owner, ttl=ttl)
-        self._engine = engine
+        self._db = db
         self._held = False
 
     @property
@@ -158,7 +159,7 @@ class RowLease(LeaderLease):
 
     async def try_acquire(self) -> bool:
         now = utcnow()
-        stmt = insert(self._engine.dialect.name, leases).values(
+        stmt = self._db.insert(leases).values(
             name=self.name, owner=self.owner, expires_at=now + self.ttl
         )
         stmt = stmt.on_conflict_do_update(
@@ -166,7 +167,7 @@ class RowLease(LeaderLease):
             set_={"owner": stmt.excluded.owner, "expires_at": stmt.excluded.expires_at},
             where=or_(leases.c.owner == self.owner, leases.c.expires_at <= now),
         )
-        async with self._engine.begin() as conn:
+        async with self._db.write() as conn:
             result = await conn.execute(stmt.returning(leases.c.owner))
             taken = result.first() is not None
         if taken and not self._held:
@@ -178,18 +179,17 @@ class RowLease(LeaderLease):
         if not self._held:
             return False
         now = utcnow()
-        stmt = (
-            update(leases)
-            .where(
-                leases.c.name == self.name,
-                leases.c.owner == self.owner,
-                leases.c.expires_at > now,
-            )
-            .values(expires_at=now + self.ttl)
-        )
         try:
-            async with self._engine.begin() as conn:
-                renewed = (await conn.execute(stmt)).rowcount == 1
+            async with self._db.write() as conn:
+                count = await update_count(
+                    conn,
+                    leases,
+                    leases.c.name == self.name,
+                    leases.c.owner == self.owner,
+                    leases.c.expires_at > now,
+                    values={"expires_at": now + self.ttl},
+                )
+            renewed = count == 1
         except SQLAlchemyError as error:
             logger.warning("leader lease %r lost by %s: %s", self.name, self.owner, error)
             renewed = False
@@ -201,11 +201,40 @@ class RowLease(LeaderLease):
         if not self._held:
             return
         self._held = False
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                delete(leases).where(leases.c.name == self.name, leases.c.owner == self.owner)
-            )
+        async with self._db.write() as conn:
+            mine = (leases.c.name == self.name, leases.c.owner == self.owner)
+            await delete_count(conn, leases, *mine)
         logger.info("leader lease %r released by %s", self.name, self.owner)
+
+
+class Leases:
+    """The leader leases of one store, one object per (name, owner)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        # Strong references: a lease dropped by its caller must still be released on close.
+        self._leases: dict[tuple[str, str], LeaderLease] = {}
+
+    def leadership(self, name: str, *, owner: str, ttl: timedelta) -> LeaderLease:
+        """The lease for `name` as `owner` (the same object when asked again; see
+        LeaderLease). Store.close() releases it if still held."""
+        lease = self._leases.get((name, owner))
+        if lease is None:
+            if self._db.dialect == "postgresql":
+                lease = AdvisoryLockLease(self._db.engine, name, owner=owner, ttl=ttl)
+            else:
+                lease = RowLease(self._db, name, owner=owner, ttl=ttl)
+            self._leases[name, owner] = lease
+        lease.ttl = ttl
+        return lease
+
+    async def release_all(self) -> None:
+        """Give up every lease held, so another replica takes over now; never raises."""
+        for lease in list(self._leases.values()):
+            try:
+                await lease.release()
+            except Exception:
+                logger.exception("could not release leader lease %r", lease.name)
 
 
 async def _discard(conn: AsyncConnection) -> None:

@@ -1,0 +1,52 @@
+"""The audit log: who did what, kept so an admin can answer "who revoked this?" later."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+
+from .db import Connections, from_row
+from .records import AuditEntry
+from .schema import audit_log, utcnow
+
+
+class AuditLog:
+    def __init__(self, db: Connections) -> None:
+        self._db = db
+
+    async def add(
+        self,
+        *,
+        actor_slack_id: str | None,
+        action: str,
+        invitation_id: str | None = None,
+        email: str | None = None,
+        channel_id: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Append to the audit log; `detail` must be JSON-serialisable."""
+        async with self._db.write() as conn:
+            await conn.execute(
+                audit_log.insert().values(
+                    at=utcnow(),
+                    actor_slack_id=actor_slack_id,
+                    action=action,
+                    invitation_id=invitation_id,
+                    email=email,
+                    channel_id=channel_id,
+                    detail=dict(detail or {}),
+                )
+            )
+
+    async def entries(self, *, limit: int = 100, action: str | None = None) -> list[AuditEntry]:
+        """The newest entries first."""
+        query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
+        if action is not None:
+            query = query.where(audit_log.c.action == action)
+        async with self._db.read() as conn:
+            result = await conn.execute(query)
+            return [
+                from_row(AuditEntry, row, detail=dict(row["detail"])) for row in result.mappings()
+            ]

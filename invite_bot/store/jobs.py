@@ -1,0 +1,172 @@
+"""Invite jobs: a multi-address `/gencove invite` stored with its addresses before the first
+Gencove call, each address's outcome as soon as it is known, where its result message is,
+and which process may work on it (a claim with a lease), so a crash mid-way is resumed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, cast
+
+from sqlalchemy import or_, select
+
+from .db import Connections, chunks, from_row, insert_or_nothing_returning, update_count, update_one
+from .records import InviteJob, InviteJobItem, JobOutcome, NewInviteJob
+from .schema import invite_job_items, invite_jobs, utcnow
+
+JOB_OUTCOMES: frozenset[str] = frozenset({"created", "existing", "failed"})
+
+
+class Jobs:
+    def __init__(self, db: Connections) -> None:
+        self._db = db
+
+    async def create(
+        self, job: NewInviteJob, *, owner: str | None = None, lease: timedelta | None = None
+    ) -> int:
+        """Store the job with all its addresses before the first Gencove call.
+
+        With `owner` and `lease` the job is claimed in the same transaction, so no other
+        replica resumes it meanwhile. A job with a `delivery_key` already stored (Slack
+        redelivered the command) is not created again: its id is returned.
+        """
+        now = utcnow()
+        values: dict[str, Any] = {
+            "slack_user_id": job.slack_user_id,
+            "channel_id": job.channel_id,
+            "response_url": job.response_url,
+            "role": job.role,
+            "delivery_key": job.delivery_key,
+            "created_at": now,
+        }
+        if owner is not None:
+            values["owner"] = owner
+            values["lease_expires"] = now + (lease if lease is not None else timedelta(minutes=5))
+        async with self._db.write() as conn:
+            created = await insert_or_nothing_returning(conn, invite_jobs, values, invite_jobs.c.id)
+            if not created:
+                existing = await conn.execute(
+                    select(invite_jobs.c.id).where(invite_jobs.c.delivery_key == job.delivery_key)
+                )
+                return int(existing.scalar_one())
+            job_id = int(created[0]["id"])
+            emails = list(dict.fromkeys(job.addresses))
+            if emails:
+                await conn.execute(
+                    invite_job_items.insert(),
+                    [
+                        {"job_id": job_id, "position": position, "email": email}
+                        for position, email in enumerate(emails)
+                    ],
+                )
+        return job_id
+
+    async def set_message(self, job_id: int, *, channel_id: str, message_ts: str) -> None:
+        """Where the job's result message is, so a resumed job edits it instead of posting."""
+        await self._update(job_id, message_channel_id=channel_id, message_ts=message_ts)
+
+    async def record_item(
+        self,
+        job_id: int,
+        email: str,
+        *,
+        outcome: str,
+        invitation_id: str | None,
+        error: str | None,
+    ) -> None:
+        """Record what happened to one address, right after the Gencove call returned."""
+        if outcome not in JOB_OUTCOMES:
+            raise ValueError(f"outcome must be one of {sorted(JOB_OUTCOMES)}, not {outcome!r}")
+        async with self._db.write() as conn:
+            await update_one(
+                conn,
+                invite_job_items,
+                invite_job_items.c.job_id == job_id,
+                invite_job_items.c.email == email,
+                values={
+                    "outcome": outcome,
+                    "invitation_id": invitation_id,
+                    "error": error,
+                    "updated_at": utcnow(),
+                },
+                what="invite job address",
+                key=f"{job_id}/{email}",
+            )
+
+    async def finish(self, job_id: int) -> None:
+        await self._update(job_id, finished_at=utcnow(), lease_expires=None)
+
+    async def _update(self, job_id: int, **values: Any) -> None:
+        async with self._db.write() as conn:
+            await update_one(
+                conn,
+                invite_jobs,
+                invite_jobs.c.id == job_id,
+                values=values,
+                what="invite job",
+                key=job_id,
+            )
+
+    async def claim(self, job_id: int, owner: str, lease: timedelta) -> bool:
+        """Take (or extend) the right to work on an unfinished job until now + `lease`;
+        False while another owner's lease runs, or when the job is finished."""
+        now = utcnow()
+        async with self._db.write() as conn:
+            claimed = await update_count(
+                conn,
+                invite_jobs,
+                invite_jobs.c.id == job_id,
+                invite_jobs.c.finished_at.is_(None),
+                or_(
+                    invite_jobs.c.owner.is_(None),
+                    invite_jobs.c.owner == owner,
+                    invite_jobs.c.lease_expires.is_(None),
+                    invite_jobs.c.lease_expires <= now,
+                ),
+                values={"owner": owner, "lease_expires": now + lease},
+            )
+        return claimed == 1
+
+    async def get(self, job_id: int) -> InviteJob | None:
+        jobs = await self._select(invite_jobs.c.id == job_id)
+        return jobs[0] if jobs else None
+
+    async def unfinished(self) -> list[InviteJob]:
+        """Jobs a crash interrupted (or still running elsewhere: claim() decides)."""
+        return await self._select(invite_jobs.c.finished_at.is_(None))
+
+    async def for_message(self, channel_id: str, message_ts: str) -> InviteJob | None:
+        """The invite job whose result message is at (channel, ts), if the bot posted it."""
+        jobs = await self._select(
+            (invite_jobs.c.message_channel_id == channel_id)
+            & (invite_jobs.c.message_ts == message_ts)
+        )
+        return jobs[0] if jobs else None
+
+    async def for_invitation(self, invitation_id: str) -> InviteJob | None:
+        """The latest invite job that showed this invitation."""
+        latest = (
+            select(invite_job_items.c.job_id)
+            .where(invite_job_items.c.invitation_id == invitation_id)
+            .order_by(invite_job_items.c.job_id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        jobs = await self._select(invite_jobs.c.id == latest)
+        return jobs[0] if jobs else None
+
+    async def _select(self, condition: Any) -> list[InviteJob]:
+        async with self._db.read() as conn:
+            query = select(invite_jobs).where(condition).order_by(invite_jobs.c.id)
+            job_rows = (await conn.execute(query)).mappings().all()
+            ids = [row["id"] for row in job_rows]
+            items: dict[int, list[InviteJobItem]] = {job_id: [] for job_id in ids}
+            for chunk in chunks(ids):
+                result = await conn.execute(
+                    select(invite_job_items)
+                    .where(invite_job_items.c.job_id.in_(chunk))
+                    .order_by(invite_job_items.c.job_id, invite_job_items.c.position)
+                )
+                for row in result.mappings():
+                    outcome = cast(JobOutcome | None, row["outcome"])
+                    items[row["job_id"]].append(from_row(InviteJobItem, row, outcome=outcome))
+        return [from_row(InviteJob, row, items=tuple(items[row["id"]])) for row in job_rows]

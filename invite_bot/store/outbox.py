@@ -1,0 +1,86 @@
+"""The outbox: Slack posts promised exactly once, walking pending -> sending -> sent |
+failed (and back to pending on a transient failure). `Transitions` fills it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, cast
+
+from sqlalchemy import RowMapping, select
+
+from .db import Connections, from_row, update_one
+from .records import OutboxItem, OutboxKind, OutboxState
+from .schema import outbox, utcnow
+
+# Error text kept on an outbox row: enough to diagnose, bounded in size.
+_MAX_ERROR = 2000
+
+
+class Outbox:
+    def __init__(self, db: Connections) -> None:
+        self._db = db
+
+    async def claim(self, limit: int = 50) -> list[OutboxItem]:
+        """Items due for delivery, oldest first. A 'sending' item may already be in Slack
+        (crash after the post): look for its dedupe_key in the channel before resending.
+        Only the leader should send, so nothing here locks items against other replicas."""
+        query = (
+            select(outbox)
+            .where(outbox.c.state.in_(("pending", "sending")), outbox.c.available_at <= utcnow())
+            .order_by(outbox.c.id)
+            .limit(limit)
+        )
+        async with self._db.read() as conn:
+            result = await conn.execute(query)
+            return [outbox_item_from_row(row) for row in result.mappings()]
+
+    async def mark_sending(self, item_id: int) -> None:
+        """Written before the Slack call, so a crash leaves evidence to check afterwards."""
+        await self._update(item_id, state="sending", attempts=outbox.c.attempts + 1)
+
+    async def mark_sent(self, item_id: int, slack_ts: str | None) -> None:
+        await self._update(item_id, state="sent", slack_ts=slack_ts, sent_at=utcnow())
+
+    async def mark_failed(self, item_id: int, error: str) -> None:
+        """Give up on the item for good (e.g. channel_not_found), keeping the reason."""
+        await self._update(item_id, state="failed", last_error=error[:_MAX_ERROR])
+
+    async def release(
+        self, item_id: int, *, retry_after: timedelta | None = None, error: str | None = None
+    ) -> None:
+        """Back to pending after a transient failure; not claimable before `retry_after`."""
+        values: dict[str, Any] = {
+            "state": "pending",
+            "available_at": utcnow() + (retry_after or timedelta(0)),
+        }
+        if error is not None:
+            values["last_error"] = error[:_MAX_ERROR]
+        await self._update(item_id, **values)
+
+    async def get(self, item_id: int) -> OutboxItem | None:
+        async with self._db.read() as conn:
+            result = await conn.execute(select(outbox).where(outbox.c.id == item_id))
+            row = result.mappings().first()
+        return None if row is None else outbox_item_from_row(row)
+
+    async def _update(self, item_id: int, **values: Any) -> None:
+        async with self._db.write() as conn:
+            await update_one(
+                conn,
+                outbox,
+                outbox.c.id == item_id,
+                values={"updated_at": utcnow(), **values},
+                what="outbox item",
+                key=item_id,
+            )
+
+
+def outbox_item_from_row(row: RowMapping) -> OutboxItem:
+    return from_row(
+        OutboxItem,
+        row,
+        kind=cast(OutboxKind, row["kind"]),
+        payload=dict(row["payload"]),
+        state=cast(OutboxState, row["state"]),
+        dedupe_key=f"ib-{row['id']}",
+    )
