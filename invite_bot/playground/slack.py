@@ -692,7 +692,7 @@ class FakeSlack:
     async def wait_for(
         self,
         predicate: Callable[[FakeSlack], T] | Callable[[], T],
-        timeout: float = 5.0,
+        timeout: float = 15.0,
         *,
         interval: float = 0.01,
     ) -> T:

@@ -13,6 +13,7 @@ one) takes the job over once the lease has run out.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -37,6 +38,12 @@ log = logging.getLogger(__name__)
 
 CANNOT_POST = ("not_in_channel", "channel_not_found", "is_archived", "restricted_action")
 RESUME_WINDOW = timedelta(days=1)  # a job still unfinished after this is given up
+CLAIM_WAIT = timedelta(minutes=5)  # for an address another invite job is working on
+CLAIM_POLL = 0.05  # seconds between looks at a claim another job holds
+STILL_INVITING = (
+    "Another invite of this address was still running, so none was sent from here. "
+    "Check `/gencove list` in a minute."
+)
 SLACK_FAILURES = (SlackApiError, aiohttp.ClientError, TimeoutError)
 
 
@@ -93,7 +100,11 @@ async def run_job(bot: Bot, job: InviteJob, *, resumed: bool) -> InviteJob:
     heartbeat = bot.spawn(_keep_lease(bot, job.id, worker))
     try:
         open_items = [item.email for item in job.items if item.outcome is None]
-        pending = await _pending_by_email(bot) if resumed and open_items else None
+        # The duplicate guard: no other job may invite these addresses until this one has
+        # recorded them; then Gencove's pending list, read once with the claims held, says
+        # which already have an invitation (from another job, or made outside Slack).
+        await _claim(bot, job, open_items)
+        pending = await _pending_by_email(bot) if open_items else None
         # The channel the job posts in gets the result message, not a notification too.
         announce_in = await bot.notification_channels(besides=job.channel_id)
         # A task group: if one address fails unexpectedly (say, the database), the others
@@ -122,6 +133,32 @@ async def run_job(bot: Bot, job: InviteJob, *, resumed: bool) -> InviteJob:
     finally:
         heartbeat.cancel()
         bot.jobs_here.discard(job.id)
+        with contextlib.suppress(Exception):  # unreleased claims lapse with the lease anyway
+            await bot.store.claims.release(job.id, [item.email for item in job.items])
+
+
+async def _claim(bot: Bot, job: InviteJob, emails: Sequence[str]) -> None:
+    """Claim every address, waiting for the ones another job holds until it lets them go.
+
+    An address still held after CLAIM_WAIT is left unclaimed: its invite is then recorded
+    as failed ("another invite of it is still running"), never made a second time.
+    """
+    deadline = time.monotonic() + CLAIM_WAIT.total_seconds()
+    wanted = set(emails)
+    while True:
+        wanted -= await bot.store.claims.take(
+            job.id, wanted, owner=bot.instance, lease=bot.job_lease
+        )
+        # Wait with reads (cheap, concurrent) until one of the claims is let go or lapses.
+        while wanted and time.monotonic() < deadline:
+            if await bot.store.claims.held_by_others(job.id, wanted) != wanted:
+                break
+            await asyncio.sleep(CLAIM_POLL)
+        if not wanted or time.monotonic() >= deadline:
+            break
+    for email in sorted(wanted):
+        log.warning("invite job %s: %s is still being invited by another job", job.id, email)
+        await _record_failure(bot, job, email, STILL_INVITING)
 
 
 async def _keep_lease(bot: Bot, job_id: int, worker: asyncio.Task[Any]) -> None:
@@ -138,6 +175,7 @@ async def _keep_lease(bot: Bot, job_id: int, worker: asyncio.Task[Any]) -> None:
                 log.warning("invite job %s: another process took it over; stopping", job_id)
                 worker.cancel()
                 return
+            await bot.store.claims.renew(job_id, owner=bot.instance, lease=bot.job_lease)
         except Exception as exc:
             log.warning("invite job %s: lease not renewed (%s)", job_id, type(exc).__name__)
 
@@ -187,21 +225,26 @@ async def _invite_one(
                 log.info("create refused (%s); showing the pending invitation", exc.message)
                 invitation, outcome = found, "existing"
     except GencoveError as exc:
-        async with bot.store.unit_of_work() as work:
-            await work.jobs.record_item(
-                job.id, email, outcome="failed", invitation_id=None, error=exc.message
-            )
-            await work.audit.add(
-                actor_slack_id=job.slack_user_id,
-                action="invite_failed",
-                email=email,
-                channel_id=job.channel_id,
-                detail={"error": exc.message},
-            )
+        await _record_failure(bot, job, email, exc.message)
         return
     await _remember(
         bot, job, email, invitation, outcome=outcome, as_linked=as_linked, announce_in=announce_in
     )
+
+
+async def _record_failure(bot: Bot, job: InviteJob, email: str, error: str) -> None:
+    async with bot.store.unit_of_work() as work:
+        await work.jobs.record_item(
+            job.id, email, outcome="failed", invitation_id=None, error=error
+        )
+        await work.audit.add(
+            actor_slack_id=job.slack_user_id,
+            action="invite_failed",
+            email=email,
+            channel_id=job.channel_id,
+            detail={"error": error},
+        )
+        await work.claims.release(job.id, [email])
 
 
 async def _already_pending(
@@ -259,6 +302,8 @@ async def _remember(
             invitation_id=invitation.id,
             error=None,
         )
+        # The next job to claim this address finds this invitation in Gencove's list.
+        await work.claims.release(job.id, [email])
         await work.audit.add(
             actor_slack_id=job.slack_user_id,
             action="invite" if created else "invite_existing",

@@ -201,6 +201,17 @@ invite_job_items = Table(
     UniqueConstraint("job_id", "email"),
 )
 
+# One invite job at a time may create an invitation to an address, across processes: the
+# duplicate guard. A claim lapses with its job's lease, so a dead process holds nothing.
+address_claims = Table(
+    "address_claims",
+    metadata,
+    Column("email", String(320), primary_key=True),
+    Column("job_id", Integer, nullable=False),
+    Column("owner", String(255), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+)
+
 leases = Table(
     "leases",
     metadata,

@@ -7,6 +7,7 @@ made through it lands, or none does, and reads through it see its own writes.
 from __future__ import annotations
 
 from .audit import AuditLog
+from .claims import Claims
 from .db import Connections, Transaction
 from .deliveries import Deliveries
 from .invitations import Invitations
@@ -24,6 +25,7 @@ class Repositories:
     def __init__(self, db: Connections) -> None:
         self.invitations = Invitations(db)
         self.jobs = Jobs(db)
+        self.claims = Claims(db)
         self.transitions = Transitions(db)
         self.outbox = Outbox(db)
         self.links = Links(db)

@@ -80,6 +80,18 @@ async def test_validation_records_client_mistakes(
     assert fake.violations == []
 
 
+async def test_a_second_pending_invitation_is_made_unless_told_to_refuse_it(
+    fake: FakeGencove, session: aiohttp.ClientSession
+) -> None:
+    """Gencove's spec promises no refusal, so the sandbox does not rely on one either."""
+    status, first = await call(session, fake, "POST", INVITATIONS, json={"email": "d@x.org"})
+    assert status == 201
+    status, second = await call(session, fake, "POST", INVITATIONS, json={"email": "D@x.org"})
+    assert status == 201
+    assert second["id"] != first["id"]
+    assert len(fake.find("d@x.org", "pending")) == 2
+
+
 async def test_create_list_revoke_accept_cycle(
     fake: FakeGencove, session: aiohttp.ClientSession
 ) -> None:
@@ -88,11 +100,13 @@ async def test_create_list_revoke_accept_cycle(
     assert created["role"] == "member"
     assert created["last_status"]["status"] == "pending"
     assert "token" not in created
+    fake.refuse_duplicates = True  # off by default: Gencove's spec does not promise it
     status, body = await call(session, fake, "POST", INVITATIONS, json={"email": "A@X.org"})
     assert (status, body) == (
         400,
         {"email": ["An invitation for this email address is already pending."]},
     )
+    fake.refuse_duplicates = False
     status, body = await call(
         session, fake, "POST", INVITATIONS, json={"email": "b@x.org", "role": "boss"}
     )

@@ -17,6 +17,7 @@ from invite_bot.store.schema import metadata
 from tests.store.conftest import OpenStore
 from tests.store.rows import invitation
 
+HEAD = "0002"  # the newest migration
 TABLES = {
     "alembic_version",
     "audit_log",
@@ -25,6 +26,7 @@ TABLES = {
     "invite_job_items",
     "invite_jobs",
     "leases",
+    "address_claims",
     "linked_accounts",
     "outbox",
     "state",
@@ -56,7 +58,7 @@ async def test_open_on_an_empty_database_creates_every_table(
     store: Store, engine: AsyncEngine
 ) -> None:
     assert await tables(engine) == TABLES
-    assert await revision(engine) == "0001"
+    assert await revision(engine) == HEAD
 
 
 async def test_migrating_again_changes_nothing_and_keeps_the_data(
@@ -68,7 +70,7 @@ async def test_migrating_again_changes_nothing_and_keeps_the_data(
     await store.migrate()
     reopened = await open_store()
 
-    assert await revision(engine) == "0001"
+    assert await revision(engine) == HEAD
     assert await reopened.invitations.count() == 1
 
 
@@ -79,7 +81,7 @@ async def test_two_processes_starting_at_once_both_open_the_store(
 
     assert await first.ping()
     assert await second.ping()
-    assert await revision(engine) == "0001"
+    assert await revision(engine) == HEAD
 
 
 async def test_open_without_migrate_leaves_the_database_alone(
