@@ -54,12 +54,13 @@ async def test_closing_the_store_hands_leadership_over(open_store: OpenStore) ->
     assert await b.try_acquire() is True
 
 
+# The PostgreSQL lease has no expiry: it ends with its connection (the next test).
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_sqlite_lease_of_a_silent_holder_expires_after_its_ttl(
     open_store: OpenStore,
 ) -> None:
     first, second = await open_store(), await open_store()
-    if first.dialect != "sqlite":
-        pytest.skip("the PostgreSQL lease has no expiry: it ends with its connection")
+    assert first.dialect == "sqlite"
     ttl = timedelta(milliseconds=300)
     a = first.leases.leadership("watcher", owner="replica-a", ttl=ttl)
     b = second.leases.leadership("watcher", owner="replica-b", ttl=ttl)
@@ -73,12 +74,13 @@ async def test_sqlite_lease_of_a_silent_holder_expires_after_its_ttl(
     assert a.held is False
 
 
+# Only PostgreSQL ties the lease to a connection.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_postgres_lease_is_free_the_moment_its_holder_connection_dies(
     open_store: OpenStore, database_url: str
 ) -> None:
     first, second = await open_store(), await open_store()
-    if first.dialect != "postgresql":
-        pytest.skip("only PostgreSQL ties the lease to a connection")
+    assert first.dialect == "postgresql"
     a = first.leases.leadership("watcher", owner="replica-a", ttl=TTL)
     b = second.leases.leadership("watcher", owner="replica-b", ttl=TTL)
     assert await a.try_acquire() is True
