@@ -6,12 +6,11 @@ clicker's own linked key — never the organization key.
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
-import weakref
 
 from invite_bot.core.grammar import invitation_token
+from invite_bot.core.keyed import KeyedLocks
 from invite_bot.core.text import escape_mrkdwn
 from invite_bot.gencove import (
     Credentials,
@@ -29,7 +28,7 @@ from invite_bot.slack.context import Bot
 log = logging.getLogger(__name__)
 
 MAX_KEY_LENGTH = 500  # the link modal's input allows no more
-_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+_locks: KeyedLocks[str] = KeyedLocks()  # by invitation token
 
 UNKNOWN_TOKEN = (
     "Gencove knows no invitation with that token. Check that you pasted the whole link "  # noqa: S105
@@ -97,10 +96,7 @@ async def accept(bot: Bot, token: str, user_id: str, channel_id: str | None) -> 
     if invitation_token(token) != token:
         return ephemeral(UNKNOWN_TOKEN)
     # One accept per invitation at a time in this process: a double click sends one PATCH.
-    lock = _locks.get(token)
-    if lock is None:
-        lock = _locks[token] = asyncio.Lock()
-    async with lock:
+    async with _locks.lock(token):
         return await _accept(bot, token, user_id, channel_id)
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncApp
 
 from invite_bot.core.text import escape_mrkdwn
 from invite_bot.slack import accepting, listing
@@ -19,61 +18,45 @@ from invite_bot.slack.blocks import (
     parse_page_value,
     parse_revoke_value,
 )
-from invite_bot.slack.commands import (
-    LINKING_OFF,
-    describe,
-    guarded,
-    guarded_once,
-    require_inviter,
-)
 from invite_bot.slack.context import Bot
+from invite_bot.slack.guard import Guard, Reply, Turn, require_inviter, then
+from invite_bot.slack.replies import LINKING_OFF, describe
 from invite_bot.slack.results import render_job
 from invite_bot.slack.revoking import revoke
 
 
-def register(app: AsyncApp, bot: Bot) -> None:
-    @app.action(REVOKE)
-    async def revoke_clicked(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-        await guarded_once(bot, body, respond, lambda: _revoke(bot, body, action, respond))
+def register(app: AsyncApp, bot: Bot, guard: Guard) -> None:
+    # Each click acknowledges at once; its work runs for the first delivery only.
+    def revoke_clicked(turn: Turn) -> Reply:
+        return then(lambda: _revoke(bot, turn))
 
-    @app.action(re.compile(f"^{LIST_PAGE}"))
-    async def page_clicked(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-        await guarded_once(bot, body, respond, lambda: _page(bot, body, action, respond))
+    def page_clicked(turn: Turn) -> Reply:
+        return then(lambda: _page(bot, turn))
 
-    @app.action(ACCEPT)
-    async def accept_clicked(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-        await guarded_once(bot, body, respond, lambda: _accept(bot, body, action, respond))
+    def accept_clicked(turn: Turn) -> Reply:
+        return then(lambda: _accept(bot, turn))
 
-    @app.action(LINK_FROM_CARD)
-    async def link_clicked(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-        await guarded(respond, lambda: _link_from_card(bot, body, action, respond))
+    def link_clicked(turn: Turn) -> Reply:
+        # Its retry opens nothing: the trigger_id is spent, the modal already open.
+        return then(lambda: _link_from_card(bot, turn))
+
+    app.action(REVOKE)(guard.listener(revoke_clicked))
+    app.action(re.compile(f"^{LIST_PAGE}"))(guard.listener(page_clicked))
+    app.action(ACCEPT)(guard.listener(accept_clicked))
+    app.action(LINK_FROM_CARD)(guard.listener(link_clicked))
 
 
-def _channel(body: dict[str, Any]) -> str | None:
-    channel = body.get("channel") or {}
-    return channel.get("id") or (body.get("container") or {}).get("channel_id")
+def _value(turn: Turn) -> str:
+    return str(turn.payload.get("value") or "")
 
 
-async def _revoke(
-    bot: Bot, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-) -> None:
-    user_id = body["user"]["id"]
+async def _revoke(bot: Bot, turn: Turn) -> None:
+    request, respond = turn.request, turn.respond
+    user_id = request.user
     if not await require_inviter(bot, user_id, respond):
         return
-    invitation_id, list_page = parse_revoke_value(str(action.get("value") or ""))
-    channel_id = _channel(body)
+    invitation_id, list_page = parse_revoke_value(_value(turn))
+    channel_id = request.channel_id
     outcome = await revoke(bot, invitation_id, user_id=user_id, channel_id=channel_id)
     if list_page is not None:
         # An ephemeral list: show the page again as Gencove now has it.
@@ -84,7 +67,7 @@ async def _revoke(
     else:
         shown_ok = outcome.message_updated or (
             outcome.result in {"revoked", "not_pending"}
-            and await _replace_clicked_message(bot, body, invitation_id, respond)
+            and await _replace_clicked_message(bot, turn, invitation_id)
         )
     email = escape_mrkdwn(outcome.email) if outcome.email else "That invitation"
     if outcome.result != "revoked":
@@ -99,22 +82,20 @@ async def _revoke(
         )
 
 
-async def _replace_clicked_message(
-    bot: Bot, body: dict[str, Any], invitation_id: str, respond: AsyncRespond
-) -> bool:
+async def _replace_clicked_message(bot: Bot, turn: Turn, invitation_id: str) -> bool:
     """Show the new status on the clicked message through this click's response_url.
 
     Used when `revoke` could not update the message itself: it was posted through a
     response_url (the bot is not in that channel), or Slack refused `chat.update`.
     """
-    channel_id, ts = _channel(body), (body.get("message") or {}).get("ts")
+    channel_id, ts = turn.request.channel_id, turn.request.message_ts
     job = await bot.store.jobs.for_message(channel_id, ts) if channel_id and ts else None
     # A message posted through response_url is not tracked: find it by what it showed.
     job = job or await bot.store.jobs.for_invitation(invitation_id)
     if job is None:
         return False
     rendered = await render_job(bot, job)
-    sent = await respond(
+    sent = await turn.respond(
         replace_original=True,
         response_type="in_channel",
         text=rendered.text,
@@ -123,38 +104,31 @@ async def _replace_clicked_message(
     return sent.status_code == 200
 
 
-async def _page(
-    bot: Bot, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-) -> None:
-    if not await require_inviter(bot, body["user"]["id"], respond):
+async def _page(bot: Bot, turn: Turn) -> None:
+    respond = turn.respond
+    if not await require_inviter(bot, turn.request.user, respond):
         return
-    status, offset = parse_page_value(str(action.get("value") or ""))
+    status, offset = parse_page_value(_value(turn))
     message = await listing.page(bot, status, offset)  # type: ignore[arg-type]
     await respond(replace_original=True, text=message.text, blocks=message.blocks)
 
 
-async def _accept(
-    bot: Bot, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-) -> None:
-    message = await accepting.accept(
-        bot, str(action.get("value") or ""), body["user"]["id"], _channel(body)
-    )
-    await respond(replace_original=True, text=message.text, blocks=message.blocks)
+async def _accept(bot: Bot, turn: Turn) -> None:
+    request = turn.request
+    message = await accepting.accept(bot, _value(turn), request.user, request.channel_id)
+    await turn.respond(replace_original=True, text=message.text, blocks=message.blocks)
 
 
-async def _link_from_card(
-    bot: Bot, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-) -> None:
-    if not await bot.first_delivery(body):
-        return  # a Slack retry: its trigger_id is spent, the modal is already open
+async def _link_from_card(bot: Bot, turn: Turn) -> None:
+    request = turn.request
     if bot.vault is None:
-        await respond(response_type="ephemeral", replace_original=False, text=LINKING_OFF)
+        await turn.respond(response_type="ephemeral", replace_original=False, text=LINKING_OFF)
         return
     metadata = json.dumps(
         {
-            "channel_id": _channel(body),
-            "token": action.get("value"),
-            "response_url": body.get("response_url"),
+            "channel_id": request.channel_id,
+            "token": turn.payload.get("value"),
+            "response_url": request.response_url,
         }
     )
-    await bot.slack.views_open(trigger_id=body["trigger_id"], view=link_modal(metadata=metadata))
+    await bot.slack.views_open(trigger_id=request.trigger, view=link_modal(metadata=metadata))

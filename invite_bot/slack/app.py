@@ -24,6 +24,7 @@ from invite_bot.gencove import GencoveClient
 from invite_bot.settings import Settings
 from invite_bot.slack import actions, commands, views
 from invite_bot.slack.context import Bot
+from invite_bot.slack.guard import Guard, attach_request
 from invite_bot.slack.permissions import Inviters
 from invite_bot.slack.sandbox import SandboxApp, SandboxWebClient, label_responses
 from invite_bot.store import Store
@@ -113,11 +114,13 @@ def build_app(bot: Bot, identity: dict[str, Any]) -> AsyncApp:
         authorize=authorize,
         logger=logging.getLogger("invite_bot.bolt"),
     )
+    app.use(attach_request)  # the SlackRequest, read once, in every listener's context
     if bot.settings.gencove_sandbox:
         app.use(label_responses)
-    commands.register(app, bot)
-    actions.register(app, bot)
-    views.register(app, bot)
+    guard = Guard.for_bot(bot)
+    commands.register(app, bot, guard)
+    actions.register(app, bot, guard)
+    views.register(app, bot, guard)
 
     @app.error
     async def on_error(error: Exception) -> None:

@@ -1,22 +1,22 @@
 """The `/gencove` slash command: parse, ack, then act.
 
-Parsing and address validation are pure, so their answers go straight into `ack()`. Every
-other outcome arrives after the acknowledgement, as a message: nothing touches Gencove, the
-database or Slack's Web API before `ack()`.
+Parsing and address validation are pure, so their answers go straight into the ack. Every
+other outcome arrives after the acknowledgement, as a message: `decide` cannot await, so
+nothing touches Gencove, the database or Slack's Web API before Slack has its answer
+(guard.py runs the rest once per request, and makes a failure a message too).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 
 from invite_bot.core.grammar import (
     Accept,
+    Command,
     Help,
     Invite,
     InviteModal,
@@ -32,140 +32,74 @@ from invite_bot.core.grammar import (
     parse_command,
     usage_message,
 )
-from invite_bot.core.policy import Refused
 from invite_bot.core.text import escape_mrkdwn, human_list, truncate
 from invite_bot.gencove import GencoveError
 from invite_bot.slack import accepting, listing
 from invite_bot.slack.blocks import invite_modal, link_modal
-from invite_bot.slack.context import Bot, delivery_key
+from invite_bot.slack.context import Bot
+from invite_bot.slack.guard import Guard, Reply, Turn, answer, require_inviter, then
 from invite_bot.slack.inviting import invite_if_allowed, read_addresses
-from invite_bot.slack.revoking import RevokeOutcome, revoke
+from invite_bot.slack.replies import (
+    LINKING_OFF,
+    ROLES_UNAVAILABLE,
+    UNKNOWN_ROLE,
+    describe,
+    gencove_failed,
+)
+from invite_bot.slack.revoking import revoke
 from invite_bot.store import NewInviteJob
 
 log = logging.getLogger(__name__)
 
-SOMETHING_BROKE = (
-    "Something went wrong on the bot's side and your request was not finished. "
-    "Try again; if it keeps failing, ask whoever runs the bot to look at its logs."
-)
-UNKNOWN_ROLE = (
-    "`{role}` is not one of the organization's roles ({roles}), so the form starts with "
-    "the default role: pick one there."
-)
-ROLES_UNAVAILABLE = (
-    "The form could not list the organization's roles ({reason}), so `{role}` is not "
-    "preselected: invitations from it get the default role."
-)
-LINKING_OFF = (
-    "Linking accounts is not set up on this bot: its operator must set `INVITE_BOT_SECRET_KEY`."
-)
+
+def register(app: AsyncApp, bot: Bot, guard: Guard) -> None:
+    def gencove_command(turn: Turn) -> Reply:
+        return on_command(bot, turn)
+
+    app.command("/gencove")(guard.listener(gencove_command))
 
 
-def register(app: AsyncApp, bot: Bot) -> None:
-    @app.command("/gencove")
-    async def gencove_command(
-        ack: AsyncAck, command: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await on_command(bot, ack, command, body, respond)
-
-
-async def on_command(
-    bot: Bot, ack: AsyncAck, command: dict[str, Any], body: dict[str, Any], respond: AsyncRespond
-) -> None:
-    parsed = parse_command(str(command.get("text") or ""))
+def on_command(bot: Bot, turn: Turn) -> Reply:
+    """The ack for `/gencove …`, and the work after it (none when the ack says it all)."""
+    parsed = parse_command(str(turn.payload.get("text") or ""))
     if isinstance(parsed, Help):
-        await ack(response_type="ephemeral", text=help_text(parsed.unknown_word))
-        return
+        return answer(response_type="ephemeral", text=help_text(parsed.unknown_word))
     if isinstance(parsed, Usage):
-        await ack(response_type="ephemeral", text=usage_message(parsed))
-        return
+        return answer(response_type="ephemeral", text=usage_message(parsed))
     if isinstance(parsed, Invite):
         addresses, refusal = read_addresses(bot.settings, parsed.addresses_text)
         if refusal is not None:
-            await ack(response_type="ephemeral", text=refusal.message)
-            return
-        await ack()
-        work: Callable[[], Awaitable[None]] = lambda: _invite(  # noqa: E731
-            bot, command, body, respond, list(addresses.addresses), parsed.role
-        )
-    elif isinstance(parsed, InviteModal):
-        await ack()
-        work = lambda: _open_invite_modal(bot, command, respond, parsed.role)  # noqa: E731
-    else:
-        await ack()
-        work = lambda: _dispatch(bot, parsed, command, respond)  # noqa: E731
-    await guarded_once(bot, body, respond, work)
+            return answer(response_type="ephemeral", text=refusal.message)
+        return then(lambda: _invite(bot, turn, list(addresses.addresses), parsed.role))
+    if isinstance(parsed, InviteModal):
+        return then(lambda: _open_invite_modal(bot, turn, parsed.role))
+    return then(lambda: _dispatch(bot, parsed, turn))
 
 
-async def guarded(respond: AsyncRespond, work: Callable[[], Awaitable[None]]) -> None:
-    """Run post-ack work so that a failure still ends in a message to the user."""
-    try:
-        await work()
-    except GencoveError as exc:
-        await respond(response_type="ephemeral", text=gencove_failed(exc))
-    except Exception:
-        log.exception("unexpected failure after ack")
-        await respond(response_type="ephemeral", text=SOMETHING_BROKE)
-
-
-async def guarded_once(
-    bot: Bot, body: dict[str, Any], respond: AsyncRespond, work: Callable[[], Awaitable[None]]
-) -> None:
-    """`guarded`, and only for the first delivery of this exact request (Slack retries)."""
-
-    async def once() -> None:
-        if await bot.first_delivery(body):
-            await work()
-        else:
-            log.info("ignoring a redelivered request")
-
-    await guarded(respond, once)
-
-
-def gencove_failed(exc: GencoveError) -> str:
-    return f":warning: Gencove said: {escape_mrkdwn(exc.message)}"
-
-
-async def require_inviter(bot: Bot, user_id: str, respond: AsyncRespond) -> bool:
-    decision = await bot.inviters.check(user_id)
-    if isinstance(decision, Refused):
-        await respond(response_type="ephemeral", text=decision.message)
-        return False
-    return True
-
-
-async def _invite(
-    bot: Bot,
-    command: dict[str, Any],
-    body: dict[str, Any],
-    respond: AsyncRespond,
-    addresses: list[str],
-    role: str | None,
-) -> None:
+async def _invite(bot: Bot, turn: Turn, addresses: list[str], role: str | None) -> None:
+    request, respond = turn.request, turn.respond
     job = NewInviteJob(
-        slack_user_id=str(command["user_id"]),
-        channel_id=str(command["channel_id"]),
-        response_url=command.get("response_url"),
+        slack_user_id=request.user,
+        channel_id=request.channel,
+        response_url=request.response_url,
         role=role,
         addresses=addresses,
-        delivery_key=delivery_key(body),
+        delivery_key=request.delivery_key,
     )
     await invite_if_allowed(
         bot, job, tell=lambda text: respond(response_type="ephemeral", text=text)
     )
 
 
-async def _open_invite_modal(
-    bot: Bot, command: dict[str, Any], respond: AsyncRespond, role: str | None
-) -> None:
-    user_id = str(command["user_id"])
-    if not await require_inviter(bot, user_id, respond):
+async def _open_invite_modal(bot: Bot, turn: Turn, role: str | None) -> None:
+    request, respond = turn.request, turn.respond
+    if not await require_inviter(bot, request.user, respond):
         return
-    metadata = json.dumps({"channel_id": command["channel_id"]})
+    metadata = json.dumps({"channel_id": request.channel})
     roles = bot.cached_roles()
     # trigger_id lives 3 s: open now, fill the role list in once Gencove answers.
     opened = await bot.slack.views_open(
-        trigger_id=command["trigger_id"],
+        trigger_id=request.trigger,
         view=invite_modal(roles or [], default_role=role, metadata=metadata),
     )
     if roles is None:
@@ -198,11 +132,9 @@ async def _open_invite_modal(
         )
 
 
-async def _dispatch(
-    bot: Bot, parsed: object, command: dict[str, Any], respond: AsyncRespond
-) -> None:
-    user_id = str(command["user_id"])
-    channel_id = str(command["channel_id"])
+async def _dispatch(bot: Bot, parsed: Command, turn: Turn) -> None:
+    request, respond = turn.request, turn.respond
+    user_id, channel_id = request.user, request.channel
     if isinstance(parsed, ListInvitations):
         if await require_inviter(bot, user_id, respond):
             message = await listing.page(bot, parsed.status, 0)
@@ -221,7 +153,7 @@ async def _dispatch(
             await respond(response_type="ephemeral", text=LINKING_OFF)
             return
         await bot.slack.views_open(
-            trigger_id=command["trigger_id"],
+            trigger_id=request.trigger,
             view=link_modal(metadata=json.dumps({"channel_id": channel_id})),
         )
     elif isinstance(parsed, Unlink):
@@ -268,16 +200,6 @@ async def _revoke_targets(
     await respond(response_type="ephemeral", text=truncate("\n".join(lines), 3000))
 
 
-def describe(outcome: RevokeOutcome) -> str:
-    if outcome.result == "revoked":
-        return "revoked."
-    if outcome.result == "not_pending":
-        return f"nothing revoked: the invitation is already {outcome.status}."
-    if outcome.result == "unknown":
-        return "nothing revoked: Gencove does not know this invitation."
-    return f"not revoked. Gencove said: {escape_mrkdwn(outcome.message or 'unknown error')}"
-
-
 async def _notify(
     bot: Bot, parsed: Notify, user_id: str, channel_id: str, respond: AsyncRespond
 ) -> None:
@@ -313,6 +235,3 @@ async def _notify(
                 text += f", and always to <#{always}> (`INVITE_NOTIFY_CHANNEL`)"
             text += "."
     await respond(response_type="ephemeral", text=text)
-
-
-__all__ = ["describe", "gencove_failed", "guarded", "guarded_once", "register", "require_inviter"]

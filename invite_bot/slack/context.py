@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
-import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -17,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from invite_bot.core.keyed import TtlCache
 from invite_bot.core.ratelimit import SlidingWindow
 from invite_bot.gencove import (
     Credentials,
@@ -37,6 +35,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 ROLES_CACHE_SECONDS = 600.0
+_ROLES = "roles"  # the roles cache's one key
 # How long an invite job stays with the process running it without a renewal. The owner
 # renews it every third of this while it works, so a job whose process died is taken over
 # by another (or a restarted) process within about this long.
@@ -56,8 +55,9 @@ class Bot:
     vault: Vault | None
     instance: str
     job_lease: timedelta = DEFAULT_JOB_LEASE
-    _roles: tuple[float, list[str]] | None = None
-    _roles_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _roles: TtlCache[str, list[str]] = field(
+        default_factory=lambda: TtlCache(ROLES_CACHE_SECONDS), repr=False
+    )
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     # invite jobs this process is running, or waiting to take over from a silent owner
     jobs_here: set[int] = field(default_factory=set)
@@ -107,18 +107,15 @@ class Bot:
 
     async def role_names(self) -> list[str]:
         """The organization's roles, cached: they change rarely and modals need them fast."""
-        async with self._roles_lock:
-            if self._roles and time.monotonic() - self._roles[0] < ROLES_CACHE_SECONDS:
-                return self._roles[1]
-            roles = [role.name for role in await self.gencove.list_roles()]
-            self._roles = (time.monotonic(), roles)
-            return roles
+
+        async def load() -> list[str]:
+            return [role.name for role in await self.gencove.list_roles()]
+
+        return await self._roles.get_or_load(_ROLES, load)
 
     def cached_roles(self) -> list[str] | None:
         """The roles if they were read recently, without asking Gencove."""
-        if self._roles and time.monotonic() - self._roles[0] < ROLES_CACHE_SECONDS:
-            return self._roles[1]
-        return None
+        return self._roles.get(_ROLES)
 
     async def notification_channels(self, *, besides: str | None = None) -> list[str]:
         """Subscribed channels plus INVITE_NOTIFY_CHANNEL, once each, minus `besides`."""
@@ -126,10 +123,6 @@ class Bot:
         if self.settings.invite_notify_channel:
             channels.append(self.settings.invite_notify_channel)
         return [c for c in dict.fromkeys(channels) if c != besides]
-
-    async def first_delivery(self, body: Mapping[str, Any]) -> bool:
-        """True the first time this exact Slack request is seen, across replicas."""
-        return await self.store.deliveries.claim(delivery_key(body))
 
     async def slack_respond(
         self,
@@ -183,9 +176,3 @@ class Bot:
         self.background.add(task)
         task.add_done_callback(self.background.discard)
         return task
-
-
-def delivery_key(body: Mapping[str, Any]) -> str:
-    """A stable fingerprint of a Slack request body (trigger_id/action_ts make it unique)."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,30 +1,49 @@
 """Letting work that started after an `ack()` finish before the process stops.
 
-Bolt runs each listener as a task of its own once the request is acknowledged; stopping
-the event loop under it would cut an invite or a revoke half-way. `drain()` waits for
-those tasks (and the bot's own background tasks) for a bounded time.
+Bolt runs each listener as a task of its own and answers Slack as soon as the listener
+calls `ack()`; stopping the event loop under it would cut an invite or a revoke half-way.
+Every listener the bot registers runs inside `in_flight()` (guard.py does it), so the
+listener tasks are known without relying on how Bolt names its internals, and `drain()`
+waits for those (and the bot's own background tasks) for a bounded time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Iterable
+import weakref
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 log = logging.getLogger(__name__)
 
-_BOLT_LISTENER = "run_ack_function_asynchronously"  # slack_bolt.listener.asyncio_runner
+# Process-wide, as the event loop's own task list is; a task of a finished loop drops out.
+_running: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
+
+
+@contextlib.contextmanager
+def in_flight() -> Iterator[None]:
+    """Mark the current task as a listener at work until the block ends."""
+    task = asyncio.current_task()
+    if task is None:
+        yield
+        return
+    _running.add(task)
+    try:
+        yield
+    finally:
+        _running.discard(task)
 
 
 def listener_tasks() -> list[asyncio.Task[Any]]:
+    """Listener tasks of this event loop still at work (never the caller's own task)."""
     current = asyncio.current_task()
+    loop = asyncio.get_running_loop()
     return [
         task
-        for task in asyncio.all_tasks()
-        if task is not current
-        and not task.done()
-        and _BOLT_LISTENER in getattr(task.get_coro(), "__qualname__", "")
+        for task in list(_running)
+        if task is not current and not task.done() and task.get_loop() is loop
     ]
 
 

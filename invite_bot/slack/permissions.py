@@ -8,19 +8,16 @@ burst of clicks costs one Slack call, not one each.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Mapping
-from typing import TypeVar
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from invite_bot.core.keyed import TtlCache
 from invite_bot.core.policy import Admins, Decision, Refused, decide_inviter, needs_lookup
 
 log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 300.0
-T = TypeVar("T")
 LOOKUP_FAILED = Refused(
     "The bot could not check your Slack permissions just now. Try again in a moment."
 )
@@ -32,8 +29,8 @@ class Inviters:
     def __init__(self, admins: Admins, client: AsyncWebClient) -> None:
         self._admins = admins
         self._client = client
-        self._groups: dict[str, tuple[float, frozenset[str]]] = {}
-        self._users: dict[str, tuple[float, bool]] = {}
+        self._groups: TtlCache[str, frozenset[str]] = TtlCache(CACHE_SECONDS)
+        self._users: TtlCache[str, bool] = TtlCache(CACHE_SECONDS)
 
     async def check(self, user_id: str) -> Decision:
         try:
@@ -54,27 +51,18 @@ class Inviters:
             return LOOKUP_FAILED
 
     async def _group_members(self, group_id: str) -> frozenset[str]:
-        cached = _fresh(self._groups, group_id)
+        cached = self._groups.get(group_id)
         if cached is not None:
             return cached
         response = await self._client.usergroups_users_list(usergroup=group_id)
         members = frozenset(str(u) for u in response.get("users") or [])
-        self._groups[group_id] = (time.monotonic(), members)
-        return members
+        return self._groups.put(group_id, members)
 
     async def _is_workspace_admin(self, user_id: str) -> bool:
-        cached = _fresh(self._users, user_id)
+        cached = self._users.get(user_id)
         if cached is not None:
             return cached
         response = await self._client.users_info(user=user_id)
         user = response.get("user") or {}
         allowed = bool(user.get("is_admin") or user.get("is_owner"))
-        self._users[user_id] = (time.monotonic(), allowed)
-        return allowed
-
-
-def _fresh(cache: Mapping[str, tuple[float, T]], key: str) -> T | None:
-    entry = cache.get(key)
-    if entry is None or time.monotonic() - entry[0] > CACHE_SECONDS:
-        return None
-    return entry[1]
+        return self._users.put(user_id, allowed)

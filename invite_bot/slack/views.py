@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import SectionBlock
 from slack_sdk.models.views import View
@@ -27,9 +26,10 @@ from invite_bot.slack.blocks import (
     ephemeral,
     link_modal,
 )
-from invite_bot.slack.commands import SOMETHING_BROKE, gencove_failed
-from invite_bot.slack.context import Bot, delivery_key
+from invite_bot.slack.context import Bot
+from invite_bot.slack.guard import Guard, Reply, Turn, answer, then
 from invite_bot.slack.inviting import invite_if_allowed, read_addresses
+from invite_bot.slack.replies import SOMETHING_BROKE, gencove_failed
 from invite_bot.store import NewInviteJob
 
 log = logging.getLogger(__name__)
@@ -37,83 +37,76 @@ log = logging.getLogger(__name__)
 MODAL_ERROR_LIMIT = 150  # Slack cuts inline field errors; keep them readable
 
 
-def register(app: AsyncApp, bot: Bot) -> None:
-    @app.view(INVITE_MODAL)
-    async def invite_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        await on_invite_submitted(bot, ack, body, view)
+def register(app: AsyncApp, bot: Bot, guard: Guard) -> None:
+    def invite_submitted(turn: Turn) -> Reply:
+        return on_invite_submitted(bot, turn)
 
-    @app.view(LINK_MODAL)
-    async def link_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        await on_link_submitted(bot, ack, body, view)
+    def link_submitted(turn: Turn) -> Reply:
+        return on_link_submitted(bot, turn)
+
+    app.view(INVITE_MODAL)(guard.listener(invite_submitted))
+    # A redelivered link submission checks and shows the key again: were it skipped, its
+    # ack (the "checking…" view) would be the last thing the modal shows.
+    app.view(LINK_MODAL)(guard.listener(link_submitted, once=False))
 
 
 def _value(view: dict[str, Any], block_id: str, action_id: str) -> Any:
     return ((view.get("state") or {}).get("values") or {}).get(block_id, {}).get(action_id, {})
 
 
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-async def on_invite_submitted(
-    bot: Bot, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
-) -> None:
+def on_invite_submitted(bot: Bot, turn: Turn) -> Reply:
+    view = turn.payload
     text = str(_value(view, ADDRESSES_BLOCK, ADDRESSES_INPUT).get("value") or "")
     selected = _value(view, ROLE_BLOCK, ROLE_INPUT).get("selected_option") or {}
     role = selected.get("value") or None
     parsed, refusal = read_addresses(bot.settings, text)
     if refusal is not None:
         # Shown on the field itself; the modal stays open with what was typed.
-        await ack(
+        return answer(
             response_action="errors",
             errors={ADDRESSES_BLOCK: _plain(refusal.message)[:MODAL_ERROR_LIMIT]},
         )
-        return
-    await ack()
-    user_id = body["user"]["id"]
-    channel_id = _metadata(view).get("channel_id") or user_id
-    try:
-        if not await bot.first_delivery(body):
-            return
-        job = NewInviteJob(
-            slack_user_id=user_id,
-            channel_id=channel_id,
-            response_url=None,
-            role=role,
-            addresses=list(parsed.addresses),
-            delivery_key=delivery_key(body),
-        )
-        await invite_if_allowed(bot, job, tell=lambda text: _tell(bot, channel_id, user_id, text))
-    except GencoveError as exc:
-        await _tell(bot, channel_id, user_id, gencove_failed(exc))
-    except Exception:
-        log.exception("invite from the modal failed")
-        await _tell(bot, channel_id, user_id, SOMETHING_BROKE)
+    return then(lambda: _invite(bot, turn, list(parsed.addresses), role))
 
 
-async def on_link_submitted(
-    bot: Bot, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
-) -> None:
+async def _invite(bot: Bot, turn: Turn, addresses: list[str], role: str | None) -> None:
+    request = turn.request
+    user_id = request.user
+    channel_id = request.channel_id or user_id  # from the modal's private_metadata
+    job = NewInviteJob(
+        slack_user_id=user_id,
+        channel_id=channel_id,
+        response_url=None,
+        role=role,
+        addresses=addresses,
+        delivery_key=request.delivery_key,
+    )
+    await invite_if_allowed(bot, job, tell=lambda text: _tell(bot, channel_id, user_id, text))
+
+
+def on_link_submitted(bot: Bot, turn: Turn) -> Reply:
+    view = turn.payload
     key = str(_value(view, API_KEY_BLOCK, API_KEY_INPUT).get("value") or "")
-    metadata = view.get("private_metadata") or "{}"
     problem = accepting.key_problem(bot, key) if bot.vault is not None else None
     if problem is not None:
         # Answerable without Gencove: shown on the field, the modal stays as it is.
-        await ack(response_action="errors", errors={API_KEY_BLOCK: problem[:MODAL_ERROR_LIMIT]})
-        return
+        return answer(response_action="errors", errors={API_KEY_BLOCK: problem[:MODAL_ERROR_LIMIT]})
     # Checking the key takes a Gencove call: acknowledge with a "checking" view first.
-    await ack(response_action="update", view=_checking_view())
-    user_id = body["user"]["id"]
-    meta = _metadata(view)
+    return Reply(
+        ack={"response_action": "update", "view": _checking_view()},
+        then=lambda: _link(bot, turn, key),
+    )
+
+
+async def _link(bot: Bot, turn: Turn, key: str) -> None:
+    view, request = turn.payload, turn.request
+    metadata = view.get("private_metadata") or "{}"
+    user_id = request.user
     if bot.vault is None:
         await _update_view(bot, view, _result_view("Linking is not set up on this bot."))
         return
     try:
-        error = await accepting.link(bot, user_id, key, meta.get("channel_id"))
+        error = await accepting.link(bot, user_id, key, request.metadata.get("channel_id"))
     except Exception:
         log.exception("linking failed")
         error = "Something went wrong on the bot's side. Try again."
@@ -126,7 +119,7 @@ async def on_link_submitted(
     linked = ":white_check_mark: Your Gencove account is linked. You can close this."
     if not await _update_view(bot, view, _result_view(linked)):
         await _tell(bot, user_id, user_id, linked)
-    token, response_url = meta.get("token"), meta.get("response_url")
+    token, response_url = request.metadata.get("token"), request.metadata.get("response_url")
     if token and response_url:
         # Linked from an accept card: bring the card back, now with its Accept button.
         await bot.slack_respond(
