@@ -18,6 +18,8 @@ So requests per poll = ceil(pending / page size) + (0, or about 1-2 when somethi
 accepted or revoked), whatever the size of the organization's history.
 
 The very first poll is a silent baseline: what exists is recorded, not announced.
+What each poll decides is `invite_bot.core.transitions` (`diff`, then `located` for each
+list read): pure functions; this module does the reading and the writing.
 
 Exactly once
 ------------
@@ -40,6 +42,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -48,8 +51,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from sqlalchemy.exc import SQLAlchemyError
 
+from invite_bot.core.transitions import LOOKUP_ORDER, diff, located
 from invite_bot.gencove import GencoveError, Invitation
-from invite_bot.known import actor_name, known_invitation
+from invite_bot.gencove.models import ListStatus
+from invite_bot.known import known_invitation
 from invite_bot.slack.blocks import InviteRow, notification
 from invite_bot.slack.context import Bot
 from invite_bot.slack.results import refresh_invitation_message
@@ -112,53 +117,40 @@ class Watcher:
         return stats
 
     async def _transitions(self, pending: list[Invitation], now: datetime) -> list[Transition]:
-        known = {k.id: k for k in await self.bot.store.invitations.with_status("pending")}
-        live = {inv.id for inv in pending}
-        found: list[Transition] = []
+        """Read what `diff` needs, then look up what left `pending` early (see above)."""
+        store = self.bot.store
+        known = await store.invitations.with_status("pending")
         # An invite job still at work records its invitations (and announces them) itself.
-        being_invited = {
+        in_flight = {
             item.email
-            for job in await self.bot.store.jobs.unfinished()
+            for job in await store.jobs.unfinished()
             for item in job.items
             if item.outcome is None
         }
-        for inv in pending:
-            if (inv.email or "").lower() in being_invited:
-                continue
-            if inv.id not in known and await self.bot.store.invitations.get(inv.id) is None:
-                found.append(self._transition(inv, old=None, now=now))
-        gone = [k for k in known.values() if k.id not in live]
-        expired = [k for k in gone if k.expires is not None and k.expires <= now]
-        for k in expired:
-            found.append(
-                Transition(
-                    invitation_id=k.id,
-                    email=k.email,
-                    role=k.role,
-                    old_status="pending",
-                    new_status="expired",
-                    expires=k.expires,
-                    actor_name=None,
-                    at=k.expires or now,
-                )
-            )
-        sought = {k.id: k for k in gone if k not in expired}
-        for status in ("accepted", "revoked", "expired"):
+        # Read after the jobs, so an invitation a job recorded meanwhile is known here.
+        pending_ids = {k.id for k in known}
+        if unlisted := [inv.id for inv in pending if inv.id not in pending_ids]:
+            known += await store.invitations.get_many(unlisted)
+        decided = diff(pending, known, in_flight, now)
+        found, sought = list(decided.transitions), decided.to_seek
+        for status in LOOKUP_ORDER:
             if not sought:
                 break
-            for inv in await self._search(status, sought):
-                sought.pop(inv.id, None)
-                found.append(self._transition(inv, old="pending", now=now))
+            step = located(sought, await self._search(status, sought), now)
+            found += step.transitions
+            sought = step.to_seek
         if sought:
             log.info("%d invitations left pending but were not found yet", len(sought))
         return found
 
-    async def _search(self, status: str, sought: dict[str, KnownInvitation]) -> list[Invitation]:
+    async def _search(
+        self, status: ListStatus, sought: Mapping[str, KnownInvitation]
+    ) -> list[Invitation]:
         """Read a status list newest first, only as deep as the oldest sought invitation."""
         oldest = min((k.expires for k in sought.values() if k.expires), default=None)
         hits: list[Invitation] = []
         pages = 0
-        async for page in self.bot.gencove.iter_pages(status):  # type: ignore[arg-type]
+        async for page in self.bot.gencove.iter_pages(status):
             pages += 1
             hits += [inv for inv in page.results if inv.id in sought]
             if len(hits) == len(sought) or pages >= MAX_LOOKUP_PAGES or not page.results:
@@ -166,19 +158,6 @@ class Watcher:
             if oldest is not None and page.results[-1].expires < oldest:
                 break
         return hits
-
-    @staticmethod
-    def _transition(inv: Invitation, *, old: str | None, now: datetime) -> Transition:
-        return Transition(
-            invitation_id=inv.id,
-            email=(inv.email or "").lower(),
-            role=inv.role,
-            old_status=old,
-            new_status=inv.status,
-            expires=inv.expires,
-            actor_name=actor_name(inv),
-            at=inv.last_status.created or now,
-        )
 
     async def deliver(self) -> int:
         """Send what the outbox holds; returns how many Slack posts were made."""

@@ -26,13 +26,14 @@ from slack_sdk.errors import SlackApiError
 from invite_bot.core.addresses import AddressParse, parse_addresses
 from invite_bot.core.policy import Refused, check_addresses, check_rate
 from invite_bot.core.text import escape_mrkdwn
+from invite_bot.core.transitions import transition
 from invite_bot.gencove import GencoveError, GencoveValidationError, Invitation
 from invite_bot.known import known_invitation
 from invite_bot.settings import Settings
 from invite_bot.slack.blocks import Message, with_note
 from invite_bot.slack.context import Bot
 from invite_bot.slack.results import render_job
-from invite_bot.store import InviteJob, KnownInvitation, NewInviteJob, Transition
+from invite_bot.store import InviteJob, KnownInvitation, NewInviteJob
 
 log = logging.getLogger(__name__)
 
@@ -318,21 +319,10 @@ async def _remember(
         if created and announce_in:
             # Subscribed channels hear of invitations made from Slack too.
             assert isinstance(invitation, Invitation)
-            await work.transitions.apply(
-                [
-                    Transition(
-                        invitation_id=invitation.id,
-                        email=(invitation.email or email).lower(),
-                        role=invitation.role,
-                        old_status=None,
-                        new_status="pending",
-                        expires=invitation.expires,
-                        actor_name=None,
-                        at=now,
-                    )
-                ],
-                notify_channels=announce_in,
+            announced = transition(
+                invitation, old=None, new="pending", actor=None, at=now, email=email
             )
+            await work.transitions.apply([announced], notify_channels=announce_in)
 
 
 async def _post(bot: Bot, job: InviteJob, message: Message) -> bool:

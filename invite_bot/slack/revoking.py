@@ -7,13 +7,13 @@ and shows it, so a double click or a stale button revokes nothing twice.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from invite_bot.core.keyed import KeyedLocks
+from invite_bot.core.transitions import transition
 from invite_bot.gencove import (
     Credentials,
     GencoveError,
@@ -24,12 +24,12 @@ from invite_bot.gencove import (
 from invite_bot.known import actor_name, known_invitation
 from invite_bot.slack.context import Bot
 from invite_bot.slack.results import refresh_invitation_message
-from invite_bot.store import KnownInvitation, Transition
+from invite_bot.store import KnownInvitation
 
 log = logging.getLogger(__name__)
 
 LOOKUP_PAGES = 20  # how deep to search for an invitation's real status (newest first)
-_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+_locks: KeyedLocks[str] = KeyedLocks()  # by invitation id
 
 
 @dataclass(frozen=True)
@@ -48,10 +48,7 @@ async def revoke(
 ) -> RevokeOutcome:
     """Revoke one invitation as `user_id`, record it, and update its result message."""
     # One revoke per invitation at a time in this process: a double click sends one DELETE.
-    lock = _locks.get(invitation_id)
-    if lock is None:
-        lock = _locks[invitation_id] = asyncio.Lock()
-    async with lock:
+    async with _locks.lock(invitation_id):
         return await _revoke(bot, invitation_id, user_id=user_id, channel_id=channel_id)
 
 
@@ -88,9 +85,10 @@ async def _revoke(
     channels = await bot.notification_channels(besides=channel_id)
     async with bot.store.unit_of_work() as work:
         if known is not None:
-            await work.transitions.apply(
-                [_transition(known, "revoked", actor=user_id)], notify_channels=channels
+            revoked = transition(
+                known, old=known.status, new="revoked", actor=user_id, at=datetime.now(UTC)
             )
+            await work.transitions.apply([revoked], notify_channels=channels)
         await work.audit.add(
             actor_slack_id=user_id,
             action="revoke",
@@ -122,24 +120,17 @@ async def record(bot: Bot, invitation: Invitation, *, known: KnownInvitation | N
     """Store what Gencove says of an invitation. A change of status the store had not seen
     is recorded as the watcher would (with its notifications), so none is lost."""
     if known is not None and known.status != invitation.status:
+        change = transition(
+            known,
+            old=known.status,
+            new=invitation.status,
+            actor=actor_name(invitation),
+            at=datetime.now(UTC),
+        )
         await bot.store.transitions.apply(
-            [_transition(known, invitation.status, actor=actor_name(invitation))],
-            notify_channels=await bot.notification_channels(),
+            [change], notify_channels=await bot.notification_channels()
         )
         return
     await bot.store.invitations.record(
         [known_invitation(invitation, changed_by=actor_name(invitation))]
-    )
-
-
-def _transition(known: KnownInvitation, status: str, *, actor: str | None) -> Transition:
-    return Transition(
-        invitation_id=known.id,
-        email=known.email,
-        role=known.role,
-        old_status=known.status,
-        new_status=status,
-        expires=known.expires,
-        actor_name=actor,
-        at=datetime.now(UTC),
     )

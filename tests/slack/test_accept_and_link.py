@@ -28,6 +28,7 @@ from invite_bot.slack.blocks import (
     LINK_MODAL,
 )
 from invite_bot.store import normalise_database_url
+from tests.blocks_text import block_text, blocks_text
 from tests.dbs import DATABASES, fresh_database
 from tests.harness import ADMIN, SECRET_KEY, BotUnderTest, running_bot, sqlite_url
 
@@ -79,7 +80,7 @@ async def _submit_key(bot: BotUnderTest, view: OpenedView, key: str, user: str) 
     assert answer.json()["response_action"] == "update"  # the "checking" view
     assert "Checking" in answer.text
     await bot.slack.wait_for(lambda: len(view.history) > shown)
-    return json.dumps(view.view["blocks"])
+    return blocks_text(view.view["blocks"])
 
 
 async def _link(bot: BotUnderTest, key: str, user: str = INVITEE) -> str:
@@ -103,7 +104,8 @@ def _buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _text(message: dict[str, Any]) -> str:
-    return json.dumps(message.get("blocks") or []) + (message.get("text") or "")
+    """What the message shows: its blocks, and its text."""
+    return blocks_text(message.get("blocks")) + "\n" + (message.get("text") or "")
 
 
 async def _click_accept(bot: BotUnderTest, token: str, user: str = INVITEE) -> dict[str, Any]:
@@ -301,7 +303,7 @@ async def test_accept_happy_path_uses_the_invitees_own_key(
     await _link(bot, IVY_KEY)
     card = await _say(bot, f"accept {invitation.token}")
     assert card.get("response_type", "ephemeral") == "ephemeral"
-    shown = _text(card)
+    shown = block_text(card["blocks"], "card")
     assert gencove.organization.name in shown
     assert "viewer" in shown
     assert "pending" in shown
@@ -331,7 +333,7 @@ async def test_accept_without_a_link_offers_linking_and_comes_back_to_the_card(
 ) -> None:
     invitation = gencove.add_invitation("ivy@lab.org")
     card = await _say(bot, f"accept {invitation.token}")
-    assert gencove.organization.name in _text(card)
+    assert gencove.organization.name in block_text(card["blocks"], "card")
     assert list(_buttons(card)) == [LINK_FROM_CARD]
     assert "link your Gencove account" in _text(card)
 
@@ -345,7 +347,7 @@ async def test_accept_without_a_link_offers_linking_and_comes_back_to_the_card(
     assert "linked" in await _submit_key(bot, view, IVY_KEY, INVITEE)
     [back] = await _responses(slack, card_url)
     assert back["replace_original"] is True
-    assert gencove.organization.name in _text(back)
+    assert gencove.organization.name in block_text(back["blocks"], "card")
     assert _buttons(back)[ACCEPT]["value"] == invitation.token
     assert invitation.status == "pending"  # linking alone accepts nothing
 
@@ -629,7 +631,7 @@ async def test_a_linked_user_gencove_forbids_falls_back_to_the_organization_key(
         f"Api-Key {gencove.org_api_key}",
     ]
     bob = gencove.find("bob@lab.org")[0]
-    assert "invited" in _text({"blocks": slack.last_message("C_GENERAL").blocks})
+    assert "invited" in block_text(slack.last_message("C_GENERAL").blocks, f"inv:{bob.id}")
     await _say(bot, "revoke bob@lab.org", user=ADMIN)
     assert bob.status == "revoked"
     entries = await bot.store.audit.entries(action="revoke")

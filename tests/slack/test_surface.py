@@ -10,6 +10,7 @@ import yaml
 
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
+from tests.blocks_text import block_text
 from tests.harness import ADMIN, BotUnderTest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,8 +37,7 @@ async def test_list_shows_twenty_a_page_with_next_and_previous(
     await slack.wait_for(lambda: slack.response_posts(url))
     first = slack.response_posts(url)[0]
     assert first["response_type"] == "ephemeral"
-    text = json.dumps(first["blocks"])
-    assert "25 pending invitations" in text
+    assert "25 pending invitations" in block_text(first["blocks"], "list_header")
     rows = [b for b in first["blocks"] if b.get("block_id", "").startswith("inv:")]
     assert len(rows) == 20
     assert all(b["accessory"]["action_id"] == "revoke_invitation" for b in rows)
