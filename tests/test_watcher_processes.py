@@ -49,7 +49,7 @@ class WatcherProcess:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
-    async def wait_for_output(self, needle: str, timeout: float = 10.0) -> None:
+    async def wait_for_output(self, needle: str, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while needle not in self.output():
             if self.process.returncode is not None:

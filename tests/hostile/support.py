@@ -75,7 +75,7 @@ def revoke_buttons(blocks: Iterable[Any] | None) -> list[dict[str, Any]]:
     ]
 
 
-async def until(predicate: Callable[[], Any], timeout: float = 10.0) -> None:
+async def until(predicate: Callable[[], Any], timeout: float = 20.0) -> None:
     """Poll `predicate` until truthy; AssertionError after `timeout` seconds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

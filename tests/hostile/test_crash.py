@@ -117,7 +117,7 @@ async def test_a_live_owner_keeps_its_job_while_another_process_watches(
         assert gencove.count("GET", CREATE) == 1  # the owner's; a take-over would read again
         gencove.hold.set()
         await slack.wait_for(lambda: slack.messages_in("C_GENERAL"))
-        await until(lambda: not other.bot.jobs_here, timeout=5)
+        await until(lambda: not other.bot.jobs_here, timeout=20)
         await asyncio.sleep(0.2)
     assert len(slack.messages_in("C_GENERAL")) == 1
     assert gencove.count("POST", CREATE) == 2
