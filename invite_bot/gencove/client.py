@@ -1,48 +1,53 @@
 """The one asynchronous client for Gencove's invitation API.
 
-One shared `aiohttp.ClientSession` (pooled connections), per-request timeouts, a cap on
-requests in flight, and retries with exponential backoff and jitter (tenacity) that honour
-`Retry-After`. Responses are decoded by the pure `decode_response`.
+One shared `aiohttp.ClientSession` (pooled connections), a cap on requests in flight of
+which listing reads may not take the share writes and accepts need (`wire.Slots`), one
+deadline per call across its tries (`transport`), bodies read up to a cap
+(`wire.read_capped`), listings bounded (`paging.Listing`), and retries with exponential
+backoff and full jitter that honour `Retry-After` (seconds or an HTTP date). Answers are
+decoded by the pure `decode_response`.
 
 Retry rules
 -----------
 * GET, DELETE and the token PATCH are retried on 429, 502, 503, 504, timeouts and
   connection errors: repeating them cannot do anything twice. (A DELETE whose first
   attempt took effect answers 400/404 on the retry; callers re-read the real status.)
+  A DELETE or PATCH whose answer is lost (its last try timed out or lost its connection
+  after sending, or its answer cannot be read) is looked up before anything is said: a
+  revoke in the pending list (still there: the plain failure; gone:
+  `GencoveNoLongerPending`, a `GencoveValidationError`, like Gencove's own "only pending
+  invitations can be revoked"), an accept by its token (accepted: that is the answer).
+  When even that read fails, `GencoveUncertain`: the caller must look before repeating.
+  A DELETE answered 2xx succeeded whatever its body says.
+* A 503 saying Gencove is under maintenance is never retried (`GencoveMaintenance`).
 * POST (create) must never produce two invitations. It is retried as is only when the
   request provably never reached Gencove: the connection could not be opened, or Gencove
   throttled it (429 is answered before the view runs). After any other failure the request
   may have taken effect, so the pending list is searched for the address first: if an
   invitation is there, that one is returned; only if none is found is the POST sent again.
-  A POST answered with "already pending" after such an ambiguous failure is resolved the
-  same way. The remaining window (an earlier attempt still in flight at Gencove while the
-  list is read) is closed by Gencove itself refusing a second pending invitation for an
-  address.
+  An answer that cannot be read (not JSON, the wrong shape, too large, cut off) is such a
+  failure too, and is looked up at once: Gencove said 2xx. A POST answered with "already
+  pending" after an ambiguous failure is resolved the same way. The remaining window (an
+  earlier attempt still in flight at Gencove while the list is read) is closed by Gencove
+  itself refusing a second pending invitation for an address.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
-import time
 from collections.abc import AsyncIterator, Mapping
-from types import TracebackType
-from typing import Any, Self, TypeVar
-from urllib.parse import quote, unquote_plus, urlsplit
+from typing import Any, TypeVar
 
-import aiohttp
-from pydantic import BaseModel, SecretStr, ValidationError
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from pydantic import BaseModel, ValidationError
 
 from invite_bot.gencove.errors import (
-    GencoveConnectionError,
+    NOT_UNDERSTOOD,
     GencoveError,
-    GencoveProtocolError,
-    GencoveRateLimited,
-    GencoveTimeout,
+    GencoveNoLongerPending,
+    GencoveUncertain,
+    GencoveUnreadable,
     GencoveValidationError,
-    decode_response,
 )
 from invite_bot.gencove.models import (
     Credentials,
@@ -50,74 +55,36 @@ from invite_bot.gencove.models import (
     InvitationDetails,
     InvitationPage,
     ListStatus,
+    OrganizationUser,
     Role,
     User,
 )
+from invite_bot.gencove.paging import Listing
+from invite_bot.gencove.transport import (
+    MAX_RETRY_AFTER,
+    UNCONFIRMED,
+    Transport,
+    never_reached_gencove,
+)
+from invite_bot.gencove.wire import Deadline, invitation_id_segment, segment
+
+__all__ = ["API", "MAX_PAGE_SIZE", "MAX_RETRY_AFTER", "GencoveClient"]
 
 log = logging.getLogger(__name__)
 
 API = "/api/v2"
 MAX_PAGE_SIZE = 100
-MAX_RETRY_AFTER = 60.0
 
 M = TypeVar("M", bound=BaseModel)
 
 
-class GencoveClient:
+class GencoveClient(Transport):
     """Talks to Gencove as the organization (its API key) or as a given user.
 
-    Use as an async context manager, or call `close()`.
+    `timeout` bounds each try, `deadline` (default: twice `timeout`) a whole call with
+    its retries; `max_concurrency` requests in flight, of which listing reads may hold
+    all but a reserved share. Use as an async context manager, or call `close()`.
     """
-
-    def __init__(
-        self,
-        base_url: str,
-        api_key: str | SecretStr,
-        *,
-        timeout: float = 30.0,
-        connect_timeout: float = 5.0,
-        max_concurrency: int = 8,
-        max_retries: int = 4,
-        backoff_base: float = 0.5,
-        backoff_max: float = 20.0,
-    ) -> None:
-        self._base = base_url.rstrip("/")
-        self._origin = _origin(self._base)
-        self._org = Credentials.api_key(api_key)
-        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=connect_timeout)
-        self._slots = asyncio.Semaphore(max_concurrency)
-        self._max_retries = max_retries
-        self._backoff_base = backoff_base
-        self._backoff_max = backoff_max
-        self._session: aiohttp.ClientSession | None = None
-        self.requests_sent = 0  # every HTTP attempt, for benchmarks and tests
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    def _client_session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=100, ttl_dns_cache=300)
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                timeout=self._timeout,
-                headers={"Accept": "application/json", "User-Agent": "invite-bot"},
-                raise_for_status=False,
-            )
-        return self._session
 
     # -- invitations --------------------------------------------------------------------
 
@@ -126,29 +93,45 @@ class GencoveClient:
     ) -> Invitation:
         """Invite `email` to the organization; never creates two invitations (see module)."""
         body = {"email": email, "role": role}
+        deadline = Deadline(self._deadline)
         attempts = self._max_retries + 1
         ambiguous = False
         for attempt in range(1, attempts + 1):
+            last = attempt == attempts
             try:
-                data = await self._send("POST", f"{API}/invitations/", credentials, json=body)
+                data = await self._send(
+                    "POST", f"{API}/invitations/", credentials, json=body, deadline=deadline
+                )
                 return _parse(Invitation, data)
             except GencoveValidationError:
                 if not ambiguous:
                     raise
                 # An earlier attempt may have created it: that one is the answer.
-                existing = await self.find_pending(email, credentials=credentials)
+                existing = await self._find_pending(email, credentials, deadline)
                 if existing is None:
                     raise
                 return existing
+            except GencoveUnreadable as exc:
+                # Gencove answered 2xx: the invitation is made, only the answer is unusable.
+                ambiguous = True
+                existing = await self._find_pending(email, credentials, deadline)
+                if existing is not None:
+                    log.info("gencove create: answer unreadable; found the invitation it made")
+                    return existing
+                if last:
+                    raise GencoveUncertain(UNCONFIRMED, exc) from exc
             except GencoveError as exc:
-                if not exc.retryable or attempt == attempts:
+                if not exc.retryable or last:
                     raise
-                if _never_reached_gencove(exc):
-                    await asyncio.sleep(self._wait_for(exc, attempt))
+                wait = self._wait_for(exc, attempt)
+                if wait >= deadline.remaining():
+                    raise
+                if never_reached_gencove(exc):
+                    await asyncio.sleep(wait)
                     continue
                 ambiguous = True
-                await asyncio.sleep(self._wait_for(exc, attempt))
-                existing = await self.find_pending(email, credentials=credentials)
+                await asyncio.sleep(wait)
+                existing = await self._find_pending(email, credentials, deadline)
                 if existing is not None:
                     log.info("gencove create recovered an invitation made by an earlier try")
                     return existing
@@ -163,9 +146,11 @@ class GencoveClient:
         credentials: Credentials | None = None,
     ) -> InvitationPage:
         """One page of the organization's invitations, with the total `count`."""
+        path = f"{API}/invitations/"
         params = {"status": status, "limit": str(limit), "offset": str(offset)}
-        data = await self._request("GET", f"{API}/invitations/", credentials, params=params)
-        return _page(data)
+        listing = Listing("invitations", path, params, limit)
+        data = await self._request("GET", path, credentials, params=params, listing=True)
+        return _page(listing, data)
 
     async def iter_invitations(
         self,
@@ -186,47 +171,111 @@ class GencoveClient:
         *,
         credentials: Credentials | None = None,
     ) -> AsyncIterator[InvitationPage]:
-        """The pages of a listing, in order; stop iterating to stop fetching."""
-        page = await self.list_invitations_page(status, page_size, 0, credentials=credentials)
-        yield page
-        while page.next:
-            path, params = self._same_origin(page.next)
-            data = await self._request("GET", path, credentials, params=params)
-            page = _page(data)
+        """The pages of a listing, in order; stop iterating to stop fetching. A listing
+        that does not end (see `paging`) raises `GencoveProtocolError`."""
+        async for page in self._pages(status, page_size, credentials, None):
             yield page
+
+    async def _pages(
+        self,
+        status: ListStatus,
+        page_size: int,
+        credentials: Credentials | None,
+        deadline: Deadline | None,
+    ) -> AsyncIterator[InvitationPage]:
+        path = f"{API}/invitations/"
+        params = {"status": status, "limit": str(page_size), "offset": "0"}
+        listing = Listing("invitations", path, params, page_size)
+        while True:
+            data = await self._request(
+                "GET", path, credentials, params=params, listing=True, deadline=deadline
+            )
+            page = _page(listing, data)
+            yield page
+            if not page.next:
+                return
+            path, params = self._same_origin(page.next)
+            listing.follow(path, params)
 
     async def find_pending(
         self, email: str, *, credentials: Credentials | None = None
     ) -> Invitation | None:
         """The pending invitation for `email` (case-insensitive), if there is one."""
+        return await self._find_pending(email, credentials, None)
+
+    async def _find_pending(
+        self, email: str, credentials: Credentials | None, deadline: Deadline | None
+    ) -> Invitation | None:
         wanted = email.strip().lower()
-        async for invitation in self.iter_invitations("pending", credentials=credentials):
-            if (invitation.email or "").lower() == wanted:
-                return invitation
+        async for page in self._pages("pending", MAX_PAGE_SIZE, credentials, deadline):
+            for invitation in page.results:
+                if (invitation.email or "").lower() == wanted:
+                    return invitation
         return None
 
     async def revoke_invitation(
         self, invitation_id: str, *, credentials: Credentials | None = None
     ) -> None:
-        """Revoke a pending invitation (`DELETE /api/v2/invitations/{id}`)."""
-        await self._request("DELETE", f"{API}/invitations/{invitation_id}", credentials)
+        """Revoke a pending invitation (`DELETE /api/v2/invitations/{id}`). An id that is
+        not a UUID raises `GencoveInvalidId` before any request."""
+        canonical = invitation_id_segment(invitation_id)
+        try:
+            await self._request(
+                "DELETE", f"{API}/invitations/{canonical}", credentials, expect_body=False
+            )
+        except GencoveUncertain as exc:
+            # Its answer was lost: the pending list says whether it took effect.
+            pending = await self._is_pending(canonical, credentials)
+            if pending is None:
+                raise
+            log.info("gencove revoke unconfirmed; the invitation is %s", _still(pending))
+            if pending:
+                raise exc.cause from None  # it did not: the plain failure, nothing done
+            raise GencoveNoLongerPending from None
+
+    async def _is_pending(self, invitation_id: str, credentials: Credentials | None) -> bool | None:
+        """Whether the invitation is in the pending list (None: Gencove cannot say now).
+        A read of its own, with its own deadline, after a write that ran out of time."""
+        try:
+            async for page in self._pages("pending", MAX_PAGE_SIZE, credentials, None):
+                if any(inv.id.lower() == invitation_id for inv in page.results):
+                    return True
+        except GencoveError:
+            return None
+        return False
 
     # -- invitee side -------------------------------------------------------------------
 
     async def get_invitation_by_token(
         self, token: str, *, credentials: Credentials | None = None
     ) -> InvitationDetails:
-        data = await self._request("GET", f"{API}/invitations-token/{_segment(token)}", credentials)
-        return _parse(InvitationDetails, data)
+        path = f"{API}/invitations-token/{segment(token, 'invitation token')}"
+        return _parse(InvitationDetails, await self._request("GET", path, credentials))
 
     async def accept_invitation(self, token: str, credentials: Credentials) -> InvitationDetails:
         """Accept as the invitee. Credentials are required: never the organization key."""
         if credentials == self._org:
             raise ValueError("an invitation must be accepted with the invitee's own key")
-        data = await self._request(
-            "PATCH", f"{API}/invitations-token/{_segment(token)}", credentials, json={}
-        )
-        return _parse(InvitationDetails, data)
+        path = f"{API}/invitations-token/{segment(token, 'invitation token')}"
+        try:
+            return _parse(
+                InvitationDetails, await self._request("PATCH", path, credentials, json={})
+            )
+        except GencoveUnreadable as exc:  # answered 2xx, but unusably
+            unconfirmed = GencoveUncertain(UNCONFIRMED, exc)
+        except GencoveUncertain as exc:  # timed out, or lost its connection, after sending
+            unconfirmed = exc
+        # The answer was lost: the invitation itself says whether it is accepted now.
+        try:
+            now = await self.get_invitation_by_token(token, credentials=credentials)
+        except GencoveError:
+            now = None
+        if now is None:
+            raise unconfirmed
+        log.info("gencove accept unconfirmed; the invitation is %s", now.status)
+        if now.status == "accepted":
+            return now
+        raise unconfirmed.cause
 
     # -- organization and user ----------------------------------------------------------
 
@@ -234,168 +283,80 @@ class GencoveClient:
         """The organization's roles, every page."""
         roles: list[Role] = []
         path, params = f"{API}/roles/organization", {"limit": str(MAX_PAGE_SIZE)}
+        listing = Listing("roles", path, params, MAX_PAGE_SIZE)
         while True:
-            data = await self._request("GET", path, None, params=params)
-            if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-                raise GencoveProtocolError("Gencove sent an unexpected list of roles.")
-            roles.extend(_parse(Role, item) for item in data["results"])
-            nxt = _meta(data).get("next")
-            if not nxt:
+            data = await self._request("GET", path, None, params=params, listing=True)
+            rows, meta = listing.take(data)
+            roles.extend(_parse(Role, item) for item in rows)
+            link = _next_link(meta)
+            if link is None:
                 return roles
-            path, params = self._same_origin(nxt)
+            path, params = self._same_origin(link)
+            listing.follow(path, params)
+
+    async def find_member(
+        self, email: str, *, credentials: Credentials | None = None
+    ) -> OrganizationUser | None:
+        """The organization's member with this address (case-insensitive), if any:
+        `GET /api/v2/organization-users/?search=<email>`, whose matches are by substring
+        of name, email or id, so each row is compared in full."""
+        wanted = email.strip().lower()
+        if not wanted:
+            return None
+        path = f"{API}/organization-users/"
+        params = {"search": email.strip(), "limit": str(MAX_PAGE_SIZE), "offset": "0"}
+        listing = Listing("organization users", path, params, MAX_PAGE_SIZE)
+        while True:
+            data = await self._request("GET", path, credentials, params=params, listing=True)
+            rows, meta = listing.take(data)
+            for row in rows:
+                user = _parse(OrganizationUser, row)
+                if user.email.strip().lower() == wanted:
+                    return user
+            link = _next_link(meta)
+            if link is None:
+                return None
+            path, params = self._same_origin(link)
+            listing.follow(path, params)
+
+    async def is_member(self, email: str, *, credentials: Credentials | None = None) -> bool:
+        """Whether `email` belongs to a member of the organization (active or not)."""
+        return await self.find_member(email, credentials=credentials) is not None
 
     async def current_user(self, credentials: Credentials | None = None) -> User:
         """The Gencove user behind `credentials` (the organization key by default)."""
         return _parse(User, await self._request("GET", f"{API}/user/", credentials))
 
-    # -- transport ----------------------------------------------------------------------
 
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        credentials: Credentials | None,
-        *,
-        params: Mapping[str, str] | None = None,
-        json: Any = None,
-    ) -> Any:
-        """Send with retries (for idempotent requests only)."""
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self._max_retries + 1),
-            retry=retry_if_exception(lambda e: isinstance(e, GencoveError) and e.retryable),
-            wait=self._tenacity_wait,
-            reraise=True,
-        )
-        async for attempt in retrying:
-            with attempt:
-                return await self._send(method, path, credentials, params=params, json=json)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        credentials: Credentials | None,
-        *,
-        params: Mapping[str, str] | None = None,
-        json: Any = None,
-    ) -> Any:
-        """One HTTP attempt, decoded. Raises only `GencoveError`s."""
-        creds = credentials or self._org
-        headers = {"Authorization": creds.header()}
-        session = self._client_session()
-        started = time.monotonic()
-        async with self._slots:
-            self.requests_sent += 1
-            try:
-                async with session.request(
-                    method, self._base + path, params=params, json=json, headers=headers
-                ) as response:
-                    body = await response.read()
-                    status, response_headers = response.status, response.headers
-            except TimeoutError:
-                log.warning("gencove %s %s timed out", method, _shown(path))
-                raise GencoveTimeout(
-                    "Gencove did not answer in time. Try again in a moment."
-                ) from None
-            except aiohttp.ClientConnectorError:
-                log.warning("gencove %s %s: could not connect", method, _shown(path))
-                raise GencoveConnectionError(
-                    "The bot could not reach Gencove. Try again in a moment.",
-                    before_sending=True,
-                ) from None
-            except aiohttp.ClientError as exc:
-                log.warning(
-                    "gencove %s %s: connection failed (%s)",
-                    method,
-                    _shown(path),
-                    type(exc).__name__,
-                )
-                raise GencoveConnectionError(
-                    "The connection to Gencove failed. Try again in a moment.",
-                    before_sending=False,
-                ) from None
-        elapsed = time.monotonic() - started
-        log.debug("gencove %s %s -> %s in %.3fs", method, _shown(path), status, elapsed)
-        if status >= 400:
-            log.info("gencove %s %s -> HTTP %s", method, _shown(path), status)
-        return decode_response(status, response_headers, body)
-
-    def _wait_for(self, exc: BaseException, attempt: int) -> float:
-        """Retry-After when Gencove gave one, else exponential backoff with full jitter."""
-        if isinstance(exc, GencoveRateLimited) and exc.retry_after is not None:
-            return min(exc.retry_after, MAX_RETRY_AFTER)
-        ceiling = min(self._backoff_max, self._backoff_base * 2 ** (attempt - 1))
-        return random.uniform(ceiling / 2, ceiling)
-
-    def _tenacity_wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        return self._wait_for(exc or Exception(), state.attempt_number)
-
-    def _same_origin(self, url: str) -> tuple[str, dict[str, str]]:
-        """Split a `next` link; refuse one that points elsewhere (it would get our key)."""
-        parts = urlsplit(url)
-        if parts.scheme and _origin(url) != self._origin:
-            raise GencoveProtocolError("Gencove sent a page link to another host.")
-        params: dict[str, str] = {}
-        for pair in filter(None, parts.query.split("&")):
-            key, _, value = pair.partition("=")
-            params[_unquote(key)] = _unquote(value)
-        prefix = urlsplit(self._base).path.rstrip("/")
-        path = parts.path[len(prefix) :] if prefix and parts.path.startswith(prefix) else parts.path
-        return path, params
+def _still(pending: bool) -> str:
+    return "still pending" if pending else "no longer pending"
 
 
-def _shown(path: str) -> str:
-    """The path for logs: an invitation token is half a secret, so it is left out."""
-    head, marker, _token = path.partition("/invitations-token/")
-    return f"{head}{marker}…" if marker else path
+def _next_link(meta: Mapping[str, Any]) -> str | None:
+    link = meta.get("next")
+    if not link:
+        return None
+    if not isinstance(link, str):
+        raise GencoveUnreadable(NOT_UNDERSTOOD)
+    return link
 
 
-def _never_reached_gencove(exc: GencoveError) -> bool:
-    if isinstance(exc, GencoveRateLimited):
-        return True
-    return isinstance(exc, GencoveConnectionError) and exc.before_sending
-
-
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), parts.netloc.lower()
-
-
-def _unquote(text: str) -> str:
-    return unquote_plus(text)
-
-
-def _segment(token: str) -> str:
-    return quote(token, safe="")
-
-
-def _page(data: Any) -> InvitationPage:
-    if not isinstance(data, dict):
-        raise GencoveProtocolError("Gencove sent an unexpected list of invitations.")
-    meta = _meta(data)
+def _page(listing: Listing, data: Any) -> InvitationPage:
+    rows, meta = listing.take(data)
     return _parse(
         InvitationPage,
         {
-            "count": meta.get("count", len(data.get("results") or [])),
+            "count": meta.get("count", len(rows)),
             "next": meta.get("next"),
             "previous": meta.get("previous"),
-            "results": data.get("results") or [],
+            "results": rows,
         },
     )
-
-
-def _meta(data: dict[str, Any]) -> dict[str, Any]:
-    """A listing's `meta` object (empty if absent); anything else is a protocol error."""
-    meta = data.get("meta") or {}
-    if not isinstance(meta, dict):
-        raise GencoveProtocolError("Gencove sent an answer the bot could not understand.")
-    return meta
 
 
 def _parse(model: type[M], data: Any) -> M:
     try:
         return model.model_validate(data)
     except ValidationError:
-        raise GencoveProtocolError("Gencove sent an answer the bot could not understand.") from None
+        pass  # raised outside: pydantic's error quotes the data, which may hold a token
+    raise GencoveUnreadable(NOT_UNDERSTOOD)

@@ -1,8 +1,8 @@
 """Gencove's answers decoded in one pure function: data, or a typed error.
 
 Every error carries `message`, a sentence safe to show a Slack user: it is taken from
-Gencove's own `detail` or field messages, never from the request, so it can never contain
-a credential.
+Gencove's own `detail`, field messages or maintenance notice (see `messages`), never from
+the request, so it can never contain a credential. Callers escape it for Slack.
 """
 
 from __future__ import annotations
@@ -11,7 +11,41 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-MAX_MESSAGE = 500
+from invite_bot.gencove.messages import (
+    MAX_MESSAGE,
+    cap,
+    detail_of,
+    field_messages,
+    json_or_none,
+    maintenance_of,
+    maintenance_sentence,
+    readable,
+    retry_after,
+)
+
+__all__ = [
+    "MAX_MESSAGE",
+    "GencoveConnectionError",
+    "GencoveError",
+    "GencoveForbidden",
+    "GencoveInvalidId",
+    "GencoveMaintenance",
+    "GencoveNoLongerPending",
+    "GencoveNotFound",
+    "GencoveProtocolError",
+    "GencoveRateLimited",
+    "GencoveServerError",
+    "GencoveTimeout",
+    "GencoveUnauthorized",
+    "GencoveUncertain",
+    "GencoveUnreadable",
+    "GencoveValidationError",
+    "decode_response",
+]
+
+UNREADABLE = "Gencove sent an answer the bot could not read."
+NOT_UNDERSTOOD = "Gencove sent an answer the bot could not understand."
+TOO_LARGE = "Gencove sent an answer too large to read."
 
 
 class GencoveError(Exception):
@@ -56,17 +90,37 @@ class GencoveRateLimited(GencoveError):
 
 
 class GencoveServerError(GencoveError):
-    """5xx: Gencove failed. 502, 503 and 504 are worth another try."""
+    """5xx: Gencove failed. 502, 503 and 504 are worth another try (after `retry_after`
+    seconds when Gencove said so)."""
 
-    def __init__(self, message: str, *, status: int) -> None:
+    def __init__(self, message: str, *, status: int, retry_after: float | None = None) -> None:
         super().__init__(message, status=status)
         self.retryable = status in {502, 503, 504}
+        self.retry_after = retry_after
+
+
+class GencoveMaintenance(GencoveServerError):
+    """Gencove is down for maintenance (503 with `"maintenance": true`). Not retried: a
+    maintenance lasts far longer than any back-off, and retrying only adds load."""
+
+    def __init__(self, maintenance_message: str | None, eta: str | None, *, status: int) -> None:
+        super().__init__(cap(maintenance_sentence(maintenance_message, eta)), status=status)
+        self.retryable = False
+        self.maintenance_message = maintenance_message
+        self.eta = eta
 
 
 class GencoveTimeout(GencoveError):
-    """No answer in time. The request may or may not have taken effect."""
+    """No answer in time. The request may or may not have taken effect, unless
+    `before_sending` (it timed out waiting for a connection or a slot, never sent)."""
 
     retryable = True
+
+    def __init__(
+        self, message: str, *, status: int | None = None, before_sending: bool = False
+    ) -> None:
+        super().__init__(message, status=status)
+        self.before_sending = before_sending
 
 
 class GencoveConnectionError(GencoveError):
@@ -84,96 +138,84 @@ class GencoveConnectionError(GencoveError):
 
 
 class GencoveProtocolError(GencoveError):
-    """Gencove answered something that is not what its API document promises."""
+    """Gencove answered something that is not what its API document promises (a listing
+    that never ends, a link to another host, ...)."""
 
 
-def decode_response(status: int, headers: Mapping[str, str], body: bytes) -> Any:
-    """Return the decoded JSON body of a successful answer, or raise the typed error."""
+class GencoveUnreadable(GencoveProtocolError):
+    """A 2xx answer whose body could not be used: not JSON, the wrong shape, or larger
+    than the bot reads. For a write the request DID reach Gencove and may have taken
+    effect; `status` is the status Gencove answered with."""
+
+
+class GencoveUncertain(GencoveError):
+    """A write (DELETE, PATCH) whose outcome is unknown: it timed out, the connection was
+    dropped after sending, or its answer could not be read. It may have taken effect:
+    look at the real state before repeating it. `cause` is the last failure."""
+
+    def __init__(self, message: str, cause: GencoveError) -> None:
+        super().__init__(message, status=cause.status)
+        self.cause = cause
+
+
+class GencoveNoLongerPending(GencoveValidationError):
+    """A revoke whose answer was lost, after which the invitation is no longer in the
+    pending list: most likely this very request revoked it (or it was accepted or expired
+    meanwhile). Like Gencove's own 400 "Only pending invitations can be revoked.", it
+    tells the caller to find the real status."""
+
+    def __init__(self) -> None:
+        super().__init__("The invitation is no longer pending.", {})
+        self.status = None
+
+
+class GencoveInvalidId(GencoveError, ValueError):
+    """An identifier that cannot be Gencove's (an invitation id that is no UUID, a token
+    that is no single path segment). Raised before any request is made."""
+
+
+def decode_response(
+    status: int, headers: Mapping[str, str], body: bytes, *, now: float | None = None
+) -> Any:
+    """Return the decoded JSON body of a successful answer, or raise the typed error.
+
+    `now` (epoch seconds) is what an HTTP-date `Retry-After` is measured from when the
+    answer has no `Date` header; by default this machine's clock.
+    """
     if 200 <= status < 300:
         if status == 204 or not body.strip():
             return None
         try:
             return json.loads(body)
-        except ValueError:
-            raise GencoveProtocolError(
-                "Gencove sent an answer the bot could not read.", status=status
-            ) from None
-    payload = _json_or_none(body)
-    detail = _detail(payload)
-    if status == 400:
-        fields = _field_messages(payload)
-        message = detail or _join_fields(fields) or "Gencove refused the request."
-        raise GencoveValidationError(_cap(message), fields)
-    if status == 401:
-        raise GencoveUnauthorized(
-            _cap(detail or "Gencove did not accept the API key."), status=status
-        )
-    if status == 403:
-        raise GencoveForbidden(_cap(detail or "The Gencove key may not do this."), status=status)
-    if status == 404:
-        raise GencoveNotFound(_cap(detail or "Gencove does not know it."), status=status)
-    if status == 429:
-        raise GencoveRateLimited(
-            _cap(detail or "Gencove is throttling requests."),
-            retry_after=_retry_after(headers),
-        )
+        except (ValueError, RecursionError):
+            pass  # raised below, outside this block: the parser's error (and the body it
+            # holds, perhaps a token) must not ride along as the error's __context__
+        raise GencoveUnreadable(UNREADABLE, status=status)
+    payload = json_or_none(body)
+    detail = detail_of(payload)
     if status >= 500:
+        maintenance = maintenance_of(payload)
+        if maintenance is not None:
+            raise GencoveMaintenance(*maintenance, status=status)
         said = f" It said: {detail}" if detail else ""
         raise GencoveServerError(
-            _cap(f"Gencove had a problem (HTTP {status}). Try again shortly.{said}"),
+            cap(f"Gencove had a problem (HTTP {status}). Try again shortly.{said}"),
             status=status,
+            retry_after=retry_after(headers, now),
         )
-    raise GencoveError(_cap(detail or f"Gencove answered HTTP {status}."), status=status)
-
-
-def _json_or_none(body: bytes) -> Any:
-    try:
-        return json.loads(body) if body else None
-    except ValueError:
-        return None
-
-
-def _detail(payload: Any) -> str | None:
-    if isinstance(payload, dict):
-        detail = payload.get("detail")
-        if isinstance(detail, str) and detail.strip():
-            return detail.strip()
-    return None
-
-
-def _field_messages(payload: Any) -> dict[str, list[str]]:
-    """DRF validation errors: {"field": ["message", ...]} (also nested or plain strings)."""
-    fields: dict[str, list[str]] = {}
-    if isinstance(payload, dict):
-        for key, value in payload.items():
-            if key == "detail":
-                continue
-            messages = value if isinstance(value, list) else [value]
-            texts = [m if isinstance(m, str) else json.dumps(m) for m in messages]
-            if texts:
-                fields[str(key)] = texts
-    elif isinstance(payload, list):
-        fields["non_field_errors"] = [str(m) for m in payload]
-    return fields
-
-
-def _join_fields(fields: Mapping[str, list[str]]) -> str:
-    parts = []
-    for name, messages in fields.items():
-        text = " ".join(messages)
-        parts.append(text if name in {"non_field_errors", "email"} else f"{name}: {text}")
-    return " ".join(parts)
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    raw = headers.get("Retry-After") or headers.get("retry-after")
-    if raw is None:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        return None
-
-
-def _cap(message: str) -> str:
-    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
+    text = detail or readable(payload)
+    if status == 400:
+        fields = field_messages(payload)
+        raise GencoveValidationError(cap(text or "Gencove refused the request."), fields)
+    if status == 401:
+        raise GencoveUnauthorized(cap(text or "Gencove did not accept the API key."), status=status)
+    if status == 403:
+        raise GencoveForbidden(cap(text or "The Gencove key may not do this."), status=status)
+    if status == 404:
+        raise GencoveNotFound(cap(text or "Gencove does not know it."), status=status)
+    if status == 429:
+        raise GencoveRateLimited(
+            cap(text or "Gencove is throttling requests."),
+            retry_after=retry_after(headers, now),
+        )
+    raise GencoveError(cap(text or f"Gencove answered HTTP {status}."), status=status)

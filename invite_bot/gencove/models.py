@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from invite_bot.core.grammar import Status
 
 InvitationStatus = Literal["pending", "accepted", "expired", "revoked"]
-ListStatus = Literal["pending", "accepted", "expired", "revoked", "all"]
+# What a list can be filtered by: a status, or "all" (`/gencove list` takes the same words).
+ListStatus: TypeAlias = Status
 STATUSES: tuple[InvitationStatus, ...] = ("pending", "accepted", "expired", "revoked")
 
 
@@ -90,6 +93,25 @@ class User(_Model):
     id: str
     email: str
     name: str | None = None
+
+
+class MemberRole(_Model):
+    """A role a member holds (`UserRoleObject` schema)."""
+
+    id: str | None = None
+    name: str
+
+
+class OrganizationUser(_Model):
+    """A member of the organization (`OrganizationUser` schema of
+    `GET /api/v2/organization-users/`); `roles` maps what a role applies to
+    ("organization", ...) to the role held."""
+
+    id: str
+    email: str
+    name: str | None = None
+    is_active: bool = True
+    roles: dict[str, MemberRole] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)

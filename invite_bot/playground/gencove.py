@@ -64,8 +64,9 @@ import sys
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, NamedTuple, Self
@@ -265,7 +266,19 @@ class RecordedRequest:
     seconds: float | None = None
 
 
-FaultKind = Literal["status", "hang", "reset"]
+FaultKind = Literal[
+    "status",
+    "hang",
+    "reset",
+    # hostile answers (issue 15), see the section "hostile answers" below
+    "page_loop",
+    "endless_pages",
+    "extra_rows",
+    "oversized",
+    "drip",
+    "truncated",
+    "retry_date",
+]
 
 
 @dataclass(frozen=True)
@@ -283,6 +296,14 @@ class Fault:
     retry_after: float | None = None
     seconds: float = 0.0
     after_effect: bool = False
+    # -- hostile answers (issue 15); see the section "hostile answers" below -------------
+    rows: int = 0  # extra_rows: rows beyond the limit
+    size: int = 0  # oversized: bytes in all
+    chunk: int = 0  # drip: bytes per write
+    keep: int | None = None  # truncated: bytes of the answer kept (None: half)
+    abort: bool = True  # truncated: drop the connection (else a short, complete answer)
+    chunked: bool = False  # oversized: no Content-Length
+    repeat: int = 1  # requests this fault answers (0: every one, until cleared)
 
     @classmethod
     def status(
@@ -312,9 +333,83 @@ class Fault:
         """
         return cls("reset", after_effect=after_effect)
 
+    # -- hostile answers (issue 15) --------------------------------------------------------
+    # They reshape the real answer, so (but for retry_date) the request takes effect first.
+
+    def times(self, repeat: int) -> Fault:
+        """This fault for the next `repeat` matching requests (0: all of them, until
+        ``clear_faults``), instead of one."""
+        if repeat < 0:
+            raise ValueError("repeat must be >= 0")
+        return replace(self, repeat=repeat)
+
+    @classmethod
+    def page_loop(cls) -> Fault:
+        """The real listing page, its ``meta.next`` pointing back at this very page."""
+        return cls("page_loop", after_effect=True)
+
+    @classmethod
+    def endless_pages(cls) -> Fault:
+        """The real listing page, its ``meta.next`` always pointing one page further (never
+        null), past ``meta.count``."""
+        return cls("endless_pages", after_effect=True)
+
+    @classmethod
+    def extra_rows(cls, rows: int) -> Fault:
+        """The real listing page with up to ``rows`` more results than ``limit`` asked for:
+        the listing's following rows, as far as it goes (so a last page gets none), as if
+        Gencove ignored the limit; ``meta`` unchanged."""
+        return cls("extra_rows", rows=rows, after_effect=True)
+
+    @classmethod
+    def oversized(cls, size: int, *, chunked: bool = False) -> Fault:
+        """The real answer padded with white space to ``size`` bytes (still valid JSON),
+        announced in Content-Length, or sent chunked without one."""
+        return cls("oversized", size=size, chunked=chunked, after_effect=True)
+
+    @classmethod
+    def drip(cls, interval: float = 0.1, chunk: int = 1) -> Fault:
+        """The real answer, ``chunk`` bytes every ``interval`` seconds (its Content-Length
+        announced up front), until it is all sent, the client hangs up or ``stop_drips``."""
+        return cls("drip", seconds=interval, chunk=max(1, chunk), after_effect=True)
+
+    @classmethod
+    def truncated(cls, keep: int | None = None, *, abort: bool = True) -> Fault:
+        """The real answer (its effect made) cut after ``keep`` bytes (default: half).
+        ``abort=True``: Content-Length promises it all and the connection is closed early
+        (a cut-off body); ``abort=False``: a complete answer whose body is the cut JSON."""
+        return cls("truncated", keep=keep, abort=abort, after_effect=True)
+
+    @classmethod
+    def retry_date(
+        cls, seconds: float, code: int = 429, body: Any = None, *, after_effect: bool = False
+    ) -> Fault:
+        """Answer ``code`` with ``Retry-After`` as an HTTP date ``seconds`` from now."""
+        return cls(
+            "retry_date", code=code, body=body, retry_after=seconds, after_effect=after_effect
+        )
+
+    @classmethod
+    def maintenance(
+        cls, message: str | None = "Scheduled maintenance.", eta: str | None = "14:00 UTC"
+    ) -> Fault:
+        """Gencove's maintenance answer: 503 ``{"maintenance": true, "maintenance_message",
+        "maintenance_eta"}`` (``None`` leaves a part out)."""
+        body: dict[str, Any] = {"maintenance": True}
+        if message is not None:
+            body["maintenance_message"] = message
+        if eta is not None:
+            body["maintenance_eta"] = eta
+        return cls.status(503, body)
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Fault:
+        repeat = int(data.get("repeat", 1))  # issue 15: any fault may answer several requests
+        if repeat != 1:
+            return cls.from_json({k: v for k, v in data.items() if k != "repeat"}).times(repeat)
         kind = data.get("kind", "status")
+        if kind in HOSTILE_JSON_KINDS:
+            return _hostile_from_json(str(kind), data)
         after = bool(data.get("after_effect", False))
         if kind == "status":
             retry = data.get("retry_after")
@@ -355,6 +450,7 @@ class Fault:
             "retry_after": self.retry_after,
             "seconds": self.seconds,
             "after_effect": self.after_effect,
+            **_hostile_json(self),
         }
 
 
@@ -426,6 +522,210 @@ def _fault_reply(fault: Fault) -> _Reply:
     if isinstance(body, str):
         return _Reply(fault.code, body.encode("utf-8"), "text/html", headers)
     return _json_reply(fault.code, body, headers)
+
+
+# --------------------------------------------------------------------------- hostile answers
+#
+# Issue 15: answers a misbehaving Gencove (or something between it and the bot) can send,
+# for the client's bounds to be tested against. They are injected like every other fault
+# (``inject``, ``fail_rate``, ``POST /_fake/inject``); the older kinds behave as before.
+# Two shapes need no new kind: the maintenance 503 and every 4xx body shape are a
+# ``Fault.status(code, body)`` (``Fault.maintenance(...)`` builds the former; a list, a
+# ``{"detail"}``, a field map, nested values, and ``body=""`` for an empty body).
+#
+# - ``page_loop`` / ``endless_pages`` / ``extra_rows``: the real listing page with its
+#   ``meta.next`` pointing back at itself / always one page further / with more rows than
+#   ``limit`` asked for;
+# - ``oversized``: the real answer padded to any size (with or without Content-Length);
+# - ``drip``: the real answer a few bytes at a time (``stop_drips`` ends them all);
+# - ``truncated``: the real answer, its effect made, cut off (the connection closed before
+#   Content-Length is reached, or a complete answer with a cut JSON body);
+# - ``retry_date``: a 429 (or any code) whose ``Retry-After`` is an HTTP date;
+# - ``Fault.times(n)`` / ``"repeat": n``: one fault answering several requests (0: all).
+
+HOSTILE_KINDS: frozenset[str] = frozenset(
+    {"page_loop", "endless_pages", "extra_rows", "oversized", "drip", "truncated", "retry_date"}
+)
+HOSTILE_JSON_KINDS: frozenset[str] = HOSTILE_KINDS | {"maintenance"}
+STREAM_CHUNK = 64 * 1024
+_HOSTILE_DEFAULTS: dict[str, Any] = {
+    "rows": 0,
+    "size": 0,
+    "chunk": 0,
+    "keep": None,
+    "abort": True,
+    "chunked": False,
+    "repeat": 1,
+}
+
+
+def _hostile_from_json(kind: str, data: Mapping[str, Any]) -> Fault:
+    if kind == "maintenance":
+        return Fault.maintenance(
+            data.get("message", "Scheduled maintenance."), data.get("eta", "14:00 UTC")
+        )
+    if kind == "page_loop":
+        return Fault.page_loop()
+    if kind == "endless_pages":
+        return Fault.endless_pages()
+    if kind == "extra_rows":
+        return Fault.extra_rows(int(data["rows"]))
+    if kind == "oversized":
+        return Fault.oversized(int(data["size"]), chunked=bool(data.get("chunked", False)))
+    if kind == "drip":
+        return Fault.drip(float(data.get("seconds", 0.1)), int(data.get("chunk", 1)))
+    if kind == "truncated":
+        keep = data.get("keep")
+        return Fault.truncated(
+            None if keep is None else int(keep), abort=bool(data.get("abort", True))
+        )
+    retry = data.get("retry_after", data.get("seconds", 1))
+    return Fault.retry_date(
+        float(retry),
+        int(data.get("code", 429)),
+        data.get("body"),
+        after_effect=bool(data.get("after_effect", False)),
+    )
+
+
+def _hostile_json(fault: Fault) -> dict[str, Any]:
+    """The hostile knobs of a fault that differ from their defaults (for ``/_fake/state``)."""
+    return {
+        name: getattr(fault, name)
+        for name, default in _HOSTILE_DEFAULTS.items()
+        if getattr(fault, name) != default
+    }
+
+
+def _retry_date_reply(fault: Fault) -> _Reply:
+    seconds = fault.retry_after or 0.0
+    body = fault.body
+    if body is None:
+        if fault.code == 429:
+            body = {"detail": _throttled_message(max(1, math.ceil(seconds)))}
+        else:
+            body = {"detail": _FAULT_DETAILS.get(fault.code, "Error.")}
+    when = datetime.now(UTC) + timedelta(seconds=seconds)  # the wall clock, as Date has it
+    headers = {"Retry-After": format_datetime(when, usegmt=True)}
+    if isinstance(body, str):
+        return _Reply(fault.code, body.encode("utf-8"), "text/html", headers)
+    return _json_reply(fault.code, body, headers)
+
+
+def _listing_of(reply: _Reply) -> dict[str, Any] | None:
+    """The decoded listing page in ``reply`` (``meta`` and ``results``), else None."""
+    if reply.status != 200 or reply.content_type != "application/json":
+        return None
+    payload = json.loads(reply.data)
+    if not isinstance(payload, dict) or not isinstance(payload.get("meta"), dict):
+        return None
+    return payload if isinstance(payload.get("results"), list) else None
+
+
+def _reshaped(fake: FakeGencove, request: web.Request, fault: Fault, reply: _Reply) -> _Reply:
+    payload = _listing_of(reply)
+    if payload is None:
+        return reply
+    page = _page_params(request.query)
+    base = f"{request.scheme}://{request.host}{request.url.raw_path}"
+    query = request.url.raw_query_string
+    if fault.kind == "page_loop":
+        payload["meta"]["next"] = f"{base}?{query}" if query else base
+    elif fault.kind == "endless_pages":
+        further = {"limit": str(page.limit), "offset": str(page.offset + page.limit)}
+        payload["meta"]["next"] = _replace_query(base, query, further)
+    else:  # extra_rows: as if Gencove ignored the limit
+        payload["results"] = _following_rows(fake, request, page, fault.rows, payload["results"])
+    return _json_reply(reply.status, payload, reply.headers)
+
+
+def _following_rows(
+    fake: FakeGencove, request: web.Request, page: _Page, extra: int, rows: list[Any]
+) -> list[Any]:
+    """The page's rows and the ``extra`` rows after them, as far as the listing goes."""
+    wanted = page.limit + extra
+    status = request.query.get("status", "all")
+    if request.path == "/api/v2/invitations/" and status in LIST_STATUS_CHOICES:
+        items = fake._sorted_all if status == "all" else fake._sorted_by_status[status]
+        return [fake.invitation_json(inv) for inv in _desc_slice(items, _Page(page.offset, wanted))]
+    bigger = request.clone(rel_url=request.rel_url.update_query(limit=str(wanted)))
+    again = _listing_of(fake._dispatch(bigger, b"", report_unknown=False))  # up to MAX_LIMIT
+    return list(again["results"]) if again is not None else rows
+
+
+async def _apply_hostile(
+    fake: FakeGencove, request: web.Request, fault: Fault, reply: _Reply | None
+) -> web.StreamResponse | None:
+    if fault.kind == "retry_date":
+        return _retry_date_reply(fault).to_response()
+    if reply is None:  # a reshaping fault needs the real answer: made after the effect
+        return None
+    if fault.kind in {"page_loop", "endless_pages", "extra_rows"}:
+        return _reshaped(fake, request, fault, reply).to_response()
+    data = reply.data
+    if fault.kind == "oversized":
+        padded = data + b" " * max(0, fault.size - len(data))
+        declared = None if fault.chunked else len(padded)
+        return await _stream(request, reply, padded, chunk=STREAM_CHUNK, declared=declared)
+    if fault.kind == "drip":
+        return await _stream(
+            request,
+            reply,
+            data,
+            chunk=fault.chunk,
+            declared=len(data),
+            interval=fault.seconds,
+            stop=fake.drips_stopped,
+        )
+    keep = len(data) // 2 if fault.keep is None else max(0, min(fault.keep, len(data)))
+    if not fault.abort:
+        return _Reply(reply.status, data[:keep], reply.content_type, reply.headers).to_response()
+    return await _stream(
+        request, reply, data[:keep], chunk=STREAM_CHUNK, declared=len(data), hang_up=True
+    )
+
+
+async def _stream(
+    request: web.Request,
+    reply: _Reply,
+    data: bytes,
+    *,
+    chunk: int,
+    declared: int | None,
+    interval: float = 0.0,
+    stop: asyncio.Event | None = None,
+    hang_up: bool = False,
+) -> web.StreamResponse:
+    """Send ``data`` as ``reply``'s body, ``chunk`` bytes at a time, ``interval`` seconds
+    apart; Content-Length ``declared`` (None: chunked). ``hang_up`` (or ``stop`` set):
+    close the connection after what was written, whatever Content-Length promised."""
+    response = web.StreamResponse(status=reply.status, headers=reply.headers)
+    if reply.content_type:
+        response.content_type = reply.content_type
+    if declared is None:
+        response.enable_chunked_encoding()
+    else:
+        response.content_length = declared
+    try:
+        await response.prepare(request)
+        for start in range(0, len(data), chunk):
+            await response.write(data[start : start + chunk])
+            if stop is not None and interval > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), interval)
+                if stop.is_set():
+                    hang_up = True
+                    break
+            elif interval > 0:
+                await asyncio.sleep(interval)
+        if hang_up:
+            if request.transport is not None:
+                request.transport.close()  # flushes what was written, then hangs up
+        else:
+            await response.write_eof()
+    except ConnectionError:  # the client hung up: its right
+        pass
+    return response
 
 
 # --------------------------------------------------------------------------- pagination
@@ -574,6 +874,7 @@ class FakeGencove:
         self._fail_rng = random.Random(0)
         self._fail_kinds: list[Fault] = list(DEFAULT_FAIL_KINDS)
         self.request_counts: Counter[str] = Counter()
+        self.drips_stopped = asyncio.Event()  # issue 15: ``stop_drips``
 
         self.org_api_key = org_api_key or "gc-org-" + secrets.token_hex(20)
         self.admin_user = self.add_user(
@@ -660,6 +961,12 @@ class FakeGencove:
     @property
     def pending_faults(self) -> list[tuple[str, str, Fault]]:
         return list(self._faults)
+
+    def stop_drips(self) -> None:
+        """End every ``Fault.drip`` answer in progress (its connection is closed); drips
+        injected afterwards drip again."""
+        self.drips_stopped.set()
+        self.drips_stopped = asyncio.Event()
 
     def clear_faults(self) -> None:
         self._faults.clear()
@@ -1061,7 +1368,7 @@ class FakeGencove:
         reply = self._dispatch(request, body, report_unknown=path_known)
 
         if fault is not None and fault.after_effect:
-            late = await self._apply_fault(request, fault)
+            late = await self._apply_fault(request, fault, reply)
             if late is not None:
                 return late
 
@@ -1077,14 +1384,22 @@ class FakeGencove:
     def _take_fault(self, method: str, path: str) -> Fault | None:
         for i, (fault_method, prefix, fault) in enumerate(self._faults):
             if fault_method in ("*", method) and path.startswith(prefix):
-                del self._faults[i]
+                if fault.repeat == 1:
+                    del self._faults[i]
+                elif fault.repeat > 1:  # issue 15: a fault for several requests
+                    self._faults[i] = (fault_method, prefix, fault.times(fault.repeat - 1))
                 return fault
         if self._fail_rate > 0 and self._fail_rng.random() < self._fail_rate:
             return self._fail_rng.choice(self._fail_kinds)
         return None
 
-    async def _apply_fault(self, request: web.Request, fault: Fault) -> web.StreamResponse | None:
-        """Answer to send instead of the normal one, or None to go on normally."""
+    async def _apply_fault(
+        self, request: web.Request, fault: Fault, reply: _Reply | None = None
+    ) -> web.StreamResponse | None:
+        """Answer to send instead of the normal one (``reply``, once made), or None to go
+        on normally."""
+        if fault.kind in HOSTILE_KINDS:
+            return await _apply_hostile(self, request, fault, reply)
         if fault.kind == "hang":
             await asyncio.sleep(fault.seconds)
             return None
@@ -1363,6 +1678,13 @@ class FakeGencove:
         - ``POST /_fake/jwt {"email"}`` → ``{"token"}``
         - ``POST /_fake/hold {"on": bool}``
         - ``POST /_fake/clear_log {}`` (forget recorded requests and violations)
+        - ``POST /_fake/stop_drips {}`` (end every ``drip`` answer now; later ones drip)
+        - hostile fault kinds (issue 15) for ``inject``: ``{"kind":"page_loop"}``,
+          ``{"kind":"endless_pages"}``, ``{"kind":"extra_rows","rows"}``,
+          ``{"kind":"oversized","size","chunked"}``, ``{"kind":"drip","seconds","chunk"}``,
+          ``{"kind":"truncated","keep","abort"}``, ``{"kind":"retry_date","code",
+          "retry_after","body"}``, ``{"kind":"maintenance","message","eta"}``; any fault
+          takes ``"repeat": n`` (0: until cleared)
         """
         action = request.path.removeprefix("/_fake/").strip("/")
         try:
@@ -1439,6 +1761,9 @@ class FakeGencove:
                 self.hold.set()
                 self.hold = None
             return _json_reply(200, {"hold": self.hold is not None})
+        if action == "stop_drips":
+            self.stop_drips()
+            return _json_reply(200, {})
         if action == "clear_log":
             self.requests.clear()
             self.violations.clear()

@@ -1,0 +1,288 @@
+"""How the client talks to Gencove: one pooled session, one deadline per call, slots,
+bodies read up to a cap, and retries with exponential backoff and full jitter that honour
+`Retry-After` (seconds or an HTTP date).
+
+Time
+----
+`timeout` bounds each try; `deadline` (by default twice `timeout`) bounds the whole call:
+every try, every back-off and every wait for a slot. A back-off that would end past the
+deadline is not waited: the last failure is the answer. A paged read gives each page
+its own deadline; a create shares one across its tries and its lookups.
+
+Every error raised here is a `GencoveError` without a `__context__`: aiohttp's and the
+parsers' exceptions hold URLs, headers and bodies (perhaps a token), so none rides along.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import unquote_plus, urlsplit
+
+import aiohttp
+import yarl
+from pydantic import SecretStr
+
+from invite_bot.gencove.errors import (
+    TOO_LARGE,
+    GencoveConnectionError,
+    GencoveError,
+    GencoveProtocolError,
+    GencoveRateLimited,
+    GencoveServerError,
+    GencoveTimeout,
+    GencoveUncertain,
+    GencoveUnreadable,
+    decode_response,
+)
+from invite_bot.gencove.models import Credentials
+from invite_bot.gencove.wire import (
+    ERROR_CAP,
+    LIST_BODY_CAP,
+    OBJECT_BODY_CAP,
+    BodyTooLarge,
+    Deadline,
+    Slots,
+    read_capped,
+    shown,
+)
+
+log = logging.getLogger("invite_bot.gencove.client")  # one logger for the whole client
+
+MAX_RETRY_AFTER = 60.0
+TIMED_OUT = "Gencove did not answer in time. Try again in a moment."
+CUT_OFF = "Gencove's answer was cut off."
+UNCONFIRMED = "Gencove did not confirm it, so it may or may not have happened."
+
+
+class Transport:
+    """The HTTP side of `GencoveClient` (see there for the arguments)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | SecretStr,
+        *,
+        timeout: float = 30.0,
+        connect_timeout: float = 5.0,
+        max_concurrency: int = 8,
+        max_retries: int = 4,
+        backoff_base: float = 0.5,
+        backoff_max: float = 20.0,
+        deadline: float | None = None,
+    ) -> None:
+        self._base = base_url.rstrip("/")
+        self._request_base = str(yarl.URL(self._base))
+        self._origin = _origin(self._base)
+        self._org = Credentials.api_key(api_key)
+        self._attempt_timeout = timeout
+        self._connect_timeout = connect_timeout
+        self._deadline = 2 * timeout if deadline is None else deadline
+        if self._deadline <= 0:
+            raise ValueError("deadline must be positive")
+        self._slots = Slots(max_concurrency)
+        self._max_retries = max_retries
+        self._backoff_base = backoff_base
+        self._backoff_max = backoff_max
+        self._session: aiohttp.ClientSession | None = None
+        self.requests_sent = 0  # every HTTP attempt, for benchmarks and tests
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _client_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=100, ttl_dns_cache=300)
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                headers={"Accept": "application/json", "User-Agent": "invite-bot"},
+                raise_for_status=False,
+            )
+        return self._session
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        credentials: Credentials | None,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        listing: bool = False,
+        expect_body: bool = True,
+        deadline: Deadline | None = None,
+    ) -> Any:
+        """Send with retries (for idempotent requests only), within one deadline."""
+        deadline = deadline or Deadline(self._deadline)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._send(
+                    method,
+                    path,
+                    credentials,
+                    params=params,
+                    json=json,
+                    listing=listing,
+                    expect_body=expect_body,
+                    deadline=deadline,
+                )
+            except GencoveError as exc:
+                if exc.retryable and attempt <= self._max_retries:
+                    wait = self._wait_for(exc, attempt)
+                    if wait < deadline.remaining():
+                        await asyncio.sleep(wait)
+                        continue
+                    log.info("gencove %s %s: no time left for another try", method, shown(path))
+                if method in {"DELETE", "PATCH"} and _outcome_unknown(exc):
+                    raise GencoveUncertain(UNCONFIRMED, exc) from exc
+                raise
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        credentials: Credentials | None,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        listing: bool = False,
+        expect_body: bool = True,
+        deadline: Deadline,
+    ) -> Any:
+        """One HTTP attempt, decoded. Raises only `GencoveError`s, each without a
+        `__context__` (aiohttp's errors hold URLs and request details)."""
+        creds = credentials or self._org
+        headers = {"Authorization": creds.header()}
+        session = self._client_session()
+        url = yarl.URL(self._request_base + path, encoded=True)  # segments quoted already
+        cap = LIST_BODY_CAP if listing else OBJECT_BODY_CAP
+        sent = too_large = False
+        status: int | None = None
+        failure: GencoveError | None = None
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(max(0.0, deadline.remaining())):
+                async with self._slots.take(listing):
+                    budget = min(self._attempt_timeout, deadline.remaining())
+                    timeout = aiohttp.ClientTimeout(
+                        total=budget, connect=min(self._connect_timeout, budget)
+                    )
+                    self.requests_sent += 1
+                    sent = True
+                    async with session.request(
+                        method,
+                        url,
+                        params=params,
+                        json=json,
+                        headers=headers,
+                        timeout=timeout,
+                        allow_redirects=False,
+                    ) as response:
+                        status, response_headers = response.status, response.headers
+                        try:
+                            # an error's body is only read for its message
+                            body = await read_capped(response, cap if status < 300 else ERROR_CAP)
+                        except BodyTooLarge:
+                            response.close()
+                            body, too_large = b"", True
+        except aiohttp.ConnectionTimeoutError:
+            log.warning("gencove %s %s: timed out connecting", method, shown(path))
+            failure = GencoveTimeout(TIMED_OUT, before_sending=True)
+        except TimeoutError:
+            log.warning("gencove %s %s timed out", method, shown(path))
+            failure = GencoveTimeout(TIMED_OUT, before_sending=not sent)
+        except aiohttp.ClientConnectorError:
+            log.warning("gencove %s %s: could not connect", method, shown(path))
+            failure = GencoveConnectionError(
+                "The bot could not reach Gencove. Try again in a moment.", before_sending=True
+            )
+        except aiohttp.ClientError as exc:
+            log.warning(
+                "gencove %s %s: connection failed (%s)", method, shown(path), type(exc).__name__
+            )
+            failure = GencoveConnectionError(
+                "The connection to Gencove failed. Try again in a moment.", before_sending=False
+            )
+        if failure is not None:
+            if method == "POST" and status is not None and 200 <= status < 300:
+                # Gencove answered 2xx, then the body was cut off: done, answer unreadable.
+                raise GencoveUnreadable(CUT_OFF, status=status)
+            raise failure
+        assert status is not None
+        elapsed = time.monotonic() - started
+        log.debug("gencove %s %s -> %s in %.3fs", method, shown(path), status, elapsed)
+        if status >= 400:
+            log.info("gencove %s %s -> HTTP %s", method, shown(path), status)
+        if 200 <= status < 300 and not expect_body:
+            return None
+        if too_large:
+            log.warning(
+                "gencove %s %s -> %s: answer too large to read", method, shown(path), status
+            )
+            if status < 300:
+                raise GencoveUnreadable(TOO_LARGE, status=status)
+        return decode_response(status, response_headers, body)
+
+    def _wait_for(self, exc: BaseException, attempt: int) -> float:
+        """Retry-After when Gencove gave one, else exponential backoff with full jitter."""
+        if isinstance(exc, GencoveRateLimited | GencoveServerError) and exc.retry_after is not None:
+            return min(exc.retry_after, MAX_RETRY_AFTER)
+        ceiling = min(self._backoff_max, self._backoff_base * 2 ** (attempt - 1))
+        return random.uniform(ceiling / 2, ceiling)
+
+    def _same_origin(self, url: str) -> tuple[str, dict[str, str]]:
+        """Split a `next` link; refuse one that points elsewhere (it would get our key)."""
+        try:
+            parts = urlsplit(url)
+            origin = _origin(url)
+        except ValueError:  # e.g. a broken IPv6 host: raised below, without this context
+            parts = None
+        if parts is None:
+            raise GencoveProtocolError("Gencove sent a page link the bot cannot read.")
+        if parts.scheme and origin != self._origin:
+            raise GencoveProtocolError("Gencove sent a page link to another host.")
+        params: dict[str, str] = {}
+        for pair in filter(None, parts.query.split("&")):
+            key, _, value = pair.partition("=")
+            params[unquote_plus(key)] = unquote_plus(value)
+        prefix = urlsplit(self._base).path.rstrip("/")
+        path = parts.path[len(prefix) :] if prefix and parts.path.startswith(prefix) else parts.path
+        return path, params
+
+
+def never_reached_gencove(exc: GencoveError) -> bool:
+    if isinstance(exc, GencoveRateLimited):
+        return True
+    return isinstance(exc, GencoveConnectionError | GencoveTimeout) and exc.before_sending
+
+
+def _outcome_unknown(exc: GencoveError) -> bool:
+    """A write that failed this way may have taken effect."""
+    if isinstance(exc, GencoveUnreadable):
+        return True
+    return isinstance(exc, GencoveConnectionError | GencoveTimeout) and not exc.before_sending
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
