@@ -649,6 +649,9 @@ async def test_the_key_is_never_logged_nor_sent_to_slack(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    # aiosqlite logs every database operation at DEBUG (function objects, never values):
+    # thousands of lines that only slowed this test past its waits on a busy machine.
+    caplog.set_level(logging.INFO, logger="aiosqlite")
     bad_key = "gc-wrong-but-secret-9d81f2"
     invitation = gencove.add_invitation("ivy@lab.org")
     foreign = gencove.add_invitation("other@lab.org")
