@@ -118,23 +118,27 @@ class GencoveClient(Transport):
                 if existing is not None:
                     log.info("gencove create: answer unreadable; found the invitation it made")
                     return existing
-                if last:
+                if last or not self.has_time_for("POST", 0.0, deadline):
                     raise GencoveUncertain(UNCONFIRMED, exc) from exc
             except GencoveError as exc:
                 if not exc.retryable or last:
                     raise
                 wait = self._wait_for(exc, attempt)
-                if wait >= deadline.remaining():
-                    raise
                 if never_reached_gencove(exc):
+                    if not self.has_time_for("POST", wait, deadline):
+                        raise
                     await asyncio.sleep(wait)
                     continue
+                if not self.has_time_for("GET", wait, deadline):
+                    raise
                 ambiguous = True
                 await asyncio.sleep(wait)
                 existing = await self._find_pending(email, credentials, deadline)
                 if existing is not None:
                     log.info("gencove create recovered an invitation made by an earlier try")
                     return existing
+                if not self.has_time_for("POST", 0.0, deadline):
+                    raise  # no whole try left for another POST
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def list_invitations_page(

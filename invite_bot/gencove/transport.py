@@ -6,7 +6,9 @@ Time
 ----
 `timeout` bounds each try; `deadline` (by default twice `timeout`) bounds the whole call:
 every try, every back-off and every wait for a slot. A back-off that would end past the
-deadline is not waited: the last failure is the answer. A paged read gives each page
+deadline is not waited: the last failure is the answer. A write is tried again only when
+a whole try still fits (a try sent with a sliver of time left may take effect at Gencove
+and lose its answer, the worst of outcomes). A paged read gives each page
 its own deadline; a create shares one across its tries and its lookups.
 
 Every error raised here is a `GencoveError` without a `__context__`: aiohttp's and the
@@ -149,7 +151,7 @@ class Transport:
             except GencoveError as exc:
                 if exc.retryable and attempt <= self._max_retries:
                     wait = self._wait_for(exc, attempt)
-                    if wait < deadline.remaining():
+                    if self.has_time_for(method, wait, deadline):
                         await asyncio.sleep(wait)
                         continue
                     log.info("gencove %s %s: no time left for another try", method, shown(path))
@@ -242,6 +244,12 @@ class Transport:
             if status < 300:
                 raise GencoveUnreadable(TOO_LARGE, status=status)
         return decode_response(status, response_headers, body)
+
+    def has_time_for(self, method: str, wait: float, deadline: Deadline) -> bool:
+        """Whether another try fits in the deadline after `wait`. A write needs a whole
+        try's time: one sent with a sliver left may take effect and lose its answer."""
+        whole_try = 0.0 if method == "GET" else self._attempt_timeout
+        return wait + whole_try < deadline.remaining()
 
     def _wait_for(self, exc: BaseException, attempt: int) -> float:
         """Retry-After when Gencove gave one, else exponential backoff with full jitter."""

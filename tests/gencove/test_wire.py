@@ -462,6 +462,23 @@ async def test_a_create_shares_one_deadline_across_its_tries_and_lookups(
     assert gencove.find("slow@lab.example.com") == []
 
 
+async def test_a_write_is_not_sent_again_with_only_a_sliver_of_the_deadline_left(
+    gencove: FakeGencove, leaks: Leaks
+) -> None:
+    invitation = gencove.add_invitation("sliver@lab.example.com")
+    for method, path in (("GET", USER), ("DELETE", INVITATIONS), ("POST", INVITATIONS)):
+        gencove.inject(method, path, Fault.hang(5).times(0))
+    async with make_client(gencove, timeout=0.5, deadline=0.8, max_retries=3) as client:
+        await leaks.expect(GencoveTimeout, client.current_user())
+        await leaks.expect(GencoveTimeout, client.revoke_invitation(str(invitation.id)))
+        await leaks.expect(GencoveTimeout, client.create_invitation("x@lab.example.com"))
+
+    assert gencove.count("GET", USER) == 2  # a read may use what is left
+    assert gencove.count("DELETE", INVITATIONS) == 1  # a write needs a whole try's time
+    assert gencove.count("POST", INVITATIONS) == 1
+    assert invitation.status == "pending"
+
+
 async def test_a_retry_after_beyond_the_deadline_is_not_waited(
     gencove: FakeGencove, leaks: Leaks, waits: list[float]
 ) -> None:
