@@ -1,0 +1,175 @@
+"""Block Kit for what the watcher posts on its own: notifications, reminders, DMs to the
+inviter, and the one summary that replaces more than five of them to one channel.
+
+Pure functions of domain values, like blocks.py; every string from a person or from
+Gencove is escaped, every message stays within Block Kit's limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ContextBlock, SectionBlock
+
+from invite_bot.core.addresses import shown
+from invite_bot.core.notices import Group, NoticeKind
+from invite_bot.core.text import truncate
+from invite_bot.slack.blocks import (
+    MAX_BLOCKS,
+    SECTION_TEXT,
+    InviteRow,
+    Message,
+    _dicts,
+    _mrkdwn,
+    _who,
+    esc,
+    notification,
+    reinvite_button,
+    revoke_button,
+    row_button,
+    row_line,
+    slack_date,
+)
+
+NOTICE_BLOCK = "notice"
+ACTIONS_BLOCK = "notice_actions"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notice as it is shown: what happened to which invitation, and — once someone
+    re-invited from it — by whom, and the new invitation's row."""
+
+    kind: NoticeKind
+    row: InviteRow
+    inviter_id: str | None = None
+    reinvited_by: str | None = None
+    new_row: InviteRow | None = None
+    reinviting: bool = False  # claimed, the new invitation not made yet
+
+
+def notice_message(notice: Notice) -> Message:
+    """A single notification, reminder or DM, with its buttons."""
+    if notice.kind == "reminder":
+        text = _reminder_text(notice)
+    elif notice.kind == "dm":
+        text = _personal_text(notice.row)
+    else:
+        text = notification(notice.row, inviter_id=notice.inviter_id).text
+    blocks: list[Block] = [SectionBlock(block_id=NOTICE_BLOCK, text=_mrkdwn(text))]
+    row = notice.row
+    buttons = []
+    if notice.reinvited_by or notice.reinviting:
+        who = _who(notice.reinvited_by) if notice.reinvited_by else ""
+        state = "re-invited" if notice.new_row is not None else "re-inviting…"
+        blocks.append(ContextBlock(elements=[_mrkdwn(f":repeat: {state}{who}")]))
+        if notice.new_row is not None:
+            new = notice.new_row
+            blocks.append(
+                SectionBlock(
+                    block_id=f"inv:{new.invitation_id}",
+                    text=_mrkdwn(row_line(new)),
+                    accessory=row_button(new),
+                )
+            )
+    elif row.invitation_id and notice.kind == "reminder" and row.status == "pending":
+        buttons = [reinvite_button(row.invitation_id), revoke_button(row.invitation_id, row.email)]
+    elif row.invitation_id and _reinvitable(notice):
+        buttons = [reinvite_button(row.invitation_id)]
+    if buttons:
+        blocks.append(ActionsBlock(block_id=ACTIONS_BLOCK, elements=buttons))
+    return Message(text=truncate(text, 3000), blocks=_dicts(blocks))
+
+
+def _reinvitable(notice: Notice) -> bool:
+    if notice.kind == "dm":
+        return notice.row.status in ("expired", "revoked")
+    return notice.kind == "notify" and notice.row.status == "expired"
+
+
+def _reminder_text(notice: Notice) -> str:
+    row = notice.row
+    who = f"invited by <@{notice.inviter_id}>" if notice.inviter_id else "invited outside Slack"
+    role = f", role {esc(row.role)}" if row.role else ""
+    if row.status != "pending":
+        return f":alarm_clock: The invitation to {esc(shown(row.email))} is {esc(row.status)} now."
+    return (
+        f":alarm_clock: The invitation to *{esc(shown(row.email))}* expires "
+        f"{slack_date(row.expires)} and has not been accepted ({who}{role}). Re-invite to "
+        "send a fresh one, or revoke it."
+    )
+
+
+def _personal_text(row: InviteRow) -> str:
+    email = f"*{esc(shown(row.email))}*"
+    if row.status == "accepted":
+        return f":white_check_mark: {email} accepted your invitation."
+    if row.status == "expired":
+        return f":hourglass: Your invitation to {email} expired without being accepted."
+    if row.status == "revoked":
+        return f":no_entry_sign: Your invitation to {email} was revoked{_who(row.changed_by)}."
+    return f"Your invitation to {email}: {esc(row.status)}."
+
+
+_HEADINGS: dict[tuple[NoticeKind, str], tuple[str, str]] = {
+    ("notify", "pending"): (":envelope:", "sent"),
+    ("notify", "accepted"): (":white_check_mark:", "accepted"),
+    ("notify", "expired"): (":hourglass:", "expired"),
+    ("notify", "revoked"): (":no_entry_sign:", "revoked"),
+    ("reminder", "pending"): (":alarm_clock:", "expire soon, not accepted yet"),
+    ("dm", "accepted"): (":white_check_mark:", "of yours accepted"),
+    ("dm", "expired"): (":hourglass:", "of yours expired"),
+    ("dm", "revoked"): (":no_entry_sign:", "of yours revoked"),
+}
+
+
+def summary_message(groups: Sequence[Group[str]]) -> Message:
+    """One message for many notices to one channel: a line per kind of change with every
+    address (as many as Block Kit holds, then how many more). `groups` hold addresses."""
+    total = sum(len(g.items) for g in groups)
+    headline = f"*{total} invitation changes*" if len(groups) > 1 else ""
+    texts: list[str] = [headline] if headline else []
+    summary_parts: list[str] = []
+    for group in groups:
+        icon, verb = _HEADINGS.get((group.kind, group.status), (":grey_question:", group.status))
+        count = len(group.items)
+        noun = "invitation" if count == 1 else "invitations"
+        head = f"{icon} *{count} {noun} {verb}:* "
+        summary_parts.append(f"{count} {noun} {verb}")
+        texts += _packed(head, [esc(shown(email)) for email in group.items])
+    if any(g.kind == "reminder" for g in groups):
+        texts.append("Re-invite or revoke them from `/gencove list pending`.")
+    if any(g.kind == "notify" and g.status == "expired" for g in groups):
+        texts.append("Re-invite any of them from `/gencove list expired`.")
+    if len(texts) > MAX_BLOCKS:
+        hidden = len(texts) - MAX_BLOCKS + 1
+        texts = [*texts[: MAX_BLOCKS - 1], f"…and {hidden} more lines."]
+    blocks: list[Block] = [
+        SectionBlock(block_id=f"summary:{i}", text=_mrkdwn(text)) for i, text in enumerate(texts)
+    ]
+    plain = "; ".join(summary_parts)
+    return Message(text=truncate(plain, 3000), blocks=_dicts(blocks))
+
+
+def _packed(head: str, addresses: Sequence[str]) -> list[str]:
+    """`head` then the addresses, comma-separated, in sections under the text limit."""
+    sections: list[str] = []
+    current = head
+    for address in addresses:
+        piece = address if current == head else f", {address}"
+        if len(current) + len(piece) > SECTION_TEXT - 20:
+            sections.append(current)
+            current, piece = "", address
+        current += piece
+    sections.append(current)
+    return sections
+
+
+def reminder_row(
+    email: str, role: str, expires: datetime | None, invitation_id: str, status: str = "pending"
+) -> InviteRow:
+    return InviteRow(
+        email=email, status=status, role=role, invitation_id=invitation_id, expires=expires
+    )

@@ -1,0 +1,242 @@
+"""Posting the outbox's notices: each channel on its own, paced, and summed up when many.
+
+- **Per channel, in parallel**: one slow or rate-limited channel never holds up another.
+- **Paced**: Slack takes about one message per second per channel, so posts to one
+  channel are `SLACK_POST_INTERVAL` apart (kept per process, across delivery rounds).
+- **Summaries**: what waits for one channel at once — one poll's transitions, one invite
+  job's announcements, a batch of reminders — goes out one by one up to five, and as ONE
+  summary beyond (`invite_bot.core.notices.plan_posts`). Announcements of an invite job
+  still running are held back until it is done, so a 50-address invite is one summary.
+- **Exactly once**: every post carries the outbox keys it covers in its Slack metadata;
+  an item found 'sending' after a crash is first looked up in the channel's history.
+- **DMs** (to an inviter) are posted in the app's conversation with that person.
+- A reminder for an invitation that is no longer pending is dropped, never posted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from invite_bot.core.notices import Group, Notice, Single, plan_posts
+from invite_bot.slack.blocks import Message
+from invite_bot.slack.context import Bot
+from invite_bot.slack.errors import SLACK_FAILURES, SlackFailure, classify
+from invite_bot.slack.notice_blocks import notice_message, summary_message
+from invite_bot.slack.notices import notice_for
+from invite_bot.store import OutboxItem
+
+log = logging.getLogger(__name__)
+
+METADATA_EVENT = "invite_bot_notification"
+MAX_ATTEMPTS = 8
+HELD_BACK_FOR = timedelta(minutes=10)  # the longest an invite job's announcements wait
+PERMANENT = {
+    "channel_not_found",
+    "is_archived",
+    "not_in_channel",
+    "invalid_blocks",
+    "msg_too_long",
+    "restricted_action",
+    "invalid_metadata_format",
+    "user_not_found",
+    "cannot_dm_bot",
+}
+
+
+class _Unknown(Exception):
+    """Slack could not say right now whether a post landed: ask again next round."""
+
+
+class Poster:
+    def __init__(
+        self, bot: Bot, slack: AsyncWebClient, *, still_leading: Callable[[], Awaitable[bool]]
+    ) -> None:
+        self.bot = bot
+        self.slack = slack
+        self.interval = bot.settings.slack_post_interval
+        self._still_leading = still_leading
+        self._lead_lock = asyncio.Lock()
+        self._lost = False
+        self._next_at: dict[str, float] = {}  # channel -> time.monotonic() of its next post
+        self._dms: dict[str, str] = {}  # user -> the conversation with them
+
+    async def deliver(self, items: Sequence[OutboxItem]) -> int:
+        """Post `items` (notices; message updates are the caller's); returns posts made."""
+        self._lost = False
+        held = await self._held_back(items)
+        by_channel: dict[str, list[OutboxItem]] = {}
+        for item in items:
+            if item.id not in held:
+                by_channel.setdefault(item.channel_id, []).append(item)
+        counts = await asyncio.gather(
+            *(self._channel(channel, queued) for channel, queued in by_channel.items())
+        )
+        return sum(counts)
+
+    async def leading(self) -> bool:
+        """The caller's lease check, one at a time across channels."""
+        async with self._lead_lock:
+            if not self._lost and not await self._still_leading():
+                log.warning("watcher lost its lease while delivering; leaving the rest")
+                self._lost = True
+            return not self._lost
+
+    async def _held_back(self, items: Sequence[OutboxItem]) -> set[int]:
+        """Announcements of invitations an invite job is still making: sent with the rest
+        of that job's, once it is done (or after HELD_BACK_FOR, whatever happens)."""
+        announcing = [i for i in items if i.kind == "notify" and i.new_status == "pending"]
+        if not announcing:
+            return set()
+        now = datetime.now(UTC)
+        busy = {
+            item.email
+            for job in await self.bot.store.jobs.unfinished()
+            if job.created_at > now - HELD_BACK_FOR
+            and job.lease_expires is not None
+            and job.lease_expires > now
+            and any(item.outcome is None for item in job.items)
+            for item in job.items
+        }
+        return {i.id for i in announcing if str(i.payload.get("email") or "") in busy}
+
+    async def _channel(self, channel: str, items: list[OutboxItem]) -> int:
+        try:
+            where = await self._conversation(channel)
+            items = await self._not_yet_posted(where, items)
+            items = await self._still_due(items)
+        except _Unknown:
+            return 0
+        except SLACK_FAILURES as exc:
+            log.warning("notices to %s wait: %s", channel, classify(exc).error)
+            return 0
+        posted = 0
+        notices = [Notice(i.kind, i.new_status, i) for i in items]  # type: ignore[arg-type]
+        for post in plan_posts(notices):
+            if not await self.leading():
+                break
+            covered = [post.item] if isinstance(post, Single) else list(post.items)
+            try:
+                message = await self._message(post)
+                await self._pace(where)
+                await self.bot.store.outbox.mark_all_sending([i.id for i in covered])
+                ts = await self._post(where, message, covered)
+                await self.bot.store.outbox.mark_all_sent([i.id for i in covered], ts)
+                posted += 1
+            except SLACK_FAILURES as exc:
+                await self._failed(channel, covered, classify(exc))
+        return posted
+
+    async def _message(self, post: Single[OutboxItem] | Any) -> Message:
+        if isinstance(post, Single):
+            return notice_message(await notice_for(self.bot, post.item))
+        groups = [
+            Group(g.kind, g.status, tuple(str(i.payload.get("email") or "") for i in g.items))
+            for g in post.groups
+        ]
+        return summary_message(groups)
+
+    async def _conversation(self, channel: str) -> str:
+        """Where to post for `channel`: itself, or for a user the conversation with them."""
+        if channel[:1] not in ("U", "W"):
+            return channel
+        if channel not in self._dms:
+            opened = await self.slack.conversations_open(users=channel)
+            self._dms[channel] = str((opened.get("channel") or {}).get("id") or channel)
+        return self._dms[channel]
+
+    async def _not_yet_posted(self, where: str, items: list[OutboxItem]) -> list[OutboxItem]:
+        """Items a crash left 'sending' are looked up in the history first (once per
+        channel); those found there are recorded as sent."""
+        sending = [i for i in items if i.state == "sending"]
+        if not sending:
+            return items
+        found = await self._in_history(where, min(i.created_at for i in sending))
+        landed: dict[str, list[int]] = {}
+        for item in sending:
+            if item.dedupe_key in found:
+                landed.setdefault(found[item.dedupe_key], []).append(item.id)
+        for ts, ids in landed.items():
+            await self.bot.store.outbox.mark_all_sent(ids, ts)
+        done = {i for ids in landed.values() for i in ids}
+        return [i for i in items if i.id not in done]
+
+    async def _in_history(self, where: str, since: datetime) -> dict[str, str]:
+        """Outbox key -> ts of the bot's notices in the channel since `since`."""
+        oldest = (since - timedelta(minutes=1)).timestamp()
+        try:
+            history = await self.slack.conversations_history(
+                channel=where, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=200
+            )
+        except SLACK_FAILURES as exc:
+            failure = classify(exc)
+            log.warning("cannot check history of %s: %s", where, failure.error)
+            if failure.outcome != "refused":
+                raise _Unknown from None  # ask again next round rather than risk a second post
+            return {}  # it can never be checked there: post (at least once beats never)
+        keys: dict[str, str] = {}
+        for message in history.get("messages") or []:
+            metadata: dict[str, Any] = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            covered = [payload.get("key"), *(payload.get("keys") or [])]
+            for key in covered:
+                if isinstance(key, str):
+                    keys[key] = str(message.get("ts"))
+        return keys
+
+    async def _still_due(self, items: list[OutboxItem]) -> list[OutboxItem]:
+        """Reminders only for invitations still pending: the others are dropped."""
+        due = []
+        for item in items:
+            if item.kind == "reminder":
+                known = await self.bot.store.invitations.get(item.invitation_id)
+                if known is not None and known.status != "pending":
+                    await self.bot.store.outbox.mark_failed(
+                        item.id, f"no longer pending: {known.status}"
+                    )
+                    continue
+            due.append(item)
+        return due
+
+    async def _pace(self, where: str) -> None:
+        """Wait for this channel's next slot (Slack: about one message a second)."""
+        wait = self._next_at.get(where, 0.0) - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._next_at[where] = time.monotonic() + self.interval
+
+    async def _post(
+        self, where: str, message: Message, covered: Sequence[OutboxItem]
+    ) -> str | None:
+        payload: dict[str, Any] = {"key": covered[0].dedupe_key}
+        if len(covered) > 1:
+            payload["keys"] = [i.dedupe_key for i in covered]
+        response = await self.slack.chat_postMessage(
+            channel=where,
+            text=message.text,
+            blocks=message.blocks,
+            metadata={"event_type": METADATA_EVENT, "event_payload": payload},
+        )
+        return str(response.get("ts")) if response.get("ts") else None
+
+    async def _failed(
+        self, channel: str, covered: Sequence[OutboxItem], failure: SlackFailure
+    ) -> None:
+        error = failure.error
+        outbox = self.bot.store.outbox
+        for item in covered:
+            if item.attempts + 1 >= MAX_ATTEMPTS or error in PERMANENT:
+                log.error("notification to %s dropped: %s", channel, error)
+                await outbox.mark_failed(item.id, error)
+            elif failure.may_have_happened:
+                # Slack may have posted it: stay 'sending', so the next round looks in the
+                # channel history before posting again.
+                log.warning("notification to %s: %s, may have been posted", channel, error)
+            else:
+                await outbox.release(item.id)

@@ -1,0 +1,76 @@
+"""The Re-invite button and `/gencove reinvite EMAIL`: read the request, re-invite (see
+`reinviting`), then say what happened where the person will see it."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncRespond
+
+from invite_bot.core.text import escape_mrkdwn
+from invite_bot.slack import listing
+from invite_bot.slack.blocks import REINVITABLE, parse_revoke_value, slack_date
+from invite_bot.slack.context import Bot
+from invite_bot.slack.guard import Turn, require_inviter
+from invite_bot.slack.reinviting import Clicked, host_for, latest_for, reinvite, valid_invitation_id
+
+
+async def clicked(bot: Bot, turn: Turn) -> None:
+    """A click on Re-invite, in a result message, a notice, a reminder or a list."""
+    request, respond = turn.request, turn.respond
+    if not await require_inviter(bot, request.user, respond):
+        return
+    value, list_page = parse_revoke_value(str(turn.payload.get("value") or ""))
+    invitation_id = valid_invitation_id(value)
+    if invitation_id is None:
+        await _note(respond, "That button does not name an invitation; nothing was re-invited.")
+        return
+    host = None if list_page else await host_for(bot, request.channel_id, request.message_ts)
+    who = Clicked(
+        user_id=request.user,
+        channel_id=request.channel,
+        response_url=request.response_url,
+        delivery_key=request.delivery_key,
+    )
+    outcome = await reinvite(bot, invitation_id, who, host=host)
+    if list_page is not None:
+        status, offset = list_page
+        page = await listing.page(bot, status, offset)  # type: ignore[arg-type]
+        await respond(replace_original=True, text=page.text, blocks=page.blocks)
+    if outcome.result != "reinvited":
+        await _note(respond, outcome.note)
+
+
+async def typed(bot: Bot, email: str, turn: Turn) -> None:
+    """`/gencove reinvite EMAIL`: re-invite the newest invitation to that address."""
+    request, respond = turn.request, turn.respond
+    if not await require_inviter(bot, request.user, respond):
+        return
+    latest = await latest_for(bot, email)
+    shown = escape_mrkdwn(email)
+    if latest is None:
+        await _note(
+            respond, f"There is no invitation to {shown} to re-invite; use `/gencove invite`."
+        )
+        return
+    if latest.status == "pending":
+        await _note(
+            respond,
+            f"The invitation to {shown} is still pending (expires "
+            f"{slack_date(latest.expires)}), so no second one was sent.",
+        )
+        return
+    if latest.status not in REINVITABLE:
+        await _note(respond, f"{shown} already {latest.status} the invitation.")
+        return
+    who = Clicked(
+        user_id=request.user,
+        channel_id=request.channel,
+        response_url=request.response_url,
+        delivery_key=request.delivery_key,
+    )
+    outcome = await reinvite(bot, latest.id, who, host=None)
+    if outcome.result != "reinvited":
+        await _note(respond, outcome.note)
+
+
+async def _note(respond: AsyncRespond, text: str) -> None:
+    await respond(response_type="ephemeral", replace_original=False, text=text)

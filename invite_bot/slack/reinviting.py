@@ -1,0 +1,222 @@
+"""Re-invite: a new invitation to the address of an expired or revoked one, same role.
+
+Gencove has no resend: a re-invite is a new `POST /api/v2/invitations/`, made through the
+ordinary invite job (`invite_if_allowed`), so the inviter check, the rate limit and the
+duplicate guard (address claims, then Gencove's pending list) apply exactly as to
+`/gencove invite`. From a reminder the old invitation is still pending: it is revoked
+first. One re-invite per old invitation: `store.reinvites.claim` is a conditional insert,
+so a double click — in one process or two — re-invites once; a refused re-invite lets go
+of its claim.
+
+Clicked in a message the bot posted (a result message, a notification, a reminder), the
+job shows its result in that message (old row "re-invited by @x", the new row with its
+Revoke button) instead of posting one.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+from invite_bot.core.policy import Refused
+from invite_bot.core.text import escape_mrkdwn
+from invite_bot.gencove import GencoveError
+from invite_bot.slack.blocks import REINVITABLE, slack_date
+from invite_bot.slack.context import Bot
+from invite_bot.slack.inviting import invite_if_allowed, read_addresses
+from invite_bot.slack.notices import posted_notice
+from invite_bot.slack.replies import describe
+from invite_bot.slack.results import refresh_message
+from invite_bot.slack.revoking import locate, record, revoke
+from invite_bot.store import KnownInvitation, NewInviteJob
+
+log = logging.getLogger(__name__)
+
+LOOKUP_PAGES = 10  # how deep `/gencove reinvite EMAIL` looks in Gencove's list, newest first
+
+
+@dataclass(frozen=True)
+class Host:
+    """The message the re-invite was clicked in, which then shows its result."""
+
+    channel_id: str
+    message_ts: str
+
+
+@dataclass(frozen=True)
+class Clicked:
+    """Who re-invites, from where."""
+
+    user_id: str
+    channel_id: str
+    response_url: str | None
+    delivery_key: str
+
+
+@dataclass(frozen=True)
+class ReinviteOutcome:
+    result: Literal["reinvited", "refused"]
+    note: str  # what to tell the person, mrkdwn, escaped
+    new_invitation_id: str | None = None
+
+
+def valid_invitation_id(value: str) -> str | None:
+    """The canonical id in a button's value, or None when it is not a UUID."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
+
+
+async def host_for(bot: Bot, channel_id: str | None, message_ts: str | None) -> Host | None:
+    """The clicked message, when it is one the bot can re-render (a result message, or a
+    notice it posted itself); None otherwise (an ephemeral list, a response_url post)."""
+    if not channel_id or not message_ts:
+        return None
+    if await posted_notice(bot, channel_id, message_ts) is not None:
+        return Host(channel_id, message_ts)
+    if await bot.store.jobs.for_message(channel_id, message_ts) is not None:
+        return Host(channel_id, message_ts)
+    return None
+
+
+async def reinvite(
+    bot: Bot, invitation_id: str, clicked: Clicked, *, host: Host | None
+) -> ReinviteOutcome:
+    """Re-invite the address of `invitation_id` as `clicked.user_id` (see module doc)."""
+    decision = await bot.inviters.check(clicked.user_id)
+    if isinstance(decision, Refused):
+        return _refused(decision.message)
+    old = await _known(bot, invitation_id)
+    if old is None:
+        return _refused("Gencove does not know that invitation, so nothing was re-invited.")
+    email = escape_mrkdwn(old.email)
+    _parsed, refusal = read_addresses(bot.settings, old.email)
+    if refusal is not None:
+        return _refused(f"{email} was not re-invited. {refusal.message}")
+    from_reminder = host is not None and await _is_reminder(bot, host, invitation_id)
+    if old.status == "pending" and not from_reminder:
+        return _refused(
+            f"The invitation to {email} is still pending (expires {slack_date(old.expires)}), "
+            "so no second one was sent."
+        )
+    if old.status not in (*REINVITABLE, "pending"):
+        return _refused(f"{email} already {old.status} the invitation: nothing to re-invite.")
+    if not await bot.store.reinvites.claim(invitation_id, email=old.email, by_user=clicked.user_id):
+        earlier = await bot.store.reinvites.get(invitation_id)
+        who = f" by <@{earlier.by_user}>" if earlier else ""
+        return _refused(f"{email} was already re-invited{who}; nothing more was sent.")
+    try:
+        outcome = await _run(bot, old, clicked, host)
+    except BaseException:
+        await bot.store.reinvites.release(invitation_id)
+        raise
+    if outcome.result != "reinvited":
+        await bot.store.reinvites.release(invitation_id)
+    if host is not None:
+        await refresh_message(bot, host.channel_id, host.message_ts)
+    return outcome
+
+
+async def _run(
+    bot: Bot, old: KnownInvitation, clicked: Clicked, host: Host | None
+) -> ReinviteOutcome:
+    email = escape_mrkdwn(old.email)
+    if old.status == "pending":
+        revoked = await revoke(bot, old.id, user_id=clicked.user_id, channel_id=clicked.channel_id)
+        if revoked.result != "revoked" and revoked.status not in REINVITABLE:
+            return _refused(f"{email} was not re-invited: the old one was {describe(revoked)}")
+    told: list[str] = []
+
+    async def tell(text: str) -> None:
+        told.append(text)
+
+    key = f"reinvite:{old.id}:{clicked.delivery_key}"
+    job = NewInviteJob(
+        slack_user_id=clicked.user_id,
+        channel_id=host.channel_id if host else clicked.channel_id,
+        response_url=clicked.response_url,
+        role=old.role or None,
+        addresses=[old.email],
+        delivery_key=key,
+        message_channel_id=host.channel_id if host else None,
+        message_ts=host.message_ts if host else None,
+    )
+    await invite_if_allowed(bot, job, tell=tell)
+    if told:
+        return _refused(told[0])
+    ran = await bot.store.jobs.by_delivery_key(key)
+    item = ran.items[0] if ran and ran.items else None
+    if item is None or item.outcome is None:
+        return _refused(f"The re-invite of {email} did not finish; it is retried shortly.")
+    if item.outcome == "existing":
+        return _refused(
+            f"A pending invitation to {email} already exists, so no second one was sent."
+        )
+    if item.outcome != "created" or item.invitation_id is None:
+        reason = escape_mrkdwn(item.error or item.outcome)
+        return _refused(f"{email} was not re-invited: {reason}")
+    new_id = item.invitation_id
+    async with bot.store.unit_of_work() as work:
+        await work.reinvites.made(old.id, new_id)
+        if host is not None:
+            await work.invitations.set_message(
+                new_id,
+                channel_id=host.channel_id,
+                message_ts=host.message_ts,
+                block_id=f"inv:{new_id}",
+            )
+        await work.audit.add(
+            actor_slack_id=clicked.user_id,
+            action="reinvite",
+            invitation_id=new_id,
+            email=old.email,
+            channel_id=clicked.channel_id,
+            detail={"old_invitation_id": old.id, "old_status": old.status, "role": old.role},
+        )
+    return ReinviteOutcome("reinvited", f"{email}: re-invited.", new_id)
+
+
+def _refused(note: str) -> ReinviteOutcome:
+    return ReinviteOutcome("refused", note)
+
+
+async def _is_reminder(bot: Bot, host: Host, invitation_id: str) -> bool:
+    item = await posted_notice(bot, host.channel_id, host.message_ts, invitation_id=invitation_id)
+    return item is not None and item.kind == "reminder"
+
+
+async def _known(bot: Bot, invitation_id: str) -> KnownInvitation | None:
+    """The store's record of the invitation, or Gencove's (then recorded)."""
+    known = await bot.store.invitations.get(invitation_id)
+    if known is not None:
+        return known
+    real = await locate(bot, invitation_id)
+    if real is None:
+        return None
+    await record(bot, real, known=None)
+    return await bot.store.invitations.get(invitation_id)
+
+
+async def latest_for(bot: Bot, email: str) -> KnownInvitation | None:
+    """The newest invitation to `email` that the store knows, else the newest in Gencove's
+    list (recorded then); None when there is none."""
+    known = await bot.store.invitations.by_email(email)
+    if known:
+        return max(known, key=lambda k: (k.expires is not None, k.expires, k.first_seen))
+    pages = 0
+    try:
+        async for page in bot.gencove.iter_pages("all"):
+            for invitation in page.results:
+                if (invitation.email or "").lower() == email.lower():
+                    await record(bot, invitation, known=None)
+                    return await bot.store.invitations.get(invitation.id)
+            pages += 1
+            if pages >= LOOKUP_PAGES:
+                break
+    except GencoveError as exc:
+        log.info("no invitation to re-invite found (%s)", exc.message)
+        raise
+    return None
