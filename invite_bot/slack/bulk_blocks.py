@@ -1,0 +1,160 @@
+"""Block Kit of a bulk invite: the list of bad rows with its choice, the progress message
+and its closing form, and the modal's file field (pure: built with slack_sdk.models)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from invite_bot.core.addresses import shown
+from invite_bot.core.bulk import Check, Row
+from invite_bot.core.bulk_progress import Tally, progress_bar, progress_line, summary_line
+from invite_bot.core.text import escape_mrkdwn, truncate
+from invite_bot.slack.blocks import Message
+
+BULK_START = "bulk_start"
+BULK_DISCARD = "bulk_discard"
+BULK_CANCEL = "bulk_cancel"
+SECTION_TEXT = 3000
+BAD_ROWS_SHOWN = 40  # rows listed in the message; the rest are counted
+
+
+def _md(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=truncate(text, SECTION_TEXT))
+
+
+def _dicts(blocks: Sequence[Block]) -> list[dict[str, object]]:
+    return [block.to_dict() for block in blocks]
+
+
+def bad_row_line(row: Row) -> str:
+    typed = shown(row.typed) if "@" in row.typed else row.typed
+    what = f"`{escape_mrkdwn(typed[:80])}`" if typed else "(empty)"
+    return f"• row {row.number}: {what}: {escape_mrkdwn(row.problem or 'not usable')}"
+
+
+def _bad_sections(bad: Sequence[Row]) -> list[Block]:
+    lines = [bad_row_line(row) for row in bad[:BAD_ROWS_SHOWN]]
+    if len(bad) > BAD_ROWS_SHOWN:
+        lines.append(f"…and {len(bad) - BAD_ROWS_SHOWN:,} more.")
+    sections: list[str] = []
+    current = ""
+    for line in lines:
+        if current and len(current) + 1 + len(line) > SECTION_TEXT:
+            sections.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        sections.append(current)
+    return [SectionBlock(block_id=f"bad:{i}", text=_md(text)) for i, text in enumerate(sections)]
+
+
+def confirm_message(check: Check, *, source: str, draft_id: str) -> Message:
+    """The bad rows (row number, reason) and the choice: invite the good ones, or cancel."""
+    good, bad = len(check.good), len(check.bad)
+    head = (
+        f"*{escape_mrkdwn(source)}*: {good:,} address{'es' if good != 1 else ''} can be "
+        f"invited; {bad:,} row{'s' if bad != 1 else ''} cannot:"
+    )
+    blocks: list[Block] = [SectionBlock(block_id="bulk_head", text=_md(head))]
+    blocks.extend(_bad_sections(check.bad))
+    buttons = []
+    if good:
+        buttons.append(
+            ButtonElement(
+                text=f"Invite the {good:,} good ones"[:75],
+                action_id=BULK_START,
+                value=draft_id,
+                style="primary",
+            )
+        )
+    buttons.append(ButtonElement(text="Cancel", action_id=BULK_DISCARD, value=draft_id))
+    blocks.append(ActionsBlock(block_id="bulk_choice", elements=buttons))
+    text = f"{source}: {good} can be invited, {bad} rows cannot."
+    return Message(text=truncate(text, 3000), blocks=_dicts(blocks))
+
+
+def refused_message(source: str, reason: str) -> Message:
+    text = f":warning: *{escape_mrkdwn(source)}*: nothing was sent. {escape_mrkdwn(reason)}"
+    return Message(text=truncate(text, 3000), blocks=_dicts([SectionBlock(text=_md(text))]))
+
+
+def note(text: str) -> Message:
+    """A short line (already escaped where needed)."""
+    return Message(text=truncate(text, 3000), blocks=_dicts([SectionBlock(text=_md(text))]))
+
+
+def progress_message(
+    tally: Tally,
+    *,
+    inviter_id: str,
+    job_id: int | None,
+    left: float | None,
+    finished: bool = False,
+    cancelled: bool = False,
+    report: str | None = None,
+) -> Message:
+    """The one message of a bulk invite: progress with Cancel while it runs; at the end
+    the counts by outcome, what a cancel left undone, and where the report is."""
+    line = progress_line(tally, None if finished else left)
+    bar = progress_bar(tally.done, tally.total)
+    if finished:
+        head = f"<@{inviter_id}>'s bulk invite of {tally.total:,} addresses "
+        head += "was cancelled" if cancelled else "is done"
+        body = f"{head}: {summary_line(tally)}."
+        blocks: list[Block] = [SectionBlock(block_id="bulk_summary", text=_md(body))]
+        if cancelled:
+            blocks.append(
+                ContextBlock(
+                    block_id="bulk_cancelled",
+                    elements=[
+                        _md(
+                            "Cancelled: the invitations already sent stay sent; "
+                            f"{tally.cancelled:,} addresses were not sent."
+                        )
+                    ],
+                )
+            )
+        blocks.append(
+            ContextBlock(
+                block_id="bulk_report",
+                elements=[_md(report or "The report (a CSV of every address) is in the thread.")],
+            )
+        )
+        return Message(text=truncate(body, 3000), blocks=_dicts(blocks))
+    stopping = " · stopping after the requests in flight" if cancelled else ""
+    head = f"<@{inviter_id}> is inviting {tally.total:,} addresses{stopping}"
+    blocks = [
+        SectionBlock(block_id="bulk_progress", text=_md(f"{head}\n*{line}*\n`{bar}`")),
+    ]
+    if job_id is not None and not cancelled:
+        blocks.append(
+            ActionsBlock(
+                block_id="bulk_actions",
+                elements=[
+                    ButtonElement(
+                        text="Cancel",
+                        action_id=BULK_CANCEL,
+                        value=str(job_id),
+                        style="danger",
+                        confirm=ConfirmObject(
+                            title="Stop this bulk invite?",
+                            text="The invitations already sent stay sent; the rest are not sent.",
+                            confirm="Stop it",
+                            deny="Keep going",
+                            style="danger",
+                        ),
+                    )
+                ],
+            )
+        )
+    return Message(text=truncate(f"{head}: {line}", 3000), blocks=_dicts(blocks))
