@@ -8,25 +8,39 @@ restart — updates it the same way and to the same text.
 from __future__ import annotations
 
 import logging
-
-from slack_sdk.errors import SlackApiError
+from collections.abc import Mapping
 
 from invite_bot.slack.blocks import InviteRow, Message, invite_result
 from invite_bot.slack.context import Bot
+from invite_bot.slack.delivery import Posted, update
+from invite_bot.slack.job_kinds import kind_of
+from invite_bot.slack.notices import render_posted, with_reinvites
+from invite_bot.slack.request_blocks import request_message
 from invite_bot.store import InviteJob
 
 log = logging.getLogger(__name__)
 
 
-async def job_rows(bot: Bot, job: InviteJob) -> list[InviteRow]:
-    ids = [item.invitation_id for item in job.items if item.invitation_id]
-    known = {inv.id: inv for inv in await bot.store.invitations.get_many(ids)}
+async def job_rows(
+    bot: Bot, job: InviteJob, *, known: Mapping[str, InviteRow] | None = None
+) -> list[InviteRow]:
+    """The job's addresses as its message shows them. `known`: rows just learnt, by
+    address (the store is read only for the others, so a fresh job costs no read)."""
+    fresh = known or {}
+    ids = [
+        item.invitation_id for item in job.items if item.invitation_id and item.email not in fresh
+    ]
+    stored = {inv.id: inv for inv in await bot.store.invitations.get_many(ids)} if ids else {}
     rows = []
     for item in job.items:
-        invitation = known.get(item.invitation_id or "")
-        if item.outcome == "failed":
+        invitation = stored.get(item.invitation_id or "")
+        if item.email in fresh:
+            rows.append(fresh[item.email])
+        elif item.outcome in ("failed", "member", "unsure"):
             rows.append(
-                InviteRow(email=item.email, status="failed", role=job.role or "", error=item.error)
+                InviteRow(
+                    email=item.email, status=item.outcome, role=job.role or "", error=item.error
+                )
             )
         elif item.outcome is None or invitation is None:
             rows.append(InviteRow(email=item.email, status="working", role=job.role or ""))
@@ -42,25 +56,49 @@ async def job_rows(bot: Bot, job: InviteJob) -> list[InviteRow]:
                     existing=item.outcome == "existing",
                 )
             )
-    return rows
+    # A pending invitation is not re-invited: only a job showing others can have any.
+    if all(row.status in ("pending", "failed", "member", "unsure", "working") for row in rows):
+        return rows
+    return await with_reinvites(bot, rows)
 
 
 async def render_job(bot: Bot, job: InviteJob) -> Message:
-    return invite_result(await job_rows(bot, job), inviter_id=job.slack_user_id)
+    """The job's message as it stands (a bulk job's by its own kind's rendering)."""
+    rows = await job_rows(bot, job)
+    kind = kind_of(job)
+    if kind is not None:
+        return await kind.render(bot, job, rows, job.finished_at is not None)
+    return await job_message(bot, job, rows)
+
+
+async def job_message(bot: Bot, job: InviteJob, rows: list[InviteRow]) -> Message:
+    """The job's message showing `rows`. An approved invite request shows its job's
+    results under the request itself (such a job starts with the request's message)."""
+    if job.message_channel_id and job.message_ts:
+        # A re-invite clicked on a notification or reminder updates that notice.
+        notice = await render_posted(bot, job.message_channel_id, job.message_ts)
+        if notice is not None:
+            return notice
+        request = await bot.store.requests.for_job(job.id)
+        if request is not None:
+            return request_message(request, rows=rows, inviter_id=job.slack_user_id)
+    return invite_result(rows, inviter_id=job.slack_user_id)
 
 
 async def refresh_message(bot: Bot, channel_id: str, message_ts: str) -> bool:
-    """Re-render the result message at (channel, ts) from the store; False if unknown."""
-    job = await bot.store.jobs.for_message(channel_id, message_ts)
-    if job is None:
-        return False
-    message = await render_job(bot, job)
-    try:
-        await bot.slack.chat_update(
-            channel=channel_id, ts=message_ts, text=message.text, blocks=message.blocks
-        )
-    except SlackApiError as exc:
-        log.warning("could not update result message: %s", exc.response.get("error"))
+    """Re-render the result message at (channel, ts) from the store; False if unknown.
+
+    A notification or reminder the watcher posted there (a re-invite from it made the
+    message show a new invitation) is rendered as that notice."""
+    message = await render_posted(bot, channel_id, message_ts)
+    if message is None:
+        job = await bot.store.jobs.for_message(channel_id, message_ts)
+        if job is None:
+            return False
+        message = await render_job(bot, job)
+    failure = await update(bot.slack, Posted(channel_id, message_ts), message)
+    if failure is not None:
+        log.warning("could not update result message: %s", failure.error)
         return False
     return True
 
