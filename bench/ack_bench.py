@@ -297,3 +297,60 @@ async def throughput(*, count: int, concurrency: int, rounds: int, warmup: int) 
                 await bot.stop()
                 await bare.stop()
     return result
+
+
+@dataclass
+class Burst:
+    """Every request in flight at once: how long acks take, and what the watcher felt."""
+
+    label: str
+    latencies: list[float]  # seconds, acknowledged requests
+    failures: int  # not acknowledged (not 200)
+    lease_losses: int  # "watcher lost its lease" lines in the app's log (bot only)
+
+
+async def burst(*, count: int, watch_interval: float) -> list[Burst]:
+    """``count`` concurrent ``/gencove help`` against the bot (its watcher running, polling
+    every ``watch_interval`` s) and the bare Bolt app: ack latencies and lease losses."""
+    results: list[Burst] = []
+    with tempfile.TemporaryDirectory(prefix="bench-burst-") as tmp:
+        work = Path(tmp)
+        async with (
+            FakeGencove(validate=False, org_api_key=ORG_KEY) as gencove,
+            slack_stand_in(work) as slack,
+        ):
+            env = app_env(gencove.url, slack.url, f"sqlite+aiosqlite:///{work / 'bot.sqlite3'}")
+            env["WATCH_INTERVAL"] = str(watch_interval)
+            watching = [arg for arg in BOT_ARGS if arg != "--no-watch"]
+            make = command_maker(lambda i: "help", slack.url)
+            signed = [make(i) for i in range(count)]
+            for label, args, app_env_ in (
+                ("invite-bot (watcher on)", watching, env),
+                (
+                    "bare Bolt AsyncApp",
+                    BARE_ARGS,
+                    {"SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_BOT_TOKEN": BOT_TOKEN},
+                ),
+            ):
+                proc = await start_app(label.split()[0], args, app_env_, work)
+                try:
+                    await asyncio.sleep(3 * watch_interval)  # the watcher leads and polls
+                    shots = await run_load(
+                        proc.url + "/slack/events",
+                        lambda i: signed[i],
+                        count=count,
+                        concurrency=count,
+                        time_limit=120,
+                    )
+                    await asyncio.sleep(2 * watch_interval)
+                finally:
+                    await proc.stop()
+                results.append(
+                    Burst(
+                        label,
+                        [s.latency for s in shots if s.status == 200],
+                        sum(1 for s in shots if s.status != 200) + count - len(shots),
+                        proc.output().count("watcher lost its lease"),
+                    )
+                )
+    return results

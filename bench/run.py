@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.ack_bench import AckRun, Rate, Throughput, ack_run, throughput
+from bench.ack_bench import AckRun, Burst, Rate, Throughput, ack_run, burst, throughput
 from bench.common import check_clock, ms, percentile, secs
 from bench.watcher_bench import Sample, WatcherResult, watcher_cost
 
@@ -288,6 +288,35 @@ def pace_section(bot: AckRun, baseline: AckRun) -> list[str]:
     ]
 
 
+def burst_section(results: Sequence[Burst]) -> list[str]:
+    """Every request in flight at once: the acks, and the watcher's lease meanwhile."""
+
+    def figures(r: Burst) -> list[str]:
+        return [
+            ms(percentile(r.latencies, 50)),
+            ms(percentile(r.latencies, 99)),
+            ms(max(r.latencies, default=math.nan)),
+            str(sum(1 for x in r.latencies if x > ACK_MAX_GOAL) + r.failures),
+            str(r.lease_losses) if r.label.startswith("invite-bot") else "n/a",
+        ]
+
+    labels = ["ack p50", "ack p99", "ack max", "over 3 s or failed", "watcher lease lost"]
+    columns = [figures(r) for r in results]
+    rows = [[label, *(c[i] for c in columns)] for i, label in enumerate(labels)]
+    count = len(results[0].latencies) + results[0].failures if results else 0
+    return [
+        f"## f. A burst ({count} × `/gencove help` all in flight at once; the bot's watcher "
+        "polls every 1 s meanwhile)",
+        "",
+        *table(["metric", *(r.label for r in results)], rows),
+        "",
+        "Reading it: one process on a loaded event loop answers in turn; the figure to watch "
+        "is the ratio to the bare app, and that the watcher (its lease renewed in its own "
+        "task) kept the lead.",
+        "",
+    ]
+
+
 def watcher_section(result: WatcherResult) -> list[str]:
     limit = math.ceil(result.pending / result.page_size) + EXTRA_REQUESTS
 
@@ -400,6 +429,8 @@ async def run(sizes: Sizes, progress: bool = True) -> list[str]:
         rounds=sizes.help_rounds,
         warmup=sizes.help_warmup,
     )
+    say("f: a burst of help")
+    bursts = await burst(count=sizes.help_requests, watch_interval=1.0)
     say("c: watcher cost")
     watched = await watcher_cost(
         total=sizes.org_total,
@@ -432,6 +463,7 @@ async def run(sizes: Sizes, progress: bool = True) -> list[str]:
         *throughput_section(sizes, speed),
         *watcher_section(watched),
         *pace_section(*paced),
+        *burst_section(bursts),
     ]
     return lines
 

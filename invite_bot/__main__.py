@@ -19,8 +19,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from invite_bot.gencove import GencoveError
 from invite_bot.logs import setup_logging
-from invite_bot.runtime import StartupError, connected_bot, open_store, serving, start_background
+from invite_bot.runtime import (
+    StartupError,
+    connected_bot,
+    open_store,
+    serving,
+    start_background,
+    status_server,
+)
 from invite_bot.settings import Settings, SettingsError, load_settings
+from invite_bot.slack.errors import classify
 from invite_bot.slack.lifecycle import drain
 from invite_bot.store import Store, redact
 
@@ -43,7 +51,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             action="store_true",
             help="a real Slack workspace, the embedded Gencove sandbox instead of a key",
         )
-    sub.add_parser("watch", help="run only the watcher (Procfile worker)")
+    watch = sub.add_parser("watch", help="run only the watcher (Procfile worker)")
+    watch.add_argument(
+        "--host", default="0.0.0.0",  # noqa: S104
+        help="address for GET /metrics and /healthz (on PORT)",
+    )
     sub.add_parser("check", help="verify settings, the Slack token and the Gencove key")
     sub.add_parser("migrate", help="apply database migrations and exit")
     play = sub.add_parser(
@@ -62,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, settings.secrets())
+    setup_logging(settings.log_level, settings.secrets(), log_format=settings.log_format)
     try:
         if args.mode == "check":
             return asyncio.run(run_check(settings))
@@ -102,7 +114,9 @@ def _run_with_sandbox(args: argparse.Namespace) -> int:
                 except SettingsError as exc:
                     print(exc, file=sys.stderr)
                     return 2
-                setup_logging(settings.log_level, settings.secrets())
+                setup_logging(
+                    settings.log_level, settings.secrets(), log_format=settings.log_format
+                )
                 print(
                     f"invite-bot: Gencove is the embedded sandbox at {gencove.url}; "
                     "every message says so",
@@ -180,8 +194,13 @@ async def run_watch(settings: Settings, args: argparse.Namespace) -> int:
     from invite_bot.watcher import Watcher
 
     stop = _stop_event()
-    async with connected_bot(settings) as (bot, _identity):
+    async with (
+        connected_bot(settings) as (bot, _identity),
+        status_server(bot, host=args.host, port=settings.port) as url,
+    ):
         print("invite-bot watcher running", flush=True)
+        if url is not None:
+            print(f"invite-bot metrics on {url}/metrics", flush=True)
         await Watcher(bot).run(stop)
     return 0
 
@@ -205,7 +224,7 @@ async def _check_app_token(client: AsyncWebClient, token: SecretStr) -> bool:
     try:
         await client.apps_connections_open(app_token=token.get_secret_value())
     except SlackApiError as exc:
-        error = exc.response.get("error")
+        error = classify(exc).error
         print(f"slack app token: FAILED, Slack refused SLACK_APP_TOKEN ({error})")
         return False
     except Exception as exc:
@@ -227,7 +246,7 @@ async def run_check(settings: Settings) -> int:
         print(f"slack: ok (bot {identity.get('user')} in team {identity.get('team')})")
     except SlackApiError as exc:
         failed = True
-        print(f"slack: FAILED, Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')})")
+        print(f"slack: FAILED, Slack refused SLACK_BOT_TOKEN ({classify(exc).error})")
     except Exception as exc:
         failed = True
         print(f"slack: FAILED, cannot reach {settings.slack_api_url} ({type(exc).__name__})")

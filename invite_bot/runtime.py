@@ -12,16 +12,18 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 from slack_sdk.errors import SlackApiError
 
+from invite_bot.core.health import Watching
 from invite_bot.settings import Settings
 from invite_bot.slack.context import Bot
+from invite_bot.slack.errors import classify
 from invite_bot.slack.lifecycle import drain
-from invite_bot.store import Store, redact
+from invite_bot.store import Store, StoreUnavailable, redact
 from invite_bot.watcher import Watcher
 
 log = logging.getLogger("invite_bot")
@@ -55,7 +57,7 @@ async def connected_bot(settings: Settings) -> AsyncIterator[tuple[Bot, dict[str
             identity = dict((await bot.slack.auth_test()).data)  # type: ignore[arg-type]
         except SlackApiError as exc:
             raise StartupError(
-                f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')})"
+                f"Slack refused SLACK_BOT_TOKEN ({classify(exc).error})"
             ) from None
         except Exception as exc:
             raise StartupError(f"Slack is unreachable ({type(exc).__name__})") from None
@@ -100,6 +102,8 @@ async def _resume_loop(
             await resume(bot)
             # Slack retries a delivery within minutes: a day of fingerprints is plenty.
             await bot.store.deliveries.prune(timedelta(days=1))
+        except StoreUnavailable as exc:
+            log.warning("invite jobs not resumed, database unavailable: %s", exc.kind)
         except Exception:
             log.exception("resuming invite jobs failed")
         with contextlib.suppress(TimeoutError):
@@ -130,7 +134,12 @@ async def serving(
     stop = asyncio.Event()
     async with connected_bot(settings) as (bot, identity):
         app = build_app(bot, identity)
-        runner = web.AppRunner(web_app(app, bot.store), access_log=None)
+        watching = Watching(
+            settings.watch_interval, here_since=datetime.now(UTC) if watch else None
+        )
+        runner = web.AppRunner(
+            web_app(app, bot.store, bot.metrics, watching=watching), access_log=None
+        )
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         try:
@@ -148,6 +157,32 @@ async def serving(
             await runner.cleanup()
             await drain(bot.background)
             await background.finish()
+
+
+@contextlib.asynccontextmanager
+async def status_server(bot: Bot, *, host: str, port: int) -> AsyncIterator[str | None]:
+    """`GET /metrics` and `GET /healthz` for a process that answers no Slack requests
+    (`invite-bot watch`), so a worker can be scraped. Yields its URL, or None when the
+    port is taken: that is logged, and the watcher runs on without it."""
+    from invite_bot.slack.web import status_app
+
+    watching = Watching(bot.settings.watch_interval, here_since=datetime.now(UTC))
+    runner = web.AppRunner(status_app(bot.store, bot.metrics, watching=watching), access_log=None)
+    await runner.setup()
+    try:
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError as exc:
+            log.warning(
+                "metrics not served: cannot listen on port %d (%s); set PORT", port, exc.strerror
+            )
+            yield None
+            return
+        url = f"http://{host}:{port or _bound_port(runner)}"
+        log.info("metrics served on %s/metrics", url)
+        yield url
+    finally:
+        await runner.cleanup()
 
 
 def _bound_port(runner: web.AppRunner) -> int:

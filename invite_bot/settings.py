@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from dotenv import dotenv_values
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from invite_bot.core.addresses import parse_allowed_domains
+from invite_bot.core.notices import remind_before
 from invite_bot.core.policy import Admins, parse_admins
 from invite_bot.core.ratelimit import Rate, parse_rate
+from invite_bot.core.requests import parse_duration
 from invite_bot.vault import validate_keys
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./invite-bot.sqlite3"
@@ -46,7 +49,12 @@ _HINTS: Mapping[str, str] = {
     "GENCOVE_MAX_CONCURRENCY": "how many requests may be in flight to Gencove at once",
     "GENCOVE_MAX_RETRIES": "how many times a failed Gencove request is retried (0-10)",
     "LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
+    "LOG_FORMAT": "text (one readable line a record) or json (one JSON object a line)",
     "INVITE_JOB_LEASE": "seconds (1-3600) before another process resumes a crashed invite",
+    "INVITE_REMIND_BEFORE": "how long before expiry to remind: 24h, 90m, 2d, or off",
+    "SLACK_POST_INTERVAL": "seconds between the bot's posts to one channel (Slack: about 1)",
+    "INVITE_APPROVAL_CHANNEL": "a Slack channel ID such as C0123456789, where requests go",
+    "INVITE_REQUEST_TTL": "how long a request stays open: 7d, 36h, 90m or seconds",
 }
 
 
@@ -72,6 +80,8 @@ class Settings(BaseSettings):
     gencove_connect_timeout: float = Field(default=5.0, gt=0, le=120)
     gencove_max_concurrency: int = Field(default=8, ge=1, le=256)
     gencove_max_retries: int = Field(default=4, ge=0, le=10)
+    # One Gencove call with all its tries; unset: twice GENCOVE_TIMEOUT.
+    gencove_deadline: float | None = Field(default=None, gt=0, le=3600)
 
     database_url: str = DEFAULT_DATABASE_URL
     invite_bot_secret_key: SecretStr | None = None
@@ -83,13 +93,32 @@ class Settings(BaseSettings):
     invite_admins: str = ""
     allowed_email_domains: str = ""
     invite_max_per_command: int = Field(default=50, ge=1, le=500)
+    # A bulk invite (a long list pasted in the modal or a DM, or a CSV file): its most rows.
+    invite_bulk_max: int = Field(default=1000, ge=1, le=10_000)
     invite_rate_limit: str = "100/hour"
     # How long a crashed process's half-done invite stays claimed before another takes it.
     invite_job_lease: float = Field(default=15.0, ge=1, le=3600)
+    # A reminder (with Re-invite and Revoke) when a pending invitation expires within this.
+    invite_remind_before: str = "24h"
+    # Slack takes about one message per second per channel: the watcher's pace per channel.
+    slack_post_interval: float = Field(default=1.0, ge=0, le=60)
+    # Where a member's invite request goes for an inviter to decide (else DMs, see README).
+    invite_approval_channel: str | None = None
+    # How long a request stays open before the watcher marks it expired.
+    invite_request_ttl: str = "7d"
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
     # Set by `serve|socket --gencove-sandbox`: Gencove is the embedded sandbox, and every
     # message says so.
     gencove_sandbox: bool = False
+
+    @field_validator("gencove_deadline")
+    @classmethod
+    def _deadline_fits_a_try(cls, value: float | None, info: ValidationInfo) -> float | None:
+        timeout = info.data.get("gencove_timeout")
+        if value is not None and timeout is not None and value < timeout:
+            raise ValueError("must be at least GENCOVE_TIMEOUT (one whole try must fit in it)")
+        return value
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -140,7 +169,7 @@ class Settings(BaseSettings):
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("invite_notify_channel")
+    @field_validator("invite_notify_channel", "invite_approval_channel")
     @classmethod
     def _channel_id(cls, value: str | None) -> str | None:
         if not value:
@@ -177,12 +206,33 @@ class Settings(BaseSettings):
                 raise ValueError("must be one or more Fernet keys, comma-separated") from None
         return value
 
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("invite_remind_before")
+    @classmethod
+    def _remind_before(cls, value: str) -> str:
+        remind_before(value)
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
         if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("unknown log level")
         return value.upper()
+
+    @field_validator("invite_request_ttl")
+    @classmethod
+    def _ttl(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @property
+    def request_ttl(self) -> timedelta:
+        return parse_duration(self.invite_request_ttl)
 
     @property
     def admins(self) -> Admins:
@@ -191,6 +241,11 @@ class Settings(BaseSettings):
     @property
     def rate_limit(self) -> Rate:
         return parse_rate(self.invite_rate_limit)
+
+    @property
+    def remind_before(self) -> timedelta | None:
+        """INVITE_REMIND_BEFORE as a duration; None: no reminders."""
+        return remind_before(self.invite_remind_before)
 
     @property
     def allowed_domains(self) -> frozenset[str]:

@@ -40,32 +40,39 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
-from sqlalchemy.exc import SQLAlchemyError
 
+from invite_bot.core.notices import reminder_due
 from invite_bot.core.transitions import LOOKUP_ORDER, diff, located
 from invite_bot.gencove import GencoveError, Invitation
 from invite_bot.gencove.models import ListStatus
 from invite_bot.known import known_invitation
-from invite_bot.slack.blocks import InviteRow, notification
+from invite_bot.logs import new_request_id
 from invite_bot.slack.context import Bot
+from invite_bot.slack.deciding import settle_all as settle_requests
+from invite_bot.slack.errors import SLACK_FAILURES, classify
+from invite_bot.slack.observed import like
+from invite_bot.slack.posting import Poster
 from invite_bot.slack.results import refresh_invitation_message
-from invite_bot.store import BASELINE_DONE, KnownInvitation, LeaderLease, OutboxItem, Transition
+from invite_bot.store import (
+    BASELINE_DONE,
+    WATCHER_POLLED,
+    KnownInvitation,
+    LeaderLease,
+    StoreUnavailable,
+    Transition,
+)
 
 log = logging.getLogger(__name__)
 
-METADATA_EVENT = "invite_bot_notification"
-UNKNOWN = "?"  # _already_posted: Slack could not say right now
 MAX_LOOKUP_PAGES = 10  # per status list, per poll: a safety bound, normally 1 is read
-MAX_ATTEMPTS = 8
 
 
 @dataclass
@@ -85,17 +92,38 @@ class Watcher:
         self._next_poll = 0.0  # time.monotonic() of run()'s next poll
         # Notifications are posted without retries on 5xx or dropped connections: Slack may
         # have posted before failing, and only the history check can tell. 429 is safe.
-        self._slack = type(bot.slack)(
+        self._slack = like(
+            bot.slack,
             token=bot.slack.token,
-            base_url=bot.slack.base_url,
-            session=bot.slack.session,
-            timeout=bot.slack.timeout,
             retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=4)],
         )
+        self._poster = Poster(bot, self._slack, still_leading=self._still_leading)
 
     async def poll(self) -> PollStats:
-        """One poll: read Gencove, record transitions, deliver the outbox."""
+        """One poll: read Gencove, record transitions, deliver the outbox.
+
+        Measured (`invite_bot_watcher_*`), and logged under a request id of its own."""
+        new_request_id()
+        started, metrics = time.monotonic(), self.bot.metrics
+        try:
+            stats = await self._poll()
+        except GencoveError:
+            metrics.poll_finished("gencove_error", time.monotonic() - started)
+            raise
+        except StoreUnavailable:
+            metrics.poll_finished("database_error", time.monotonic() - started)
+            raise
+        except Exception:
+            metrics.poll_finished("failed", time.monotonic() - started)
+            raise
+        metrics.poll_finished("baseline" if stats.baseline else "ok", time.monotonic() - started)
+        # In the database, for /healthz of every process (the watcher may run elsewhere).
+        await self.bot.store.state.set(WATCHER_POLLED, datetime.now(UTC).isoformat())
+        return stats
+
+    async def _poll(self) -> PollStats:
         bot, stats = self.bot, PollStats()
+        await self._settle_requests()
         before = bot.gencove.requests_sent
         now = datetime.now(UTC)
         pending = [inv async for inv in bot.gencove.iter_invitations("pending")]
@@ -111,7 +139,9 @@ class Watcher:
             await bot.store.transitions.apply(
                 transitions, notify_channels=await bot.notification_channels()
             )
+            bot.metrics.transitions_found(t.new_status for t in transitions)
         stats.transitions = len(transitions)
+        await self._remind(pending, now)
         stats.requests = bot.gencove.requests_sent - before
         stats.notifications = await self.deliver()
         return stats
@@ -159,49 +189,58 @@ class Watcher:
                 break
         return hits
 
+    async def _settle_requests(self) -> None:
+        """Invite requests whose time is up are marked expired on their messages, and any
+        decision a crashed process did not show yet is shown (each once: deciding.py).
+        Needs no Gencove, so it runs first; a failure here does not stop the poll."""
+        try:
+            settled = await settle_requests(self.bot)
+        except StoreUnavailable as exc:
+            log.warning("invite requests not settled, database unavailable: %s", exc.kind)
+            return
+        except Exception:
+            log.exception("invite requests not settled")
+            return
+        if settled:
+            log.info("invite requests: %d outcomes shown", settled)
+
     async def deliver(self) -> int:
         """Send what the outbox holds; returns how many Slack posts were made."""
         # Read the outbox only while leading (a lease that lapsed during a long Gencove
         # read is taken back if no other replica took it: then nobody sent anything since).
         if not await self._lead():
             return 0
-        posted = 0
-        for item in await self.bot.store.outbox.claim(limit=200):
+        items = await self.bot.store.outbox.claim(limit=200)
+        for item in items:
+            if item.kind != "message_update":
+                continue
             # A long delivery (slow or rate-limited Slack) can outlast a SQLite lease: before
-            # each post make sure no other replica took over and is sending these items too.
+            # each call make sure no other replica took over and is sending these items too.
             if not await self._still_leading():
                 log.warning("watcher lost its lease while delivering; leaving the rest")
-                break
-            try:
-                if item.kind == "message_update":
-                    await self.bot.store.outbox.mark_sending(item.id)
-                    await refresh_invitation_message(self.bot, item.invitation_id)
-                    await self.bot.store.outbox.mark_sent(item.id, None)
-                    continue
-                if item.state == "sending":
-                    ts = await self._already_posted(item)
-                    if ts == UNKNOWN:
-                        continue
-                    if ts is not None:
-                        await self.bot.store.outbox.mark_sent(item.id, ts)
-                        continue
-                await self.bot.store.outbox.mark_sending(item.id)
-                ts = await self._post(item)
-                await self.bot.store.outbox.mark_sent(item.id, ts)
-                posted += 1
-            except SlackApiError as exc:
-                error = str(exc.response.get("error"))
-                if item.attempts + 1 >= MAX_ATTEMPTS or error in PERMANENT:
-                    log.error("notification to %s dropped: %s", item.channel_id, error)
-                    await self.bot.store.outbox.mark_failed(item.id, error)
-                elif exc.response.status_code >= 500:
-                    # Slack may have posted it before failing: stay 'sending', so the next
-                    # round looks in the channel history before posting again.
-                    log.warning("notification to %s: Slack answered %s", item.channel_id, error)
-                else:
-                    await self.bot.store.outbox.release(item.id)
+                return 0
+            await self.bot.store.outbox.mark_sending(item.id)
+            await refresh_invitation_message(self.bot, item.invitation_id)
+            await self.bot.store.outbox.mark_sent(item.id, None)
+        # Notices: per channel, paced, more than five at once as one summary (posting.py).
+        posted = await self._poster.deliver([i for i in items if i.kind != "message_update"])
         await self._still_leading()  # the last post may have taken most of the lease's ttl
         return posted
+
+    async def _remind(self, pending: list[Invitation], now: datetime) -> None:
+        """Queue the reminder of each invitation, still in Gencove's pending list, that
+        expires within INVITE_REMIND_BEFORE: once per invitation (store.reminders)."""
+        before = self.bot.settings.remind_before
+        due = {inv.id: inv.expires for inv in pending if reminder_due(inv.expires, now, before)}
+        if not due:
+            return
+        known = await self.bot.store.invitations.get_many(list(due))
+        fresh = [dataclasses.replace(k, expires=due[k.id]) for k in known if k.status == "pending"]
+        queued = await self.bot.store.reminders.queue(
+            fresh, channels=await self.bot.notification_channels()
+        )
+        if queued:
+            log.info("reminders queued: %d posts", len(queued))
 
     async def _still_leading(self) -> bool:
         """Renew the lease (when run() holds one); False once another replica may lead."""
@@ -220,46 +259,6 @@ class Watcher:
             log.info("watcher took the lead (%s)", self.bot.instance)
             return True
         return False
-
-    async def _post(self, item: OutboxItem) -> str | None:
-        known = await self.bot.store.invitations.get(item.invitation_id)
-        row = InviteRow(
-            email=str(item.payload.get("email") or (known.email if known else "")),
-            status=item.new_status,
-            role=str(item.payload.get("role") or (known.role if known else "")),
-            expires=known.expires if known else None,
-            changed_by=(known.changed_by if known else None) or item.payload.get("actor_name"),
-        )
-        message = notification(row, inviter_id=known.inviter_slack_id if known else None)
-        response = await self._slack.chat_postMessage(
-            channel=item.channel_id,
-            text=message.text,
-            blocks=message.blocks,
-            metadata={"event_type": METADATA_EVENT, "event_payload": {"key": item.dedupe_key}},
-        )
-        return str(response.get("ts")) if response.get("ts") else None
-
-    async def _already_posted(self, item: OutboxItem) -> str | None:
-        """After a crash mid-send: is this item's message already in the channel?"""
-        oldest = (item.created_at - timedelta(minutes=1)).timestamp()
-        try:
-            history = await self.bot.slack.conversations_history(
-                channel=item.channel_id,
-                oldest=f"{oldest:.6f}",
-                include_all_metadata=True,
-                limit=200,
-            )
-        except SlackApiError as exc:
-            error = str(exc.response.get("error"))
-            log.warning("cannot check history of %s: %s", item.channel_id, error)
-            if exc.response.status_code == 429 or exc.response.status_code >= 500:
-                return UNKNOWN  # ask again next round rather than risk a second post
-            return None  # it can never be checked there: post (at least once beats never)
-        for message in history.get("messages") or []:
-            metadata: dict[str, Any] = message.get("metadata") or {}
-            if (metadata.get("event_payload") or {}).get("key") == item.dedupe_key:
-                return str(message.get("ts"))
-        return None
 
     def poll_soon(self) -> None:
         """Have run() poll at its next tick instead of waiting out the interval."""
@@ -293,10 +292,12 @@ class Watcher:
                         )
                     except GencoveError as exc:
                         log.warning("poll failed: %s", exc.message)
-                    except (SQLAlchemyError, OSError) as exc:
+                    except StoreUnavailable as exc:
                         # The database went away mid-poll: what was recorded stays, the
                         # rest is redone (an item left 'sending' is checked, not re-sent).
-                        log.warning("poll failed, database unavailable: %s", type(exc).__name__)
+                        log.warning("poll failed, database unavailable: %s", exc.kind)
+                    except SLACK_FAILURES as exc:  # a Slack timeout is an OSError too
+                        log.warning("poll failed, Slack: %s", classify(exc).sentence)
                     except Exception:
                         log.exception("poll failed")
                 with contextlib.suppress(TimeoutError):
@@ -307,14 +308,3 @@ class Watcher:
                 await lease.release()
             except Exception as exc:  # it lapses (SQLite) or dies with the connection (PG)
                 log.warning("watcher could not release its lease: %s", type(exc).__name__)
-
-
-PERMANENT = {
-    "channel_not_found",
-    "is_archived",
-    "not_in_channel",
-    "invalid_blocks",
-    "msg_too_long",
-    "restricted_action",
-    "invalid_metadata_format",
-}

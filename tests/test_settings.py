@@ -160,3 +160,23 @@ def test_blank_optional_secrets_count_as_absent(monkeypatch: pytest.MonkeyPatch)
     settings = load_settings(env_file=None)
     assert settings.slack_app_token is None
     assert settings.invite_bot_secret_key is None
+
+
+def test_a_gencove_deadline_shorter_than_one_try_is_refused_and_a_good_one_is_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from invite_bot.slack.app import gencove_client
+
+    for key, value in GOOD.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("GENCOVE_TIMEOUT", "20")
+    monkeypatch.setenv("GENCOVE_DEADLINE", "10")
+    with pytest.raises(SettingsError) as refused:
+        load_settings(env_file=None)
+    assert "GENCOVE_DEADLINE" in str(refused.value)
+    monkeypatch.setenv("GENCOVE_DEADLINE", "45")
+    settings = load_settings(env_file=None)
+    assert settings.gencove_deadline == 45
+    assert gencove_client(settings).deadline == 45
+    monkeypatch.delenv("GENCOVE_DEADLINE")
+    assert gencove_client(load_settings(env_file=None)).deadline == 40  # twice the timeout

@@ -27,6 +27,8 @@ __all__ = [
     "ListInvitations",
     "Notify",
     "NotifyAction",
+    "Reinvite",
+    "Requests",
     "Revoke",
     "RevokeByEmail",
     "RevokeById",
@@ -47,7 +49,7 @@ COMMAND = "/gencove"
 
 Status: TypeAlias = Literal["pending", "accepted", "expired", "revoked", "all"]
 STATUSES: tuple[Status, ...] = ("pending", "accepted", "expired", "revoked", "all")
-NotifyAction: TypeAlias = Literal["here", "off", "show"]
+NotifyAction: TypeAlias = Literal["here", "off", "show", "me", "me_off"]
 
 UNKNOWN_WORD_LIMIT = 40
 MAX_ROLE_LENGTH = 255
@@ -108,6 +110,13 @@ class Revoke:
 
 
 @dataclass(frozen=True, slots=True)
+class Reinvite:
+    """Invite this normalised address again, with the role of its last invitation."""
+
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
 class Accept:
     """Show the invitation behind `token` (taken from a token or an invitation link)."""
 
@@ -130,8 +139,14 @@ class WhoAmI:
 
 
 @dataclass(frozen=True, slots=True)
+class Requests:
+    """Show the open invite requests (an inviter: all of them; a member: their own)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Notify:
-    """Subscribe this channel (`here`), unsubscribe it (`off`) or `show` subscriptions."""
+    """Subscribe this channel (`here`), unsubscribe it (`off`), `show` subscriptions, or
+    turn the DMs about one's own invitations on (`me`) or off (`me_off`)."""
 
     action: NotifyAction = "show"
 
@@ -153,23 +168,30 @@ Command: TypeAlias = (
     | InviteModal
     | ListInvitations
     | Revoke
+    | Reinvite
     | Accept
     | Link
     | Unlink
     | WhoAmI
     | Notify
+    | Requests
     | Usage
 )
 
 USAGE: Mapping[str, str] = MappingProxyType(
     {
         "invite": f"`{COMMAND} invite EMAIL [EMAIL …] [--role ROLE]` — invite people "
-        f"(no address opens a form). Example: `{COMMAND} invite ana@lab.org, bob@lab.org "
-        "--role member`",
+        f"(no address opens a form); if you are not an inviter, this asks the inviters to. "
+        f"Example: `{COMMAND} invite ana@lab.org, bob@lab.org --role member`",
+        "requests": f"`{COMMAND} requests` — open invite requests: an inviter approves or "
+        f"denies them, a member withdraws their own. Example: `{COMMAND} requests`",
         "list": f"`{COMMAND} list [pending|accepted|expired|revoked|all]` — list "
         f"invitations, pending by default. Example: `{COMMAND} list expired`",
         "revoke": f"`{COMMAND} revoke EMAIL|INVITATION_ID …` — revoke pending invitations. "
         f"Example: `{COMMAND} revoke bob@lab.org`",
+        "reinvite": f"`{COMMAND} reinvite EMAIL` — invite an address again whose invitation "
+        f"expired or was revoked, with the same role. Example: `{COMMAND} reinvite "
+        "ana@lab.org`",
         "accept": f"`{COMMAND} accept TOKEN|INVITATION_LINK` — see an invitation to you "
         f"and accept it. Example: `{COMMAND} accept 5c1e0a9f7d2b`",
         "link": f"`{COMMAND} link` — link your personal Gencove API key (a private form "
@@ -178,8 +200,10 @@ USAGE: Mapping[str, str] = MappingProxyType(
         f"Example: `{COMMAND} unlink`",
         "whoami": f"`{COMMAND} whoami` — show the Gencove user your linked key belongs to. "
         f"Example: `{COMMAND} whoami`",
-        "notify": f"`{COMMAND} notify [here|off]` — post invitation news in this channel, "
-        f"stop, or (alone) show where it goes. Example: `{COMMAND} notify here`",
+        "notify": f"`{COMMAND} notify [here|off|me|me off]` — post invitation news in this "
+        f"channel, stop, or (alone) show where it goes; `me`/`me off`: a DM when your own "
+        f"invitations are accepted, expire or are revoked (on by default). "
+        f"Example: `{COMMAND} notify here`",
         "help": f"`{COMMAND} help` — show this help. Example: `{COMMAND} help`",
     }
 )
@@ -208,11 +232,12 @@ _FLAG = re.compile(
     rf"(?:=(?P<inline>{_QUOTED}|[^\s,;]*)|\s+(?P<value>{_QUOTED}|[^\s,;]+))?(?![^\s,;])"
 )
 _NOTIFY_ACTIONS: Mapping[str, NotifyAction] = MappingProxyType(
-    {"here": "here", "off": "off", "show": "show"}
+    {"here": "here", "off": "off", "show": "show", "me": "me"}
 )
 _QUOTES = {'"': '"', "“": "”", "'": "'"}
 _UUID = re.compile(r"[0-9a-f]{8}-?(?:[0-9a-f]{4}-?){3}[0-9a-f]{12}", re.IGNORECASE)
-_TOKEN = re.compile(r"[A-Za-z0-9._~:+=-]{1,512}")
+# A token is one path segment at Gencove: never "." or "..", nor only dots.
+_TOKEN = re.compile(r"(?!\.+$)[A-Za-z0-9._~:+=-]{1,512}")
 _TOKEN_PARAMETERS = ("token", "invitation_token", "invite_token", "invitation")
 
 
@@ -400,10 +425,25 @@ def _parse_notify(rest: str) -> Command:
         return Notify()
     if len(words) == 1 and words[0] in _NOTIFY_ACTIONS:
         return Notify(action=_NOTIFY_ACTIONS[words[0]])
+    if len(words) == 2 and words[0] == "me" and words[1] in {"on", "off"}:
+        return Notify(action="me" if words[1] == "on" else "me_off")
     return Usage(
         "notify",
-        f"I don't know {inline_code(rest)}. Use `notify here`, `notify off` or `notify` alone.",
+        f"I don't know {inline_code(rest)}. Use `notify here`, `notify off`, `notify me`, "
+        "`notify me off` or `notify` alone.",
     )
+
+
+def _parse_reinvite(rest: str) -> Command:
+    tokens = list(split_tokens(rest))
+    if not tokens:
+        return Usage("reinvite", "Say which address to invite again.")
+    if len(tokens) > 1:
+        return Usage("reinvite", "Give one address; to invite several, use `invite`.")
+    address = normalize_address(tokens[0])
+    if address is None:
+        return Usage("reinvite", f"{inline_code(tokens[0])} is not an email address.")
+    return Reinvite(email=address)
 
 
 _PARSERS: Mapping[str, Callable[[str], Command]] = MappingProxyType(
@@ -415,6 +455,8 @@ _PARSERS: Mapping[str, Callable[[str], Command]] = MappingProxyType(
         "link": _no_arguments("link", Link()),
         "unlink": _no_arguments("unlink", Unlink()),
         "whoami": _no_arguments("whoami", WhoAmI()),
+        "requests": _no_arguments("requests", Requests()),
+        "reinvite": _parse_reinvite,
         "notify": _parse_notify,
         "help": _parse_help,
     }
@@ -434,7 +476,10 @@ def help_text(unknown_word: str | None) -> str:
         lines.append(f"I don't know {word}.{_hint(unknown_word)}")
     lines.append(f"*{COMMAND}* manages this workspace's Gencove organization invitations:")
     lines.extend(f"• {line}" for line in USAGE.values())
-    lines.append("`invite`, `list`, `revoke` and `notify` are for inviters only.")
+    lines.append(
+        "`list`, `revoke` and `notify` are for inviters only; anyone else's `invite` asks "
+        "the inviters, who approve or deny it with a button."
+    )
     return "\n".join(lines)
 
 

@@ -74,6 +74,14 @@ BATCH_OVER_RATE = (
     "Nothing was sent: {requested} invitations is more than the limit of {rate}. "
     "Send them in smaller batches."
 )
+REVOKE_RATE_LIMITED = (
+    "Nothing was revoked: that is {requested} revokes and you can make {remaining} more "
+    "right now (the limit is {rate}). Try again in {wait}."
+)
+REVOKE_BATCH_OVER_RATE = (
+    "Nothing was revoked: {requested} revokes is more than the limit of {rate}. "
+    "Revoke them in smaller batches."
+)
 
 _USER = re.compile(r"[UW][A-Z0-9]{1,31}")
 _GROUP = re.compile(r"S[A-Z0-9]{1,31}")
@@ -211,14 +219,21 @@ def check_addresses(
     return None
 
 
-def check_rate(allowance: Allowance, *, rate: Rate, requested: int) -> Refused | None:
+def check_rate(
+    allowance: Allowance, *, rate: Rate, requested: int, revoking: bool = False
+) -> Refused | None:
     """Turn a refused `SlidingWindow.allow` answer into the user's message."""
     if allowance.allowed:
         return None
+    over, limited = (
+        (REVOKE_BATCH_OVER_RATE, REVOKE_RATE_LIMITED)
+        if revoking
+        else (BATCH_OVER_RATE, RATE_LIMITED)
+    )
     if math.isinf(allowance.retry_after):
-        return Refused(BATCH_OVER_RATE.format(requested=requested, rate=rate.describe()))
+        return Refused(over.format(requested=requested, rate=rate.describe()))
     return Refused(
-        RATE_LIMITED.format(
+        limited.format(
             requested=requested,
             remaining=allowance.remaining,
             rate=rate.describe(),

@@ -120,6 +120,7 @@ class GencoveClient(Transport):
                     return existing
                 if last or not self.has_time_for("POST", 0.0, deadline):
                     raise GencoveUncertain(UNCONFIRMED, exc) from exc
+                self._retrying("POST", f"{API}/invitations/")
             except GencoveError as exc:
                 if not exc.retryable or last:
                     raise
@@ -128,6 +129,7 @@ class GencoveClient(Transport):
                     if not self.has_time_for("POST", wait, deadline):
                         raise
                     await asyncio.sleep(wait)
+                    self._retrying("POST", f"{API}/invitations/")
                     continue
                 if not self.has_time_for("GET", wait, deadline):
                     raise
@@ -139,6 +141,7 @@ class GencoveClient(Transport):
                     return existing
                 if not self.has_time_for("POST", 0.0, deadline):
                     raise  # no whole try left for another POST
+                self._retrying("POST", f"{API}/invitations/")
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def list_invitations_page(

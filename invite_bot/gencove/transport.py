@@ -34,15 +34,18 @@ from invite_bot.gencove.errors import (
     TOO_LARGE,
     GencoveConnectionError,
     GencoveError,
+    GencoveNotFound,
     GencoveProtocolError,
     GencoveRateLimited,
     GencoveServerError,
     GencoveTimeout,
     GencoveUncertain,
     GencoveUnreadable,
+    GencoveValidationError,
     decode_response,
 )
 from invite_bot.gencove.models import Credentials
+from invite_bot.gencove.observe import RequestObserver, operation_of
 from invite_bot.gencove.wire import (
     ERROR_CAP,
     LIST_BODY_CAP,
@@ -77,6 +80,7 @@ class Transport:
         backoff_base: float = 0.5,
         backoff_max: float = 20.0,
         deadline: float | None = None,
+        observer: RequestObserver | None = None,
     ) -> None:
         self._base = base_url.rstrip("/")
         self._request_base = str(yarl.URL(self._base))
@@ -93,6 +97,7 @@ class Transport:
         self._backoff_max = backoff_max
         self._session: aiohttp.ClientSession | None = None
         self.requests_sent = 0  # every HTTP attempt, for benchmarks and tests
+        self._observer = observer  # the bot's metrics: every try, every retry
 
     async def __aenter__(self) -> Self:
         return self
@@ -118,6 +123,13 @@ class Transport:
                 headers={"Accept": "application/json", "User-Agent": "invite-bot"},
                 raise_for_status=False,
             )
+            # aiohttp silently sends an idempotent request (GET, DELETE) a second time when
+            # the connection drops after sending it. For a DELETE that hides the truth: the
+            # first one revoked, the second is refused ("only pending invitations can be
+            # revoked"), and the user hears "already revoked". Every retry is ours to make,
+            # after looking (see `_request`); aiohttp has no public switch for this one.
+            if hasattr(self._session, "_retry_connection"):
+                self._session._retry_connection = False
         return self._session
 
     async def _request(
@@ -135,6 +147,7 @@ class Transport:
         """Send with retries (for idempotent requests only), within one deadline."""
         deadline = deadline or Deadline(self._deadline)
         attempt = 0
+        ambiguous = False  # an earlier try of this write may have taken effect
         while True:
             attempt += 1
             try:
@@ -149,10 +162,16 @@ class Transport:
                     deadline=deadline,
                 )
             except GencoveError as exc:
+                if ambiguous and isinstance(exc, (GencoveValidationError, GencoveNotFound)):
+                    # Refused now, perhaps because an earlier try did it: unknown, not refused.
+                    raise GencoveUncertain(UNCONFIRMED, exc) from exc
+                if method in {"DELETE", "PATCH"} and _outcome_unknown(exc):
+                    ambiguous = True
                 if exc.retryable and attempt <= self._max_retries:
                     wait = self._wait_for(exc, attempt)
                     if self.has_time_for(method, wait, deadline):
                         await asyncio.sleep(wait)
+                        self._retrying(method, path)
                         continue
                     log.info("gencove %s %s: no time left for another try", method, shown(path))
                 if method in {"DELETE", "PATCH"} and _outcome_unknown(exc):
@@ -225,6 +244,8 @@ class Transport:
             failure = GencoveConnectionError(
                 "The connection to Gencove failed. Try again in a moment.", before_sending=False
             )
+        if sent:
+            self._observe(method, path, status, failure, time.monotonic() - started)
         if failure is not None:
             if method == "POST" and status is not None and 200 <= status < 300:
                 # Gencove answered 2xx, then the body was cut off: done, answer unreadable.
@@ -244,6 +265,35 @@ class Transport:
             if status < 300:
                 raise GencoveUnreadable(TOO_LARGE, status=status)
         return decode_response(status, response_headers, body)
+
+    def _observe(
+        self,
+        method: str,
+        path: str,
+        status: int | None,
+        failure: GencoveError | None,
+        seconds: float,
+    ) -> None:
+        """Tell the observer how one try went (status, else how it failed)."""
+        if self._observer is None:
+            return
+        outcome: int | str
+        if status is not None:
+            outcome = status
+        elif isinstance(failure, GencoveTimeout):
+            outcome = "timeout"
+        else:
+            outcome = "connection_error"
+        self._observer.gencove_request(operation_of(method, path), outcome, seconds)
+
+    def _retrying(self, method: str, path: str) -> None:
+        if self._observer is not None:
+            self._observer.gencove_retry(operation_of(method, path))
+
+    @property
+    def deadline(self) -> float:
+        """Seconds one call may take with all its tries."""
+        return self._deadline
 
     def has_time_for(self, method: str, wait: float, deadline: Deadline) -> bool:
         """Whether another try fits in the deadline after `wait`. A write needs a whole

@@ -181,7 +181,7 @@ class LocalSlack:
         view = opened.view
         body = view_submission_body(
             str(view.get("callback_id", "")),
-            _state_values(view, values),
+            _state_values(view, self._with_files(who, values)),
             who.user_id,
             str(view.get("private_metadata", "")),
             opened.id,
@@ -196,6 +196,29 @@ class LocalSlack:
         if self._opened(state.view_id).view.get("hash") == view.get("hash"):
             self._after_submission(who, state, answer)
         return answer
+
+    def _with_files(
+        self, who: Person, values: Mapping[str, Mapping[str, Any]]
+    ) -> dict[str, dict[str, Any]]:
+        """`values` with each chosen file ({name, text}) uploaded to the local Slack, as
+        Slack does before the submission: a file_input's value is the files' descriptions."""
+        shared: dict[str, dict[str, Any]] = {}
+        for block_id, actions in values.items():
+            shared[block_id] = {}
+            for action_id, given in actions.items():
+                if isinstance(given, list) and given and all(isinstance(f, dict) for f in given):
+                    given = [
+                        self.slack.files.describe(
+                            self.slack.files.add(
+                                str(f.get("name") or "file.csv"),
+                                str(f.get("text") or "").encode("utf-8"),
+                                user=who.user_id,
+                            )
+                        )
+                        for f in given
+                    ]
+                shared[block_id][action_id] = given
+        return shared
 
     async def close_view(self, who: Person) -> SlackDelivery | None:
         """The person closes their modal; the bot hears of it if it asked to."""
@@ -461,6 +484,9 @@ def _state_values(
             state[block_id] = {action_id: {"type": kind, "selected_options": chosen}}
         elif kind in ("plain_text_input", "email_text_input", "url_text_input"):
             state[block_id] = {action_id: {"type": kind, "value": given or None}}
+        elif kind == "file_input":
+            files = [f for f in given or [] if isinstance(f, dict)]
+            state[block_id] = {action_id: {"type": kind, "files": files}}
         else:
             state[block_id] = {action_id: {"type": kind, "value": given}}
     return state

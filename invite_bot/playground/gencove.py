@@ -1131,6 +1131,19 @@ class FakeGencove:
         self._sweep_expired()
         return inv
 
+    def expire_soon(
+        self, invitation: uuid.UUID | str | FakeInvitation, within: timedelta = timedelta(hours=1)
+    ) -> FakeInvitation:
+        """Move a pending invitation's ``expires`` to ``within`` from now (if that is
+        sooner), so a reminder before expiry can be seen."""
+        inv = self.get_invitation(invitation)
+        current = inv.status_changes[-1].status
+        if current != "pending":
+            raise ValueError(f"invitation {inv.id} is {current}")
+        inv.expires = min(inv.expires, self.now() + within)
+        self._schedule_expiry(inv)
+        return inv
+
     def revoke(
         self, invitation: uuid.UUID | str | FakeInvitation, actor: FakeUser | None = None
     ) -> FakeInvitation:

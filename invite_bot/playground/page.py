@@ -12,7 +12,7 @@ the same (README, "The playground"):
     POST /playground/api/close    {"user"}
     GET  /playground/api/gencove/invitations
     POST /playground/api/gencove/invitations     {"email", "role"}   (outside Slack)
-    POST /playground/api/gencove/{invitation_id}/accept|revoke|expire
+    POST /playground/api/gencove/{invitation_id}/accept|revoke|expire|expire-soon
     POST /playground/api/poll                     the watcher polls now
     GET  /playground/api/traffic
 """
@@ -213,9 +213,11 @@ class _Routes:
             "accept": self.gencove.accept,
             "revoke": self.gencove.revoke,
             "expire": self.gencove.expire,
+            # within the hour: the watcher's next poll sends its reminder (INVITE_REMIND_BEFORE)
+            "expire-soon": self.gencove.expire_soon,
         }
         if change not in changes:
-            raise ApiError(404, "the change is one of accept, revoke, expire")
+            raise ApiError(404, "the change is one of accept, revoke, expire, expire-soon")
         try:
             changes[change](invitation)
         except ValueError as exc:

@@ -154,6 +154,9 @@ def _invitation_row(inv: FakeInvitation, web_app_link: str) -> str:
             "revoke</button>"
             f'<button type="button" class="tool" data-gencove="expire" data-id="{inv.id}">'
             "expire now</button>"
+            f'<button type="button" class="tool" data-gencove="expire-soon" data-id="{inv.id}"'
+            ' title="expires within the hour: the next poll sends its reminder">'
+            "expire soon</button>"
             f'<button type="button" class="tool" data-fill="/gencove accept {e(link)}"'
             ' title="puts /gencove accept with this invitation\'s link in the composer">'
             "link → composer</button>"

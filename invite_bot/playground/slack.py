@@ -49,6 +49,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from invite_bot.playground import web_api_spec
+from invite_bot.playground.slack_files import FileError, SlackFiles
 from invite_bot.playground.socket_mode import SocketMode
 
 __all__ = [
@@ -163,6 +164,8 @@ def _walk(obj: Any, pointer: str, errors: list[str]) -> None:
     if kind == "input":
         _check_len(errors, _text_of(obj.get("label")), 2000, f"{pointer}/label/text", minimum=1)
         _check_len(errors, _text_of(obj.get("hint")), 2000, f"{pointer}/hint/text")
+    if kind == "file_input":
+        _check_file_input(obj, pointer, errors)
     confirm = obj.get("confirm")
     if isinstance(confirm, Mapping):
         p = f"{pointer}/confirm"
@@ -181,6 +184,22 @@ def _walk(obj: Any, pointer: str, errors: list[str]) -> None:
     for key, value in obj.items():
         if isinstance(value, (list, Mapping)) and key not in ("confirm",):
             _walk(value, f"{pointer}/{key}", errors)
+
+
+def _check_file_input(obj: Mapping[str, Any], pointer: str, errors: list[str]) -> None:
+    """A file_input element (docs.slack.dev/reference/block-kit/block-elements/
+    file-input-element): `max_files` 1-10, `filetypes` a list of extensions."""
+    max_files = obj.get("max_files")
+    if max_files is not None and (
+        not isinstance(max_files, int) or isinstance(max_files, bool) or not 1 <= max_files <= 10
+    ):
+        errors.append(f"must be between 1 and 10 [json-pointer:{pointer}/max_files]")
+    filetypes = obj.get("filetypes")
+    if filetypes is not None and (
+        not isinstance(filetypes, list)
+        or not all(isinstance(t, str) and t and "." not in t for t in filetypes)
+    ):
+        errors.append(f"must be a list of file extensions [json-pointer:{pointer}/filetypes]")
 
 
 def validate_blocks(
@@ -336,7 +355,7 @@ class Violation:
 class SlackFault:
     """A one-shot failure for ``FakeSlack.inject``; build with the class methods."""
 
-    kind: Literal["rate_limited", "status", "error", "reset", "delay"]
+    kind: Literal["rate_limited", "status", "error", "reset", "delay", "garbled", "lost"]
     http_status: int = 200
     error_code: str = ""
     retry_after: int = 1
@@ -369,6 +388,21 @@ class SlackFault:
         return cls("delay", seconds=seconds)
 
     @classmethod
+    def garbled(cls) -> SlackFault:
+        """Do what was asked, then answer 200 with JSON cut off half-way."""
+        return cls("garbled")
+
+    @classmethod
+    def lost(cls) -> SlackFault:
+        """Do what was asked, then drop the connection instead of answering."""
+        return cls("lost")
+
+    @property
+    def after_effect(self) -> bool:
+        """The request takes effect; only its answer is spoiled."""
+        return self.kind in ("garbled", "lost")
+
+    @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SlackFault:
         kind = data["kind"]
         if kind == "rate_limited":
@@ -381,6 +415,10 @@ class SlackFault:
             return cls.reset()
         if kind == "delay":
             return cls.delay(float(data["seconds"]))
+        if kind == "garbled":
+            return cls.garbled()
+        if kind == "lost":
+            return cls.lost()
         raise ValueError(f"unknown fault kind {kind!r}")
 
 
@@ -482,6 +520,8 @@ class FakeSlack:
         self._ts_counter = itertools.count(1)
         self._last_ts_micros = 0
         self._id_counter = itertools.count(1)
+        # files people share and the bot uploads (slack_files.py)
+        self.files = SlackFiles(lambda: self.base_url, lambda: self.tokens, team_id)
         self._methods: dict[str, Callable[[JSONDict], JSONDict]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
@@ -498,6 +538,11 @@ class FakeSlack:
             "conversations.history": self._conversations_history,
             "conversations.open": self._conversations_open,
             "apps.connections.open": self._apps_connections_open,
+            "files.info": self._files_call(self.files.files_info),
+            "files.getUploadURLExternal": self._files_call(self.files.get_upload_url),
+            "files.completeUploadExternal": self._files_call(
+                lambda args: self.files.complete_upload(args, has_channel=self._has_channel)
+            ),
         }
         self.reset()
 
@@ -517,6 +562,7 @@ class FakeSlack:
         self._used_triggers = set()
         self._faults = {}
         self._fail_rate = (0.0, random.Random(0), None, [])
+        self.files.reset()
         if not keep_config:
             self.users = {}
             self.usergroups = {}
@@ -529,6 +575,8 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{rid}", self._handle_response_url)
         app.router.add_get("/socket/{connection}", self._handle_socket)
+        for verb, path, handler in self.files.routes():
+            app.router.add_route(verb, path, handler)
         for verb, path, handler in self._control_routes():
             app.router.add_route(verb, f"/_fake/{path}", handler)
         return app
@@ -800,7 +848,7 @@ class FakeSlack:
                     Violation(method, "not_in_web_api_spec", [problem], call.args)
                 )
         fault = self._next_fault(method)
-        if fault is not None:
+        if fault is not None and not fault.after_effect:
             answer = await self._apply_fault(fault, request, call)
             if answer is not None:
                 return answer
@@ -820,7 +868,25 @@ class FakeSlack:
         except _ApiError as exc:
             return self._refuse(call, exc)
         call.response = body
+        if fault is not None and fault.after_effect:
+            return self._spoil(fault, request, call, body)
         return web.json_response(body)
+
+    @staticmethod
+    def _spoil(
+        fault: SlackFault, request: web.Request, call: Call, body: JSONDict
+    ) -> web.StreamResponse:
+        """The answer to a request that took effect, spoiled as `fault` says."""
+        call.fault = fault.kind
+        if fault.kind == "lost":
+            call.status = 0
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=500)
+        whole = json.dumps(body)
+        return web.Response(
+            text=whole[: max(1, len(whole) // 2)], content_type="application/json"
+        )
 
     def _refuse(self, call: Call, exc: _ApiError, status: int = 200) -> web.Response:
         body: JSONDict = {"ok": False, "error": exc.error}
@@ -1135,6 +1201,20 @@ class FakeSlack:
             return web.Response(status=404, text="Socket Mode is not enabled")
         return await self.socket_mode.handle(request)
 
+    @staticmethod
+    def _files_call(call: Callable[[JSONDict], JSONDict]) -> Callable[[JSONDict], JSONDict]:
+        def handler(args: JSONDict) -> JSONDict:
+            try:
+                return call(args)
+            except FileError as exc:
+                details = [exc.detail] if exc.detail else []
+                raise _ApiError(exc.error, violation=exc.violation, details=details) from None
+
+        return handler
+
+    def _has_channel(self, channel: str) -> bool:
+        return channel not in self.unknown_channels and channel not in self.not_in_channel
+
     def _conversations_open(self, args: JSONDict) -> JSONDict:
         users = str(args.get("users", "")).split(",")
         if not users[0]:
@@ -1214,7 +1294,8 @@ class FakeSlack:
         POST inject {method, faults:[{kind, retry_after|status|error|seconds}]},
         users {id, name, is_admin, is_owner, email} (or {"users": [...]}),
         config {not_in_channel, unknown_channels, usergroups, fail_rate:{rate, seed, methods}},
-        response_url {channel?, ts?} -> {url}, trigger_id -> {trigger_id}, reset {keep_config}."""
+        response_url {channel?, ts?} -> {url}, trigger_id -> {trigger_id}, reset {keep_config};
+        GET files (with their text), POST files {name, text, user, channel?} (a person's)."""
         return [
             ("GET", "calls", self._ctl_calls),
             ("GET", "messages", self._ctl_get("messages")),
@@ -1229,6 +1310,8 @@ class FakeSlack:
             ("POST", "response_url", self._ctl_response_url),
             ("POST", "trigger_id", self._ctl_trigger_id),
             ("POST", "reset", self._ctl_reset),
+            ("GET", "files", self._ctl_files),
+            ("POST", "files", self._ctl_add_file),
         ]
 
     @staticmethod
@@ -1295,6 +1378,32 @@ class FakeSlack:
 
     async def _ctl_trigger_id(self, request: web.Request) -> web.Response:
         return self._dump({"ok": True, "trigger_id": self.new_trigger_id()})
+
+    async def _ctl_files(self, request: web.Request) -> web.Response:
+        """Every file: its description, and its text (UTF-8) once it has arrived."""
+        return self._dump(
+            [
+                {
+                    **self.files.describe(f),
+                    "by_bot": f.by_bot,
+                    "thread_ts": f.thread_ts,
+                    "text": f.text if f.content is not None else None,
+                }
+                for f in self.files.files.values()
+            ]
+        )
+
+    async def _ctl_add_file(self, request: web.Request) -> web.Response:
+        """A file a person shares: {name, text, user, channel?, mimetype?} -> its description."""
+        data = await self._json_body(request)
+        added = self.files.add(
+            str(data["name"]),
+            str(data["text"]).encode("utf-8"),
+            user=str(data["user"]),
+            mimetype=str(data.get("mimetype") or "text/csv"),
+            channel=data.get("channel"),
+        )
+        return self._dump({"ok": True, "file": self.files.describe(added)})
 
     async def _ctl_reset(self, request: web.Request) -> web.Response:
         data = await self._json_body(request)

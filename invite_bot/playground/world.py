@@ -53,7 +53,7 @@ PEOPLE: tuple[Person, ...] = (
     ),
     Person(
         "member", "U0MEMBER1", "max", "Max Member", "max@lab.org", False,
-        "a member: may not invite",
+        "a member: may not invite, so asks the inviters (Ada approves in #onboarding)",
     ),
     Person(
         "invitee", "U0INVITE1", "ivy", "Ivy Invitee", "ivy@partner.org", False,

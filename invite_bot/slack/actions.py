@@ -8,11 +8,12 @@ import re
 from slack_bolt.async_app import AsyncApp
 
 from invite_bot.core.text import escape_mrkdwn
-from invite_bot.slack import accepting, listing
+from invite_bot.slack import accepting, listing, reinvite_turns
 from invite_bot.slack.blocks import (
     ACCEPT,
     LINK_FROM_CARD,
     LIST_PAGE,
+    REINVITE,
     REVOKE,
     link_modal,
     parse_page_value,
@@ -40,7 +41,11 @@ def register(app: AsyncApp, bot: Bot, guard: Guard) -> None:
         # Its retry opens nothing: the trigger_id is spent, the modal already open.
         return then(lambda: _link_from_card(bot, turn))
 
+    def reinvite_clicked(turn: Turn) -> Reply:
+        return then(lambda: reinvite_turns.clicked(bot, turn))
+
     app.action(REVOKE)(guard.listener(revoke_clicked))
+    app.action(REINVITE)(guard.listener(reinvite_clicked))
     app.action(re.compile(f"^{LIST_PAGE}"))(guard.listener(page_clicked))
     app.action(ACCEPT)(guard.listener(accept_clicked))
     app.action(LINK_FROM_CARD)(guard.listener(link_clicked))

@@ -7,7 +7,6 @@ input could break them (50 addresses, long errors), degrades to a compact form.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,13 +27,17 @@ from slack_sdk.models.blocks import (
     SectionBlock,
     StaticSelectElement,
 )
+from slack_sdk.models.blocks.block_elements import FileInputElement
 from slack_sdk.models.views import View
 
 from invite_bot.core.addresses import shown
 from invite_bot.core.text import escape_mrkdwn, truncate
+from invite_bot.slack import trust
 
 # action and callback ids: the one place listeners and builders agree on
 REVOKE = "revoke_invitation"
+REINVITE = "reinvite_invitation"
+REINVITABLE = ("expired", "revoked")
 LIST_PAGE = "list_page"
 ACCEPT = "accept_invitation"
 LINK_FROM_CARD = "link_from_card"
@@ -45,6 +48,8 @@ ADDRESSES_INPUT = "addresses_input"
 ROLE_BLOCK = "role"
 ROLE_INPUT = "role_input"
 API_KEY_BLOCK = "api_key"
+FILE_BLOCK = "csv_file"  # the invite modal's CSV field (a bulk invite)
+FILE_INPUT = "csv_file_input"
 API_KEY_INPUT = "api_key_input"
 
 # A Slack user ID, not a Gencove name that merely starts with U or W ("Ursula").
@@ -59,6 +64,8 @@ STATUS_ICON = {
     "expired": ":hourglass:",
     "revoked": ":no_entry_sign:",
     "failed": ":warning:",
+    "member": ":bust_in_silhouette:",
+    "unsure": ":grey_question:",
     "working": ":hourglass_flowing_sand:",
 }
 
@@ -81,13 +88,14 @@ class InviteRow:
     """One address of an invite command, as the result message shows it."""
 
     email: str
-    status: str  # pending | accepted | expired | revoked | failed | working
+    status: str  # pending | accepted | expired | revoked | failed | member | unsure | working
     role: str = ""
     invitation_id: str | None = None
     expires: datetime | None = None
     error: str | None = None
     changed_by: str | None = None  # Slack user ID (revoked from Slack) or a Gencove name
     existing: bool = False  # the invitation was already pending before this command
+    reinvited_by: str | None = None  # a Slack user ID: the address was invited again
 
 
 @dataclass(frozen=True)
@@ -121,10 +129,18 @@ def row_line(row: InviteRow) -> str:
         return f"{icon} {email}: not invited. {esc(row.error or 'Gencove refused it.')}"
     if row.status == "working":
         return f"{icon} {email}: inviting…"
+    if row.status == "member":
+        return f"{icon} {email}: already a member of the organization, not invited."
+    if row.status == "unsure":
+        return (
+            f"{icon} {email}: may have been invited: Gencove's answer was lost and the "
+            "invitation was not in its list yet. Check `/gencove list` before inviting again."
+        )
     if row.status == "pending":
         prefix = "already invited" if row.existing else "invited"
         return f"{icon} {email}: {prefix}{role} · expires {slack_date(row.expires)}"
-    return f"{icon} {email}: {row.status}{_who(row.changed_by)}{role}"
+    again = f" · re-invited{_who(row.reinvited_by)}" if row.reinvited_by else ""
+    return f"{icon} {email}: {row.status}{_who(row.changed_by)}{role}{again}"
 
 
 def revoke_button(invitation_id: str, email: str, *, list_page: str = "") -> ButtonElement:
@@ -144,6 +160,26 @@ def revoke_button(invitation_id: str, email: str, *, list_page: str = "") -> But
     )
 
 
+def reinvite_button(invitation_id: str, *, list_page: str = "") -> ButtonElement:
+    """Re-invite: the same address, with the same role (the value is like Revoke's)."""
+    return ButtonElement(
+        text="Re-invite",
+        action_id=REINVITE,
+        value=f"{invitation_id}|{list_page}" if list_page else invitation_id,
+    )
+
+
+def row_button(row: InviteRow, *, list_page: str = "") -> ButtonElement | None:
+    """Revoke on a pending row, Re-invite on an expired or revoked one not re-invited yet."""
+    if not row.invitation_id:
+        return None
+    if row.status == "pending":
+        return revoke_button(row.invitation_id, row.email, list_page=list_page)
+    if row.status in REINVITABLE and not row.reinvited_by:
+        return reinvite_button(row.invitation_id, list_page=list_page)
+    return None
+
+
 def row_block_id(row: InviteRow, index: int) -> str:
     return f"inv:{row.invitation_id}" if row.invitation_id else f"row:{index}"
 
@@ -157,14 +193,21 @@ def invite_result(rows: Sequence[InviteRow], *, inviter_id: str) -> Message:
     summary = f"<@{inviter_id}> invited {invited} of {len(rows)} address" + (
         "es" if len(rows) != 1 else ""
     )
-    if counts.get("failed"):
-        summary += f" ({counts['failed']} failed)"
+    notes = [
+        f"{counts[status]} {label}"
+        for status, label in (
+            ("member", "already a member" if counts.get("member") == 1 else "already members"),
+            ("unsure", "not confirmed"),
+            ("failed", "failed"),
+        )
+        if counts.get(status)
+    ]
+    if notes:
+        summary += f" ({', '.join(notes)})"
     blocks: list[Block] = [SectionBlock(block_id="summary", text=_mrkdwn(summary + "."))]
     if len(rows) <= DETAILED_ROWS:
         for index, row in enumerate(rows):
-            accessory = None
-            if row.status == "pending" and row.invitation_id:
-                accessory = revoke_button(row.invitation_id, row.email)
+            accessory = row_button(row)
             blocks.append(
                 SectionBlock(
                     block_id=row_block_id(row, index),
@@ -257,15 +300,13 @@ def invitation_list(page: ListPage) -> Message:
     label = "invitations" if page.status == "all" else f"{page.status} invitations"
     if page.count == 0:
         return ephemeral(f"There are no {label}.")
-    first, last = page.offset + 1, page.offset + len(page.rows)
+    # Within Block Kit's 50 blocks whatever came in: the header, rows, the page buttons.
+    rows = page.rows[: min(page.page_size, MAX_BLOCKS - 2)]
+    first, last = page.offset + 1, page.offset + len(rows)
     header = f"*{page.count} {label}* · showing {first}-{last}"
     blocks: list[Block] = [SectionBlock(block_id="list_header", text=_mrkdwn(header))]
-    for index, row in enumerate(page.rows):
-        accessory = None
-        if row.status == "pending" and row.invitation_id:
-            accessory = revoke_button(
-                row.invitation_id, row.email, list_page=_page_value(page.status, page.offset)
-            )
+    for index, row in enumerate(rows):
+        accessory = row_button(row, list_page=_page_value(page.status, page.offset))
         blocks.append(
             SectionBlock(
                 block_id=row_block_id(row, index), text=_mrkdwn(row_line(row)), accessory=accessory
@@ -284,23 +325,33 @@ def invitation_list(page: ListPage) -> Message:
 
 
 def _page_value(status: str, offset: int) -> str:
-    return json.dumps({"status": status, "offset": offset}, separators=(",", ":"))
+    return trust.page_value(status, offset)
 
 
 def parse_page_value(value: str) -> tuple[str, int]:
-    data = json.loads(value)
-    return str(data["status"]), int(data["offset"])
+    """(status, offset) of a list button; `trust.OutOfDate` when it is not one we wrote."""
+    page = trust.list_page(value)
+    if page is None:
+        raise trust.OutOfDate("a list button's page value")
+    return page.status, page.offset
 
 
-def invite_modal(roles: Sequence[str], *, default_role: str | None, metadata: str) -> View:
-    """The modal `/gencove invite` with no address opens."""
+def invite_modal(
+    roles: Sequence[str], *, default_role: str | None, metadata: str, bulk: bool = False
+) -> View:
+    """The modal `/gencove invite` with no address opens; `bulk`: with a CSV file field,
+    and a long list (or a file) makes a bulk invite."""
     role_options = [Option(text=truncate(r, 75), value=truncate(r, 150)) for r in roles[:100]]
     initial = next((o for o in role_options if o.value == default_role), None)
+    hint = "One or more, separated by new lines, spaces, commas or semicolons."
+    if bulk:
+        hint += " A long list, or a CSV file below, becomes a bulk invite."
     blocks: list[Block] = [
         InputBlock(
             block_id=ADDRESSES_BLOCK,
             label="Email addresses",
-            hint="One or more, separated by new lines, spaces, commas or semicolons.",
+            hint=hint,
+            optional=bulk,  # a file alone will do
             element=PlainTextInputElement(
                 action_id=ADDRESSES_INPUT,
                 multiline=True,
@@ -308,6 +359,18 @@ def invite_modal(roles: Sequence[str], *, default_role: str | None, metadata: st
             ),
         )
     ]
+    if bulk:
+        blocks.append(
+            InputBlock(
+                block_id=FILE_BLOCK,
+                label="Or a CSV file",
+                optional=True,
+                hint="email[,role] per line; a header is optional; comma or semicolon separated.",
+                element=FileInputElement(
+                    action_id=FILE_INPUT, filetypes=["csv", "txt"], max_files=1
+                ),
+            )
+        )
     if role_options:
         blocks.append(
             InputBlock(
@@ -331,6 +394,11 @@ def invite_modal(roles: Sequence[str], *, default_role: str | None, metadata: st
         private_metadata=metadata,
         blocks=blocks,
     )
+
+
+def bulk_invite_modal(roles: Sequence[str], *, default_role: str | None, metadata: str) -> View:
+    """The invite modal for an inviter: with the CSV file field (see `invite_modal`)."""
+    return invite_modal(roles, default_role=default_role, metadata=metadata, bulk=True)
 
 
 def link_modal(*, metadata: str) -> View:

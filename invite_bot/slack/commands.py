@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncRespond
-from slack_sdk.errors import SlackApiError
 
 from invite_bot.core.grammar import (
     Accept,
@@ -23,8 +23,9 @@ from invite_bot.core.grammar import (
     Link,
     ListInvitations,
     Notify,
+    Reinvite,
+    Requests,
     Revoke,
-    RevokeByEmail,
     Unlink,
     Usage,
     WhoAmI,
@@ -32,21 +33,22 @@ from invite_bot.core.grammar import (
     parse_command,
     usage_message,
 )
-from invite_bot.core.text import escape_mrkdwn, human_list, truncate
+from invite_bot.core.text import escape_mrkdwn, human_list
 from invite_bot.gencove import GencoveError
-from invite_bot.slack import accepting, listing
-from invite_bot.slack.blocks import invite_modal, link_modal
+from invite_bot.slack import accepting, listing, reinvite_turns, requests
+from invite_bot.slack.blocks import bulk_invite_modal, link_modal
 from invite_bot.slack.context import Bot
+from invite_bot.slack.errors import SLACK_FAILURES, classify
 from invite_bot.slack.guard import Guard, Reply, Turn, answer, require_inviter, then
 from invite_bot.slack.inviting import invite_if_allowed, read_addresses
+from invite_bot.slack.personal import notify_me
 from invite_bot.slack.replies import (
     LINKING_OFF,
     ROLES_UNAVAILABLE,
     UNKNOWN_ROLE,
-    describe,
-    gencove_failed,
 )
-from invite_bot.slack.revoking import revoke
+from invite_bot.slack.request_blocks import ask_modal
+from invite_bot.slack.revoke_command import revoke_typed
 from invite_bot.store import NewInviteJob
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,18 @@ def on_command(bot: Bot, turn: Turn) -> Reply:
 
 async def _invite(bot: Bot, turn: Turn, addresses: list[str], role: str | None) -> None:
     request, respond = turn.request, turn.respond
+    refusal = await requests.asks_instead(bot, request.user)
+    if refusal is not None:
+        # A member who may not invite asks the inviters instead (invite_bot.slack.requests).
+        wish = requests.Ask(
+            request.user, request.channel, tuple(addresses), role, None, request.delivery_key
+        )
+
+        async def tell(text: str, extra: dict[str, Any] | None) -> None:
+            await respond(response_type="ephemeral", text=text, **(extra or {}))
+
+        await requests.ask(bot, wish, refusal, tell=tell)
+        return
     job = NewInviteJob(
         slack_user_id=request.user,
         channel_id=request.channel,
@@ -93,14 +107,18 @@ async def _invite(bot: Bot, turn: Turn, addresses: list[str], role: str | None) 
 
 async def _open_invite_modal(bot: Bot, turn: Turn, role: str | None) -> None:
     request, respond = turn.request, turn.respond
-    if not await require_inviter(bot, request.user, respond):
+    # A member who may not invite gets the same form as a request, with a "Why?" field.
+    form = bulk_invite_modal  # an inviter's has the CSV field: a bulk invite
+    if await requests.asks_instead(bot, request.user) is not None:
+        form = ask_modal
+    elif not await require_inviter(bot, request.user, respond):
         return
     metadata = json.dumps({"channel_id": request.channel})
     roles = bot.cached_roles()
     # trigger_id lives 3 s: open now, fill the role list in once Gencove answers.
     opened = await bot.slack.views_open(
         trigger_id=request.trigger,
-        view=invite_modal(roles or [], default_role=role, metadata=metadata),
+        view=form(roles or [], default_role=role, metadata=metadata),
     )
     if roles is None:
         try:
@@ -120,11 +138,11 @@ async def _open_invite_modal(bot: Bot, turn: Turn, role: str | None) -> None:
             await bot.slack.views_update(
                 view_id=view["id"],
                 hash=view.get("hash"),
-                view=invite_modal(roles, default_role=role, metadata=metadata),
+                view=form(roles, default_role=role, metadata=metadata),
             )
-        except SlackApiError as exc:
+        except SLACK_FAILURES as exc:
             # hash_conflict: the user already typed or submitted; the role stays the default.
-            log.info("invite modal not refreshed: %s", exc.response.get("error"))
+            log.info("invite modal not refreshed: %s", classify(exc).error)
     if role and role not in roles:
         await respond(
             response_type="ephemeral",
@@ -142,9 +160,16 @@ async def _dispatch(bot: Bot, parsed: Command, turn: Turn) -> None:
     elif isinstance(parsed, Revoke):
         if await require_inviter(bot, user_id, respond):
             await _revoke_targets(bot, parsed, user_id, channel_id, respond)
+    elif isinstance(parsed, Notify) and parsed.action in ("me", "me_off"):
+        # Anyone's own choice: a DM when their invitations are accepted, expire or are revoked.
+        await respond(
+            response_type="ephemeral", text=await notify_me(bot, user_id, parsed.action == "me")
+        )
     elif isinstance(parsed, Notify):
         if await require_inviter(bot, user_id, respond):
             await _notify(bot, parsed, user_id, channel_id, respond)
+    elif isinstance(parsed, Reinvite):
+        await reinvite_turns.typed(bot, parsed.email, turn)
     elif isinstance(parsed, Accept):
         message = await accepting.card(bot, parsed.token, user_id)
         await respond(response_type="ephemeral", text=message.text, blocks=message.blocks)
@@ -168,6 +193,8 @@ async def _dispatch(bot: Bot, parsed: Command, turn: Turn) -> None:
             else "You had no Gencove account linked."
         )
         await respond(response_type="ephemeral", text=text)
+    elif isinstance(parsed, Requests):
+        await requests.show_requests(bot, turn)
     elif isinstance(parsed, WhoAmI):
         await respond(response_type="ephemeral", text=await accepting.whoami(bot, user_id))
     else:  # pragma: no cover - the grammar has no other commands
@@ -178,26 +205,8 @@ async def _revoke_targets(
     bot: Bot, parsed: Revoke, user_id: str, channel_id: str, respond: AsyncRespond
 ) -> None:
     """One line per target; Gencove failing for one target does not hide the others."""
-    lines: list[str] = []
-    for target in parsed.targets:
-        label = target.email if isinstance(target, RevokeByEmail) else target.invitation_id
-        try:
-            if isinstance(target, RevokeByEmail):
-                found = await bot.gencove.find_pending(target.email)
-                if found is None:
-                    lines.append(
-                        f"• {escape_mrkdwn(label)}: no pending invitation, nothing revoked."
-                    )
-                    continue
-                invitation_id = found.id
-            else:
-                invitation_id = target.invitation_id
-            outcome = await revoke(bot, invitation_id, user_id=user_id, channel_id=channel_id)
-        except GencoveError as exc:
-            lines.append(f"• {escape_mrkdwn(label)}: not revoked. {gencove_failed(exc)}")
-            continue
-        lines.append(f"• {escape_mrkdwn(outcome.email or label)}: {describe(outcome)}")
-    await respond(response_type="ephemeral", text=truncate("\n".join(lines), 3000))
+    reply = await revoke_typed(bot, parsed.targets, user_id=user_id, channel_id=channel_id)
+    await respond(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
 
 
 async def _notify(

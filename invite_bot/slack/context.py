@@ -22,9 +22,12 @@ from invite_bot.gencove import (
     GencoveForbidden,
     GencoveUnauthorized,
 )
-from invite_bot.logs import redact_also
+from invite_bot.logs import RedactSecrets, redact_also, redact_json
+from invite_bot.metrics import Metrics
 from invite_bot.settings import Settings
+from invite_bot.slack import trust
 from invite_bot.slack.blocks import Message
+from invite_bot.slack.errors import SLACK_FAILURES, classify
 from invite_bot.slack.permissions import Inviters
 from invite_bot.slack.sandbox import labelled
 from invite_bot.store import Store
@@ -55,12 +58,28 @@ class Bot:
     vault: Vault | None
     instance: str
     job_lease: timedelta = DEFAULT_JOB_LEASE
+    # this process's numbers, served at GET /metrics (its own registry: one per bot)
+    metrics: Metrics = field(default_factory=Metrics)
     _roles: TtlCache[str, list[str]] = field(
         default_factory=lambda: TtlCache(ROLES_CACHE_SECONDS), repr=False
     )
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     # invite jobs this process is running, or waiting to take over from a silent owner
     jobs_here: set[int] = field(default_factory=set)
+    # the logs' redaction, for what the bot sends through a response_url (the Web API
+    # client has its own, see slack/observed.py)
+    redactor: RedactSecrets | None = None
+    # revokes count against INVITE_RATE_LIMIT too, in a window of their own
+    revokes: SlidingWindow | None = None
+
+    def __post_init__(self) -> None:
+        if self.revokes is None:
+            self.revokes = SlidingWindow(self.limiter.rate)
+
+    @property
+    def response_hosts(self) -> frozenset[str]:
+        """Where a response_url may point: Slack's host and the configured SLACK_API_URL's."""
+        return trust.response_hosts(self.settings.slack_api_url)
 
     async def credentials_for(self, slack_user_id: str) -> Credentials | None:
         """The user's own linked Gencove key, if any (so Gencove records the real actor)."""
@@ -132,11 +151,19 @@ class Bot:
         response_type: str = "ephemeral",
         replace_original: bool = False,
     ) -> bool:
-        """Post through a `response_url` (works where the bot is not a member)."""
-        webhook = AsyncWebhookClient(response_url, timeout=10, session=self.slack.session)
+        """Post through a `response_url` (works where the bot is not a member); False
+        when it did not land (logged) or the URL is not on Slack's host: the caller sends
+        it another way. The text and blocks are redacted like the logs."""
+        url = trust.response_url(response_url, self.response_hosts)
+        if url is None:
+            log.warning("a response_url not on Slack's host was not used")
+            return False
+        webhook = AsyncWebhookClient(url, timeout=10, session=self.slack.session)
         shown: dict[str, Any] = {"text": message.text, "blocks": message.blocks}
         if self.settings.gencove_sandbox:
             shown = labelled(shown)
+        if self.redactor is not None:
+            shown = redact_json(shown, self.redactor)
         try:
             response = await webhook.send(
                 text=shown["text"],
@@ -144,8 +171,8 @@ class Bot:
                 response_type=response_type,
                 replace_original=replace_original,
             )
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            log.warning("response_url post failed: %s", type(exc).__name__)
+        except SLACK_FAILURES as exc:
+            log.warning("response_url post failed (%s)", classify(exc).error)
             return False
         if response.status_code != 200:
             log.warning("response_url post refused: HTTP %s", response.status_code)

@@ -39,11 +39,15 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from invite_bot.core.policy import Refused
 from invite_bot.gencove import GencoveError
-from invite_bot.slack import lifecycle
+from invite_bot.logs import RedactSecrets, new_request_id, redact_json
+from invite_bot.metrics import Metrics
+from invite_bot.slack import labels, lifecycle
 from invite_bot.slack.blocks import Message, ephemeral
 from invite_bot.slack.context import Bot
-from invite_bot.slack.replies import INCOMPLETE, SOMETHING_BROKE, gencove_failed
+from invite_bot.slack.replies import INCOMPLETE, SOMETHING_BROKE, gencove_failed, store_unavailable
 from invite_bot.slack.request import IncompleteRequest, SlackRequest
+from invite_bot.slack.trust import OUT_OF_DATE, OutOfDate
+from invite_bot.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +62,21 @@ async def attach_request(
     request: AsyncBoltRequest,
     next: Callable[[], Awaitable[None]],
 ) -> None:
-    """Bolt middleware: `context["slack_request"]`, read once from the body (pure, fast)."""
+    """Bolt middleware: `context["slack_request"]`, read once from the body (pure, fast).
+
+    It also starts the delivery's request id: every log line of the listener and of the
+    tasks it starts (Gencove calls, store writes, Slack calls) carries it."""
+    new_request_id()
     parsed = SlackRequest.parse(body, request.headers)
     context[REQUEST] = parsed
+    log.debug("a %s delivery", parsed.kind)
+    if parsed.rejected:
+        # The bot wrote that metadata: a value of another shape was not written by it.
+        log.warning(
+            "a %s request's private_metadata had an unusable %s; ignored",
+            parsed.kind,
+            ", ".join(parsed.rejected),
+        )
     if parsed.retry_num is not None:
         log.info("Slack redelivers a %s request (retry %d)", parsed.kind, parsed.retry_num)
     await next()
@@ -118,13 +134,22 @@ class Guard:
         *,
         first_delivery: Callable[[str], Awaitable[bool]],
         tell_privately: Callable[[str, str, Message], Awaitable[bool]],
+        metrics: Metrics | None = None,
+        redactor: RedactSecrets | None = None,
     ) -> None:
         self._first_delivery = first_delivery
         self._tell_privately = tell_privately
+        self._metrics = metrics
+        self._redactor = redactor  # an acknowledgement is text bound for Slack too
 
     @classmethod
     def for_bot(cls, bot: Bot) -> Guard:
-        return cls(first_delivery=bot.store.deliveries.claim, tell_privately=bot.tell_privately)
+        return cls(
+            first_delivery=bot.store.deliveries.claim,
+            tell_privately=bot.tell_privately,
+            metrics=bot.metrics,
+            redactor=bot.redactor,
+        )
 
     def listener(self, decide: Decide, *, once: bool = True) -> Listener:
         """A Bolt listener for `decide`. `once=False` runs the work for a redelivery too
@@ -139,31 +164,63 @@ class Guard:
         ) -> None:
             with lifecycle.in_flight():
                 turn = Turn(slack_request(context, body), payload, respond)
-                reply = decide(turn)
-                await ack(**reply.ack)
+                try:
+                    reply = decide(turn)
+                    await ack(**self._shown(reply.ack))
+                except Exception:
+                    self._count(turn, "failed")
+                    raise
+                outcome = "answered"
                 if reply.then is not None:
-                    await self.after_ack(turn, reply.then, once=once)
+                    outcome = await self.after_ack(turn, reply.then, once=once)
+                self._count(turn, outcome)
 
         # Bolt names a listener after its function (in its logs): the decide function's name.
         listener.__name__ = getattr(decide, "__name__", listener.__name__)
         return listener
 
-    async def after_ack(self, turn: Turn, work: Work, *, once: bool = True) -> None:
-        """Run `work` for the first delivery only; any failure ends in a message."""
+    async def after_ack(self, turn: Turn, work: Work, *, once: bool = True) -> str:
+        """Run `work` for the first delivery only; any failure ends in a message.
+
+        Returns the outcome, as the metrics name it: "done", "redelivered",
+        "gencove_error", "incomplete" or "failed"."""
         request = turn.request
         try:
             if once and not await self._first_delivery(request.delivery_key):
                 log.info("ignoring a redelivered %s request", request.kind)
-                return
+                return "redelivered"
             await work()
         except GencoveError as exc:
             await self.tell(turn, gencove_failed(exc))
+            return "gencove_error"
         except IncompleteRequest as exc:
             log.warning("a %s request without its %s", request.kind, exc.missing)
             await self.tell(turn, INCOMPLETE.format(missing=exc.missing))
-        except Exception:
+            return "incomplete"
+        except OutOfDate as exc:
+            log.warning("a %s request with %s the bot did not write", request.kind, exc)
+            await self.tell(turn, OUT_OF_DATE)
+            return "incomplete"  # a value it needed, unusable
+        except Exception as exc:
+            if (failure := store_failure(exc)) is not None:
+                # One line, not a trace: the cause is known, and it repeats while it lasts.
+                log.warning("database unavailable: %s (%s request)", failure.kind, request.kind)
+                await self.tell(turn, store_unavailable(failure))
+                return "failed"
             log.exception("unexpected failure after ack (%s)", request.kind)
             await self.tell(turn, SOMETHING_BROKE)
+            return "failed"
+        return "done"
+
+    def _shown(self, ack: Mapping[str, Any]) -> dict[str, Any]:
+        """The acknowledgement's arguments, redacted like the logs."""
+        if self._redactor is None:
+            return dict(ack)
+        return {key: redact_json(value, self._redactor) for key, value in ack.items()}
+
+    def _count(self, turn: Turn, outcome: str) -> None:
+        if self._metrics is not None:
+            labels.count(self._metrics, turn.request, turn.payload, outcome)
 
     async def tell(self, turn: Turn, text: str) -> None:
         """A private note: through the response_url, else in the channel or as a DM."""
@@ -178,6 +235,18 @@ class Guard:
                 log.warning("a %s request failed and names nobody to tell", request.kind)
         except Exception as exc:
             log.error("could not tell the user that a request failed (%s)", type(exc).__name__)
+
+
+def store_failure(exc: BaseException) -> StoreUnavailable | None:
+    """`exc` if it is a StoreUnavailable, or the first of a group made only of them (a
+    task group whose tasks all met the same dead database)."""
+    if isinstance(exc, StoreUnavailable):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        matched, rest = exc.split(StoreUnavailable)
+        if matched is not None and rest is None:
+            return store_failure(matched.exceptions[0])
+    return None
 
 
 async def require_inviter(bot: Bot, user_id: str, respond: AsyncRespond) -> bool:

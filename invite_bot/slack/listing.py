@@ -6,6 +6,8 @@ from invite_bot.gencove import Invitation
 from invite_bot.gencove.models import ListStatus
 from invite_bot.slack.blocks import InviteRow, ListPage, Message, invitation_list
 from invite_bot.slack.context import Bot
+from invite_bot.slack.notices import with_reinvites
+from invite_bot.slack.trust import MAX_OFFSET
 
 PAGE_SIZE = 20
 
@@ -23,8 +25,13 @@ def row(invitation: Invitation) -> InviteRow:
 
 
 async def page(bot: Bot, status: ListStatus, offset: int) -> Message:
-    result = await bot.gencove.list_invitations_page(status, PAGE_SIZE, max(0, offset))
-    rows = [row(invitation) for invitation in result.results]
+    """One page of PAGE_SIZE rows at most, whatever Gencove sent (the Gencove client cuts a
+    page to the limit it asked for; this holds even if it did not): 20 rows, a header and
+    the Previous/Next buttons stay within Block Kit's 50 blocks."""
+    offset = min(max(0, offset), MAX_OFFSET)
+    result = await bot.gencove.list_invitations_page(status, PAGE_SIZE, offset)
+    shown = result.results[:PAGE_SIZE]
+    rows = await with_reinvites(bot, [row(i) for i in shown], follow=False)
     return invitation_list(
         ListPage(status=status, offset=offset, count=result.count, rows=rows, page_size=PAGE_SIZE)
     )

@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from invite_bot.core.keyed import TtlCache
 from invite_bot.core.policy import Admins, Decision, Refused, decide_inviter, needs_lookup
+from invite_bot.slack.errors import classify
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class Inviters:
                 is_workspace_admin=await self._is_workspace_admin(user_id),
             )
         except SlackApiError as exc:
-            log.warning("permission lookup failed: %s", exc.response.get("error"))
+            log.warning("permission lookup failed: %s", classify(exc).error)
             return LOOKUP_FAILED
 
     async def _group_members(self, group_id: str) -> frozenset[str]:

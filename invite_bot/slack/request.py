@@ -6,6 +6,8 @@ Slash commands arrive as flat form fields (`user_id`, `channel_id`, …); intera
 shapes, and any other body, without raising: what is missing or of the wrong type is None,
 and a listener that needs it asks through `user`, `channel` or `trigger`, which raise
 `IncompleteRequest` — the guard turns that into one clear sentence for the user.
+A modal's `private_metadata` is read through `trust.metadata`: only the fields the bot
+writes, each of the shape it writes them in.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from invite_bot.slack import trust
 
 COMMAND = "slash_command"
 
@@ -40,8 +44,10 @@ class SlackRequest:
     response_url: str | None = None
     trigger_id: str | None = None
     message_ts: str | None = None  # the clicked message (block_actions on a message)
-    # a modal's private_metadata when it is a JSON object (the bot writes it so)
+    # a modal's private_metadata: the fields the bot writes, each checked (`trust.metadata`)
     metadata: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    # names of the metadata fields that failed their check (dropped; logged once)
+    rejected: tuple[str, ...] = ()
     retry_num: int | None = None  # X-Slack-Retry-Num; informative only (see guard.py)
 
     @classmethod
@@ -76,7 +82,8 @@ class SlackRequest:
             )
         user = _map(data.get("user"))
         view = _map(data.get("view"))
-        metadata = _metadata(view.get("private_metadata"))
+        read = trust.metadata(view.get("private_metadata"))
+        metadata = read.fields
         channel = (
             _str(_map(data.get("channel")).get("id"))
             or _str(_map(data.get("container")).get("channel_id"))
@@ -96,6 +103,7 @@ class SlackRequest:
             trigger_id=_str(data.get("trigger_id")),
             message_ts=_str(_map(data.get("message")).get("ts")),
             metadata=metadata,
+            rejected=read.rejected,
             retry_num=retry_num,
         )
 
@@ -142,16 +150,6 @@ def _int(value: str | None) -> int | None:
 
 def _map(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
-
-
-def _metadata(value: object) -> Mapping[str, Any]:
-    if not isinstance(value, str) or not value:
-        return {}
-    try:
-        data = json.loads(value)
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _header(headers: Mapping[str, Sequence[str] | str] | None, name: str) -> str | None:

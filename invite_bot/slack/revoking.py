@@ -17,6 +17,7 @@ from invite_bot.core.transitions import transition
 from invite_bot.gencove import (
     Credentials,
     GencoveError,
+    GencoveNoLongerPending,
     GencoveNotFound,
     GencoveValidationError,
     Invitation,
@@ -74,6 +75,10 @@ async def _revoke(
             return RevokeOutcome("failed", email, message=refused.message)
         if real is None:
             return RevokeOutcome("unknown", email)
+        if isinstance(refused, GencoveNoLongerPending) and real.status == "revoked":
+            # This request's answer was lost, and now it is revoked: this request did it.
+            email = email or (real.email or "")
+            return await _revoked(bot, invitation_id, known, email, user_id, channel_id, False)
         await record(bot, real, known=known)
         updated = await refresh_invitation_message(bot, invitation_id)
         return RevokeOutcome(
@@ -81,6 +86,19 @@ async def _revoke(
         )
     except GencoveError as exc:
         return RevokeOutcome("failed", email, message=exc.message)
+    return await _revoked(bot, invitation_id, known, email, user_id, channel_id, as_linked)
+
+
+async def _revoked(
+    bot: Bot,
+    invitation_id: str,
+    known: KnownInvitation | None,
+    email: str,
+    user_id: str,
+    channel_id: str | None,
+    as_linked: bool,
+) -> RevokeOutcome:
+    """Record a revoke this user made, and update the message showing it."""
     # Subscribed channels hear of it as of any revoke (not the channel it was clicked in).
     channels = await bot.notification_channels(besides=channel_id)
     async with bot.store.unit_of_work() as work:

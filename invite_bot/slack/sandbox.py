@@ -19,8 +19,9 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
-from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from invite_bot.slack.observed import ObservedWebClient
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def _is_note(block: Any) -> bool:
     return isinstance(block, Mapping) and block.get("block_id") == NOTE_BLOCK
 
 
-class SandboxWebClient(AsyncWebClient):
+class SandboxWebClient(ObservedWebClient):
     """The Web API client, with the note on every message it posts or updates."""
 
     async def api_call(

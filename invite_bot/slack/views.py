@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -12,12 +13,14 @@ from slack_sdk.models.views import View
 
 from invite_bot.core.text import escape_mrkdwn
 from invite_bot.gencove import GencoveError
-from invite_bot.slack import accepting
+from invite_bot.slack import accepting, bulk
 from invite_bot.slack.blocks import (
     ADDRESSES_BLOCK,
     ADDRESSES_INPUT,
     API_KEY_BLOCK,
     API_KEY_INPUT,
+    FILE_BLOCK,
+    FILE_INPUT,
     INVITE_MODAL,
     LINK_MODAL,
     ROLE_BLOCK,
@@ -27,6 +30,7 @@ from invite_bot.slack.blocks import (
     link_modal,
 )
 from invite_bot.slack.context import Bot
+from invite_bot.slack.errors import classify
 from invite_bot.slack.guard import Guard, Reply, Turn, answer, then
 from invite_bot.slack.inviting import invite_if_allowed, read_addresses
 from invite_bot.slack.replies import SOMETHING_BROKE, gencove_failed
@@ -59,6 +63,20 @@ def on_invite_submitted(bot: Bot, turn: Turn) -> Reply:
     text = str(_value(view, ADDRESSES_BLOCK, ADDRESSES_INPUT).get("value") or "")
     selected = _value(view, ROLE_BLOCK, ROLE_INPUT).get("selected_option") or {}
     role = selected.get("value") or None
+    files = _value(view, FILE_BLOCK, FILE_INPUT).get("files") or []
+    if not text.strip() and not files:
+        return answer(
+            response_action="errors",
+            errors={ADDRESSES_BLOCK: "Type at least one address, or choose a CSV file."},
+        )
+    if bulk.wants_bulk(bot, text, files):
+        # A long list or a file: checked row by row, then a bulk invite (slack/bulk.py).
+        too_many = bulk.pasted_refusal(bot, text) if not files else None
+        if too_many is not None:
+            return answer(
+                response_action="errors", errors={ADDRESSES_BLOCK: too_many[:MODAL_ERROR_LIMIT]}
+            )
+        return then(lambda: _bulk(bot, turn, text, files, role))
     parsed, refusal = read_addresses(bot.settings, text)
     if refusal is not None:
         # Shown on the field itself; the modal stays open with what was typed.
@@ -67,6 +85,21 @@ def on_invite_submitted(bot: Bot, turn: Turn) -> Reply:
             errors={ADDRESSES_BLOCK: _plain(refusal.message)[:MODAL_ERROR_LIMIT]},
         )
     return then(lambda: _invite(bot, turn, list(parsed.addresses), role))
+
+
+async def _bulk(
+    bot: Bot, turn: Turn, text: str, files: list[dict[str, Any]], role: str | None
+) -> None:
+    request = turn.request
+    await bulk.from_modal(
+        bot,
+        user_id=request.user,
+        channel_id=request.channel_id or request.user,
+        text=text,
+        files=files,
+        role=role,
+        delivery_key=request.delivery_key,
+    )
 
 
 async def _invite(bot: Bot, turn: Turn, addresses: list[str], role: str | None) -> None:
@@ -100,7 +133,8 @@ def on_link_submitted(bot: Bot, turn: Turn) -> Reply:
 
 async def _link(bot: Bot, turn: Turn, key: str) -> None:
     view, request = turn.payload, turn.request
-    metadata = view.get("private_metadata") or "{}"
+    # What the form carries again: the metadata fields that passed their check, not the raw.
+    metadata = json.dumps(dict(request.metadata))
     user_id = request.user
     if bot.vault is None:
         await _update_view(bot, view, _result_view("Linking is not set up on this bot."))
@@ -121,10 +155,11 @@ async def _link(bot: Bot, turn: Turn, key: str) -> None:
         await _tell(bot, user_id, user_id, linked)
     token, response_url = request.metadata.get("token"), request.metadata.get("response_url")
     if token and response_url:
-        # Linked from an accept card: bring the card back, now with its Accept button.
-        await bot.slack_respond(
-            str(response_url), await _card_again(bot, str(token), user_id), replace_original=True
-        )
+        # Linked from an accept card: bring the card back, now with its Accept button
+        # (as a note of its own when the card cannot be replaced).
+        card = await _card_again(bot, str(token), user_id)
+        if not await bot.slack_respond(str(response_url), card, replace_original=True):
+            await bot.tell_privately(request.channel_id or user_id, user_id, card)
 
 
 async def _card_again(bot: Bot, token: str, user_id: str) -> Message:
@@ -157,7 +192,7 @@ async def _update_view(bot: Bot, view: dict[str, Any], new_view: dict[str, Any])
     try:
         await bot.slack.views_update(view_id=view["id"], view=new_view)
     except SlackApiError as exc:
-        log.warning("could not update the link modal: %s", exc.response.get("error"))
+        log.warning("could not update the link modal: %s", classify(exc).error)
         return False
     return True
 

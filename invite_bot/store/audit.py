@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -39,6 +39,26 @@ class AuditLog:
                     detail=dict(detail or {}),
                 )
             )
+
+    async def add_many(self, entries: Sequence[Mapping[str, Any]]) -> None:
+        """Append several entries (the keyword arguments of `add`) in one statement."""
+        if not entries:
+            return
+        at = utcnow()
+        rows = [
+            {
+                "at": at,
+                "actor_slack_id": e.get("actor_slack_id"),
+                "action": e["action"],
+                "invitation_id": e.get("invitation_id"),
+                "email": e.get("email"),
+                "channel_id": e.get("channel_id"),
+                "detail": dict(e.get("detail") or {}),
+            }
+            for e in entries
+        ]
+        async with self._db.write() as conn:
+            await conn.execute(audit_log.insert(), rows)
 
     async def entries(self, *, limit: int = 100, action: str | None = None) -> list[AuditEntry]:
         """The newest entries first."""

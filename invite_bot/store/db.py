@@ -2,14 +2,19 @@
 
 `Database.write()` joins the transaction the current task is already inside, or begins one
 (on SQLite after queueing behind this process's other writers); `read()` lends a read-only
-connection of its own. `Transaction` is one open transaction, on which a unit of work's
-repositories run. The statement shapes the repositories repeat are the helpers at the end.
+connection of its own. Both raise `StoreUnavailable` when the database cannot serve (see
+unavailable.py), also when a SQLite file was deleted or replaced under the process (its
+pooled connections would go on writing to the unlinked file, losing every write).
+`Transaction` is one open transaction, on which a unit of work's repositories run. The
+statement shapes the repositories repeat are the helpers at the end.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
+import stat
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -20,6 +25,7 @@ from sqlalchemy import ColumnElement, RowMapping, Table, delete, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .engine import READ_ONLY, Insert, insert
+from .unavailable import StoreUnavailable, unavailable
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -67,6 +73,31 @@ class Database(Connections):
         # SQLite lets one writer in at a time and makes the others spin on a busy timeout;
         # queueing writers here instead costs far less CPU under load.
         self._writers: asyncio.Lock | None = asyncio.Lock() if self.dialect == "sqlite" else None
+        self._file = _sqlite_file(engine)
+        self._file_id: tuple[int, int] | None = None
+
+    def note_file(self) -> None:
+        """Remember which file a SQLite database is (once it exists), to notice it being
+        deleted or replaced later. Nothing to do for a server database."""
+        if self._file is not None:
+            try:
+                found = os.stat(self._file)
+            except OSError:
+                return
+            self._file_id = (found.st_dev, found.st_ino)
+
+    def _check_file(self) -> None:
+        if self._file is None:
+            return
+        if self._file_id is None:
+            self.note_file()
+            return
+        try:
+            found = os.stat(self._file)
+        except OSError:
+            raise StoreUnavailable("database file gone") from None
+        if not stat.S_ISREG(found.st_mode) or (found.st_dev, found.st_ino) != self._file_id:
+            raise StoreUnavailable("database file replaced")
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
@@ -76,14 +107,25 @@ class Database(Connections):
         task = asyncio.current_task()
         joined = self._joined.get()
         if joined is not None and joined.task is task:
-            yield joined.conn
+            yield joined.conn  # the outer write() turns failures into StoreUnavailable
             return
-        async with self._begin() as conn:
-            token = self._joined.set(_Joined(conn, task))
-            try:
-                yield conn
-            finally:
-                self._joined.reset(token)
+        self._check_file()
+        inside = False
+        try:
+            async with self._begin() as conn:
+                token = self._joined.set(_Joined(conn, task))
+                try:
+                    inside = True
+                    yield conn
+                    inside = False
+                finally:
+                    self._joined.reset(token)
+        except Exception as exc:
+            # An OSError from the caller's own code inside (a Slack timeout, say) is not
+            # the database's; one while connecting, beginning or committing is.
+            if (failure := unavailable(exc, os_errors=not inside)) is None or failure is exc:
+                raise
+            raise failure from exc
 
     @asynccontextmanager
     async def _begin(self) -> AsyncIterator[AsyncConnection]:
@@ -97,8 +139,27 @@ class Database(Connections):
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A connection of its own: it does not see a transaction's uncommitted writes."""
-        async with self._reader.connect() as conn:
-            yield conn
+        self._check_file()
+        inside = False
+        try:
+            async with self._reader.connect() as conn:
+                inside = True
+                yield conn
+                inside = False
+        except Exception as exc:
+            if (failure := unavailable(exc, os_errors=not inside)) is None or failure is exc:
+                raise
+            raise failure from exc
+
+
+def _sqlite_file(engine: AsyncEngine) -> str | None:
+    """The absolute path of a SQLite database's file (None for a server database)."""
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        return None
+    path = engine.url.database
+    if path.startswith("file:"):  # a URI filename (`?uri=true`): the path before its query
+        path = path[len("file:") :].split("?", 1)[0]
+    return os.path.abspath(path) if path and path != ":memory:" else None
 
 
 class Transaction(Connections):

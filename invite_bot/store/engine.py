@@ -3,6 +3,8 @@ so that the rest of the store can run the same statements on SQLite and PostgreS
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 from sqlalchemy import Connection, Table, event
@@ -19,6 +21,10 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "invite_bot_read_only"
 
 Insert = sqlite.Insert | postgresql.Insert
+
+log = logging.getLogger("invite_bot.store.writes")
+# The statement's verb and table, e.g. "INSERT INTO invite_jobs": never its values.
+_WRITE = re.compile(r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
 
 
 def normalise_database_url(url: str) -> str:
@@ -63,9 +69,25 @@ def create_engine(url: str) -> AsyncEngine:
         # (a thread plus the PRAGMAs below) costs more than the statement it serves.
         engine = create_async_engine(parsed, pool_size=20, max_overflow=20)
         _tune_sqlite(engine)
+        _log_writes(engine)
         return engine
     # pre-ping: a replica must survive the database restarting or a proxy dropping idle links.
-    return create_async_engine(parsed, pool_pre_ping=True)
+    engine = create_async_engine(parsed, pool_pre_ping=True)
+    _log_writes(engine)
+    return engine
+
+
+def _log_writes(engine: AsyncEngine) -> None:
+    """At DEBUG, one line per write ("store: INSERT INTO invite_jobs"), logged in the task
+    that made it, so it carries the request id of the Slack delivery behind it."""
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _on_execute(
+        conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+    ) -> None:
+        if log.isEnabledFor(logging.DEBUG) and (write := _WRITE.match(statement)):
+            verb = " ".join(write.group(1).upper().split())
+            log.debug("store: %s %s", verb, write.group(2))
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:

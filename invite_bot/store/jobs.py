@@ -4,16 +4,17 @@ and which process may work on it (a claim with a lease), so a crash mid-way is r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any, cast, get_args
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from .db import Connections, chunks, from_row, insert_or_nothing_returning, update_count, update_one
-from .records import InviteJob, InviteJobItem, JobOutcome, NewInviteJob
+from .records import InviteJob, InviteJobItem, ItemOutcome, JobOutcome, NewInviteJob
 from .schema import invite_job_items, invite_jobs, utcnow
 
-JOB_OUTCOMES: frozenset[str] = frozenset({"created", "existing", "failed"})
+JOB_OUTCOMES: frozenset[str] = frozenset(get_args(JobOutcome))
 
 
 class Jobs:
@@ -37,6 +38,9 @@ class Jobs:
             "role": job.role,
             "delivery_key": job.delivery_key,
             "created_at": now,
+            "message_channel_id": job.message_channel_id,
+            "message_ts": job.message_ts,
+            "kind": job.kind,
         }
         if owner is not None:
             values["owner"] = owner
@@ -54,7 +58,12 @@ class Jobs:
                 await conn.execute(
                     invite_job_items.insert(),
                     [
-                        {"job_id": job_id, "position": position, "email": email}
+                        {
+                            "job_id": job_id,
+                            "position": position,
+                            "email": email,
+                            "role": job.roles.get(email),
+                        }
                         for position, email in enumerate(emails)
                     ],
                 )
@@ -91,6 +100,64 @@ class Jobs:
                 what="invite job address",
                 key=f"{job_id}/{email}",
             )
+
+    async def record_items(self, job_id: int, outcomes: Sequence[ItemOutcome]) -> None:
+        """Record several addresses' outcomes in one statement batch."""
+        if not outcomes:
+            return
+        for outcome in outcomes:
+            if outcome.outcome not in JOB_OUTCOMES:
+                raise ValueError(f"outcome must be one of {sorted(JOB_OUTCOMES)}")
+        now = utcnow()
+        statement = (
+            invite_job_items.update()
+            .where(
+                invite_job_items.c.job_id == bindparam("_job"),
+                invite_job_items.c.email == bindparam("_email"),
+            )
+            .values(
+                outcome=bindparam("_outcome"),
+                invitation_id=bindparam("_invitation"),
+                error=bindparam("_error"),
+                updated_at=now,
+            )
+        )
+        async with self._db.write() as conn:
+            await conn.execute(
+                statement,
+                [
+                    {
+                        "_job": job_id,
+                        "_email": o.email,
+                        "_outcome": o.outcome,
+                        "_invitation": o.invitation_id,
+                        "_error": o.error,
+                    }
+                    for o in outcomes
+                ],
+            )
+
+    async def cancel(self, job_id: int) -> bool:
+        """Ask an unfinished job to stop (it does after the requests in flight); False if it
+        had finished, or was asked already."""
+        async with self._db.write() as conn:
+            asked = await update_count(
+                conn,
+                invite_jobs,
+                invite_jobs.c.id == job_id,
+                invite_jobs.c.finished_at.is_(None),
+                invite_jobs.c.cancelled_at.is_(None),
+                values={"cancelled_at": utcnow()},
+            )
+        return asked == 1
+
+    async def cancelled(self, job_id: int) -> bool:
+        """Whether the job was asked to stop (one small read, between chunks)."""
+        async with self._db.read() as conn:
+            found = await conn.execute(
+                select(invite_jobs.c.cancelled_at).where(invite_jobs.c.id == job_id)
+            )
+            return found.scalar_one_or_none() is not None
 
     async def finish(self, job_id: int) -> None:
         await self._update(job_id, finished_at=utcnow(), lease_expires=None)
@@ -140,6 +207,11 @@ class Jobs:
             (invite_jobs.c.message_channel_id == channel_id)
             & (invite_jobs.c.message_ts == message_ts)
         )
+        return jobs[0] if jobs else None
+
+    async def by_delivery_key(self, delivery_key: str) -> InviteJob | None:
+        """The job a request (by its delivery key) created, if any."""
+        jobs = await self._select(invite_jobs.c.delivery_key == delivery_key)
         return jobs[0] if jobs else None
 
     async def for_invitation(self, invitation_id: str) -> InviteJob | None:

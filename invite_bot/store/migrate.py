@@ -7,10 +7,14 @@ BEGIN IMMEDIATE does the same.
 
 from __future__ import annotations
 
+import functools
+
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .leases import advisory_key
 
@@ -41,3 +45,17 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
 
 def _upgrade(connection: Connection, revision: str) -> None:
     command.upgrade(alembic_config(connection=connection), revision)
+
+
+@functools.cache
+def expected_revision() -> str:
+    """The newest revision among the bundled migration scripts (what `upgrade` reaches)."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise RuntimeError("the bundled migrations have no head revision")
+    return head
+
+
+async def current_revision(conn: AsyncConnection) -> str | None:
+    """The revision the database's schema is at (None: never migrated, or emptied)."""
+    return await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())

@@ -3,10 +3,11 @@ failed (and back to pending on a transient failure). `Transitions` fills it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import RowMapping, select
+from sqlalchemy import RowMapping, func, select
 
 from .db import Connections, from_row, update_one
 from .records import OutboxItem, OutboxKind, OutboxState
@@ -56,6 +57,37 @@ class Outbox:
         if error is not None:
             values["last_error"] = error[:_MAX_ERROR]
         await self._update(item_id, **values)
+
+    async def backlog(self) -> tuple[int, datetime | None]:
+        """How many items wait (pending or sending), and when the oldest was written."""
+        query = select(func.count(), func.min(outbox.c.created_at)).where(
+            outbox.c.state.in_(("pending", "sending"))
+        )
+        async with self._db.read() as conn:
+            depth, oldest = (await conn.execute(query)).one()
+        return int(depth), oldest
+
+    async def mark_all_sending(self, item_ids: Sequence[int]) -> None:
+        """Several items about to go out as one (summary) post, in one transaction."""
+        async with self._db.write():
+            for item_id in item_ids:
+                await self.mark_sending(item_id)
+
+    async def mark_all_sent(self, item_ids: Sequence[int], slack_ts: str | None) -> None:
+        async with self._db.write():
+            for item_id in item_ids:
+                await self.mark_sent(item_id, slack_ts)
+
+    async def posted(self, slack_ts: str, *, invitation_id: str | None = None) -> list[OutboxItem]:
+        """The notices sent as the Slack message `slack_ts` (several for a summary)."""
+        query = select(outbox).where(
+            outbox.c.slack_ts == slack_ts, outbox.c.kind != "message_update"
+        )
+        if invitation_id is not None:
+            query = query.where(outbox.c.invitation_id == invitation_id)
+        async with self._db.read() as conn:
+            result = await conn.execute(query.order_by(outbox.c.id))
+            return [outbox_item_from_row(row) for row in result.mappings()]
 
     async def get(self, item_id: int) -> OutboxItem | None:
         async with self._db.read() as conn:

@@ -3,14 +3,19 @@ behind the database's back or trigger lazy I/O by touching an attribute."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-OutboxKind = Literal["notify", "message_update"]
+# notify: a channel notification; reminder: one before expiry (channel or DM); dm: a
+# transition told to its inviter; message_update: the bot's result message brought up to date.
+OutboxKind = Literal["notify", "message_update", "reminder", "dm"]
 OutboxState = Literal["pending", "sending", "sent", "failed"]
-JobOutcome = Literal["created", "existing", "failed"]
+# created: invited now; existing: already pending; member: already in the organization;
+# unsure: Gencove's answer to the create was lost and the invitation was not found after.
+# cancelled: the job was asked to stop before this address was sent.
+JobOutcome = Literal["created", "existing", "member", "unsure", "failed", "cancelled"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +118,22 @@ class NewInviteJob:
     role: str | None
     addresses: Sequence[str]
     delivery_key: str | None = None
+    # A job that shows its result in a message the bot already posted (a re-invite updates
+    # the message it was clicked in) instead of posting one.
+    message_channel_id: str | None = None
+    message_ts: str | None = None
+    kind: str = "invite"  # "bulk": a pasted list or a CSV, with a progress message
+    roles: Mapping[str, str] = field(default_factory=dict)  # per address, over `role`
+
+
+@dataclass(frozen=True, slots=True)
+class ItemOutcome:
+    """What happened to one address of a job, to record (`Jobs.record_items`)."""
+
+    email: str
+    outcome: JobOutcome
+    invitation_id: str | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +144,7 @@ class InviteJobItem:
     outcome: JobOutcome | None
     invitation_id: str | None
     error: str | None
+    role: str | None = None  # this address's own role (a CSV row's), else the job's
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +164,71 @@ class InviteJob:
     lease_expires: datetime | None
     finished_at: datetime | None
     items: tuple[InviteJobItem, ...] = field(default=())
+    kind: str = "invite"
+    cancelled_at: datetime | None = None
+
+    def role_of(self, item: InviteJobItem) -> str:
+        return item.role if item.role is not None else (self.role or "")
 
     @property
     def pending_emails(self) -> list[str]:
         """Addresses still to be invited when the job is resumed."""
         return [item.email for item in self.items if item.outcome is None]
+
+
+RequestStatus = Literal["open", "approved", "denied", "withdrawn", "expired"]
+
+
+@dataclass(frozen=True, slots=True)
+class NewInviteRequest:
+    """A member's ask to invite `addresses`, about to be stored."""
+
+    requester_slack_id: str
+    channel_id: str
+    addresses: Sequence[str]
+    role: str | None
+    reason: str | None
+    expires_at: datetime
+    delivery_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestMessage:
+    """Where a request was posted (`message_ts` None until Slack answered)."""
+
+    channel_id: str
+    message_ts: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class InviteRequest:
+    """A stored invite request and where it was posted."""
+
+    id: int
+    requester_slack_id: str
+    channel_id: str
+    addresses: tuple[str, ...]
+    role: str | None
+    reason: str | None
+    status: RequestStatus
+    delivery_key: str | None
+    created_at: datetime
+    expires_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str | None
+    job_id: int | None
+    shown_status: str | None
+    messages: tuple[RequestMessage, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Reinvite:
+    """A re-invite of invitation `invitation_id` by `by_user`; `new_invitation_id` is None
+    until the new invitation exists."""
+
+    invitation_id: str
+    email: str
+    by_user: str
+    at: datetime
+    new_invitation_id: str | None

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -107,7 +108,7 @@ outbox = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("available_at", UTCDateTime(), nullable=False),
     Column("sent_at", UTCDateTime(), nullable=True),
-    Column("slack_ts", String(32), nullable=True),
+    Column("slack_ts", String(32), nullable=True, index=True),
     Column("last_error", Text, nullable=True),
     # A transition is announced once per channel, whoever applies it and however often.
     UniqueConstraint("kind", "invitation_id", "new_status", "channel_id"),
@@ -185,6 +186,9 @@ invite_jobs = Table(
     Column("owner", String(255), nullable=True),
     Column("lease_expires", UTCDateTime(), nullable=True),
     Column("finished_at", UTCDateTime(), nullable=True, index=True),
+    # "invite" (a command, the modal, a re-invite, an approved request) or "bulk"
+    Column("kind", String(16), nullable=False, server_default="invite"),
+    Column("cancelled_at", UTCDateTime(), nullable=True),  # asked to stop (bulk's Cancel)
 )
 
 invite_job_items = Table(
@@ -193,6 +197,7 @@ invite_job_items = Table(
     Column("job_id", Integer, ForeignKey("invite_jobs.id", ondelete="CASCADE"), nullable=False),
     Column("position", Integer, nullable=False),
     Column("email", String(320), nullable=False),
+    Column("role", String(255), nullable=True),  # this address's role, if not the job's
     Column("outcome", String(16), nullable=True),
     Column("invitation_id", String(64), nullable=True),
     Column("error", Text, nullable=True),
@@ -212,10 +217,82 @@ address_claims = Table(
     Column("expires_at", UTCDateTime(), nullable=False),
 )
 
+# A member's ask to invite addresses, decided once by an inviter (approved, denied) or
+# ended by the member (withdrawn) or the clock (expired): a conditional UPDATE ... WHERE
+# status = 'open' makes the one decision, across processes. `shown_status` is what its
+# messages show, so the watcher marks an expired request on them exactly once.
+invite_requests = Table(
+    "invite_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("requester_slack_id", String(32), nullable=False, index=True),
+    Column("channel_id", String(32), nullable=False),
+    Column("addresses", JSONDocument, nullable=False),
+    Column("role", String(255), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("status", String(16), nullable=False, index=True),
+    # A redelivered Slack request finds the request its first delivery created.
+    Column("delivery_key", String(255), nullable=True, unique=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("decided_by", String(32), nullable=True),
+    Column("decided_at", UTCDateTime(), nullable=True),
+    Column("decision_note", Text, nullable=True),
+    Column("job_id", Integer, nullable=True),
+    Column("shown_status", String(16), nullable=True),
+    sqlite_autoincrement=True,
+)
+
+# Where a request was posted (the approval channel, or a DM to each of a few inviters).
+invite_request_messages = Table(
+    "invite_request_messages",
+    metadata,
+    Column(
+        "request_id", Integer, ForeignKey("invite_requests.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("channel_id", String(32), nullable=False),
+    Column("message_ts", String(32), nullable=True, index=True),
+    PrimaryKeyConstraint("request_id", "channel_id"),
+)
+
 leases = Table(
     "leases",
     metadata,
     Column("name", String(128), primary_key=True),
     Column("owner", String(255), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
+)
+
+# One reminder per invitation, ever: inserted (ON CONFLICT DO NOTHING) in the transaction
+# that queues the reminder's posts, so two watchers or a restart never remind twice.
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("invitation_id", String(64), primary_key=True),
+    Column("email", String(320), nullable=False),
+    Column("expires", UTCDateTime(), nullable=True),
+    Column("queued_at", UTCDateTime(), nullable=False),
+)
+
+# `/gencove notify me [off]`: a Slack user's choice about DMs of their own invitations.
+# No row: the default (on).
+notify_preferences = Table(
+    "notify_preferences",
+    metadata,
+    Column("slack_user_id", String(32), primary_key=True),
+    Column("personal", Boolean(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# A re-invite of an expired, revoked (or, from a reminder, pending) invitation: one per old
+# invitation, so a double click (in any process) re-invites once. `new_invitation_id` is
+# set once the new invitation exists; a refused re-invite deletes its row.
+reinvites = Table(
+    "reinvites",
+    metadata,
+    Column("invitation_id", String(64), primary_key=True),
+    Column("email", String(320), nullable=False),
+    Column("by_user", String(32), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("new_invitation_id", String(64), nullable=True, index=True),
 )

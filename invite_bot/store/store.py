@@ -19,10 +19,14 @@ from typing import Self
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from invite_bot.core.health import DatabaseFacts
+
 from . import migrate as migrations
 from .db import Database, Transaction
 from .engine import create_engine, normalise_database_url, redact
 from .leases import Leases
+from .state import WATCHER_POLLED
+from .unavailable import unavailable
 from .work import Repositories, UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -51,6 +55,7 @@ class Store(Repositories):
             except BaseException:
                 await store.close()
                 raise
+        store._db.note_file()  # a SQLite file deleted or replaced later is noticed
         logger.info("store open: %s", redact(url))
         return store
 
@@ -80,9 +85,29 @@ class Store(Repositories):
             async with asyncio.timeout(_PING_TIMEOUT), self._db.read() as conn:
                 await conn.execute(text("SELECT 1"))
         except Exception as error:
-            logger.warning("database ping failed: %s", type(error).__name__)
+            failure = unavailable(error)
+            kind = failure.kind if failure else type(error).__name__
+            logger.warning("database ping failed: %s", kind)
             return False
         return True
+
+    async def health(self) -> DatabaseFacts:
+        """What /healthz needs from the database; never raises, never hangs."""
+        expected = migrations.expected_revision()
+        try:
+            async with asyncio.timeout(_PING_TIMEOUT):
+                async with self._db.read() as conn:
+                    current = await migrations.current_revision(conn)
+                if current != expected:
+                    return DatabaseFacts(None, current, expected)
+                waiting, oldest = await self.outbox.backlog()
+                last_poll = await self.state.changed_at(WATCHER_POLLED)
+        except Exception as error:
+            failure = unavailable(error)
+            kind = failure.kind if failure else type(error).__name__
+            logger.warning("database unavailable: %s (health check)", kind)
+            return DatabaseFacts(kind, None, expected)
+        return DatabaseFacts(None, current, expected, last_poll, waiting, oldest)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:

@@ -8,9 +8,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from invite_bot.core.notices import personal_recipient
+
 from .db import Connections, chunks, insert_or_nothing_returning
 from .invitations import Invitations, invitation_from_row, sighted
 from .outbox import outbox_item_from_row
+from .preferences import opted_out
 from .records import KnownInvitation, OutboxItem, OutboxKind, Transition
 from .schema import invitations, outbox, utcnow
 from .state import BASELINE_DONE, State
@@ -47,9 +50,22 @@ class Transitions:
                 for row in (await conn.execute(stmt)).mappings():
                     known[row["id"]] = invitation_from_row(row)
             rows: list[dict[str, Any]] = []
+            inviters = {k.inviter_slack_id for k in known.values() if k.inviter_slack_id}
+            quiet = await opted_out(conn, inviters)
             # Queued in the order things happened, which is the order they are sent in.
             for transition in sorted(transitions, key=lambda t: (t.at, t.invitation_id)):
-                rows += _outbox_rows(transition, known[transition.invitation_id], channels, now)
+                invitation = known[transition.invitation_id]
+                rows += _outbox_rows(transition, invitation, channels, now)
+                # The inviter hears of it in a DM, unless it was their own doing.
+                person = personal_recipient(
+                    new_status=transition.new_status,
+                    inviter=invitation.inviter_slack_id,
+                    actor=transition.actor_name,
+                    opted_out=quiet,
+                )
+                if person is not None:
+                    payload = _payload(transition, invitation)
+                    rows.append(_outbox_row("dm", transition, person, payload, now))
             created: list[OutboxItem] = []
             for chunk_rows in chunks(rows):
                 new = await insert_or_nothing_returning(conn, outbox, chunk_rows, *outbox.c)

@@ -14,6 +14,10 @@ from .invitations import Invitations
 from .jobs import Jobs
 from .links import Links
 from .outbox import Outbox
+from .preferences import Preferences
+from .reinvites import Reinvites
+from .reminders import Reminders
+from .requests import Requests
 from .state import State
 from .subscriptions import Subscriptions
 from .transitions import Transitions
@@ -33,6 +37,10 @@ class Repositories:
         self.subscriptions = Subscriptions(db)
         self.audit = AuditLog(db)
         self.state = State(db)
+        self.preferences = Preferences(db)
+        self.reminders = Reminders(db)
+        self.reinvites = Reinvites(db)
+        self.requests = Requests(db)
 
 
 class UnitOfWork(Repositories):

@@ -71,8 +71,10 @@ def test_unknown_word_is_truncated_to_forty_characters() -> None:
 def test_help_lists_every_subcommand_with_an_example_in_order() -> None:
     assert list(USAGE) == [
         "invite",
+        "requests",
         "list",
         "revoke",
+        "reinvite",
         "accept",
         "link",
         "unlink",
@@ -281,6 +283,11 @@ def test_accept_takes_one_token() -> None:
 def test_accept_refuses_what_is_not_a_token() -> None:
     assert "`a/b?c`" in usage_problem("accept a/b?c", "accept")
     assert invitation_token("https://web.gencove.com/") is None
+    # a token is a path segment at Gencove: dots alone would walk up its paths
+    for dots in (".", "..", "...", "https://web.gencove.com/invitations/..", "<..>"):
+        assert invitation_token(dots) is None, dots
+    assert "`..`" in usage_problem("accept ..", "accept")
+    assert invitation_token("a.b") == "a.b"
 
 
 # -- link, unlink, whoami, notify ------------------------------------------------------

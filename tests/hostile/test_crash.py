@@ -20,6 +20,7 @@ from tests.test_end_to_end import BotProcess, start_bot_process, stop_bot_proces
 
 ADDRESSES = [f"crash{i:02d}@lab.org" for i in range(20)]
 CREATE = "/api/v2/invitations/"
+MEMBERS = "/api/v2/organization-users/"
 
 
 async def test_a_killed_bot_resumes_the_invite_on_restart_without_inviting_twice(
@@ -106,6 +107,10 @@ async def test_a_live_owner_keeps_its_job_while_another_process_watches(
         await until(lambda: gencove.count("GET", CREATE) == 1)
         reading, gencove.hold = gencove.hold, asyncio.Event()
         reading.set()
+        # Then it asks whether each address already belongs to a member; those go through.
+        await until(lambda: gencove.count("GET", MEMBERS) == 2)
+        looking, gencove.hold = gencove.hold, asyncio.Event()
+        looking.set()
         await until(lambda: gencove.count("POST", CREATE) == 2)
         assert await resume_jobs(other.bot) == 0
         await asyncio.sleep(2.5)  # more than two leases: only renewals kept the job

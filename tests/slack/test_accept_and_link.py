@@ -658,10 +658,12 @@ async def test_the_key_is_never_logged_nor_sent_to_slack(
 
     await _link(bot, bad_key)  # refused
     card = await _say(bot, f"accept {invitation.token}")
+    opened = len(slack.views)
     _, card_url = await bot.click(
         LINK_FROM_CARD, value=invitation.token, user_id=INVITEE, container="ephemeral"
     )
-    view = (await slack.wait_for(lambda: list(slack.views.values())))[-1]
+    # the modal this click opened, not the one the refused link left behind
+    view = (await slack.wait_for(lambda: list(slack.views.values())[opened:]))[-1]
     await _submit_key(bot, view, IVY_KEY, INVITEE)
     await _responses(slack, card_url)
     await _say(bot, "whoami")

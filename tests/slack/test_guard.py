@@ -25,6 +25,7 @@ from invite_bot.slack.blocks import Message
 from invite_bot.slack.guard import Guard, Reply, Turn, answer, attach_request, then
 from invite_bot.slack.replies import INCOMPLETE, SOMETHING_BROKE, gencove_failed
 from invite_bot.slack.request import SlackRequest
+from invite_bot.store.jobs import Jobs
 from tests.harness import ADMIN, BotUnderTest
 
 ACTION = "do_it"
@@ -307,7 +308,7 @@ async def test_a_modal_invite_failing_after_its_ack_tells_the_user_in_the_channe
     async def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(bot.store.jobs, "create", broken)
+    monkeypatch.setattr(Jobs, "create", broken)  # on every unit of work too
     answer_ = await bot.submit(
         "invite_modal",
         {"addresses": {"addresses_input": "ana@lab.org"}},

@@ -60,7 +60,8 @@ async def test_revoke_click_deletes_once_and_updates_that_section(
     section = next(b for b in updated.blocks if b.get("block_id") == f"inv:{ana.id}")
     assert "revoked" in section["text"]["text"]
     assert f"<@{ADMIN}>" in section["text"]["text"]
-    assert "accessory" not in section
+    # Revoke is gone; the revoked row offers Re-invite instead.
+    assert section["accessory"]["action_id"] == "reinvite_invitation"
     # bob's row keeps its button
     assert len(_revoke_buttons(updated.blocks)) == 1
 
@@ -139,9 +140,10 @@ async def test_forged_signature_gets_401_and_no_gencove_call(
 async def test_user_who_is_not_an_inviter_is_refused_without_gencove_call(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
+    # A member's invite asks the inviters instead (tests/slack/test_requests.py).
     _, url = await bot.command("invite ana@lab.org", user=OUTSIDER)
     notes = await _responses(slack, url)
-    assert "Only Gencove inviters" in notes[0]["text"]
+    assert "Asked the inviters" in notes[0]["text"]
     assert notes[0].get("response_type", "ephemeral") == "ephemeral"
     for text in ("list", "revoke ana@lab.org", "notify here"):
         _, url = await bot.command(text, user=OUTSIDER)
@@ -314,7 +316,8 @@ async def test_revoke_on_a_message_posted_through_response_url_replaces_it(
     assert replaced["replace_original"] is True
     section = next(b for b in replaced["blocks"] if b.get("block_id") == f"inv:{ana.id}")
     assert "revoked" in section["text"]["text"]
-    assert "accessory" not in section
+    # Revoke is gone; the revoked row offers Re-invite instead.
+    assert section["accessory"]["action_id"] == "reinvite_invitation"
     assert len(_revoke_buttons(replaced["blocks"])) == 1  # bob's
     assert gencove.count("DELETE", "/api/v2/invitations/") == 1
 

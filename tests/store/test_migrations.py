@@ -17,7 +17,7 @@ from invite_bot.store.schema import metadata
 from tests.store.conftest import OpenStore
 from tests.store.rows import invitation
 
-HEAD = "0002"  # the newest migration
+HEAD = "0005"  # the newest migration
 TABLES = {
     "alembic_version",
     "audit_log",
@@ -25,9 +25,14 @@ TABLES = {
     "invitations",
     "invite_job_items",
     "invite_jobs",
+    "invite_request_messages",
+    "invite_requests",
     "leases",
     "address_claims",
     "linked_accounts",
+    "notify_preferences",
+    "reinvites",
+    "reminders",
     "outbox",
     "state",
     "subscriptions",

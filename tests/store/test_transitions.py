@@ -77,7 +77,12 @@ async def test_known_result_message_gets_one_update_per_transition(store: Store)
     created = await store.transitions.apply([transition()], notify_channels=["C9"])
     again = await store.transitions.apply([transition()], notify_channels=["C9"])
 
-    assert sorted(i.kind for i in created) == ["message_update", "notify"]
+    # The inviter (U1) also hears of it in a DM (`notify me` is on by default).
+    assert sorted((i.kind, i.channel_id) for i in created) == [
+        ("dm", "U1"),
+        ("message_update", "C9"),
+        ("notify", "C9"),
+    ]
     update = next(i for i in created if i.kind == "message_update")
     assert update.channel_id == "C9"
     assert update.payload["message"] == {"channel_id": "C9", "message_ts": "9.9", "block_id": "blk"}

@@ -116,7 +116,15 @@ function restore(root, values) {
 }
 
 async function submitModal() {
-  await call("/submit", { user: state.user, values: collect($("modal")) });
+  const values = collect($("modal"));
+  // A chosen file goes with its text: the local Slack hosts it, as Slack does.
+  for (const field of $("modal").querySelectorAll('input[type="file"][data-input-block]')) {
+    const files = Array.from(field.files || []);
+    values[field.dataset.inputBlock][field.dataset.inputAction] = await Promise.all(
+      files.map(async (file) => ({ name: file.name, text: await file.text() })),
+    );
+  }
+  await call("/submit", { user: state.user, values });
 }
 
 // -- confirm dialogs --------------------------------------------------------------------
