@@ -136,6 +136,7 @@ async def run_job(
     async with jobs.holding(bot, job.id):
         steps = Steps(bot, job, maybe_sent=resumed, wait_when_busy=kind.wait_when_busy)
         unrecorded: list[Outcome] = []
+        pending: asyncio.Future[Mapping[str, Invitation] | None] | None = None
         try:
             open_items = [item for item in job.items if item.outcome is None]
             # The duplicate guard: no other job may invite these addresses until this one
@@ -144,7 +145,8 @@ async def run_job(
             # Slack).
             await _claim(bot, job, [item.email for item in open_items], done)
             open_items = [item for item in open_items if item.email not in done]
-            pending = await _pending_by_email(bot) if open_items else None
+            # Read while the first chunk's addresses ask whether they are members' already.
+            pending = asyncio.ensure_future(_pending_by_email(bot) if open_items else _nothing())
             if announce_in is None:
                 announce_in = await bot.notification_channels(besides=job.channel_id)
             first = True
@@ -175,6 +177,8 @@ async def run_job(
             if steps.stopped_by is not None:
                 log.info("invite job %s: %s", job.id, steps.stopped_by)
         except BaseException as exc:
+            if pending is not None and not pending.done():
+                pending.cancel()
             if not isinstance(exc, asyncio.CancelledError):
                 bot.metrics.invite_job_finished("failed")
             with contextlib.suppress(Exception):  # unreleased claims lapse with the lease
@@ -265,6 +269,10 @@ async def _claim(
         role = next((job.role_of(i) for i in job.items if i.email == email), job.role or "")
         outcome = Outcome(email, "failed", role, error=STILL_INVITING)
         done.update(await record(bot, job, [outcome], []))
+
+
+async def _nothing() -> None:
+    return None
 
 
 async def _pending_by_email(bot: Bot) -> Mapping[str, Invitation] | None:
