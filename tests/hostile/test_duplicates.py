@@ -17,7 +17,7 @@ import pytest
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, deliver, slash_command_body
 from tests.dbs import DATABASES, fresh_database
-from tests.harness import ADMIN, SIGNING_SECRET, bot_environment
+from tests.harness import ADMIN, SIGNING_SECRET, BotUnderTest, bot_environment
 from tests.test_end_to_end import start_bot_process, stop_bot_process
 
 CREATE = "/api/v2/invitations/"
@@ -98,3 +98,15 @@ async def test_an_invitation_made_outside_slack_is_shown_not_made_again(
     assert str(outside.id) in json.dumps(message.blocks)
     assert gencove.count("POST", CREATE) == 1
     assert gencove.count("GET", CREATE) == 1  # one read of the pending list for the job
+
+
+async def test_an_address_of_a_member_is_reported_as_already_a_member_not_invited(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    gencove.add_user("Max@Lab.org", name="Max", member=True)
+    await bot.command("invite max@lab.org new@lab.org")
+    [message] = await slack.wait_for(lambda: slack.messages_in("C_GENERAL"))
+    text = "\n".join(str(b.get("text", {}).get("text", "")) for b in message.blocks or [])
+    assert "max@lab.org*: already a member of the organization, not invited." in text
+    assert "invited 1 of 2 addresses (1 already a member)" in text
+    assert [r.json.get("email") for r in gencove.requests if r.method == "POST"] == ["new@lab.org"]
