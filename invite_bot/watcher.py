@@ -267,8 +267,11 @@ class Watcher:
     async def run(self, stop: asyncio.Event) -> None:
         """Poll every interval while this replica holds the lease; stand by otherwise."""
         tick = max(0.05, self.interval / 4)
+        # A lease of one interval: a leader renews it every tick and before each post, so
+        # a busy machine must stall it a whole interval to lose it; a dead leader's lease
+        # runs out within one interval, and a stand-by (checking every tick) takes over.
         lease = self.bot.store.leases.leadership(
-            "watcher", owner=self.bot.instance, ttl=timedelta(seconds=max(0.2, self.interval / 2))
+            "watcher", owner=self.bot.instance, ttl=timedelta(seconds=max(0.5, self.interval))
         )
         self._next_poll = 0.0
         self._lease = lease
