@@ -161,9 +161,14 @@ async def run_job(
                     break
                 first = False
                 chunk, open_items = open_items[:CHUNK], open_items[CHUNK:]
-                outcomes = await asyncio.gather(
-                    *(steps.invite(i.email, job.role_of(i), pending) for i in chunk)
-                )
+                # A task group: if one address fails unexpectedly (say, the database), the
+                # others stop too and the job is left to be resumed, not run on unowned.
+                async with asyncio.TaskGroup() as group:
+                    sent = [
+                        group.create_task(steps.invite(i.email, job.role_of(i), pending))
+                        for i in chunk
+                    ]
+                outcomes = [task.result() for task in sent]
                 unrecorded = [o for o in outcomes if o is not None]
                 done.update(await record(bot, job, unrecorded, announce_in))
                 unrecorded = []
@@ -183,11 +188,12 @@ async def run_job(
                 bot.metrics.invite_job_finished("failed")
             with contextlib.suppress(Exception):  # unreleased claims lapse with the lease
                 await bot.store.claims.release(job.id, [item.email for item in job.items])
-            if isinstance(exc, StoreUnavailable):
+            lost = _store_failure(exc)
+            if lost is not None:
                 # Gencove may have acted before the database failed: the inviter hears what.
                 made = _made(done) + [f"invited {o.email}" for o in unrecorded if o.created]
                 made += [f"{e} may have been invited" for e in sorted(steps.sending)]
-                raise StoreUnavailable(exc.kind, took_effect=made) from None
+                raise StoreUnavailable(lost.kind, took_effect=made) from None
             raise
         try:
             await _show(bot, job, kind, done, resumed=resumed)
@@ -269,6 +275,18 @@ async def _claim(
         role = next((job.role_of(i) for i in job.items if i.email == email), job.role or "")
         outcome = Outcome(email, "failed", role, error=STILL_INVITING)
         done.update(await record(bot, job, [outcome], []))
+
+
+def _store_failure(exc: BaseException) -> StoreUnavailable | None:
+    """The database failure behind `exc` (itself, or inside a task group's), if any."""
+    if isinstance(exc, StoreUnavailable):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _store_failure(inner)
+            if found is not None:
+                return found
+    return None
 
 
 async def _nothing() -> None:
