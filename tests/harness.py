@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,3 +169,14 @@ async def running_bot(
 
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
+
+
+async def terminate(process: asyncio.subprocess.Process, *, timeout: float = 20) -> None:
+    """SIGTERM a test's bot process and wait for it; SIGKILL it if it does not stop."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), timeout=timeout)
+        except TimeoutError:
+            process.kill()
+            await process.wait()

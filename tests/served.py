@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
 import socket
 import sys
 import time
@@ -26,7 +25,7 @@ from invite_bot.playground.slack import (
     deliver,
     slash_command_body,
 )
-from tests.harness import ADMIN, SIGNING_SECRET, bot_environment, sqlite_url
+from tests.harness import ADMIN, SIGNING_SECRET, bot_environment, sqlite_url, terminate
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -146,10 +145,4 @@ async def served_bot(
             await served.wait_for_output("invite-bot listening on")
             yield served
         finally:
-            if process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    await asyncio.wait_for(process.wait(), timeout=20)
-                except TimeoutError:
-                    process.kill()
-                    await process.wait()
+            await terminate(process)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from invite_bot.playground.slack import (
     view_submission_body,
 )
 from invite_bot.playground.socket_mode import Envelope, SocketMode
-from tests.harness import ADMIN, BOT_TOKEN, bot_environment, sqlite_url
+from tests.harness import ADMIN, BOT_TOKEN, bot_environment, sqlite_url, terminate
 from tests.hostile.support import until
 from tests.test_cli import _run as run_cli
 
@@ -60,9 +59,15 @@ async def socket_bot(
     log = tmp_path / "socket-bot.log"
     with log.open("wb") as handle:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "invite_bot", "socket", "--no-watch",
+            sys.executable,
+            "-m",
+            "invite_bot",
+            "socket",
+            "--no-watch",
             env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
-            cwd=tmp_path, stdout=handle, stderr=handle,
+            cwd=tmp_path,
+            stdout=handle,
+            stderr=handle,
         )
     assert slack.socket_mode is not None
     bot = SocketBot(process, log, slack.socket_mode)
@@ -70,13 +75,7 @@ async def socket_bot(
         await bot.socket.wait_connected(timeout=60)
         yield bot
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), timeout=20)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await terminate(process)
     output = bot.output()
     assert APP_TOKEN not in output
     assert BOT_TOKEN not in output
@@ -113,7 +112,9 @@ async def test_invite_and_revoke_over_the_socket(
     assert str(invitation.id) in json.dumps(message.blocks)
 
     click = block_action_body(
-        "revoke_invitation", user_id=ADMIN, message=message,
+        "revoke_invitation",
+        user_id=ADMIN,
+        message=message,
         response_url=slack.new_response_url(channel="C_GENERAL", ts=message.ts),
         trigger_id=slack.new_trigger_id(),
     )
@@ -133,8 +134,10 @@ async def test_a_modal_field_error_comes_back_in_the_acknowledgement(
     await slack.wait_for(lambda: slack.views, timeout=30)
     [opened] = slack.views.values()
     body = view_submission_body(
-        "invite_modal", {"addresses": {"addresses_input": "not-an-address"}},
-        user_id=ADMIN, view=opened.view,
+        "invite_modal",
+        {"addresses": {"addresses_input": "not-an-address"}},
+        user_id=ADMIN,
+        view=opened.view,
     )
     envelope = await socket_bot.socket.send("interactive", _payload(body))
     ack = await socket_bot.socket.acknowledged(envelope)

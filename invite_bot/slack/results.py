@@ -62,23 +62,26 @@ async def job_rows(
     return await with_reinvites(bot, rows)
 
 
-async def render_job(bot: Bot, job: InviteJob) -> Message:
-    """The job's message as it stands (a bulk job's by its own kind's rendering)."""
+async def render_job(bot: Bot, job: InviteJob, *, notice: bool = True) -> Message:
+    """The job's message as it stands (a bulk job's by its own kind's rendering).
+    `notice=False`: the caller knows its message is no notice (see `job_message`)."""
     rows = await job_rows(bot, job)
     kind = kind_of(job)
     if kind is not None:
         return await kind.render(bot, job, rows, job.finished_at is not None)
-    return await job_message(bot, job, rows)
+    return await job_message(bot, job, rows, notice=notice)
 
 
-async def job_message(bot: Bot, job: InviteJob, rows: list[InviteRow]) -> Message:
+async def job_message(
+    bot: Bot, job: InviteJob, rows: list[InviteRow], *, notice: bool = True
+) -> Message:
     """The job's message showing `rows`. An approved invite request shows its job's
     results under the request itself (such a job starts with the request's message)."""
     if job.message_channel_id and job.message_ts:
         # A re-invite clicked on a notification or reminder updates that notice.
-        notice = await render_posted(bot, job.message_channel_id, job.message_ts)
-        if notice is not None:
-            return notice
+        shown = await render_posted(bot, job.message_channel_id, job.message_ts) if notice else None
+        if shown is not None:
+            return shown
         request = await bot.store.requests.for_job(job.id)
         if request is not None:
             return request_message(request, rows=rows, inviter_id=job.slack_user_id)
@@ -95,7 +98,7 @@ async def refresh_message(bot: Bot, channel_id: str, message_ts: str) -> bool:
         job = await bot.store.jobs.for_message(channel_id, message_ts)
         if job is None:
             return False
-        message = await render_job(bot, job)
+        message = await render_job(bot, job, notice=False)  # looked for one just above
     failure = await update(bot.slack, Posted(channel_id, message_ts), message)
     if failure is not None:
         log.warning("could not update result message: %s", failure.error)
