@@ -30,8 +30,9 @@ notification carries its outbox key in Slack message metadata, so an item found 
 `sending` after a crash is first looked up in the channel's recent history and re-posted
 only if it is not there. Only one replica polls at a time (`store.leases.leadership`: a
 PostgreSQL advisory lock, a lease row on SQLite); another takes over within one interval
-when it dies. The leader renews its lease before each Slack post and stops delivering as
-soon as it is lost, so a replica whose SQLite lease ran out during a slow delivery never
+when it dies. A SQLite lease is renewed from its own thread (`store.lease_keeper`), off
+the event loop; the leader checks it before each Slack post and stops delivering as soon
+as it is lost, so a replica whose SQLite lease ran out during a slow delivery never
 sends alongside its successor. A database it cannot reach makes the watcher stand by and
 retry, never exit.
 """
@@ -267,12 +268,14 @@ class Watcher:
     async def run(self, stop: asyncio.Event) -> None:
         """Poll every interval while this replica holds the lease; stand by otherwise."""
         tick = max(0.05, self.interval / 4)
-        # A lease of one interval: a leader renews it every tick and before each post, so
-        # a busy machine must stall it a whole interval to lose it; a dead leader's lease
-        # runs out within one interval, and a stand-by (checking every tick) takes over.
+        # A lease of one interval, renewed from a thread of its own (store.lease_keeper) so
+        # a burst of Slack requests on this event loop cannot make it lapse; it is checked
+        # (in memory) every tick and before each post. A dead leader's lease runs out
+        # within one interval, and a stand-by (trying every tick) takes over.
         lease = self.bot.store.leases.leadership(
             "watcher", owner=self.bot.instance, ttl=timedelta(seconds=max(0.5, self.interval))
         )
+        lease.keep_renewed()
         self._next_poll = 0.0
         self._lease = lease
         try:

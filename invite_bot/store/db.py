@@ -76,6 +76,11 @@ class Database(Connections):
         self._file = _sqlite_file(engine)
         self._file_id: tuple[int, int] | None = None
 
+    @property
+    def file(self) -> str | None:
+        """The absolute path of a SQLite database's file (None in memory or on a server)."""
+        return self._file
+
     def note_file(self) -> None:
         """Remember which file a SQLite database is (once it exists), to notice it being
         deleted or replaced later. Nothing to do for a server database."""

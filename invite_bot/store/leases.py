@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import time
 from abc import ABC, abstractmethod
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .db import Database, delete_count, update_count
+from .lease_keeper import LeaseKeeper
 from .schema import leases, utcnow
 
 logger = logging.getLogger(__name__)
@@ -80,6 +82,11 @@ class LeaderLease(ABC):
     async def release(self) -> None:
         """Give the lease up so another replica can take over without waiting."""
 
+    @abstractmethod
+    def keep_renewed(self) -> None:
+        """Renew the lease off the event loop from now on, where its kind needs renewing
+        at all (renew() then answers from memory)."""
+
 
 class AdvisoryLockLease(LeaderLease):
     """PostgreSQL: `pg_try_advisory_lock` held by a connection kept out of the pool."""
@@ -93,6 +100,9 @@ class AdvisoryLockLease(LeaderLease):
     @property
     def held(self) -> bool:
         return self._conn is not None
+
+    def keep_renewed(self) -> None:
+        """Nothing to do: the lock lasts as long as its connection, however busy the loop."""
 
     async def try_acquire(self) -> bool:
         if self._conn is not None:
@@ -152,13 +162,21 @@ class RowLease(LeaderLease):
         super().__init__(name, owner=owner, ttl=ttl)
         self._db = db
         self._held = False
+        self._kept = False  # renewed by a LeaseKeeper thread while held (keep_renewed)
+        self._keeper: LeaseKeeper | None = None
+
+    def keep_renewed(self) -> None:
+        # Only a file can be opened a second time; an in-memory database stays manual.
+        self._kept = self._db.file is not None
 
     @property
     def held(self) -> bool:
         return self._held
 
     async def try_acquire(self) -> bool:
-        now = utcnow()
+        if self._keeper is not None and await self.renew():
+            return True
+        started, now = time.monotonic(), utcnow()
         stmt = self._db.insert(leases).values(
             name=self.name, owner=self.owner, expires_at=now + self.ttl
         )
@@ -173,10 +191,19 @@ class RowLease(LeaderLease):
         if taken and not self._held:
             logger.info("leader lease %r taken by %s", self.name, self.owner)
         self._held = taken
+        if taken and self._kept and self._db.file is not None:
+            self._keeper = LeaseKeeper(self._db.file, self.name, owner=self.owner, ttl=self.ttl)
+            self._keeper.start(valid_until=started + self.ttl.total_seconds() * 3 / 4)
         return taken
 
     async def renew(self) -> bool:
         if not self._held:
+            return False
+        if self._keeper is not None:
+            if self._keeper.valid():
+                return True
+            await self._stop_keeper()
+            self._held = False
             return False
         now = utcnow()
         try:
@@ -197,7 +224,13 @@ class RowLease(LeaderLease):
             self._held = False
         return renewed
 
+    async def _stop_keeper(self) -> None:
+        keeper, self._keeper = self._keeper, None
+        if keeper is not None:
+            await asyncio.to_thread(keeper.stop)
+
     async def release(self) -> None:
+        await self._stop_keeper()
         if not self._held:
             return
         self._held = False

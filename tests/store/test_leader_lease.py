@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 
 import pytest
@@ -106,3 +107,49 @@ async def test_postgres_lease_is_free_the_moment_its_holder_connection_dies(
     assert await a.renew() is False
     assert a.held is False
     assert await b.renew() is True
+
+
+# A file on disk: the keeper opens it a second time from its own thread.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_kept_sqlite_lease_survives_an_event_loop_blocked_past_its_ttl(
+    open_store: OpenStore,
+) -> None:
+    first, second = await open_store(), await open_store()
+    assert first.dialect == "sqlite"
+    ttl = timedelta(seconds=1)
+    a = first.leases.leadership("watcher", owner="replica-a", ttl=ttl)
+    b = second.leases.leadership("watcher", owner="replica-b", ttl=ttl)
+    a.keep_renewed()
+    assert await a.try_acquire() is True
+
+    # What a burst of requests does to the event loop: nothing else runs on it meanwhile.
+    time.sleep(3 * ttl.total_seconds())
+
+    assert await b.try_acquire() is False
+    assert await a.renew() is True
+    await a.release()
+    assert await b.try_acquire() is True
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_kept_lease_taken_over_by_another_owner_is_known_lost(
+    open_store: OpenStore, database_url: str
+) -> None:
+    first = await open_store()
+    ttl = timedelta(seconds=1)
+    a = first.leases.leadership("watcher", owner="replica-a", ttl=ttl)
+    a.keep_renewed()
+    assert await a.try_acquire() is True
+    # Another replica writes itself in (what a takeover after a lapse leaves in the row).
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("UPDATE leases SET owner = 'replica-b' WHERE name = 'watcher'"))
+    finally:
+        await engine.dispose()
+
+    await asyncio.sleep(ttl.total_seconds())
+
+    assert await a.renew() is False
+    assert a.held is False
+    await a.release()
