@@ -33,6 +33,9 @@ _HOLDS_ADVISORY_LOCK = text(
     " AND ((classid::bigint << 32) | objid::bigint) = :key)"
 )
 
+# The least time a PostgreSQL lease check may take before the lease counts as lost.
+_PG_ANSWER_FLOOR = 5.0
+
 
 def advisory_key(name: str) -> int:
     """A PostgreSQL advisory lock id for `name`, the same in every process and release
@@ -129,8 +132,10 @@ class AdvisoryLockLease(LeaderLease):
         if conn is None:
             return False
         try:
-            # A link that cannot answer within the ttl is as good as lost.
-            async with asyncio.timeout(self.ttl.total_seconds()):
+            # A link that cannot answer in time is as good as lost. Not less than a few
+            # seconds: a busy event loop must not count as a dead link, and while the
+            # server keeps this session no other replica can take the lock anyway.
+            async with asyncio.timeout(max(_PG_ANSWER_FLOOR, self.ttl.total_seconds())):
                 result = await conn.execute(_HOLDS_ADVISORY_LOCK, {"key": self._key})
                 still_held = bool(result.scalar_one())
         except (SQLAlchemyError, OSError, TimeoutError) as error:
