@@ -28,6 +28,7 @@ from invite_bot.settings import Settings
 from invite_bot.slack import trust
 from invite_bot.slack.blocks import Message
 from invite_bot.slack.errors import SLACK_FAILURES, classify
+from invite_bot.slack.pending_list import PendingList
 from invite_bot.slack.permissions import Inviters
 from invite_bot.slack.sandbox import labelled
 from invite_bot.store import Store
@@ -71,10 +72,13 @@ class Bot:
     redactor: RedactSecrets | None = None
     # revokes count against INVITE_RATE_LIMIT too, in a window of their own
     revokes: SlidingWindow | None = None
+    # Gencove's pending list, one read shared by the invite jobs that start together
+    pending_list: PendingList = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.revokes is None:
             self.revokes = SlidingWindow(self.limiter.rate)
+        self.pending_list = PendingList(self.gencove)
 
     @property
     def response_hosts(self) -> frozenset[str]:
@@ -113,7 +117,12 @@ class Bot:
         linked key (its owner may not manage invitations there) the organization key is
         used: the bot's own permission check already allowed the action.
         """
-        credentials = await self.credentials_for(slack_user_id)
+        return await self.act_with(await self.credentials_for(slack_user_id), call)
+
+    async def act_with(
+        self, credentials: Credentials | None, call: Callable[[Credentials | None], Awaitable[T]]
+    ) -> tuple[T, bool]:
+        """`as_actor` with the user's credentials already looked up (None: the org key)."""
         if credentials is None:
             return await call(None), False
         try:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from invite_bot.gencove import (
+    Credentials,
     GencoveError,
     GencoveMaintenance,
     GencoveRateLimited,
@@ -64,6 +65,16 @@ class Steps:
         # Should the database fail mid-job: creates in flight, or with an unknown outcome.
         self.sending: set[str] = set()
         self._backoff = BUSY_WAIT[0] / 2
+        # The inviter's linked key, looked up once per run (not once per address); None
+        # (the organization's) from the moment Gencove refuses it.
+        self._credentials: asyncio.Future[Credentials | None] | None = None
+
+    async def _inviter_credentials(self) -> Credentials | None:
+        if self._credentials is None:
+            self._credentials = asyncio.ensure_future(
+                self.bot.credentials_for(self.job.slack_user_id)
+            )
+        return await asyncio.shield(self._credentials)
 
     def wait_for_gencove(self) -> float:
         """Seconds to wait after Gencove was busy: what it asked, else a growing back-off."""
@@ -134,12 +145,16 @@ class Steps:
     async def _create(self, email: str, role: str) -> tuple[Invitation, bool]:
         bot = self.bot
         try:
-            return await bot.as_actor(
-                self.job.slack_user_id,
+            credentials = await self._inviter_credentials()
+            made, as_linked = await bot.act_with(
+                credentials,
                 lambda credentials: bot.gencove.create_invitation(
                     email, role, credentials=credentials
                 ),
             )
+            if credentials is not None and not as_linked:  # refused: not asked again
+                self._credentials = _known(None)
+            return made, as_linked
         except GencoveValidationError as exc:
             # Gencove refuses a second pending invitation: show the one that exists.
             found = await bot.gencove.find_pending(email)
@@ -158,6 +173,12 @@ class Steps:
                 raise
             log.info("member lookup unavailable (%s); inviting", exc.message)
             return False
+
+
+def _known(credentials: Credentials | None) -> asyncio.Future[Credentials | None]:
+    known: asyncio.Future[Credentials | None] = asyncio.get_running_loop().create_future()
+    known.set_result(credentials)
+    return known
 
 
 def _busy(exc: GencoveError) -> bool:

@@ -144,9 +144,13 @@ async def run_job(
             # held, says which already have an invitation (another job's, or made outside
             # Slack).
             await _claim(bot, job, [item.email for item in open_items], done)
+            claimed_at = time.monotonic()
             open_items = [item for item in open_items if item.email not in done]
-            # Read while the first chunk's addresses ask whether they are members' already.
-            pending = asyncio.ensure_future(_pending_by_email(bot) if open_items else _nothing())
+            # Read while the first chunk's addresses ask whether they are members' already;
+            # jobs claimed before a read began share it (slack/pending_list.py).
+            pending = asyncio.ensure_future(
+                bot.pending_list.read_after(claimed_at) if open_items else _nothing()
+            )
             if announce_in is None:
                 announce_in = await bot.notification_channels(besides=job.channel_id)
             first = True
@@ -291,18 +295,6 @@ def _store_failure(exc: BaseException) -> StoreUnavailable | None:
 
 async def _nothing() -> None:
     return None
-
-
-async def _pending_by_email(bot: Bot) -> Mapping[str, Invitation] | None:
-    """Gencove's pending invitations by address, read once per job (None: unknown)."""
-    found: dict[str, Invitation] = {}
-    try:
-        async for invitation in bot.gencove.iter_invitations("pending"):
-            found.setdefault((invitation.email or "").lower(), invitation)
-    except GencoveError as exc:
-        log.info("pending list unavailable (%s); asking per address", exc.message)
-        return None
-    return found
 
 
 def _made(done: Mapping[str, InviteRow]) -> list[str]:
