@@ -32,7 +32,7 @@ from typing import Any
 from invite_bot.core.addresses import AddressParse, parse_addresses
 from invite_bot.core.policy import Refused, check_addresses, check_rate
 from invite_bot.core.transitions import transition
-from invite_bot.gencove import GencoveError, Invitation
+from invite_bot.gencove import Invitation
 from invite_bot.known import known_invitation
 from invite_bot.settings import Settings
 from invite_bot.slack import jobs
