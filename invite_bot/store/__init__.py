@@ -5,9 +5,11 @@
 subscriptions, audit, state, requests; leases.py the leader leases), `db.py` the engine, the
 transaction machinery and the shared statement shapes; `unavailable.py` the one exception
 for a database that cannot serve (`StoreUnavailable`); `schema.py`, `records.py`,
-`engine.py`, `migrate.py` as their names say.
+`engine.py`, `migrate.py` as their names say; `no_orm.py`, imported first, keeps the
+ORM out of the process.
 """
 
+from . import no_orm  # noqa: F401 (first: before anything imports sqlalchemy.ext.asyncio)
 from .engine import DEFAULT_DATABASE_URL, normalise_database_url, redact
 from .leases import LeaderLease
 from .records import (

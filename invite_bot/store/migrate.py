@@ -2,23 +2,26 @@
 
 Several replicas may start at once: on PostgreSQL a transaction-level advisory lock makes
 the second wait and then find the schema already at head; on SQLite the migration's
-BEGIN IMMEDIATE does the same.
+BEGIN IMMEDIATE does the same. Alembic (about 9 MiB with Mako and Pygments) is imported
+only when the schema is behind: the revision a database is at is one plain read of
+`alembic_version`, and the head is `HEAD_REVISION` (a test checks it against the scripts).
 """
 
 from __future__ import annotations
 
-import functools
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .leases import advisory_key
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 SCRIPT_LOCATION = "invite_bot.store:migrations"
+# The newest revision in migrations/versions/: a new migration script moves it.
+HEAD_REVISION = "0005"
 
 
 def alembic_config(*, connection: Connection | None = None, url: str | None = None) -> Config:
@@ -28,6 +31,8 @@ def alembic_config(*, connection: Connection | None = None, url: str | None = No
     `env.py` connects to `url` (or DATABASE_URL), e.g. for `command.revision(...,
     autogenerate=True)` during development.
     """
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", SCRIPT_LOCATION)
     config.attributes["connection"] = connection
@@ -36,26 +41,43 @@ def alembic_config(*, connection: Connection | None = None, url: str | None = No
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the database to `revision`; a no-op when it is there already."""
+    """Bring the database to `revision`; a no-op (and no Alembic) when it is at head."""
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             await conn.execute(select(func.pg_advisory_xact_lock(advisory_key("migrations"))))
+        if revision == "head" and await current_revision(conn) == HEAD_REVISION:
+            return
         await conn.run_sync(_upgrade, revision)
 
 
 def _upgrade(connection: Connection, revision: str) -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(connection=connection), revision)
 
 
-@functools.cache
 def expected_revision() -> str:
     """The newest revision among the bundled migration scripts (what `upgrade` reaches)."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    if head is None:
-        raise RuntimeError("the bundled migrations have no head revision")
-    return head
+    return HEAD_REVISION
+
+
+def script_head() -> str | None:
+    """The head revision as Alembic reads it from the scripts (imports Alembic)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 async def current_revision(conn: AsyncConnection) -> str | None:
     """The revision the database's schema is at (None: never migrated, or emptied)."""
-    return await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+    return await conn.run_sync(_read_revision)
+
+
+def _read_revision(connection: Connection) -> str | None:
+    """What Alembic's `MigrationContext.get_current_revision()` reads, without Alembic."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    if len(rows) > 1:
+        raise RuntimeError(f"the database has several schema revisions: {sorted(rows)}")
+    return str(rows[0]) if rows else None

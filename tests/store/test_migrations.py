@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,12 +14,13 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from invite_bot.store import Store
+from invite_bot.store import Store, migrate
 from invite_bot.store.schema import metadata
 from tests.store.conftest import OpenStore
 from tests.store.rows import invitation
 
 HEAD = "0005"  # the newest migration
+VERSIONS = Path(migrate.__file__).parent / "migrations" / "versions"
 TABLES = {
     "alembic_version",
     "audit_log",
@@ -110,3 +113,38 @@ async def test_migrated_database_matches_the_tables_in_schema_py(
 
     async with engine.connect() as conn:
         assert await conn.run_sync(differences) == []
+
+
+def test_the_head_revision_constant_is_the_newest_migration_script() -> None:
+    """`HEAD_REVISION` lets a process at head skip Alembic: it must follow the scripts."""
+    scripts = sorted(VERSIONS.glob("[0-9]*.py"))
+    revisions = [re.search(r'^revision: str = "(\w+)"', p.read_text(), re.M) for p in scripts]
+
+    assert migrate.script_head() == migrate.HEAD_REVISION == HEAD
+    assert [m.group(1) for m in revisions if m] == [p.name.split("_")[0] for p in scripts]
+    assert migrate.expected_revision() == HEAD
+
+
+async def test_the_revision_is_read_without_alembic(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        assert await migrate.current_revision(conn) is None  # never migrated
+
+    await migrate.upgrade(engine, "0003")
+
+    async with engine.connect() as conn:
+        assert await migrate.current_revision(conn) == "0003"
+
+
+async def test_a_schema_behind_is_upgraded_when_the_store_opens(
+    database_url: str, engine: AsyncEngine
+) -> None:
+    await migrate.upgrade(engine, "0004")
+    assert await revision(engine) == "0004"
+
+    store = await Store.open(database_url)
+    await store.close()
+
+    assert await revision(engine) == HEAD
+    async with engine.connect() as conn:
+        columns = await conn.run_sync(lambda c: inspect(c).get_columns("invite_jobs"))
+    assert "kind" in {column["name"] for column in columns}  # added by 0005

@@ -1,0 +1,123 @@
+"""A `serve` process imports only what it uses (issue 14: idle memory).
+
+Each test starts a fresh interpreter that does what `invite-bot serve` does at start-up,
+short of listening and of asking Slack (`auth.test`): settings, `Store.open`, the bot
+and its Bolt and aiohttp apps, one /healthz worth of store reads. It then names the
+heavy modules it holds. Alembic only when the schema is behind, cryptography only once a
+key is linked (a secret key is configured throughout), asyncpg only on PostgreSQL, and
+never the ORM or the playground.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from invite_bot.store import Store
+from invite_bot.store.migrate import HEAD_REVISION
+from tests.dbs import database_url as database_url
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("alembic", "cryptography", "asyncpg", "sqlalchemy.orm", "invite_bot.playground")
+
+START_UP = """
+import asyncio, json, sys
+from datetime import UTC, datetime
+
+import invite_bot.__main__  # the command line, as `python -m invite_bot serve` runs it
+from invite_bot.core.health import Watching
+from invite_bot.settings import load_settings
+from invite_bot.slack.app import build_app, build_bot
+from invite_bot.slack.web import web_app
+from invite_bot.store import Store
+
+HEAVY = {heavy!r}
+
+async def main(url, link):
+    settings = load_settings(env_file=None, database_url=url)
+    store = await Store.open(settings.database_url)
+    bot = build_bot(settings, store)
+    try:
+        app = build_app(bot, {{"user_id": "U_BOT", "team_id": "T1", "bot_id": "B1"}})
+        web_app(app, store, bot.metrics, watching=Watching(60, here_since=datetime.now(UTC)))
+        health = await store.health()
+        if link:
+            bot.vault.decrypt(bot.vault.encrypt("gc-personal-key"))
+    finally:
+        await bot.gencove.close()
+        await bot.slack.session.close()
+        await store.close()
+    held = [m for m in HEAVY if any(n == m or n.startswith(m + ".") for n in sys.modules)]
+    print(json.dumps({{"held": held, "revision": health.current_revision}}))
+
+asyncio.run(main(sys.argv[1], sys.argv[2:] == ["link"]))
+"""
+
+
+def start_up(url: str, *, link: bool = False) -> dict[str, object]:
+    """What a fresh interpreter holds after serve's start-up on `url`."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "GENCOVE_", "INVITE_", "DATABASE_URL"))
+    }
+    env |= {
+        "PYTHONPATH": str(ROOT),
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": "test-signing-secret",
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+        "GENCOVE_API_KEY": "gc-org-test-key",
+        "GENCOVE_API_URL": "http://127.0.0.1:9",
+        "INVITE_BOT_SECRET_KEY": Fernet.generate_key().decode(),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", START_UP.format(heavy=HEAVY), url, *(["link"] if link else [])],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+async def at_head(url: str) -> str:
+    store = await Store.open(url)
+    await store.close()
+    return url
+
+
+async def test_serve_on_sqlite_at_head_holds_none_of_the_heavy_modules(tmp_path: Path) -> None:
+    url = await at_head(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
+
+    assert start_up(url) == {"held": [], "revision": HEAD_REVISION}
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_serve_on_postgresql_adds_only_its_driver(database_url: str) -> None:
+    url = await at_head(database_url)
+
+    assert start_up(url) == {"held": ["asyncpg"], "revision": HEAD_REVISION}
+
+
+async def test_a_schema_behind_imports_alembic_and_is_upgraded(database_url: str) -> None:
+    result = start_up(database_url)  # an empty database: every migration to run
+
+    assert result["revision"] == HEAD_REVISION
+    assert "alembic" in result["held"]  # type: ignore[operator]
+    assert "sqlalchemy.orm" not in result["held"]  # type: ignore[operator]
+
+
+async def test_a_linked_key_brings_cryptography(tmp_path: Path) -> None:
+    url = await at_head(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
+
+    assert start_up(url, link=True)["held"] == ["cryptography"]
