@@ -247,10 +247,14 @@ async def _show(
                         message_ts=posted.ts,
                         block_id=f"inv:{row.invitation_id}",
                     )
-        await work.jobs.finish(job.id)
-    bot.metrics.invite_job_finished("delivered")
+        if kind.after_finish is None:
+            await work.jobs.finish(job.id)
     if kind.after_finish is not None:
+        # Finished only once this has run (a bulk job's report): a crash before leaves
+        # the job to resume_jobs, which updates the same message and runs it again.
         await kind.after_finish(bot, job, rows, posted)
+        await bot.store.jobs.finish(job.id)
+    bot.metrics.invite_job_finished("delivered")
 
 
 async def _claim(

@@ -19,6 +19,7 @@ from invite_bot.playground.gencove import FakeGencove, Fault
 from invite_bot.playground.slack import (
     FakeSlack,
     Message,
+    SlackFault,
     block_action_body,
     deliver,
     event_body,
@@ -340,3 +341,40 @@ async def test_a_killed_bulk_job_resumes_on_restart_without_inviting_twice(
     assert set(outcomes) <= {"created", "existing"}
     summary = text_of(find_block(message.blocks, "bulk_summary"))
     assert f"{outcomes.count('created')} invited" in summary
+
+
+async def test_a_bulk_job_killed_before_its_report_was_uploaded_uploads_it_after_restart(
+    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+) -> None:
+    env = bot_environment(gencove, slack, sqlite_url(tmp_path), INVITE_JOB_LEASE="2")
+    emails = addresses(60, "r")
+    # The upload hangs: the bot dies with every address invited and the report unsent.
+    slack.inject("files.getUploadURLExternal", SlackFault.delay(30))
+    first = await start_bot_process(env, tmp_path, "--no-watch")
+    second: BotProcess | None = None
+    try:
+        async with aiohttp.ClientSession() as session:
+            answer = await deliver(
+                session, first.url + "/slack/events", dm_message("\n".join(emails)), SIGNING_SECRET
+            )
+        assert answer.status == 200
+        await final_message(slack)  # shown just before the report is sent
+        await until(lambda: not slack._faults.get("files.getUploadURLExternal"), timeout=30)
+        first.process.send_signal(signal.SIGKILL)
+        await first.process.wait()
+        assert slack.files.uploaded_by_bot() == []
+        second = await start_bot_process(env, tmp_path, "--no-watch")
+        message = await final_message(slack)
+        try:
+            rows = await report_of(slack, message)
+        except TimeoutError as exc:
+            said = second.output()[-4000:]
+            raise AssertionError(f"{exc}\nthe restarted bot said:\n{said}") from exc
+    finally:
+        await stop_bot_process(first)
+        if second is not None:
+            await stop_bot_process(second)
+    invited_once(gencove, emails)
+    assert len(progress_of(slack)) == 1
+    assert len(slack.files.uploaded_by_bot()) == 1
+    assert sorted(row["address"] for row in rows) == emails
