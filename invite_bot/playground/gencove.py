@@ -75,6 +75,7 @@ from urllib.parse import parse_qs, parse_qsl, urlencode
 from aiohttp import web
 
 from invite_bot.playground import spec_check
+from invite_bot.playground.gencove_limits import CreateLimit
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -871,6 +872,7 @@ class FakeGencove:
 
         self._faults: list[tuple[str, str, Fault]] = []
         self._fail_rate = 0.0
+        self.create_limit: CreateLimit | None = None  # limit_creates
         self._fail_rng = random.Random(0)
         self._fail_kinds: list[Fault] = list(DEFAULT_FAIL_KINDS)
         self.request_counts: Counter[str] = Counter()
@@ -1377,6 +1379,9 @@ class FakeGencove:
             if early is not None:
                 return early
 
+        limited = self._over_create_limit(request)
+        if limited is not None:
+            return limited
         self._sweep_expired()
         reply = self._dispatch(request, body, report_unknown=path_known)
 
@@ -1393,6 +1398,29 @@ class FakeGencove:
                     f"{request.method} {request.path_qs} -> {reply.status} response: {problem}"
                 )
         return reply.to_response()
+
+    def limit_creates(self, per_second: float | None, *, burst: int | None = None) -> None:
+        """Allow `per_second` invitation creates (`burst` at once), 429 + Retry-After
+        beyond (see gencove_limits); None lifts the limit."""
+        self.create_limit = None if per_second is None else CreateLimit(per_second, burst=burst)
+
+    @property
+    def rate_limited_creates(self) -> int:
+        """Creates the current limit answered 429."""
+        return self.create_limit.refused if self.create_limit is not None else 0
+
+    def _over_create_limit(self, request: web.Request) -> web.StreamResponse | None:
+        limit = self.create_limit
+        if limit is None or request.method != "POST" or request.path != "/api/v2/invitations/":
+            return None
+        wait = limit.take()
+        if wait is None:
+            return None
+        return web.json_response(
+            {"detail": "Request was throttled."},
+            status=429,
+            headers={"Retry-After": CreateLimit.retry_after(wait)},
+        )
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
         for i, (fault_method, prefix, fault) in enumerate(self._faults):
@@ -1684,6 +1712,7 @@ class FakeGencove:
           "retry_after":2,"after_effect":false}|{"kind":"hang","seconds":5}|{"kind":"reset"}]}``
         - ``POST /_fake/fail_rate {"rate","seed","kinds":[503,"reset",...]}``
         - ``POST /_fake/clear_faults {}``
+        - ``POST /_fake/limit_creates {"per_second": 10, "burst": 10}`` (null: no limit)
         - ``POST /_fake/accept {"token"|"email"}``, ``/_fake/expire {"id"}``,
           ``/_fake/revoke {"id"}``
         - ``POST /_fake/invitations {"email","role","status","created","expires"}``
@@ -1728,6 +1757,12 @@ class FakeGencove:
         if action == "clear_faults":
             self.clear_faults()
             return _json_reply(200, {})
+        if action == "limit_creates":
+            rate, burst = data.get("per_second"), data.get("burst")
+            self.limit_creates(
+                None if rate is None else float(rate), burst=None if burst is None else int(burst)
+            )
+            return _json_reply(200, {"per_second": rate})
         if action == "accept":
             if "token" in data:
                 inv = self.get_invitation(str(data["token"]))
