@@ -1,7 +1,9 @@
 """Run every benchmark, print the tables, write ``bench/RESULTS.md``.
 
-python -m bench.run            # full run, ~3 minutes on 2 cores
+python -m bench.run            # full run, ~10 minutes on 2 cores
 python -m bench.run --quick    # smoke run with small sizes, writes nothing
+python -m bench.run --only bulk --only resume --addresses 200   # sections g and h alone
+python -m bench.run --only bulk --append    # ... and append them to bench/RESULTS.md
 """
 
 from __future__ import annotations
@@ -11,14 +13,18 @@ import asyncio
 import math
 import os
 import platform
+import random
 import statistics
+import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.ack_bench import AckRun, Burst, Rate, Throughput, ack_run, burst, throughput
+from bench.bulk_bench import RATE, bulk_run, kill_and_resume, one_by_one
+from bench.bulk_report import bulk_section, kill_section
 from bench.common import check_clock, ms, percentile, secs
 from bench.watcher_bench import Sample, WatcherResult, watcher_cost
 from invite_bot.core.notices import SUMMARY_ABOVE
@@ -47,10 +53,14 @@ class Sizes:
     transitions: int
     polls: int
     paced: int  # commands sent one at a time for (e)
+    addresses: int = 1000  # the bulk job of (g) and (h)
+    singles: int = 100  # the one-by-one sample of (g)
 
 
 FULL = Sizes(300, 50, 2.0, 2000, 5, 300, 10_000, 200, 20, 10, 10)
-QUICK = Sizes(60, 30, 2.0, 300, 1, 100, 2_000, 100, 20, 3, 3)
+QUICK = Sizes(60, 30, 2.0, 300, 1, 100, 2_000, 100, 20, 3, 3, 100, 20)
+SECTIONS = ("bulk", "resume")  # those --only can run alone
+BURST = 10  # the Gencove stand-in's initial burst of creates for (g) and (h)
 
 
 def ms_fine(seconds: float) -> str:
@@ -373,7 +383,7 @@ def watcher_section(result: WatcherResult) -> list[str]:
 # --------------------------------------------------------------------------- main
 
 
-async def run(sizes: Sizes, progress: bool = True) -> list[str]:
+async def run(sizes: Sizes, *, seed: int, progress: bool = True) -> list[str]:
     def say(text: str) -> None:
         if progress:
             print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
@@ -442,18 +452,11 @@ async def run(sizes: Sizes, progress: bool = True) -> list[str]:
         transitions=sizes.transitions,
         polls=sizes.polls,
     )
-    elapsed = time.monotonic() - started
-    load_after = os.getloadavg()[0]
+    bulk = await bulk_sections(sizes, SECTIONS, seed=seed, say=say)
     lines = [
         "# invite-bot benchmarks",
         "",
-        f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
-        f"- machine: {os.cpu_count()} cores (os.cpu_count), Python {platform.python_version()}, "
-        f"{platform.system()} {platform.machine()}; 1-minute load average "
-        f"{load_before:.2f} at the start, {load_after:.2f} at the end (other work on the "
-        "machine shares its cores with every figure below)",
-        f"- command: `python -m bench.run{' --quick' if sizes is QUICK else ''}` "
-        f"({elapsed:.0f} s); every figure beside a baseline measured in the same run",
+        *about(f"python -m bench.run{' --quick' if sizes is QUICK else ''}", started, load_before),
         "- stand-ins on 127.0.0.1: `invite_bot.playground.gencove` with **OpenAPI validation off** "
         "(for speed; in the benchmark's process for a/b, its own process for c) and "
         "`invite_bot.playground.slack` (its own process); each app in its own process: SQLite in a "
@@ -468,8 +471,52 @@ async def run(sizes: Sizes, progress: bool = True) -> list[str]:
         *watcher_section(watched),
         *pace_section(*paced),
         *burst_section(bursts),
+        *bulk,
     ]
     return lines
+
+
+def about(command: str, started: float, load_before: float) -> list[str]:
+    """When, where and how a run was made (its elapsed time and load average end now)."""
+    elapsed = time.monotonic() - started
+    return [
+        f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- machine: {os.cpu_count()} cores (os.cpu_count), Python {platform.python_version()}, "
+        f"{platform.system()} {platform.machine()}; 1-minute load average "
+        f"{load_before:.2f} at the start, {os.getloadavg()[0]:.2f} at the end (other work on "
+        "the machine shares its cores with every figure below)",
+        f"- command: `{command}` ({elapsed:.0f} s); every figure beside a baseline measured "
+        "in the same run",
+    ]
+
+
+async def bulk_sections(
+    sizes: Sizes, only: Sequence[str], *, seed: int, say: Callable[[str], None]
+) -> list[str]:
+    """(g) a bulk invite under Gencove's rate limit, (h) a bulk job killed and resumed."""
+    n, lines = sizes.addresses, []
+    if "bulk" in only:
+        say(f"g: a bulk invite of {n} addresses, Gencove allowing {RATE:g} creates per s")
+        job = await bulk_run(count=n, rate=RATE, burst=BURST)
+        say(f"g: one by one, {min(n, sizes.singles)} single invites")
+        single = await one_by_one(sample=min(n, sizes.singles), count=n, rate=RATE, burst=BURST)
+        lines += bulk_section(job, single)
+    if "resume" in only:
+        say(f"h: a bulk job of {n} addresses killed (seed {seed}) and resumed")
+        lines += kill_section(await kill_and_resume(count=n, rate=RATE, burst=BURST, seed=seed))
+    return lines
+
+
+async def run_only(sizes: Sizes, only: Sequence[str], command: str, *, seed: int) -> list[str]:
+    """Only the sections named, under a heading of their own (to append to RESULTS.md)."""
+    started, load_before = time.monotonic(), os.getloadavg()[0]
+
+    def say(text: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+    lines = await bulk_sections(sizes, only, seed=seed, say=say)
+    heading = f"# Sections {', '.join(only)} run alone"
+    return [heading, "", *about(command, started, load_before), "", *lines]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -482,15 +529,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"where to write the Markdown results (default: {RESULTS} for a full run, "
         "nowhere for --quick)",
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=SECTIONS,
+        help="run only this section (repeatable): bulk = (g), resume = (h); writes nothing "
+        "unless --output or --append is given",
+    )
+    parser.add_argument(
+        "--addresses", type=int, default=None, metavar="N", help="the bulk job's size (1,000)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=None, help="where (h) kills the bot (default: random)"
+    )
+    parser.add_argument(
+        "--append", action="store_true", help=f"append to --output (default {RESULTS})"
+    )
     args = parser.parse_args(argv)
     check_clock()
     sizes = QUICK if args.quick else FULL
-    lines = asyncio.run(run(sizes))
+    if args.addresses is not None:
+        sizes = replace(sizes, addresses=args.addresses)
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
+    if args.only:
+        only = [s for s in SECTIONS if s in args.only]
+        command = " ".join(["python -m bench.run", *(argv or sys.argv[1:])])
+        lines = asyncio.run(run_only(sizes, only, command, seed=seed))
+    else:
+        lines = asyncio.run(run(sizes, seed=seed))
     text = "\n".join(lines) + "\n"
     print()
     print(text)
-    output = args.output or (None if args.quick else RESULTS)
-    if output is not None:
+    output = args.output or (None if args.quick or args.only else RESULTS)
+    if args.append:
+        output = output or RESULTS
+        with output.open("a", encoding="utf-8") as handle:
+            handle.write("\n" + text)
+        print(f"appended to {output}")
+    elif output is not None:
         output.write_text(text, encoding="utf-8")
         print(f"written to {output}")
     return 0
