@@ -665,6 +665,10 @@ class FakeSlack:
         consumed one per request, in order."""
         self._faults.setdefault(method, deque()).extend(faults)
 
+    def faults_left(self, method: str) -> int:
+        """How many faults queued for ``method`` no request has taken yet."""
+        return len(self._faults.get(method, ()))
+
     def fail_rate(
         self,
         rate: float,

@@ -359,7 +359,7 @@ async def test_a_bulk_job_killed_before_its_report_was_uploaded_uploads_it_after
             )
         assert answer.status == 200
         await final_message(slack)  # shown just before the report is sent
-        await until(lambda: not slack._faults.get("files.getUploadURLExternal"), timeout=30)
+        await until(lambda: slack.faults_left("files.getUploadURLExternal") == 0, timeout=30)
         first.process.send_signal(signal.SIGKILL)
         await first.process.wait()
         assert slack.files.uploaded_by_bot() == []
