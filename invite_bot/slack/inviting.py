@@ -42,7 +42,13 @@ from invite_bot.slack.delivery import Place, Posted, deliver
 from invite_bot.slack.invite_steps import Outcome, Steps
 from invite_bot.slack.job_kinds import JobKind, kind_of
 from invite_bot.slack.results import job_message, job_rows
-from invite_bot.store import InviteJob, ItemOutcome, NewInviteJob, StoreUnavailable
+from invite_bot.store import (
+    InviteJob,
+    InviteJobItem,
+    ItemOutcome,
+    NewInviteJob,
+    StoreUnavailable,
+)
 from invite_bot.store.subscriptions import Subscriptions
 
 log = logging.getLogger(__name__)
@@ -132,78 +138,108 @@ async def run_job(
     so `resume_jobs` tries to deliver it again later.
     """
     kind = kind_of(job) or PLAIN
-    done: dict[str, InviteRow] = {}  # what this run learnt, by address
     async with jobs.holding(bot, job.id):
-        steps = Steps(bot, job, maybe_sent=resumed, wait_when_busy=kind.wait_when_busy)
-        unrecorded: list[Outcome] = []
-        pending: asyncio.Future[Mapping[str, Invitation] | None] | None = None
+        run = _Run(
+            bot, job, kind, Steps(bot, job, maybe_sent=resumed, wait_when_busy=kind.wait_when_busy)
+        )
         try:
-            open_items = [item for item in job.items if item.outcome is None]
-            # The duplicate guard: no other job may invite these addresses until this one
-            # has recorded them; then Gencove's pending list, read once with the claims
-            # held, says which already have an invitation (another job's, or made outside
-            # Slack).
-            await _claim(bot, job, [item.email for item in open_items], done)
-            claimed_at = time.monotonic()
-            open_items = [item for item in open_items if item.email not in done]
-            # Read while the first chunk's addresses ask whether they are members' already;
-            # jobs claimed before a read began share it (slack/pending_list.py).
-            pending = asyncio.ensure_future(
-                bot.pending_list.read_after(claimed_at) if open_items else _nothing()
-            )
+            open_items = await run.claim()
             if announce_in is None:
                 announce_in = await bot.notification_channels(besides=job.channel_id)
-            first = True
-            while open_items:
-                # Asked to stop (a bulk job's Cancel): what was done stays, the rest is not sent.
-                if not (first and job.kind == "invite") and await bot.store.jobs.cancelled(job.id):
-                    cancelled = [
-                        Outcome(i.email, "cancelled", job.role_of(i), error=CANCELLED)
-                        for i in open_items
-                    ]
-                    done.update(await record(bot, job, cancelled, announce_in))
-                    break
-                first = False
-                chunk, open_items = open_items[:CHUNK], open_items[CHUNK:]
-                # A task group: if one address fails unexpectedly (say, the database), the
-                # others stop too and the job is left to be resumed, not run on unowned.
-                async with asyncio.TaskGroup() as group:
-                    sent = [
-                        group.create_task(steps.invite(i.email, job.role_of(i), pending))
-                        for i in chunk
-                    ]
-                outcomes = [task.result() for task in sent]
-                unrecorded = [o for o in outcomes if o is not None]
-                done.update(await record(bot, job, unrecorded, announce_in))
-                unrecorded = []
-                left = [i for i, o in zip(chunk, outcomes, strict=True) if o is None]
-                if left:  # Gencove was busy: wait, then send those again before the rest
-                    open_items = left + open_items
-                    await asyncio.sleep(steps.wait_for_gencove())
-                if kind.after_chunk is not None and open_items:
-                    rows = await job_rows(bot, job, known=done)
-                    await kind.after_chunk(bot, job, rows)
-            if steps.stopped_by is not None:
-                log.info("invite job %s: %s", job.id, steps.stopped_by)
+            await run.invite(open_items, announce_in)
         except BaseException as exc:
-            if pending is not None and not pending.done():
-                pending.cancel()
-            if not isinstance(exc, asyncio.CancelledError):
-                bot.metrics.invite_job_finished("failed")
-            with contextlib.suppress(Exception):  # unreleased claims lapse with the lease
-                await bot.store.claims.release(job.id, [item.email for item in job.items])
-            lost = _store_failure(exc)
-            if lost is not None:
-                # Gencove may have acted before the database failed: the inviter hears what.
-                made = _made(done) + [f"invited {o.email}" for o in unrecorded if o.created]
-                made += [f"{e} may have been invited" for e in sorted(steps.sending)]
-                raise StoreUnavailable(lost.kind, took_effect=made) from None
+            await run.failed(exc)
             raise
         try:
-            await _show(bot, job, kind, done, resumed=resumed)
+            await _show(bot, job, kind, run.done, resumed=resumed)
         except StoreUnavailable as exc:  # the invitations exist; their message may not
-            raise exc.after(_made(done)) from exc
+            raise exc.after(_made(run.done)) from exc
         return job
+
+
+class _Run:
+    """One run of a job: its claims, its one pending-list read, its chunks of addresses."""
+
+    def __init__(self, bot: Bot, job: InviteJob, kind: JobKind, steps: Steps) -> None:
+        self.bot, self.job, self.kind, self.steps = bot, job, kind, steps
+        self.done: dict[str, InviteRow] = {}  # what this run learnt, by address
+        self.unrecorded: list[Outcome] = []  # outcomes of the chunk being recorded
+        self.pending: asyncio.Future[Mapping[str, Invitation] | None] | None = None
+
+    async def claim(self) -> list[InviteJobItem]:
+        """The duplicate guard: no other job may invite these addresses until this one
+        has recorded them; then Gencove's pending list, read once with the claims held,
+        says which already have an invitation (another job's, or made outside Slack)."""
+        job = self.job
+        open_items = [item for item in job.items if item.outcome is None]
+        await _claim(self.bot, job, [item.email for item in open_items], self.done)
+        claimed_at = time.monotonic()
+        open_items = [item for item in open_items if item.email not in self.done]
+        # Read while the first chunk's addresses ask whether they are members' already;
+        # jobs claimed before a read began share it (slack/pending_list.py).
+        self.pending = asyncio.ensure_future(
+            self.bot.pending_list.read_after(claimed_at) if open_items else _nothing()
+        )
+        return open_items
+
+    async def invite(self, open_items: list[InviteJobItem], announce_in: Sequence[str]) -> None:
+        """Chunk by chunk, each recorded in one transaction; Cancel is looked at between."""
+        bot, job, steps = self.bot, self.job, self.steps
+        first = True
+        while open_items:
+            # Asked to stop (a bulk job's Cancel): what was done stays, the rest is not sent.
+            if not (first and job.kind == "invite") and await bot.store.jobs.cancelled(job.id):
+                cancelled = [
+                    Outcome(i.email, "cancelled", job.role_of(i), error=CANCELLED)
+                    for i in open_items
+                ]
+                self.done.update(await record(bot, job, cancelled, announce_in))
+                break
+            first = False
+            chunk, open_items = open_items[:CHUNK], open_items[CHUNK:]
+            left = await self._chunk(chunk, announce_in)
+            if left:  # Gencove was busy: wait, then send those again before the rest
+                open_items = left + open_items
+                await asyncio.sleep(steps.wait_for_gencove())
+            if self.kind.after_chunk is not None and open_items:
+                rows = await job_rows(bot, job, known=self.done)
+                await self.kind.after_chunk(bot, job, rows)
+        if steps.stopped_by is not None:
+            log.info("invite job %s: %s", job.id, steps.stopped_by)
+
+    async def _chunk(
+        self, chunk: list[InviteJobItem], announce_in: Sequence[str]
+    ) -> list[InviteJobItem]:
+        """Invite one chunk at once and record it; returns the addresses left open."""
+        assert self.pending is not None
+        # A task group: if one address fails unexpectedly (say, the database), the others
+        # stop too and the job is left to be resumed, not run on unowned.
+        async with asyncio.TaskGroup() as group:
+            sent = [
+                group.create_task(self.steps.invite(i.email, self.job.role_of(i), self.pending))
+                for i in chunk
+            ]
+        outcomes = [task.result() for task in sent]
+        self.unrecorded = [o for o in outcomes if o is not None]
+        self.done.update(await record(self.bot, self.job, self.unrecorded, announce_in))
+        self.unrecorded = []
+        return [i for i, o in zip(chunk, outcomes, strict=True) if o is None]
+
+    async def failed(self, exc: BaseException) -> None:
+        """Tidy up after `exc`; a database failure is re-raised saying what Gencove made."""
+        bot, job = self.bot, self.job
+        if self.pending is not None and not self.pending.done():
+            self.pending.cancel()
+        if not isinstance(exc, asyncio.CancelledError):
+            bot.metrics.invite_job_finished("failed")
+        with contextlib.suppress(Exception):  # unreleased claims lapse with the lease
+            await bot.store.claims.release(job.id, [item.email for item in job.items])
+        lost = _store_failure(exc)
+        if lost is not None:
+            # Gencove may have acted before the database failed: the inviter hears what.
+            made = _made(self.done) + [f"invited {o.email}" for o in self.unrecorded if o.created]
+            made += [f"{e} may have been invited" for e in sorted(self.steps.sending)]
+            raise StoreUnavailable(lost.kind, took_effect=made) from None
 
 
 async def _show(
