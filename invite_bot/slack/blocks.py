@@ -3,15 +3,17 @@
 Pure functions: no I/O. Every string that came from a user or from Gencove goes through
 `esc()`; every message is checked against Block Kit's limits by `to_dict()` and, where an
 input could break them (50 addresses, long errors), degrades to a compact form.
+
+Here: invite results, notifications, notes and the invitation list. The shared ids,
+limits and helpers are in `block_kit`, the modals in `modals`, the accept card in
+`card_blocks`; all are re-exported from here.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -19,68 +21,89 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ConfirmObject,
     ContextBlock,
-    InputBlock,
-    MarkdownTextObject,
-    Option,
-    PlainTextInputElement,
-    PlainTextObject,
     SectionBlock,
-    StaticSelectElement,
 )
-from slack_sdk.models.blocks.block_elements import FileInputElement
-from slack_sdk.models.views import View
 
 from invite_bot.core.addresses import shown
-from invite_bot.core.text import escape_mrkdwn, truncate
+from invite_bot.core.text import truncate
 from invite_bot.slack import trust
+from invite_bot.slack.block_kit import (
+    ACCEPT,
+    ADDRESSES_BLOCK,
+    ADDRESSES_INPUT,
+    API_KEY_BLOCK,
+    API_KEY_INPUT,
+    DETAILED_ROWS,
+    FILE_BLOCK,
+    FILE_INPUT,
+    INVITE_MODAL,
+    LINK_FROM_CARD,
+    LINK_MODAL,
+    LIST_PAGE,
+    MAX_BLOCKS,
+    REINVITABLE,
+    REINVITE,
+    REVOKE,
+    ROLE_BLOCK,
+    ROLE_INPUT,
+    SECTION_TEXT,
+    SLACK_USER_ID,
+    STATUS_ICON,
+    Message,
+    esc,
+    slack_date,
+)
+from invite_bot.slack.block_kit import _dicts as _dicts  # re-exported for notice_blocks
+from invite_bot.slack.block_kit import _mrkdwn as _mrkdwn
+from invite_bot.slack.block_kit import _who as _who
+from invite_bot.slack.card_blocks import Card, accept_card
+from invite_bot.slack.modals import bulk_invite_modal, invite_modal, link_modal
 
-# action and callback ids: the one place listeners and builders agree on
-REVOKE = "revoke_invitation"
-REINVITE = "reinvite_invitation"
-REINVITABLE = ("expired", "revoked")
-LIST_PAGE = "list_page"
-ACCEPT = "accept_invitation"
-LINK_FROM_CARD = "link_from_card"
-INVITE_MODAL = "invite_modal"
-LINK_MODAL = "link_modal"
-ADDRESSES_BLOCK = "addresses"
-ADDRESSES_INPUT = "addresses_input"
-ROLE_BLOCK = "role"
-ROLE_INPUT = "role_input"
-API_KEY_BLOCK = "api_key"
-FILE_BLOCK = "csv_file"  # the invite modal's CSV field (a bulk invite)
-FILE_INPUT = "csv_file_input"
-API_KEY_INPUT = "api_key_input"
-
-# A Slack user ID, not a Gencove name that merely starts with U or W ("Ursula").
-SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{8,}")
-MAX_BLOCKS = 50
-SECTION_TEXT = 3000
-DETAILED_ROWS = 45  # above this a result message switches to compact lines
-
-STATUS_ICON = {
-    "pending": ":envelope:",
-    "accepted": ":white_check_mark:",
-    "expired": ":hourglass:",
-    "revoked": ":no_entry_sign:",
-    "failed": ":warning:",
-    "member": ":bust_in_silhouette:",
-    "unsure": ":grey_question:",
-    "working": ":hourglass_flowing_sand:",
-}
-
-
-def esc(text: str) -> str:
-    """mrkdwn-escape text from a user or from Gencove."""
-    return escape_mrkdwn(text)
-
-
-def slack_date(moment: datetime | None) -> str:
-    """A date Slack shows in each reader's time zone, with a UTC fallback."""
-    if moment is None:
-        return "no expiry"
-    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+__all__ = [
+    "ACCEPT",
+    "ADDRESSES_BLOCK",
+    "ADDRESSES_INPUT",
+    "API_KEY_BLOCK",
+    "API_KEY_INPUT",
+    "DETAILED_ROWS",
+    "FILE_BLOCK",
+    "FILE_INPUT",
+    "INVITE_MODAL",
+    "LINK_FROM_CARD",
+    "LINK_MODAL",
+    "LIST_PAGE",
+    "MAX_BLOCKS",
+    "REINVITABLE",
+    "REINVITE",
+    "REVOKE",
+    "ROLE_BLOCK",
+    "ROLE_INPUT",
+    "SECTION_TEXT",
+    "SLACK_USER_ID",
+    "STATUS_ICON",
+    "Card",
+    "InviteRow",
+    "ListPage",
+    "Message",
+    "accept_card",
+    "bulk_invite_modal",
+    "ephemeral",
+    "esc",
+    "invitation_list",
+    "invite_modal",
+    "invite_result",
+    "link_modal",
+    "notification",
+    "parse_page_value",
+    "parse_revoke_value",
+    "reinvite_button",
+    "revoke_button",
+    "row_block_id",
+    "row_button",
+    "row_line",
+    "slack_date",
+    "with_note",
+]
 
 
 @dataclass(frozen=True)
@@ -96,28 +119,6 @@ class InviteRow:
     changed_by: str | None = None  # Slack user ID (revoked from Slack) or a Gencove name
     existing: bool = False  # the invitation was already pending before this command
     reinvited_by: str | None = None  # a Slack user ID: the address was invited again
-
-
-@dataclass(frozen=True)
-class Message:
-    text: str
-    blocks: list[dict[str, Any]]
-
-
-def _dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
-    return [block.to_dict() for block in blocks]
-
-
-def _mrkdwn(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=truncate(text, SECTION_TEXT))
-
-
-def _who(changed_by: str | None) -> str:
-    if not changed_by:
-        return ""
-    if SLACK_USER_ID.fullmatch(changed_by):
-        return f" by <@{changed_by}>"
-    return f" by {esc(changed_by)}"
 
 
 def row_line(row: InviteRow) -> str:
@@ -334,143 +335,6 @@ def parse_page_value(value: str) -> tuple[str, int]:
     if page is None:
         raise trust.OutOfDate("a list button's page value")
     return page.status, page.offset
-
-
-def invite_modal(
-    roles: Sequence[str], *, default_role: str | None, metadata: str, bulk: bool = False
-) -> View:
-    """The modal `/gencove invite` with no address opens; `bulk`: with a CSV file field,
-    and a long list (or a file) makes a bulk invite."""
-    role_options = [Option(text=truncate(r, 75), value=truncate(r, 150)) for r in roles[:100]]
-    initial = next((o for o in role_options if o.value == default_role), None)
-    hint = "One or more, separated by new lines, spaces, commas or semicolons."
-    if bulk:
-        hint += " A long list, or a CSV file below, becomes a bulk invite."
-    blocks: list[Block] = [
-        InputBlock(
-            block_id=ADDRESSES_BLOCK,
-            label="Email addresses",
-            hint=hint,
-            optional=bulk,  # a file alone will do
-            element=PlainTextInputElement(
-                action_id=ADDRESSES_INPUT,
-                multiline=True,
-                placeholder="ana@lab.org\nbob@lab.org",
-            ),
-        )
-    ]
-    if bulk:
-        blocks.append(
-            InputBlock(
-                block_id=FILE_BLOCK,
-                label="Or a CSV file",
-                optional=True,
-                hint="email[,role] per line; a header is optional; comma or semicolon separated.",
-                element=FileInputElement(
-                    action_id=FILE_INPUT, filetypes=["csv", "txt"], max_files=1
-                ),
-            )
-        )
-    if role_options:
-        blocks.append(
-            InputBlock(
-                block_id=ROLE_BLOCK,
-                label="Role",
-                optional=True,
-                element=StaticSelectElement(
-                    action_id=ROLE_INPUT,
-                    placeholder="Organization's default",
-                    options=role_options,
-                    initial_option=initial,
-                ),
-            )
-        )
-    return View(
-        type="modal",
-        callback_id=INVITE_MODAL,
-        title=PlainTextObject(text="Invite to Gencove"),
-        submit=PlainTextObject(text="Invite"),
-        close=PlainTextObject(text="Cancel"),
-        private_metadata=metadata,
-        blocks=blocks,
-    )
-
-
-def bulk_invite_modal(roles: Sequence[str], *, default_role: str | None, metadata: str) -> View:
-    """The invite modal for an inviter: with the CSV file field (see `invite_modal`)."""
-    return invite_modal(roles, default_role=default_role, metadata=metadata, bulk=True)
-
-
-def link_modal(*, metadata: str) -> View:
-    """The modal `/gencove link` opens to paste a personal API key."""
-    return View(
-        type="modal",
-        callback_id=LINK_MODAL,
-        title=PlainTextObject(text="Link Gencove account"),
-        submit=PlainTextObject(text="Link"),
-        close=PlainTextObject(text="Cancel"),
-        private_metadata=metadata,
-        blocks=[
-            SectionBlock(
-                text=_mrkdwn(
-                    "Paste a personal API key from Gencove (Account → API keys). The bot "
-                    "stores it encrypted and uses it only for what *you* do from Slack: "
-                    "accepting your invitations, and inviting or revoking as you."
-                )
-            ),
-            InputBlock(
-                block_id=API_KEY_BLOCK,
-                label="Gencove API key",
-                element=PlainTextInputElement(action_id=API_KEY_INPUT, max_length=500),
-            ),
-        ],
-    )
-
-
-@dataclass(frozen=True)
-class Card:
-    """What `/gencove accept` shows about an invitation."""
-
-    token: str
-    organization: str
-    role: str
-    status: str
-    expires: datetime | None
-    linked: bool
-
-
-def accept_card(card: Card, *, note: str | None = None) -> Message:
-    icon = STATUS_ICON.get(card.status, ":grey_question:")
-    lines = [
-        f"*Invitation to {esc(card.organization)}*",
-        f"Role: {esc(card.role) or 'default'}",
-        f"Status: {icon} {esc(card.status)}",
-        f"Expires: {slack_date(card.expires)}",
-    ]
-    blocks: list[Block] = [SectionBlock(block_id="card", text=_mrkdwn("\n".join(lines)))]
-    if note:
-        blocks.append(ContextBlock(elements=[_mrkdwn(note)]))
-    if card.status == "pending":
-        if card.linked:
-            button = ButtonElement(
-                text="Accept", action_id=ACCEPT, value=card.token[:2000], style="primary"
-            )
-        else:
-            blocks.append(
-                ContextBlock(
-                    elements=[
-                        _mrkdwn(
-                            "Gencove accepts an invitation only for the person it was sent "
-                            "to: link your Gencove account first."
-                        )
-                    ]
-                )
-            )
-            button = ButtonElement(
-                text="Link account", action_id=LINK_FROM_CARD, value=card.token[:2000]
-            )
-        blocks.append(ActionsBlock(block_id="card_actions", elements=[button]))
-    return Message(text=truncate(lines[0], 3000), blocks=_dicts(blocks))
 
 
 def parse_revoke_value(value: str) -> tuple[str, tuple[str, int] | None]:

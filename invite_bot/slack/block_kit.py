@@ -1,0 +1,86 @@
+"""The pieces every Block Kit builder shares: action, callback and block ids (the one place
+listeners and builders agree on), Block Kit's limits, status icons, escaping, dates and
+the `Message` value. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import Block, MarkdownTextObject
+
+from invite_bot.core.text import escape_mrkdwn, truncate
+
+# action and callback ids: the one place listeners and builders agree on
+REVOKE = "revoke_invitation"
+REINVITE = "reinvite_invitation"
+REINVITABLE = ("expired", "revoked")
+LIST_PAGE = "list_page"
+ACCEPT = "accept_invitation"
+LINK_FROM_CARD = "link_from_card"
+INVITE_MODAL = "invite_modal"
+LINK_MODAL = "link_modal"
+ADDRESSES_BLOCK = "addresses"
+ADDRESSES_INPUT = "addresses_input"
+ROLE_BLOCK = "role"
+ROLE_INPUT = "role_input"
+API_KEY_BLOCK = "api_key"
+FILE_BLOCK = "csv_file"  # the invite modal's CSV field (a bulk invite)
+FILE_INPUT = "csv_file_input"
+API_KEY_INPUT = "api_key_input"
+
+# A Slack user ID, not a Gencove name that merely starts with U or W ("Ursula").
+SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{8,}")
+MAX_BLOCKS = 50
+SECTION_TEXT = 3000
+DETAILED_ROWS = 45  # above this a result message switches to compact lines
+
+STATUS_ICON = {
+    "pending": ":envelope:",
+    "accepted": ":white_check_mark:",
+    "expired": ":hourglass:",
+    "revoked": ":no_entry_sign:",
+    "failed": ":warning:",
+    "member": ":bust_in_silhouette:",
+    "unsure": ":grey_question:",
+    "working": ":hourglass_flowing_sand:",
+}
+
+
+def esc(text: str) -> str:
+    """mrkdwn-escape text from a user or from Gencove."""
+    return escape_mrkdwn(text)
+
+
+def slack_date(moment: datetime | None) -> str:
+    """A date Slack shows in each reader's time zone, with a UTC fallback."""
+    if moment is None:
+        return "no expiry"
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+def _dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
+    return [block.to_dict() for block in blocks]
+
+
+def _mrkdwn(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=truncate(text, SECTION_TEXT))
+
+
+def _who(changed_by: str | None) -> str:
+    if not changed_by:
+        return ""
+    if SLACK_USER_ID.fullmatch(changed_by):
+        return f" by <@{changed_by}>"
+    return f" by {esc(changed_by)}"

@@ -1,0 +1,68 @@
+"""What `/gencove accept` shows about an invitation: the card, with Accept (or Link
+account first) while it is pending. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock, SectionBlock
+
+from invite_bot.core.text import truncate
+from invite_bot.slack.block_kit import (
+    ACCEPT,
+    LINK_FROM_CARD,
+    STATUS_ICON,
+    Message,
+    _dicts,
+    _mrkdwn,
+    esc,
+    slack_date,
+)
+
+
+@dataclass(frozen=True)
+class Card:
+    """What `/gencove accept` shows about an invitation."""
+
+    token: str
+    organization: str
+    role: str
+    status: str
+    expires: datetime | None
+    linked: bool
+
+
+def accept_card(card: Card, *, note: str | None = None) -> Message:
+    icon = STATUS_ICON.get(card.status, ":grey_question:")
+    lines = [
+        f"*Invitation to {esc(card.organization)}*",
+        f"Role: {esc(card.role) or 'default'}",
+        f"Status: {icon} {esc(card.status)}",
+        f"Expires: {slack_date(card.expires)}",
+    ]
+    blocks: list[Block] = [SectionBlock(block_id="card", text=_mrkdwn("\n".join(lines)))]
+    if note:
+        blocks.append(ContextBlock(elements=[_mrkdwn(note)]))
+    if card.status == "pending":
+        if card.linked:
+            button = ButtonElement(
+                text="Accept", action_id=ACCEPT, value=card.token[:2000], style="primary"
+            )
+        else:
+            blocks.append(
+                ContextBlock(
+                    elements=[
+                        _mrkdwn(
+                            "Gencove accepts an invitation only for the person it was sent "
+                            "to: link your Gencove account first."
+                        )
+                    ]
+                )
+            )
+            button = ButtonElement(
+                text="Link account", action_id=LINK_FROM_CARD, value=card.token[:2000]
+            )
+        blocks.append(ActionsBlock(block_id="card_actions", elements=[button]))
+    return Message(text=truncate(lines[0], 3000), blocks=_dicts(blocks))
