@@ -103,7 +103,15 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        r = self.registry
+        # In this order, which is also the order `exposition()` lists the families in.
+        self._declare_request_metrics(self.registry)
+        self._declare_gencove_metrics(self.registry)
+        self._declare_slack_metrics(self.registry)
+        self._declare_job_metrics(self.registry)
+        self._declare_outbox_metrics(self.registry)
+
+    def _declare_request_metrics(self, r: CollectorRegistry) -> None:
+        """The `/gencove` commands, button clicks and modal submissions Slack delivered."""
         self._commands = Counter(
             "invite_bot_commands",
             "/gencove commands by subcommand and outcome",
@@ -116,6 +124,9 @@ class Metrics:
             ["kind", "action", "outcome"],
             registry=r,
         )
+
+    def _declare_gencove_metrics(self, r: CollectorRegistry) -> None:
+        """Every try of a Gencove request: its status and time, retries and 429s."""
         self._gencove_requests = Counter(
             "invite_bot_gencove_requests",
             "HTTP requests sent to Gencove (each try) by operation and status",
@@ -141,6 +152,9 @@ class Metrics:
             ["operation"],
             registry=r,
         )
+
+    def _declare_slack_metrics(self, r: CollectorRegistry) -> None:
+        """Slack Web API calls: their outcome and time."""
         self._slack_calls = Counter(
             "invite_bot_slack_calls",
             "Slack Web API calls by method and outcome",
@@ -154,6 +168,9 @@ class Metrics:
             buckets=_SLACK_SECONDS,
             registry=r,
         )
+
+    def _declare_job_metrics(self, r: CollectorRegistry) -> None:
+        """Invite jobs' runs, the watcher's polls and the changes they found."""
         self._invite_jobs = Counter(
             "invite_bot_invite_jobs",
             "Invite jobs that ended a run, by outcome",
@@ -183,6 +200,9 @@ class Metrics:
             ["status"],
             registry=r,
         )
+
+    def _declare_outbox_metrics(self, r: CollectorRegistry) -> None:
+        """The outbox's backlog, read from the database at each scrape."""
         self._outbox_depth = Gauge(
             "invite_bot_outbox_depth",
             "Notifications waiting in the outbox (pending or sending)",

@@ -22,6 +22,7 @@ import logging
 import random
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import unquote_plus, urlsplit
@@ -63,6 +64,37 @@ MAX_RETRY_AFTER = 60.0
 TIMED_OUT = "Gencove did not answer in time. Try again in a moment."
 CUT_OFF = "Gencove's answer was cut off."
 UNCONFIRMED = "Gencove did not confirm it, so it may or may not have happened."
+
+
+@dataclass(slots=True)
+class _Try:
+    """How far one HTTP try got: sent or not, Gencove's answer, or how it failed."""
+
+    sent: bool = False
+    status: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    too_large: bool = False
+    failure: GencoveError | None = None
+
+
+def _failure_of(exc: BaseException, method: str, path: str, *, sent: bool) -> GencoveError:
+    """The `GencoveError` for a try that aiohttp or the deadline cut short (logged)."""
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        log.warning("gencove %s %s: timed out connecting", method, shown(path))
+        return GencoveTimeout(TIMED_OUT, before_sending=True)
+    if isinstance(exc, TimeoutError):
+        log.warning("gencove %s %s timed out", method, shown(path))
+        return GencoveTimeout(TIMED_OUT, before_sending=not sent)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        log.warning("gencove %s %s: could not connect", method, shown(path))
+        return GencoveConnectionError(
+            "The bot could not reach Gencove. Try again in a moment.", before_sending=True
+        )
+    log.warning("gencove %s %s: connection failed (%s)", method, shown(path), type(exc).__name__)
+    return GencoveConnectionError(
+        "The connection to Gencove failed. Try again in a moment.", before_sending=False
+    )
 
 
 class Transport:
@@ -192,65 +224,29 @@ class Transport:
     ) -> Any:
         """One HTTP attempt, decoded. Raises only `GencoveError`s, each without a
         `__context__` (aiohttp's errors hold URLs and request details)."""
-        creds = credentials or self._org
-        headers = {"Authorization": creds.header()}
-        session = self._client_session()
-        url = yarl.URL(self._request_base + path, encoded=True)  # segments quoted already
-        cap = LIST_BODY_CAP if listing else OBJECT_BODY_CAP
-        sent = too_large = False
-        status: int | None = None
-        failure: GencoveError | None = None
+        attempt = _Try()
         started = time.monotonic()
         try:
-            async with asyncio.timeout(max(0.0, deadline.remaining())):
-                async with self._slots.take(listing):
-                    budget = min(self._attempt_timeout, deadline.remaining())
-                    timeout = aiohttp.ClientTimeout(
-                        total=budget, connect=min(self._connect_timeout, budget)
-                    )
-                    self.requests_sent += 1
-                    sent = True
-                    async with session.request(
-                        method,
-                        url,
-                        params=params,
-                        json=json,
-                        headers=headers,
-                        timeout=timeout,
-                        allow_redirects=False,
-                    ) as response:
-                        status, response_headers = response.status, response.headers
-                        try:
-                            # an error's body is only read for its message
-                            body = await read_capped(response, cap if status < 300 else ERROR_CAP)
-                        except BodyTooLarge:
-                            response.close()
-                            body, too_large = b"", True
-        except aiohttp.ConnectionTimeoutError:
-            log.warning("gencove %s %s: timed out connecting", method, shown(path))
-            failure = GencoveTimeout(TIMED_OUT, before_sending=True)
-        except TimeoutError:
-            log.warning("gencove %s %s timed out", method, shown(path))
-            failure = GencoveTimeout(TIMED_OUT, before_sending=not sent)
-        except aiohttp.ClientConnectorError:
-            log.warning("gencove %s %s: could not connect", method, shown(path))
-            failure = GencoveConnectionError(
-                "The bot could not reach Gencove. Try again in a moment.", before_sending=True
+            await self._exchange(
+                attempt,
+                method,
+                path,
+                credentials,
+                params=params,
+                json=json,
+                listing=listing,
+                deadline=deadline,
             )
-        except aiohttp.ClientError as exc:
-            log.warning(
-                "gencove %s %s: connection failed (%s)", method, shown(path), type(exc).__name__
-            )
-            failure = GencoveConnectionError(
-                "The connection to Gencove failed. Try again in a moment.", before_sending=False
-            )
-        if sent:
-            self._observe(method, path, status, failure, time.monotonic() - started)
-        if failure is not None:
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            attempt.failure = _failure_of(exc, method, path, sent=attempt.sent)
+        if attempt.sent:
+            self._observe(method, path, attempt.status, attempt.failure, time.monotonic() - started)
+        status = attempt.status
+        if attempt.failure is not None:
             if method == "POST" and status is not None and 200 <= status < 300:
                 # Gencove answered 2xx, then the body was cut off: done, answer unreadable.
                 raise GencoveUnreadable(CUT_OFF, status=status)
-            raise failure
+            raise attempt.failure  # raised here, outside `except`: it has no __context__
         assert status is not None
         elapsed = time.monotonic() - started
         log.debug("gencove %s %s -> %s in %.3fs", method, shown(path), status, elapsed)
@@ -258,13 +254,62 @@ class Transport:
             log.info("gencove %s %s -> HTTP %s", method, shown(path), status)
         if 200 <= status < 300 and not expect_body:
             return None
-        if too_large:
+        return self._decode(method, path, attempt, status)
+
+    async def _exchange(
+        self,
+        attempt: _Try,
+        method: str,
+        path: str,
+        credentials: Credentials | None,
+        *,
+        params: Mapping[str, str] | None,
+        json: Any,
+        listing: bool,
+        deadline: Deadline,
+    ) -> None:
+        """Take a slot, send, and read the answer (up to its cap) into `attempt`."""
+        creds = credentials or self._org
+        headers = {"Authorization": creds.header()}
+        session = self._client_session()
+        url = yarl.URL(self._request_base + path, encoded=True)  # segments quoted already
+        cap = LIST_BODY_CAP if listing else OBJECT_BODY_CAP
+        async with asyncio.timeout(max(0.0, deadline.remaining())):
+            async with self._slots.take(listing):
+                budget = min(self._attempt_timeout, deadline.remaining())
+                timeout = aiohttp.ClientTimeout(
+                    total=budget, connect=min(self._connect_timeout, budget)
+                )
+                self.requests_sent += 1
+                attempt.sent = True
+                async with session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    headers=headers,
+                    timeout=timeout,
+                    allow_redirects=False,
+                ) as response:
+                    attempt.status, attempt.headers = response.status, response.headers
+                    try:
+                        # an error's body is only read for its message
+                        attempt.body = await read_capped(
+                            response, cap if response.status < 300 else ERROR_CAP
+                        )
+                    except BodyTooLarge:
+                        response.close()
+                        attempt.body, attempt.too_large = b"", True
+
+    def _decode(self, method: str, path: str, attempt: _Try, status: int) -> Any:
+        """Gencove's answer to a try that got one: its JSON, or the typed error."""
+        if attempt.too_large:
             log.warning(
                 "gencove %s %s -> %s: answer too large to read", method, shown(path), status
             )
             if status < 300:
                 raise GencoveUnreadable(TOO_LARGE, status=status)
-        return decode_response(status, response_headers, body)
+        return decode_response(status, attempt.headers, attempt.body)
 
     def _observe(
         self,

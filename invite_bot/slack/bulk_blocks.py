@@ -105,56 +105,61 @@ def progress_message(
 ) -> Message:
     """The one message of a bulk invite: progress with Cancel while it runs; at the end
     the counts by outcome, what a cancel left undone, and where the report is."""
-    line = progress_line(tally, None if finished else left)
-    bar = progress_bar(tally.done, tally.total)
     if finished:
-        head = f"<@{inviter_id}>'s bulk invite of {tally.total:,} addresses "
-        head += "was cancelled" if cancelled else "is done"
-        body = f"{head}: {summary_line(tally)}."
-        blocks: list[Block] = [SectionBlock(block_id="bulk_summary", text=_md(body))]
-        if cancelled:
-            blocks.append(
-                ContextBlock(
-                    block_id="bulk_cancelled",
-                    elements=[
-                        _md(
-                            "Cancelled: the invitations already sent stay sent; "
-                            f"{tally.cancelled:,} addresses were not sent."
-                        )
-                    ],
-                )
-            )
-        blocks.append(
-            ContextBlock(
-                block_id="bulk_report",
-                elements=[_md(report or "The report (a CSV of every address) is in the thread.")],
-            )
-        )
-        return Message(text=truncate(body, 3000), blocks=_dicts(blocks))
+        return _finished_message(tally, inviter_id=inviter_id, cancelled=cancelled, report=report)
+    line = progress_line(tally, left)
+    bar = progress_bar(tally.done, tally.total)
     stopping = " · stopping after the requests in flight" if cancelled else ""
     head = f"<@{inviter_id}> is inviting {tally.total:,} addresses{stopping}"
-    blocks = [
+    blocks: list[Block] = [
         SectionBlock(block_id="bulk_progress", text=_md(f"{head}\n*{line}*\n`{bar}`")),
     ]
     if job_id is not None and not cancelled:
+        blocks.append(ActionsBlock(block_id="bulk_actions", elements=[_cancel_button(job_id)]))
+    return Message(text=truncate(f"{head}: {line}", 3000), blocks=_dicts(blocks))
+
+
+def _finished_message(
+    tally: Tally, *, inviter_id: str, cancelled: bool, report: str | None
+) -> Message:
+    """The closing form: the counts by outcome, what a cancel left undone, the report."""
+    head = f"<@{inviter_id}>'s bulk invite of {tally.total:,} addresses "
+    head += "was cancelled" if cancelled else "is done"
+    body = f"{head}: {summary_line(tally)}."
+    blocks: list[Block] = [SectionBlock(block_id="bulk_summary", text=_md(body))]
+    if cancelled:
         blocks.append(
-            ActionsBlock(
-                block_id="bulk_actions",
+            ContextBlock(
+                block_id="bulk_cancelled",
                 elements=[
-                    ButtonElement(
-                        text="Cancel",
-                        action_id=BULK_CANCEL,
-                        value=str(job_id),
-                        style="danger",
-                        confirm=ConfirmObject(
-                            title="Stop this bulk invite?",
-                            text="The invitations already sent stay sent; the rest are not sent.",
-                            confirm="Stop it",
-                            deny="Keep going",
-                            style="danger",
-                        ),
+                    _md(
+                        "Cancelled: the invitations already sent stay sent; "
+                        f"{tally.cancelled:,} addresses were not sent."
                     )
                 ],
             )
         )
-    return Message(text=truncate(f"{head}: {line}", 3000), blocks=_dicts(blocks))
+    blocks.append(
+        ContextBlock(
+            block_id="bulk_report",
+            elements=[_md(report or "The report (a CSV of every address) is in the thread.")],
+        )
+    )
+    return Message(text=truncate(body, 3000), blocks=_dicts(blocks))
+
+
+def _cancel_button(job_id: int) -> ButtonElement:
+    """Cancel, behind Slack's confirm dialog."""
+    return ButtonElement(
+        text="Cancel",
+        action_id=BULK_CANCEL,
+        value=str(job_id),
+        style="danger",
+        confirm=ConfirmObject(
+            title="Stop this bulk invite?",
+            text="The invitations already sent stay sent; the rest are not sent.",
+            confirm="Stop it",
+            deny="Keep going",
+            style="danger",
+        ),
+    )

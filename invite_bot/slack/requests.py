@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -22,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 from invite_bot.core.policy import Refused, check_rate
 from invite_bot.core.requests import (
     NOWHERE_TO_ASK,
+    Destinations,
     check_ask,
     clean_reason,
     destinations,
@@ -47,7 +49,7 @@ from invite_bot.slack.request_blocks import (
     request_message,
     requests_list,
 )
-from invite_bot.store import NewInviteRequest
+from invite_bot.store import InviteRequest, NewInviteRequest
 from invite_bot.store.schema import utcnow
 
 log = logging.getLogger(__name__)
@@ -106,28 +108,47 @@ async def ask(bot: Bot, wish: Ask, refusal: Refused, *, tell: Tell) -> None:
     member's `INVITE_RATE_LIMIT` (the addresses count against it); the addresses and the
     allow-list were checked before (`read_addresses`). A redelivered command posts nothing.
     """
+    targets = await _where_to_ask(bot, wish, refusal)
+    if isinstance(targets, str):
+        await tell(targets, None)
+        return
+    now = utcnow()
+    request_id, created = await _store_request(bot, wish, now)
+    if not created:
+        log.info("invite request %s was already asked (a redelivery)", request_id)
+        return
+    request = await bot.store.requests.get(request_id)
+    assert request is not None
+    posted = await _post_request(bot, request, targets, since=now)
+    confirmation = asked(request, where=_where_posted(targets, posted=posted))
+    await tell(confirmation.text, {"blocks": confirmation.blocks})
+
+
+async def _where_to_ask(bot: Bot, wish: Ask, refusal: Refused) -> Destinations | str:
+    """Where the request goes, or why it may not be asked (the member's to read)."""
     user = wish.requester
     too_many = check_ask(await bot.store.requests.count_open(user))
     if too_many is not None:
-        await tell(too_many.message, None)
-        return
+        return too_many.message
     count = len(wish.addresses)
     allowance = bot.limiter.allow(user, count, time.monotonic())
     limited = check_rate(allowance, rate=bot.limiter.rate, requested=count)
     if limited is not None:
-        await tell(limited.message, None)
-        return
+        return limited.message
     targets = destinations(
         approval_channel=bot.settings.invite_approval_channel,
         inviters=await inviter_ids(bot),
         notification_channels=await bot.notification_channels(),
     )
     if not targets.targets:
-        await tell(NOWHERE_TO_ASK.format(refusal=refusal.message), None)
-        return
-    now = utcnow()
+        return NOWHERE_TO_ASK.format(refusal=refusal.message)
+    return targets
+
+
+async def _store_request(bot: Bot, wish: Ask, now: datetime) -> tuple[int, bool]:
+    """The request's id, and whether this call created it (False: a redelivery), audited."""
     new = NewInviteRequest(
-        requester_slack_id=user,
+        requester_slack_id=wish.requester,
         channel_id=wish.channel_id,
         addresses=wish.addresses,
         role=wish.role,
@@ -139,7 +160,7 @@ async def ask(bot: Bot, wish: Ask, refusal: Refused, *, tell: Tell) -> None:
         request_id, created = await work.requests.create(new)
         if created:
             await work.audit.add(
-                actor_slack_id=user,
+                actor_slack_id=wish.requester,
                 action="request_asked",
                 channel_id=wish.channel_id,
                 detail={
@@ -148,32 +169,36 @@ async def ask(bot: Bot, wish: Ask, refusal: Refused, *, tell: Tell) -> None:
                     "role": wish.role,
                 },
             )
-    if not created:
-        log.info("invite request %s was already asked (a redelivery)", request_id)
-        return
-    request = await bot.store.requests.get(request_id)
-    assert request is not None
+    return request_id, created
+
+
+async def _post_request(
+    bot: Bot, request: InviteRequest, targets: Destinations, *, since: datetime
+) -> int:
+    """Post the request message to each target; how many took it."""
     message = request_message(request)
     posted = 0
     for target in targets.targets:
         where = await post(
-            bot.slack, target, message, key=f"invite-request:{request_id}:{target}", since=now
+            bot.slack, target, message, key=f"invite-request:{request.id}:{target}", since=since
         )
         if isinstance(where, Posted):
-            await bot.store.requests.add_message(request_id, where.channel, where.ts)
+            await bot.store.requests.add_message(request.id, where.channel, where.ts)
             posted += 1
         else:
-            log.error("invite request %s not posted to %s: %s", request_id, target, where.error)
+            log.error("invite request %s not posted to %s: %s", request.id, target, where.error)
+    return posted
+
+
+def _where_posted(targets: Destinations, *, posted: int) -> str:
+    """Where the member is told the request went."""
+    if not posted:
+        return "Slack would not take the request message; inviters see it in `/gencove requests`"
     if targets.kind == "inviters":
-        place = f"a direct message to {len(targets.targets)} inviter" + (
+        return f"a direct message to {len(targets.targets)} inviter" + (
             "s" if len(targets.targets) != 1 else ""
         )
-    else:
-        place = f"in <#{targets.targets[0]}>"
-    if not posted:
-        place = "Slack would not take the request message; inviters see it in `/gencove requests`"
-    confirmation = asked(request, where=place)
-    await tell(confirmation.text, {"blocks": confirmation.blocks})
+    return f"in <#{targets.targets[0]}>"
 
 
 async def inviter_ids(bot: Bot) -> list[str] | None:
@@ -220,9 +245,7 @@ def on_ask_submitted(bot: Bot, turn: Turn) -> Reply:
     parsed, refusal = read_addresses(bot.settings, text)
     if refusal is not None:
         plain = refusal.message.replace("`", "").replace("*", "")
-        return answer(
-            response_action="errors", errors={ADDRESSES_BLOCK: plain[:MODAL_ERROR_LIMIT]}
-        )
+        return answer(response_action="errors", errors={ADDRESSES_BLOCK: plain[:MODAL_ERROR_LIMIT]})
     role = selected.get("value") or None
     reason = clean_reason(why if isinstance(why, str) else None)
     return then(lambda: _ask_from_form(bot, turn, tuple(parsed.addresses), role, reason))

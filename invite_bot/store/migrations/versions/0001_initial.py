@@ -26,6 +26,16 @@ MESSAGE_UPDATE_ONLY = sa.text("kind = 'message_update'")
 
 
 def upgrade() -> None:
+    _create_invitations()
+    _create_outbox()
+    _create_bookkeeping()
+    _create_linked_accounts()
+    _create_invite_jobs()
+    _create_leases()
+
+
+def _create_invitations() -> None:
+    """The invitations the bot knows of, with the Slack message that shows each."""
     op.create_table(
         "invitations",
         sa.Column("id", sa.String(64), nullable=False),
@@ -45,6 +55,9 @@ def upgrade() -> None:
     op.create_index("ix_invitations_email", "invitations", ["email"])
     op.create_index("ix_invitations_status", "invitations", ["status"])
 
+
+def _create_outbox() -> None:
+    """The notifications waiting to be posted (at most one message update per change)."""
     op.create_table(
         "outbox",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -81,6 +94,9 @@ def upgrade() -> None:
         postgresql_where=MESSAGE_UPDATE_ONLY,
     )
 
+
+def _create_bookkeeping() -> None:
+    """Key-value state, channel subscriptions, the audit log, processed Slack deliveries."""
     op.create_table(
         "state",
         sa.Column("key", sa.String(128), nullable=False),
@@ -120,6 +136,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_deliveries_created_at", "deliveries", ["created_at"])
 
+
+def _create_linked_accounts() -> None:
+    """Personal Gencove API keys, encrypted, by Slack user."""
     op.create_table(
         "linked_accounts",
         sa.Column("slack_user_id", sa.String(32), nullable=False),
@@ -130,6 +149,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("slack_user_id", name="pk_linked_accounts"),
     )
 
+
+def _create_invite_jobs() -> None:
+    """Invite jobs and the addresses of each."""
     op.create_table(
         "invite_jobs",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -168,6 +190,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("job_id", "email", name="uq_invite_job_items_job_id_email"),
     )
 
+
+def _create_leases() -> None:
+    """Leadership leases (SQLite): which process holds one, until when."""
     op.create_table(
         "leases",
         sa.Column("name", sa.String(128), nullable=False),
