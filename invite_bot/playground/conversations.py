@@ -7,24 +7,27 @@ comes back is shown where Slack shows it: the ack body and `chat.postEphemeral` 
 person only ("Only visible to you"), `chat.postMessage` and `chat.update` to everyone in
 the channel, `response_url` posts by their `response_type` (replacing the message they
 came from when asked to), and `views.open/push/update` as the person's open modal.
+
+`LocalSlack` here is what people do and see; the modals open on each person's screen
+(and what a submission's values become) are `modals.py`.
 """
 
 from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlencode
 
 import aiohttp
 
 from invite_bot.core.grammar import invitation_token
+from invite_bot.playground.modals import Modals, ViewState, json_object, state_values
 from invite_bot.playground.slack import (
     FakeSlack,
-    OpenedView,
+    Message,
     SlackDelivery,
     block_action_body,
     deliver,
@@ -75,12 +78,6 @@ class Delivery:
     answer: str = ""
 
 
-@dataclass
-class _ViewState:
-    view_id: str
-    errors: dict[str, str] = field(default_factory=dict)
-
-
 class LocalSlack:
     """Slack's side of the conversation with the bot, for the playground's people."""
 
@@ -96,11 +93,9 @@ class LocalSlack:
         self._numbers = iter(range(1, 1 << 62))
         self._origins: dict[str, _Origin] = {}  # response_url id -> origin
         self._last_post: dict[str, str] = {}  # response_url id -> entry it last posted
-        self._triggers: dict[str, str] = {}  # trigger_id -> user id
-        self._stacks: dict[str, list[_ViewState]] = {}  # user id -> open modals, top last
+        self._modals = Modals(slack)  # each person's open modals
         self._seen_calls = 0
         self._seen_ephemerals = 0
-        self._seen_views: set[str] = set()
         self.deliveries: list[Delivery] = []
         self.changes = 0  # grows whenever something a person sees may have changed
 
@@ -109,8 +104,16 @@ class LocalSlack:
     async def command(self, who: Person, where: Channel, text: str) -> SlackDelivery:
         """`/gencove <text>` typed by `who` in `where`."""
         self._add(
-            Entry(self._entry_id(), "command", where.channel_id, time.time(), who.user_id,
-                  f"/gencove {text}".rstrip(), None, visible_to=who.user_id)
+            Entry(
+                self._entry_id(),
+                "command",
+                where.channel_id,
+                time.time(),
+                who.user_id,
+                f"/gencove {text}".rstrip(),
+                None,
+                visible_to=who.user_id,
+            )
         )
         url, rid = self._response_url(_Origin(who.user_id, where.channel_id))
         body = slash_command_body(
@@ -119,7 +122,7 @@ class LocalSlack:
             channel_id=where.channel_id,
             team_id=TEAM_ID,
             response_url=url,
-            trigger_id=self._trigger_for(who),
+            trigger_id=self._modals.trigger_for(who.user_id),
             user_name=who.name,
             channel_name=where.name,
         )
@@ -147,26 +150,32 @@ class LocalSlack:
             if kind != "button"
             else None
         )
-        if entry.kind == "message" and entry.ts is not None:
+        message: Message | list[Any]
+        container: Literal["message", "ephemeral"]
+        if entry.kind == "message" and entry.ts is not None:  # a message in the channel
             message = self.slack.messages[(where.channel_id, entry.ts)]
-            url, _ = self._response_url(
-                _Origin(who.user_id, where.channel_id, message_ts=entry.ts),
-                bind=(where.channel_id, entry.ts),
-            )
-            body = block_action_body(
-                action_id, value, who.user_id, where.channel_id, entry.ts, message, url,
-                "message", block_id, self._trigger_for(who), team_id=TEAM_ID,
-                user_name=who.name, action_type=kind, selected_option=selected,
-            )
-        else:
-            url, _ = self._response_url(
-                _Origin(who.user_id, where.channel_id, entry_id=entry.id)
-            )
-            body = block_action_body(
-                action_id, value, who.user_id, where.channel_id, None, entry.blocks or [], url,
-                "ephemeral", block_id, self._trigger_for(who), team_id=TEAM_ID,
-                user_name=who.name, action_type=kind, selected_option=selected,
-            )
+            message_ts, container = entry.ts, "message"
+            origin = _Origin(who.user_id, where.channel_id, message_ts=entry.ts)
+            url, _ = self._response_url(origin, bind=(where.channel_id, entry.ts))
+        else:  # an ephemeral note: Slack sends no message with the click
+            message, message_ts, container = entry.blocks or [], None, "ephemeral"
+            url, _ = self._response_url(_Origin(who.user_id, where.channel_id, entry_id=entry.id))
+        body = block_action_body(
+            action_id,
+            value,
+            who.user_id,
+            where.channel_id,
+            message_ts,
+            message,
+            url,
+            container,
+            block_id,
+            self._modals.trigger_for(who.user_id),
+            team_id=TEAM_ID,
+            user_name=who.name,
+            action_type=kind,
+            selected_option=selected,
+        )
         answer = await self._send("block_actions", f"{action_id} in {where.name}", body)
         if answer.status != 200:
             self._slack_says(who, where, "That didn't work. Please try again.")
@@ -177,68 +186,38 @@ class LocalSlack:
         state = self._top(who)
         if state is None:
             raise LookupError("no open modal")
-        opened = self._opened(state.view_id)
+        opened = self._modals.opened(state.view_id)
         view = opened.view
         body = view_submission_body(
             str(view.get("callback_id", "")),
-            _state_values(view, self._with_files(who, values)),
+            state_values(view, self._modals.with_files(who.user_id, values)),
             who.user_id,
             str(view.get("private_metadata", "")),
             opened.id,
             team_id=TEAM_ID,
             view=view,
-            trigger_id=self._trigger_for(who),
+            trigger_id=self._modals.trigger_for(who.user_id),
             user_name=who.name,
         )
         # The values are not shown: a modal may hold a pasted API key.
         answer = await self._send("view_submission", f"{view.get('callback_id')} submitted", body)
         # The bot may have updated the view already (views.update): that is newer than the ack.
-        if self._opened(state.view_id).view.get("hash") == view.get("hash"):
-            self._after_submission(who, state, answer)
+        if self._modals.opened(state.view_id).view.get("hash") == view.get("hash"):
+            self._modals.after_submission(who.user_id, state, answer)
+            self.changes += 1
         return answer
-
-    def _with_files(
-        self, who: Person, values: Mapping[str, Mapping[str, Any]]
-    ) -> dict[str, dict[str, Any]]:
-        """`values` with each chosen file ({name, text}) uploaded to the local Slack, as
-        Slack does before the submission: a file_input's value is the files' descriptions."""
-        shared: dict[str, dict[str, Any]] = {}
-        for block_id, actions in values.items():
-            shared[block_id] = {}
-            for action_id, given in actions.items():
-                if isinstance(given, list) and given and all(isinstance(f, dict) for f in given):
-                    given = [
-                        self.slack.files.describe(
-                            self.slack.files.add(
-                                str(f.get("name") or "file.csv"),
-                                str(f.get("text") or "").encode("utf-8"),
-                                user=who.user_id,
-                            )
-                        )
-                        for f in given
-                    ]
-                shared[block_id][action_id] = given
-        return shared
 
     async def close_view(self, who: Person) -> SlackDelivery | None:
         """The person closes their modal; the bot hears of it if it asked to."""
         state = self._top(who)
         if state is None:
             return None
-        self._stacks[who.user_id].pop()
+        self._modals.close(who.user_id)
         self.changes += 1
-        view = self._opened(state.view_id).view
+        view = self._modals.opened(state.view_id).view
         if not view.get("notify_on_close"):
             return None
-        payload = {
-            "type": "view_closed",
-            "team": {"id": TEAM_ID, "domain": "playground"},
-            "user": {"id": who.user_id, "username": who.name, "team_id": TEAM_ID},
-            "api_app_id": "A_FAKE",
-            "view": view,
-            "is_cleared": False,
-        }
-        body = urlencode({"payload": json.dumps(payload)}).encode()
+        body = _view_closed_body(who, view)
         return await self._send("view_closed", f"{view.get('callback_id')} closed", body)
 
     # -- what people see ------------------------------------------------------------
@@ -247,11 +226,7 @@ class LocalSlack:
         """Everything `who` sees in `where`, oldest first."""
         self._sync()
         shown = [
-            Entry(
-                f"m:{message.ts}", "message", message.channel, float(message.ts),
-                BOT_USER_ID, message.text, message.blocks, ts=message.ts,
-                edited=len(message.history) > 1,
-            )
+            _channel_entry(message)
             for message in self.slack.messages.values()
             if message.channel == where.channel_id and not message.deleted
         ]
@@ -271,7 +246,7 @@ class LocalSlack:
         state = self._top(who)
         if state is None:
             return None
-        return self._opened(state.view_id).view, dict(state.errors)
+        return self._modals.opened(state.view_id).view, dict(state.errors)
 
     # -- the plumbing ---------------------------------------------------------------
 
@@ -303,15 +278,18 @@ class LocalSlack:
         self._origins[rid] = origin
         return url, rid
 
-    def _trigger_for(self, who: Person) -> str:
-        trigger_id = self.slack.new_trigger_id()
-        self._triggers[trigger_id] = who.user_id
-        return trigger_id
-
     def _slack_says(self, who: Person, where: Channel, text: str) -> None:
         self._add(
-            Entry(self._entry_id(), "slack", where.channel_id, time.time(), "USLACKBOT", text,
-                  None, visible_to=who.user_id)
+            Entry(
+                self._entry_id(),
+                "slack",
+                where.channel_id,
+                time.time(),
+                "USLACKBOT",
+                text,
+                None,
+                visible_to=who.user_id,
+            )
         )
 
     def _show_ack(
@@ -319,11 +297,11 @@ class LocalSlack:
     ) -> None:
         if answer.status != 200:
             error = "dispatch_failed" if answer.status else "no_service"
-            self._slack_says(who, where, f"{what} failed with the error \"{error}\"")
+            self._slack_says(who, where, f'{what} failed with the error "{error}"')
             return
         if answer.elapsed > ACK_DEADLINE:
-            self._slack_says(who, where, f"{what} failed with the error \"operation_timeout\"")
-        body = _json_object(answer.text)
+            self._slack_says(who, where, f'{what} failed with the error "operation_timeout"')
+        body = json_object(answer.text)
         if body is None:
             if answer.text.strip():
                 body = {"text": answer.text}
@@ -332,40 +310,9 @@ class LocalSlack:
         if body.get("text") or body.get("blocks"):
             self._post_from(rid, body, time.time())
 
-    def _after_submission(self, who: Person, state: _ViewState, answer: SlackDelivery) -> None:
-        stack = self._stacks.get(who.user_id, [])
-        body = _json_object(answer.text) or {}
-        action = body.get("response_action")
-        if answer.status != 200:
-            state.errors = {"": "We had some trouble connecting. Try again?"}
-        elif action == "errors":
-            state.errors = {str(k): str(v) for k, v in (body.get("errors") or {}).items()}
-        elif action == "update" and isinstance(body.get("view"), dict):
-            opened = self._opened(state.view_id)
-            opened.view = {
-                **body["view"], "id": opened.id, "hash": uuid.uuid4().hex, "state": {"values": {}}
-            }
-            state.errors = {}
-        elif action == "push" and isinstance(body.get("view"), dict):
-            view_id = f"VLOCAL{uuid.uuid4().hex[:8].upper()}"
-            self.slack.views[view_id] = OpenedView(
-                view_id, {**body["view"], "id": view_id}, None, None
-            )
-            self._seen_views.add(view_id)
-            stack.append(_ViewState(view_id))
-        elif action == "clear":
-            stack.clear()
-        elif state in stack:
-            stack.remove(state)
-        self.changes += 1
-
-    def _top(self, who: Person) -> _ViewState | None:
+    def _top(self, who: Person) -> ViewState | None:
         self._sync()
-        stack = self._stacks.get(who.user_id)
-        return stack[-1] if stack else None
-
-    def _opened(self, view_id: str) -> OpenedView:
-        return self.slack.views[view_id]
+        return self._modals.top(who.user_id)
 
     def _sync(self) -> None:
         """Take in what the bot sent the local Slack since the last look."""
@@ -380,18 +327,19 @@ class LocalSlack:
         ephemerals = self.slack.ephemerals
         for note in ephemerals[self._seen_ephemerals :]:
             self._add(
-                Entry(self._entry_id(), "ephemeral", note.channel, note.time + self.clock_offset,
-                      BOT_USER_ID, note.text, note.blocks, visible_to=note.user)
+                Entry(
+                    self._entry_id(),
+                    "ephemeral",
+                    note.channel,
+                    note.time + self.clock_offset,
+                    BOT_USER_ID,
+                    note.text,
+                    note.blocks,
+                    visible_to=note.user,
+                )
             )
         self._seen_ephemerals = len(ephemerals)
-        for view_id, opened in list(self.slack.views.items()):
-            if view_id in self._seen_views:
-                continue
-            self._seen_views.add(view_id)
-            user_id = self._triggers.get(opened.trigger_id or "")
-            if user_id is not None:
-                self._stacks.setdefault(user_id, []).append(_ViewState(view_id))
-                self.changes += 1
+        self.changes += self._modals.take_in()
 
     def _post_from(self, rid: str, body: Mapping[str, Any], at: float) -> None:
         """A response_url post (or an ack body), shown where Slack shows it."""
@@ -439,12 +387,32 @@ def _masked(command: str) -> str:
     return " ".join(words)
 
 
-def _json_object(text: str) -> dict[str, Any] | None:
-    try:
-        value = json.loads(text) if text.strip() else None
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
+def _channel_entry(message: Message) -> Entry:
+    """A bot message in the channel, as everyone there sees it."""
+    return Entry(
+        f"m:{message.ts}",
+        "message",
+        message.channel,
+        float(message.ts),
+        BOT_USER_ID,
+        message.text,
+        message.blocks,
+        ts=message.ts,
+        edited=len(message.history) > 1,
+    )
+
+
+def _view_closed_body(who: Person, view: Mapping[str, Any]) -> bytes:
+    """The ``view_closed`` interaction Slack sends when `who` closes `view`."""
+    payload = {
+        "type": "view_closed",
+        "team": {"id": TEAM_ID, "domain": "playground"},
+        "user": {"id": who.user_id, "username": who.name, "team_id": TEAM_ID},
+        "api_app_id": "A_FAKE",
+        "view": view,
+        "is_cleared": False,
+    }
+    return urlencode({"payload": json.dumps(payload)}).encode()
 
 
 def _blocks(body: Mapping[str, Any]) -> list[Any] | None:
@@ -461,42 +429,3 @@ def _element_kind(blocks: list[Any] | None, action_id: str, block_id: str | None
             if isinstance(element, dict) and element.get("action_id") == action_id:
                 return str(element.get("type", "button"))
     return "button"
-
-
-def _state_values(
-    view: Mapping[str, Any], values: Mapping[str, Mapping[str, Any]]
-) -> dict[str, dict[str, Any]]:
-    """Slack's `view.state.values` for what the person entered, typed by each input."""
-    state: dict[str, dict[str, Any]] = {}
-    for block in view.get("blocks", []):
-        element = block.get("element") if block.get("type") == "input" else None
-        if not isinstance(element, dict):
-            continue
-        block_id, action_id = str(block.get("block_id")), str(element.get("action_id"))
-        given = values.get(block_id, {}).get(action_id)
-        kind = str(element.get("type"))
-        if kind in ("static_select", "radio_buttons"):
-            option = _option(element, given)
-            state[block_id] = {action_id: {"type": kind, "selected_option": option}}
-        elif kind == "checkboxes":
-            ticked = [_option(element, value) for value in (given or [])]
-            chosen = [option for option in ticked if option is not None]
-            state[block_id] = {action_id: {"type": kind, "selected_options": chosen}}
-        elif kind in ("plain_text_input", "email_text_input", "url_text_input"):
-            state[block_id] = {action_id: {"type": kind, "value": given or None}}
-        elif kind == "file_input":
-            files = [f for f in given or [] if isinstance(f, dict)]
-            state[block_id] = {action_id: {"type": kind, "files": files}}
-        else:
-            state[block_id] = {action_id: {"type": kind, "value": given}}
-    return state
-
-
-def _option(element: Mapping[str, Any], value: Any) -> dict[str, Any] | None:
-    options = list(element.get("options") or [])
-    for group in element.get("option_groups") or []:
-        options += group.get("options") or []
-    for option in options:
-        if option.get("value") == value:
-            return dict(option)
-    return None
