@@ -110,11 +110,16 @@ async def test_a_reply_slack_refuses_is_logged_and_sent_as_a_private_note(
     [note] = await slack.wait_for(lambda: _ephemerals(slack))
     assert note["channel"] == "C_GENERAL"
     assert "3 pending invitations" in message_text(note)
-    ours = [r.getMessage() for r in caplog.records if r.name.startswith("invite_bot")]
-    assert [line for line in ours if "reply through response_url" in line] == [
+
+    def ours() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.name.startswith("invite_bot")]
+
+    # The bot logs once postEphemeral has answered, a moment after the stand-in saw it.
+    await until(lambda: any("reply through response_url" in line for line in ours()))
+    assert [line for line in ours() if "reply through response_url" in line] == [
         "a reply through response_url was refused (http_404); sent as a private note instead"
     ]
-    assert not [line for line in ours if url in line or "/response/" in line]
+    assert not [line for line in ours() if url in line or "/response/" in line]
 
 
 async def test_a_reply_that_gets_no_answer_is_sent_as_a_dm_when_no_note_can_be(
@@ -129,7 +134,9 @@ async def test_a_reply_that_gets_no_answer_is_sent_as_a_dm_when_no_note_can_be(
         lambda: [c.args for c in slack.calls_to("chat.postMessage") if c.args["channel"] == ADMIN]
     )
     assert "2 pending invitations" in message_text(dm[0])
-    assert any("sent as a private note instead" in r.getMessage() for r in caplog.records)
+    await until(
+        lambda: any("sent as a private note instead" in r.getMessage() for r in caplog.records)
+    )
 
 
 # =========================================================================== what comes back
