@@ -323,7 +323,7 @@ def burst_section(results: Sequence[Burst]) -> list[str]:
         "",
         "Reading it: one process on a loaded event loop answers in turn; the figure to watch "
         "is the ratio to the bare app, and that the watcher (its lease renewed in its own "
-        "task) kept the lead.",
+        "thread, off the event loop) kept the lead.",
         "",
     ]
 
