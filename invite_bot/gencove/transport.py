@@ -274,8 +274,9 @@ class Transport:
         session = self._client_session()
         url = yarl.URL(self._request_base + path, encoded=True)  # segments quoted already
         cap = LIST_BODY_CAP if listing else OBJECT_BODY_CAP
-        async with asyncio.timeout(max(0.0, deadline.remaining())):
-            async with self._slots.take(listing):
+        async with self._slots.take(listing):
+            deadline.start()  # queueing for a slot is not Gencove's time (see Deadline)
+            async with asyncio.timeout(max(0.0, deadline.remaining())):
                 budget = min(self._attempt_timeout, deadline.remaining())
                 timeout = aiohttp.ClientTimeout(
                     total=budget, connect=min(self._connect_timeout, budget)

@@ -98,14 +98,22 @@ async def read_capped(response: _Response, cap: int) -> bytes:
 
 
 class Deadline:
-    """The moment (time.monotonic()) by which a whole call must be over."""
+    """How long a whole call may take, all its tries included, counted from the moment its
+    first try gets one of this process's slots (`start`): a call queued behind the bot's
+    own other requests (a long invite job) is not Gencove being slow, and must not fail
+    for it; each slot holder's try is bounded, so the queue moves."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self.end = time.monotonic() + seconds
+        self.end: float | None = None  # time.monotonic() by which the call must be over
+
+    def start(self) -> None:
+        """The first try is about to be sent: the clock runs from now (once)."""
+        if self.end is None:
+            self.end = time.monotonic() + self.seconds
 
     def remaining(self) -> float:
-        return self.end - time.monotonic()
+        return self.seconds if self.end is None else self.end - time.monotonic()
 
 
 # -- slots --------------------------------------------------------------------------------

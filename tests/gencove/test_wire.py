@@ -462,6 +462,20 @@ async def test_a_create_shares_one_deadline_across_its_tries_and_lookups(
     assert gencove.find("slow@lab.example.com") == []
 
 
+async def test_a_call_queued_behind_the_bots_own_requests_is_not_failed_by_its_deadline(
+    gencove: FakeGencove,
+) -> None:
+    # One slot, each create answered in 0.3 s: the tenth waits about 2.7 s for the slot,
+    # longer than its 2 s deadline, which counts Gencove's time only.
+    gencove.latency = 0.3
+    async with make_client(gencove, timeout=1.0, deadline=2.0, max_concurrency=1) as client:
+        made = await asyncio.gather(
+            *(client.create_invitation(f"q{i}@lab.example.com") for i in range(10))
+        )
+    assert len({invitation.id for invitation in made}) == 10
+    assert gencove.count("POST", INVITATIONS) == 10
+
+
 async def test_a_write_is_not_sent_again_with_only_a_sliver_of_the_deadline_left(
     gencove: FakeGencove, leaks: Leaks
 ) -> None:
