@@ -65,11 +65,14 @@ class Steps:
         # Should the database fail mid-job: creates in flight, or with an unknown outcome.
         self.sending: set[str] = set()
         self._backoff = BUSY_WAIT[0] / 2
-        # The inviter's linked key, looked up once per run (not once per address); None
-        # (the organization's) from the moment Gencove refuses it.
+        # The inviter's linked key, looked up once per run (not once per address); the
+        # organization's from the moment Gencove refuses it.
         self._credentials: asyncio.Future[Credentials | None] | None = None
+        self._linked_refused = False
 
     async def _inviter_credentials(self) -> Credentials | None:
+        if self._linked_refused:
+            return None
         if self._credentials is None:
             self._credentials = asyncio.ensure_future(
                 self.bot.credentials_for(self.job.slack_user_id)
@@ -152,8 +155,8 @@ class Steps:
                     email, role, credentials=credentials
                 ),
             )
-            if credentials is not None and not as_linked:  # refused: not asked again
-                self._credentials = _known(None)
+            if credentials is not None and not as_linked:  # refused: not tried again
+                self._linked_refused = True
             return made, as_linked
         except GencoveValidationError as exc:
             # Gencove refuses a second pending invitation: show the one that exists.
@@ -173,12 +176,6 @@ class Steps:
                 raise
             log.info("member lookup unavailable (%s); inviting", exc.message)
             return False
-
-
-def _known(credentials: Credentials | None) -> asyncio.Future[Credentials | None]:
-    known: asyncio.Future[Credentials | None] = asyncio.get_running_loop().create_future()
-    known.set_result(credentials)
-    return known
 
 
 def _busy(exc: GencoveError) -> bool:

@@ -139,9 +139,7 @@ async def run_job(
     """
     kind = kind_of(job) or PLAIN
     async with jobs.holding(bot, job.id):
-        run = _Run(
-            bot, job, kind, Steps(bot, job, maybe_sent=resumed, wait_when_busy=kind.wait_when_busy)
-        )
+        run = _Run(bot, job, kind, resumed=resumed)
         try:
             open_items = await run.claim()
             if announce_in is None:
@@ -160,8 +158,9 @@ async def run_job(
 class _Run:
     """One run of a job: its claims, its one pending-list read, its chunks of addresses."""
 
-    def __init__(self, bot: Bot, job: InviteJob, kind: JobKind, steps: Steps) -> None:
-        self.bot, self.job, self.kind, self.steps = bot, job, kind, steps
+    def __init__(self, bot: Bot, job: InviteJob, kind: JobKind, *, resumed: bool) -> None:
+        self.bot, self.job, self.kind = bot, job, kind
+        self.steps = Steps(bot, job, maybe_sent=resumed, wait_when_busy=kind.wait_when_busy)
         self.done: dict[str, InviteRow] = {}  # what this run learnt, by address
         self.unrecorded: list[Outcome] = []  # outcomes of the chunk being recorded
         self.pending: asyncio.Future[Mapping[str, Invitation] | None] | None = None

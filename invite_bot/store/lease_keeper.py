@@ -43,10 +43,14 @@ class LeaseKeeper:
         self._lost = False
         self._thread = threading.Thread(target=self._run, name=f"lease-keeper:{name}", daemon=True)
 
-    def start(self, valid_until: float) -> None:
-        """Keep renewing a lease just taken, believed ours until `valid_until` (monotonic)."""
-        self._valid_until = valid_until
+    def start(self, taken_at: float) -> None:
+        """Keep renewing a lease just taken (its expiry written at `taken_at`, monotonic)."""
+        self._valid_until = self._covered_until(taken_at)
         self._thread.start()
+
+    def _covered_until(self, written_at: float) -> float:
+        """Until when an expiry written at `written_at` surely still holds (monotonic)."""
+        return written_at + self.ttl.total_seconds() - self._margin
 
     def valid(self) -> bool:
         """True while the last renewal still covers now; False once lost or lapsed."""
@@ -89,5 +93,5 @@ class LeaseKeeper:
         with self._engine.begin() as conn:
             renewed = conn.execute(stmt).rowcount == 1
         if renewed and not self._stop.is_set():
-            self._valid_until = started + self.ttl.total_seconds() - self._margin
+            self._valid_until = self._covered_until(started)
         return renewed

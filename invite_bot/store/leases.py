@@ -198,7 +198,7 @@ class RowLease(LeaderLease):
         self._held = taken
         if taken and self._kept and self._db.file is not None:
             self._keeper = LeaseKeeper(self._db.file, self.name, owner=self.owner, ttl=self.ttl)
-            self._keeper.start(valid_until=started + self.ttl.total_seconds() * 3 / 4)
+            self._keeper.start(taken_at=started)
         return taken
 
     async def renew(self) -> bool:
