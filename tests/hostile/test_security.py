@@ -215,9 +215,11 @@ async def test_no_secret_reaches_slack_even_when_everything_fails(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
     gencove.inject("POST", "/api/v2/invitations/", Fault.status(401))
-    gencove.inject("GET", "/api/v2/invitations/", Fault.status(500, body={"detail": "down"}))
     gencove.inject("GET", "/api/v2/roles/", Fault.status(403))
     await bot.command("invite ana@lab.org")
+    # The invite job reads the pending list too: the list's 500 must meet `list`'s read.
+    await slack.wait_for(lambda: slack.messages_in("C_GENERAL"), timeout=15)
+    gencove.inject("GET", "/api/v2/invitations/", Fault.status(500, body={"detail": "down"}))
     _, second = await bot.command("list")
     await bot.command("invite")
     await slack.wait_for(

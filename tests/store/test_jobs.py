@@ -73,11 +73,12 @@ async def test_only_one_replica_claims_a_job_until_its_lease_runs_out(
     first, second = await open_store(), await open_store()
     job_id = await first.jobs.create(JOB)
 
-    assert await first.jobs.claim(job_id, "replica-a", timedelta(milliseconds=300)) is True
+    assert await first.jobs.claim(job_id, "replica-a", timedelta(minutes=5)) is True
     assert await second.jobs.claim(job_id, "replica-b", timedelta(minutes=5)) is False
-    assert await first.jobs.claim(job_id, "replica-a", timedelta(milliseconds=300)) is True
-
-    await asyncio.sleep(0.4)
+    assert await first.jobs.claim(job_id, "replica-a", timedelta(minutes=5)) is True  # renewed
+    # The owner's last renewal leaves no time at all: the lease has run out at once (a
+    # lease timed in milliseconds would run out early on a busy machine, failing the above).
+    assert await first.jobs.claim(job_id, "replica-a", timedelta(0)) is True
 
     assert await second.jobs.claim(job_id, "replica-b", timedelta(minutes=5)) is True
     assert await first.jobs.claim(job_id, "replica-a", timedelta(minutes=5)) is False
