@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy import Connection, Table, event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from . import sqlite_driver
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./invite-bot.sqlite3"
 
@@ -20,7 +24,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Execution option marking a read-only unit of work (SQLite then takes no write lock).
 READ_ONLY = "invite_bot_read_only"
 
-Insert = sqlite.Insert | postgresql.Insert
+if TYPE_CHECKING:
+    Insert: TypeAlias = sqlite.Insert | postgresql.Insert
 
 log = logging.getLogger("invite_bot.store.writes")
 # The statement's verb and table, e.g. "INSERT INTO invite_jobs": never its values.
@@ -67,7 +72,9 @@ def create_engine(url: str) -> AsyncEngine:
             )
         # A pool big enough for a burst of commands: opening an aiosqlite connection
         # (a thread plus the PRAGMAs below) costs more than the statement it serves.
-        engine = create_async_engine(parsed, pool_size=20, max_overflow=20)
+        engine = create_async_engine(
+            parsed, pool_size=20, max_overflow=20, async_creator=sqlite_driver.connector(parsed)
+        )
         _tune_sqlite(engine)
         _log_writes(engine)
         return engine
@@ -112,9 +119,17 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
 
 def insert(dialect_name: str, table: Table) -> Insert:
-    """INSERT with ON CONFLICT support for the engine's database (the only dialect split)."""
+    """INSERT with ON CONFLICT support for the engine's database (the only dialect split).
+
+    Each dialect's `insert` is imported here, from the dialect the engine loaded already:
+    a process on SQLite never imports PostgreSQL's dialect (about 2 MiB) for it.
+    """
     if dialect_name == "postgresql":
-        return postgresql.insert(table)
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table)
     if dialect_name == "sqlite":
-        return sqlite.insert(table)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table)
     raise ValueError(f"unsupported database {dialect_name!r}: use SQLite or PostgreSQL")
