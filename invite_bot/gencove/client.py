@@ -37,10 +37,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
+from invite_bot.gencove.by_address import InvitationsByAddress, parse
 from invite_bot.gencove.errors import (
     NOT_UNDERSTOOD,
     GencoveError,
@@ -75,8 +74,6 @@ log = logging.getLogger(__name__)
 API = "/api/v2"
 MAX_PAGE_SIZE = 100
 
-M = TypeVar("M", bound=BaseModel)
-
 
 class GencoveClient(Transport):
     """Talks to Gencove as the organization (its API key) or as a given user.
@@ -102,7 +99,7 @@ class GencoveClient(Transport):
                 data = await self._send(
                     "POST", f"{API}/invitations/", credentials, json=body, deadline=deadline
                 )
-                return _parse(Invitation, data)
+                return parse(Invitation, data)
             except GencoveValidationError:
                 if not ambiguous:
                     raise
@@ -157,7 +154,7 @@ class GencoveClient(Transport):
         params = {"status": status, "limit": str(limit), "offset": str(offset)}
         listing = Listing("invitations", path, params, limit)
         data = await self._request("GET", path, credentials, params=params, listing=True)
-        return _page(listing, data)
+        return _page(*listing.take(data))
 
     async def iter_invitations(
         self,
@@ -190,6 +187,24 @@ class GencoveClient(Transport):
         credentials: Credentials | None,
         deadline: Deadline | None,
     ) -> AsyncIterator[InvitationPage]:
+        async for rows, meta in self._rows(status, page_size, credentials, deadline):
+            yield _page(rows, meta)
+
+    async def pending_by_address(self) -> InvitationsByAddress:
+        """Every pending invitation, by lower-cased address, each parsed when looked up."""
+        found = InvitationsByAddress()
+        async for rows, _meta in self._rows("pending", MAX_PAGE_SIZE, None, None):
+            found.add(rows)
+        return found
+
+    async def _rows(
+        self,
+        status: ListStatus,
+        page_size: int,
+        credentials: Credentials | None,
+        deadline: Deadline | None,
+    ) -> AsyncIterator[tuple[list[Any], dict[str, Any]]]:
+        """Each page's (rows, meta), the rows not yet parsed, following `meta.next`."""
         path = f"{API}/invitations/"
         params = {"status": status, "limit": str(page_size), "offset": "0"}
         listing = Listing("invitations", path, params, page_size)
@@ -197,11 +212,12 @@ class GencoveClient(Transport):
             data = await self._request(
                 "GET", path, credentials, params=params, listing=True, deadline=deadline
             )
-            page = _page(listing, data)
-            yield page
-            if not page.next:
+            rows, meta = listing.take(data)
+            link = _next_link(meta)
+            yield rows, meta
+            if not link:
                 return
-            path, params = self._same_origin(page.next)
+            path, params = self._same_origin(link)
             listing.follow(path, params)
 
     async def find_pending(
@@ -257,7 +273,7 @@ class GencoveClient(Transport):
         self, token: str, *, credentials: Credentials | None = None
     ) -> InvitationDetails:
         path = f"{API}/invitations-token/{segment(token, 'invitation token')}"
-        return _parse(InvitationDetails, await self._request("GET", path, credentials))
+        return parse(InvitationDetails, await self._request("GET", path, credentials))
 
     async def accept_invitation(self, token: str, credentials: Credentials) -> InvitationDetails:
         """Accept as the invitee. Credentials are required: never the organization key."""
@@ -265,7 +281,7 @@ class GencoveClient(Transport):
             raise ValueError("an invitation must be accepted with the invitee's own key")
         path = f"{API}/invitations-token/{segment(token, 'invitation token')}"
         try:
-            return _parse(
+            return parse(
                 InvitationDetails, await self._request("PATCH", path, credentials, json={})
             )
         except GencoveUnreadable as exc:  # answered 2xx, but unusably
@@ -294,7 +310,7 @@ class GencoveClient(Transport):
         while True:
             data = await self._request("GET", path, None, params=params, listing=True)
             rows, meta = listing.take(data)
-            roles.extend(_parse(Role, item) for item in rows)
+            roles.extend(parse(Role, item) for item in rows)
             link = _next_link(meta)
             if link is None:
                 return roles
@@ -317,7 +333,7 @@ class GencoveClient(Transport):
             data = await self._request("GET", path, credentials, params=params, listing=True)
             rows, meta = listing.take(data)
             for row in rows:
-                user = _parse(OrganizationUser, row)
+                user = parse(OrganizationUser, row)
                 if user.email.strip().lower() == wanted:
                     return user
             link = _next_link(meta)
@@ -332,7 +348,7 @@ class GencoveClient(Transport):
 
     async def current_user(self, credentials: Credentials | None = None) -> User:
         """The Gencove user behind `credentials` (the organization key by default)."""
-        return _parse(User, await self._request("GET", f"{API}/user/", credentials))
+        return parse(User, await self._request("GET", f"{API}/user/", credentials))
 
 
 def _still(pending: bool) -> str:
@@ -348,9 +364,8 @@ def _next_link(meta: Mapping[str, Any]) -> str | None:
     return link
 
 
-def _page(listing: Listing, data: Any) -> InvitationPage:
-    rows, meta = listing.take(data)
-    return _parse(
+def _page(rows: list[Any], meta: Mapping[str, Any]) -> InvitationPage:
+    return parse(
         InvitationPage,
         {
             "count": meta.get("count", len(rows)),
@@ -359,11 +374,3 @@ def _page(listing: Listing, data: Any) -> InvitationPage:
             "results": rows,
         },
     )
-
-
-def _parse(model: type[M], data: Any) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError:
-        pass  # raised outside: pydantic's error quotes the data, which may hold a token
-    raise GencoveUnreadable(NOT_UNDERSTOOD)

@@ -7,7 +7,8 @@ Here they share one, under the one rule that keeps the duplicate guard whole: a 
 only a read that *began after its claims were taken* (so whatever another job made and
 recorded before letting those addresses go is in it). A job that arrives while a read is
 under way which began too early waits for the next one; all such jobs share that next
-read, so at most two are ever in flight.
+read, so at most two are ever in flight. A read's rows are parsed only for the addresses
+looked up (`invite_bot.gencove.by_address`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from invite_bot.gencove import GencoveClient, GencoveError, Invitation
 
 log = logging.getLogger(__name__)
 
-Pending = Mapping[str, Invitation]  # by lower-cased address; None where it could not be read
+Pending = Mapping[str, Invitation]  # by lower-cased address; each parsed when looked up
 
 
 class PendingList:
@@ -56,11 +57,8 @@ class PendingList:
         return await self._begin()
 
     async def _read(self) -> Pending | None:
-        found: dict[str, Invitation] = {}
         try:
-            async for invitation in self._gencove.iter_invitations("pending"):
-                found.setdefault((invitation.email or "").lower(), invitation)
+            return await self._gencove.pending_by_address()
         except GencoveError as exc:
             log.info("pending list unavailable (%s); asking per address", exc.message)
             return None
-        return found
