@@ -25,7 +25,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence, Set
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -103,16 +103,20 @@ async def invite_if_allowed(
 
 
 async def start_invite(bot: Bot, new_job: NewInviteJob) -> InviteJob:
-    """Store the job (claimed by this process), then run it."""
+    """Store the job (owned by this process) with its claims on the addresses, then run it."""
     async with bot.store.unit_of_work() as work:
         job_id = await work.jobs.create(new_job, owner=bot.instance, lease=bot.job_lease)
         job = await work.jobs.get(job_id)
+        assert job is not None
+        if job.finished_at is not None or job.owner != bot.instance or job.id in bot.jobs_here:
+            return job  # a redelivery of a command another process (or task) is running or ran
+        # The duplicate guard's first claim, in the same transaction (see _Run.claim).
+        claimed = await work.claims.take(
+            job.id, job.pending_emails, owner=bot.instance, lease=bot.job_lease
+        )
         # The channel the job posts in gets the result message, not a notification too.
         announce_in = await _channels(bot, work.subscriptions, besides=new_job.channel_id)
-    assert job is not None
-    if job.finished_at is not None or job.owner != bot.instance or job.id in bot.jobs_here:
-        return job  # a redelivery of a command another process (or task) is running or ran
-    return await run_job(bot, job, resumed=False, announce_in=announce_in)
+    return await run_job(bot, job, resumed=False, announce_in=announce_in, claimed=claimed)
 
 
 async def resume_jobs(bot: Bot) -> int:
@@ -129,19 +133,25 @@ async def _channels(bot: Bot, subscriptions: Subscriptions, *, besides: str) -> 
 
 
 async def run_job(
-    bot: Bot, job: InviteJob, *, resumed: bool, announce_in: Sequence[str] | None = None
+    bot: Bot,
+    job: InviteJob,
+    *,
+    resumed: bool,
+    announce_in: Sequence[str] | None = None,
+    claimed: Set[str] = frozenset(),
 ) -> InviteJob:
     """Invite every address still open in `job`, then post or update its message.
 
     The caller holds the job's lease; it is renewed here until the job is finished. A job
     whose result reached nobody (Slack refused the message and the note) stays unfinished,
-    so `resume_jobs` tries to deliver it again later.
+    so `resume_jobs` tries to deliver it again later. `claimed`: the addresses the caller
+    has claimed for the job already.
     """
     kind = kind_of(job) or PLAIN
     async with jobs.holding(bot, job.id):
         run = _Run(bot, job, kind, resumed=resumed)
         try:
-            open_items = await run.claim()
+            open_items = await run.claim(claimed)
             if announce_in is None:
                 announce_in = await bot.notification_channels(besides=job.channel_id)
             await run.invite(open_items, announce_in)
@@ -165,13 +175,14 @@ class _Run:
         self.unrecorded: list[Outcome] = []  # outcomes of the chunk being recorded
         self.pending: asyncio.Future[Mapping[str, Invitation] | None] | None = None
 
-    async def claim(self) -> list[InviteJobItem]:
+    async def claim(self, claimed: Set[str]) -> list[InviteJobItem]:
         """The duplicate guard: no other job may invite these addresses until this one
         has recorded them; then Gencove's pending list, read once with the claims held,
         says which already have an invitation (another job's, or made outside Slack)."""
         job = self.job
         open_items = [item for item in job.items if item.outcome is None]
-        await _claim(self.bot, job, [item.email for item in open_items], self.done)
+        unclaimed = [item.email for item in open_items if item.email not in claimed]
+        await _claim(self.bot, job, unclaimed, self.done)
         claimed_at = time.monotonic()
         open_items = [item for item in open_items if item.email not in self.done]
         # Read while the first chunk's addresses ask whether they are members' already;

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy import and_, or_, select
 
-from .db import Connections, delete_count, update_count
+from .db import Connections, delete_count, update_count, values_of
 from .schema import address_claims, utcnow
 
 
@@ -31,7 +31,9 @@ class Claims:
             return set()
         now = utcnow()
         row = {"job_id": job_id, "owner": owner, "expires_at": now + lease}
-        insert = self._db.insert(address_claims).values([{"email": e, **row} for e in wanted])
+        insert = self._db.insert(address_claims).values(
+            values_of([{"email": e, **row} for e in wanted])
+        )
         stmt = insert.on_conflict_do_update(
             index_elements=[address_claims.c.email],
             set_={"job_id": job_id, "owner": owner, "expires_at": now + lease},

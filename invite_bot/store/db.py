@@ -24,11 +24,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from sqlalchemy import ColumnElement, RowMapping, Table, delete, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from .engine import READ_ONLY, Insert, insert
+from .engine import READ_ONLY, insert
 from .unavailable import StoreUnavailable, unavailable
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
+
+    from .engine import Insert
 
 # Rows per multi-row statement: far below SQLite's and asyncpg's bound-parameter limits.
 CHUNK = 200
@@ -240,3 +242,9 @@ def from_row(record: type[_R], row: RowMapping, **computed: Any) -> _R:
     """A `record` (frozen dataclass) of the row's columns of the same names, plus `computed`."""
     names = [f.name for f in dataclasses.fields(record) if f.name not in computed]
     return record(**{name: row[name] for name in names}, **computed)
+
+
+def values_of(rows: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | Sequence[Mapping[str, Any]]:
+    """What `.values()` takes for `rows`: one row as itself, since SQLAlchemy caches the
+    compiled form of a one-row VALUES (a one-address invite's), not of a multi-row one."""
+    return rows[0] if len(rows) == 1 else rows

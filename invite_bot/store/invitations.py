@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import RowMapping, case, func, select
 
-from .db import Connections, chunks, from_row, update_one
+from .db import Connections, chunks, from_row, update_one, values_of
 from .records import KnownInvitation
 from .schema import invitations
 
@@ -27,23 +27,25 @@ class Invitations:
 
     def _upsert(self, rows: Sequence[KnownInvitation]) -> Any:
         stmt = self._db.insert(invitations).values(
-            [
-                {
-                    "id": r.id,
-                    "email": r.email,
-                    "role": r.role,
-                    "status": r.status,
-                    "expires": r.expires,
-                    "inviter_slack_id": r.inviter_slack_id,
-                    "channel_id": r.channel_id,
-                    "message_ts": r.message_ts,
-                    "block_id": r.block_id,
-                    "first_seen": r.first_seen,
-                    "updated_at": r.updated_at,
-                    "changed_by": r.changed_by,
-                }
-                for r in rows
-            ]
+            values_of(
+                [
+                    {
+                        "id": r.id,
+                        "email": r.email,
+                        "role": r.role,
+                        "status": r.status,
+                        "expires": r.expires,
+                        "inviter_slack_id": r.inviter_slack_id,
+                        "channel_id": r.channel_id,
+                        "message_ts": r.message_ts,
+                        "block_id": r.block_id,
+                        "first_seen": r.first_seen,
+                        "updated_at": r.updated_at,
+                        "changed_by": r.changed_by,
+                    }
+                    for r in rows
+                ]
+            )
         )
         new = stmt.excluded
         has_message = new.channel_id.is_not(None)
