@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from slack_sdk.errors import SlackApiError
@@ -24,7 +24,9 @@ from invite_bot.slack.context import Bot
 from invite_bot.slack.errors import classify
 from invite_bot.slack.lifecycle import drain
 from invite_bot.store import Store, StoreUnavailable, redact
-from invite_bot.watcher import Watcher
+
+if TYPE_CHECKING:
+    from invite_bot.watcher import Watcher
 
 log = logging.getLogger("invite_bot")
 
@@ -56,9 +58,7 @@ async def connected_bot(settings: Settings) -> AsyncIterator[tuple[Bot, dict[str
         try:
             identity = dict((await bot.slack.auth_test()).data)  # type: ignore[arg-type]
         except SlackApiError as exc:
-            raise StartupError(
-                f"Slack refused SLACK_BOT_TOKEN ({classify(exc).error})"
-            ) from None
+            raise StartupError(f"Slack refused SLACK_BOT_TOKEN ({classify(exc).error})") from None
         except Exception as exc:
             raise StartupError(f"Slack is unreachable ({type(exc).__name__})") from None
         yield bot, identity
@@ -84,11 +84,16 @@ class Background:
 
 
 def start_background(bot: Bot, stop: asyncio.Event, *, watch: bool) -> Background:
+    """Resuming jobs, and the watcher when `watch` (only then is its module imported: a
+    `serve --no-watch` replica never polls)."""
     from invite_bot.slack.inviting import resume_jobs
 
     tasks = [asyncio.create_task(_resume_loop(bot, stop, resume_jobs))]
-    watcher = Watcher(bot) if watch else None
-    if watcher is not None:
+    watcher = None
+    if watch:
+        from invite_bot.watcher import Watcher
+
+        watcher = Watcher(bot)
         tasks.append(asyncio.create_task(watcher.run(stop)))
     return Background(tasks, watcher)
 

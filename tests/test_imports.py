@@ -4,8 +4,9 @@ Each test starts a fresh interpreter that does what `invite-bot serve` does at s
 short of listening and of asking Slack (`auth.test`): settings, `Store.open`, the bot
 and its Bolt and aiohttp apps, one /healthz worth of store reads. It then names the
 heavy modules it holds. Alembic only when the schema is behind, cryptography only once a
-key is linked (a secret key is configured throughout), asyncpg only on PostgreSQL, and
-never the ORM or the playground.
+key is linked (a secret key is configured throughout), asyncpg and SQLAlchemy's PostgreSQL
+dialect only on PostgreSQL, the watcher only where it runs (not here: `serve --no-watch`,
+the Procfile's web process), and never the ORM or the playground.
 """
 
 from __future__ import annotations
@@ -24,7 +25,16 @@ from invite_bot.store.migrate import HEAD_REVISION
 from tests.dbs import database_url as database_url
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("alembic", "cryptography", "asyncpg", "sqlalchemy.orm", "invite_bot.playground")
+HEAVY = (
+    "alembic",
+    "cryptography",
+    "asyncpg",
+    "sqlalchemy.dialects.postgresql",
+    "sqlalchemy.orm",
+    "invite_bot.playground",
+    "invite_bot.watcher",
+)
+POSTGRESQL = ["asyncpg", "sqlalchemy.dialects.postgresql"]
 
 START_UP = """
 import asyncio, json, sys
@@ -103,10 +113,10 @@ async def test_serve_on_sqlite_at_head_holds_none_of_the_heavy_modules(tmp_path:
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-async def test_serve_on_postgresql_adds_only_its_driver(database_url: str) -> None:
+async def test_serve_on_postgresql_adds_only_its_driver_and_dialect(database_url: str) -> None:
     url = await at_head(database_url)
 
-    assert start_up(url) == {"held": ["asyncpg"], "revision": HEAD_REVISION}
+    assert start_up(url) == {"held": POSTGRESQL, "revision": HEAD_REVISION}
 
 
 async def test_a_schema_behind_imports_alembic_and_is_upgraded(database_url: str) -> None:

@@ -2,6 +2,10 @@
 
 Changing a table here needs a new migration in `migrations/versions/`; the test
 `test_migrations_match_schema` fails until the two agree.
+
+Nothing here imports PostgreSQL's dialect (about 2 MiB): a SQLite process never loads it.
+What differs on PostgreSQL (JSONB, the partial index's WHERE) is looked up when a
+PostgreSQL dialect first asks for it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    ColumnElement,
     DateTime,
     Dialect,
     ForeignKey,
@@ -23,11 +28,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TextClause,
     TypeDecorator,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.base import _DialectArgDict
+from sqlalchemy.types import TypeEngine
 
 
 def utcnow() -> datetime:
@@ -62,8 +69,47 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-# PostgreSQL gets JSONB (compact, comparable); SQLite stores JSON text.
-JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+class JSONDocument(TypeDecorator[Any]):
+    """A JSON document: JSONB on PostgreSQL (compact, comparable), JSON text on SQLite.
+
+    What `JSON().with_variant(JSONB(), "postgresql")` says, without importing JSONB (and
+    with it PostgreSQL's dialect) where no PostgreSQL database is used.
+    """
+
+    impl = JSON
+    cache_ok = True
+    # As JSON's: Python None is stored as the JSON value null, not as SQL NULL.
+    should_evaluate_none = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
+
+
+class PartialIndex(Index):
+    """An index over the rows `where` selects, on SQLite and on PostgreSQL.
+
+    `Index(..., postgresql_where=...)` imports PostgreSQL's dialect to check its argument,
+    in every process. Here PostgreSQL's options get `where` when they are first read
+    (by its DDL compiler, by Alembic), which only work on PostgreSQL does.
+    """
+
+    def __init__(
+        self, name: str, *columns: str, where: TextClause | ColumnElement[bool], **kw: Any
+    ) -> None:
+        self.where = where
+        super().__init__(name, *columns, sqlite_where=where, **kw)
+
+    def _kw_reg_for_dialect_cls(self, dialect_name: str) -> _DialectArgDict:  # type: ignore[override]
+        # SQLAlchemy's factory of `dialect_options[dialect_name]`, a classmethod there.
+        options = super()._kw_reg_for_dialect_cls(dialect_name)
+        if dialect_name == "postgresql":
+            options["where"] = self.where
+        return options
+
 
 # Stable constraint names, so later migrations (and SQLite batch mode) can refer to them.
 metadata = MetaData(
@@ -101,7 +147,7 @@ outbox = Table(
     Column("invitation_id", String(64), nullable=False),
     Column("new_status", String(32), nullable=False),
     Column("channel_id", String(32), nullable=False),
-    Column("payload", JSONDocument, nullable=False),
+    Column("payload", JSONDocument(), nullable=False),
     Column("state", String(16), nullable=False, index=True),
     Column("attempts", Integer, nullable=False, default=0),
     Column("created_at", UTCDateTime(), nullable=False),
@@ -112,13 +158,12 @@ outbox = Table(
     Column("last_error", Text, nullable=True),
     # A transition is announced once per channel, whoever applies it and however often.
     UniqueConstraint("kind", "invitation_id", "new_status", "channel_id"),
-    Index(
+    PartialIndex(
         "uq_outbox_message_update",
         "invitation_id",
         "new_status",
         unique=True,
-        sqlite_where=text("kind = 'message_update'"),
-        postgresql_where=text("kind = 'message_update'"),
+        where=text("kind = 'message_update'"),
     ),
     # Ids are never reused on SQLite either: the Slack dedupe key is derived from them.
     sqlite_autoincrement=True,
@@ -150,7 +195,7 @@ audit_log = Table(
     Column("invitation_id", String(64), nullable=True),
     Column("email", String(320), nullable=True),
     Column("channel_id", String(32), nullable=True),
-    Column("detail", JSONDocument, nullable=False),
+    Column("detail", JSONDocument(), nullable=False),
 )
 
 deliveries = Table(
@@ -227,7 +272,7 @@ invite_requests = Table(
     Column("id", Integer, primary_key=True),
     Column("requester_slack_id", String(32), nullable=False, index=True),
     Column("channel_id", String(32), nullable=False),
-    Column("addresses", JSONDocument, nullable=False),
+    Column("addresses", JSONDocument(), nullable=False),
     Column("role", String(255), nullable=True),
     Column("reason", Text, nullable=True),
     Column("status", String(16), nullable=False, index=True),
