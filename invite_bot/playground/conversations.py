@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from invite_bot.core.grammar import invitation_token
+from invite_bot.playground.entries import Delivery, Entry, channel_entry, file_entry
 from invite_bot.playground.modals import Modals, ViewState, json_object, state_values
 from invite_bot.playground.slack import (
     FakeSlack,
@@ -37,23 +38,8 @@ from invite_bot.playground.slack import (
 from invite_bot.playground.world import BOT_USER_ID, TEAM_ID, Channel, Person
 
 ACK_DEADLINE = 3.0  # seconds: Slack shows "operation_timeout" to a slower app
-EntryKind = Literal["message", "ephemeral", "command", "slack"]
 
-
-@dataclass
-class Entry:
-    """One thing a person sees in a conversation."""
-
-    id: str  # "m:<ts>" a bot message in the channel; "p:<n>" anything private or local
-    kind: EntryKind
-    channel: str
-    time: float  # wall-clock seconds, for ordering
-    author: str  # a Slack user id
-    text: str | None
-    blocks: list[Any] | None
-    visible_to: str | None = None  # None: everyone in the channel
-    ts: str | None = None  # a bot message's Slack ts
-    edited: bool = False
+__all__ = ["ACK_DEADLINE", "Delivery", "Entry", "LocalSlack"]
 
 
 @dataclass(frozen=True)
@@ -64,18 +50,6 @@ class _Origin:
     channel_id: str
     message_ts: str | None = None  # a click on a channel message
     entry_id: str | None = None  # a click on an ephemeral message
-
-
-@dataclass
-class Delivery:
-    """A request sent to the bot, for the traffic inspector."""
-
-    time: float
-    kind: str  # "slash command" | "block_actions" | "view_submission" | "view_closed"
-    summary: str  # what it was, with nothing secret in it
-    status: int
-    seconds: float
-    answer: str = ""
 
 
 class LocalSlack:
@@ -223,12 +197,18 @@ class LocalSlack:
     # -- what people see ------------------------------------------------------------
 
     def conversation(self, who: Person, where: Channel) -> list[Entry]:
-        """Everything `who` sees in `where`, oldest first."""
+        """Everything `who` sees in `where`, oldest first; a reply in a thread is in the
+        list too, with its `thread_ts` (the page shows it under its message)."""
         self._sync()
         shown = [
-            _channel_entry(message)
+            channel_entry(message)
             for message in self.slack.messages.values()
             if message.channel == where.channel_id and not message.deleted
+        ]
+        shown += [
+            file_entry(found, where.channel_id)
+            for found in self.slack.files.files.values()
+            if found.shown_in_channels and where.channel_id in found.channels
         ]
         shown += [
             entry
@@ -336,6 +316,7 @@ class LocalSlack:
                     note.text,
                     note.blocks,
                     visible_to=note.user,
+                    thread_ts=note.thread_ts,
                 )
             )
         self._seen_ephemerals = len(ephemerals)
@@ -385,21 +366,6 @@ def _masked(command: str) -> str:
         if token:
             words[2] = words[2].replace(token, token[:4] + "…")
     return " ".join(words)
-
-
-def _channel_entry(message: Message) -> Entry:
-    """A bot message in the channel, as everyone there sees it."""
-    return Entry(
-        f"m:{message.ts}",
-        "message",
-        message.channel,
-        float(message.ts),
-        BOT_USER_ID,
-        message.text,
-        message.blocks,
-        ts=message.ts,
-        edited=len(message.history) > 1,
-    )
 
 
 def _view_closed_body(who: Person, view: Mapping[str, Any]) -> bytes:

@@ -15,6 +15,11 @@ the same (README, "The playground"):
     POST /playground/api/gencove/{invitation_id}/accept|revoke|expire|expire-soon
     POST /playground/api/poll                     the watcher polls now
     GET  /playground/api/traffic
+    GET  /playground/files/{file_id}/{name}?user=admin[&download=1]   a shared file's bytes
+
+`messages` lists a file shared in the conversation as a message of kind "file" (with its
+`file`: id, name, title, size, rows, links), and a reply with the `thread_ts` of its
+message: the bulk invite's report is one, in its progress message's thread.
 """
 
 from __future__ import annotations
@@ -27,9 +32,11 @@ from typing import Any
 
 from aiohttp import web
 
-from invite_bot.playground import panes
+from invite_bot.playground import panes, shared_files
 from invite_bot.playground.conversations import Entry, LocalSlack
 from invite_bot.playground.gencove import FakeGencove, FakeInvitation
+from invite_bot.playground.shared_files import FILES_ROUTE
+from invite_bot.playground.slack_files import SlackFile
 from invite_bot.playground.world import Channel, Person, channel, person
 from invite_bot.watcher import Watcher
 
@@ -87,6 +94,7 @@ def page_app(playground: Playground) -> web.Application:
     app.router.add_post(f"{api}/gencove/{{invitation_id}}/{{change}}", routes.change_invitation)
     app.router.add_post(f"{api}/poll", routes.poll)
     app.router.add_get(f"{api}/traffic", routes.traffic)
+    app.router.add_get(FILES_ROUTE, routes.shared_file)
     return app
 
 
@@ -142,7 +150,7 @@ class _Routes:
     async def messages(self, request: web.Request) -> web.Response:
         who, where = _who(request.query), _where(request.query)
         entries = self.local.conversation(who, where)
-        return web.json_response({"ok": True, "messages": [_message_json(m) for m in entries]})
+        return web.json_response({"ok": True, "messages": [_message_json(m, who) for m in entries]})
 
     async def click(self, request: web.Request) -> web.Response:
         body = await _body(request)
@@ -187,6 +195,20 @@ class _Routes:
     async def close(self, request: web.Request) -> web.Response:
         await self.local.close_view(_who(await _body(request)))
         return web.json_response({"ok": True})
+
+    async def shared_file(self, request: web.Request) -> web.StreamResponse:
+        """A file shared in a conversation the person sees: "Open" shows it as text,
+        `download=1` saves it under its name (`shared_files.served`)."""
+        found = self.local.slack.files.files.get(request.match_info["file_id"])
+        who = _who(request.query)
+        if (
+            found is None
+            or found.name != request.match_info["name"]
+            or not shared_files.may_see(found, who)
+        ):
+            raise ApiError(404, "no such file in a conversation you see")
+        answer = shared_files.served(found, download=request.query.get("download") == "1")
+        return web.Response(body=answer.body, headers=answer.headers)
 
     # -- Gencove: what its web app could do -----------------------------------------
 
@@ -252,9 +274,7 @@ class _Routes:
         invitations = sorted(
             self.gencove.invitations.values(), key=lambda i: i.created, reverse=True
         )
-        return panes.SandboxView(
-            self.gencove.organization.name, invitations, keys, WEB_APP_LINK
-        )
+        return panes.SandboxView(self.gencove.organization.name, invitations, keys, WEB_APP_LINK)
 
     def _traffic(self) -> list[panes.Traffic]:
         return panes.traffic(
@@ -309,7 +329,7 @@ def _modal_key(opened: tuple[dict[str, Any], dict[str, str]] | None) -> str:
     return json.dumps([view.get("id"), view.get("hash"), errors], sort_keys=True)
 
 
-def _message_json(entry: Entry) -> dict[str, Any]:
+def _message_json(entry: Entry, viewer: Person) -> dict[str, Any]:
     return {
         "ts": entry.ts or entry.id,
         "kind": entry.kind,
@@ -319,6 +339,23 @@ def _message_json(entry: Entry) -> dict[str, Any]:
         "blocks": entry.blocks,
         "buttons": _buttons(entry.blocks),
         "edited": entry.edited,
+        "thread_ts": entry.thread_ts,
+        "file": None if entry.file is None else _file_json(entry.file, viewer),
+    }
+
+
+def _file_json(found: SlackFile, viewer: Person) -> dict[str, Any]:
+    """A shared file as `messages` lists it; `url` and `download_url` are the page's."""
+    rows = shared_files.table_rows(found)
+    return {
+        "id": found.id,
+        "name": found.name,
+        "title": found.title,
+        "filetype": found.filetype,
+        "size": found.length,
+        "rows": None if rows is None else max(len(rows) - 1, 0),
+        "url": shared_files.file_url(found, viewer),
+        "download_url": shared_files.file_url(found, viewer, download=True),
     }
 
 

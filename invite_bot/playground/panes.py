@@ -1,5 +1,6 @@
-"""The page's panes as HTML fragments: channels, the conversation, the open modal, the
-Gencove sandbox and the traffic inspector. Pure functions of what they are given.
+"""The page's panes as HTML fragments: channels, the conversation (each thread folded
+under its message, as Slack's "N replies"), the open modal, the Gencove sandbox and the
+traffic inspector. Pure functions of what they are given.
 
 Every string that came from the bot, from Gencove or from a person is escaped: Block Kit
 through `render`, everything else through `html.escape`.
@@ -17,6 +18,7 @@ from typing import Any
 from invite_bot.playground.conversations import Delivery, Entry
 from invite_bot.playground.gencove import FakeInvitation, RecordedRequest
 from invite_bot.playground.render import render_blocks, render_view
+from invite_bot.playground.shared_files import file_card
 from invite_bot.playground.slack import Call
 from invite_bot.playground.world import BOT_USER_ID, CHANNELS, PEOPLE, Person
 
@@ -67,7 +69,55 @@ def conversation(entries: Sequence[Entry], viewer: Person) -> str:
     if not entries:
         return '<div class="empty">Nothing here yet. Type <code>/gencove help</code> below.</div>'
     who = names()
-    return "".join(_entry(entry, viewer, who) for entry in entries)
+    shown, replies = threads(entries)
+    return "".join(
+        _entry(entry, viewer, who) + _thread(entry, replies.get(entry.ts or ""), viewer, who)
+        for entry in shown
+    )
+
+
+def threads(entries: Sequence[Entry]) -> tuple[list[Entry], dict[str, list[Entry]]]:
+    """What shows in the channel itself, and the replies in each message's thread (by the
+    message's ts), both oldest first. A reply whose message is not there (deleted) shows
+    in the channel rather than nowhere."""
+    parents = {entry.ts for entry in entries if entry.ts}
+    shown: list[Entry] = []
+    replies: dict[str, list[Entry]] = {}
+    for entry in entries:
+        parent = entry.thread_ts
+        if parent and parent != entry.ts and parent in parents:
+            replies.setdefault(parent, []).append(entry)
+        else:
+            shown.append(entry)
+    return shown, replies
+
+
+def _thread(
+    parent: Entry, replies: Sequence[Entry] | None, viewer: Person, who: Mapping[str, str]
+) -> str:
+    """The "N replies" line under a message, opening onto its thread."""
+    if not replies:
+        return ""
+    count = f"{len(replies)} repl" + ("y" if len(replies) == 1 else "ies")
+    last = datetime.fromtimestamp(replies[-1].time, UTC).strftime("%H:%M:%S")
+    return (
+        f'<details class="thread" data-thread-of="{e(parent.id)}"'
+        f' data-open-key="thread:{e(parent.channel)}:{e(parent.ts or "")}">'
+        f'<summary class="thread-summary"><span class="thread-count">{count}</span>'
+        f'<span class="thread-last">Last reply {last}</span></summary>'
+        '<div class="thread-replies">'
+        + "".join(_entry(reply, viewer, who) for reply in replies)
+        + "</div></details>"
+    )
+
+
+def _author(entry: Entry) -> tuple[str, str]:
+    """Who a message is from as Slack shows it, and the APP badge an app's message has."""
+    if entry.kind == "slack":
+        return "Slackbot", ""
+    if entry.author != BOT_USER_ID:
+        return next((p.real_name for p in PEOPLE if p.user_id == entry.author), entry.author), ""
+    return BOT_NAME, '<span class="app-badge">APP</span>'
 
 
 def _entry(entry: Entry, viewer: Person, who: Mapping[str, str]) -> str:
@@ -79,18 +129,20 @@ def _entry(entry: Entry, viewer: Person, who: Mapping[str, str]) -> str:
             f"<code>{e(entry.text or '')}</code> "
             '<span class="only-you">only you see what you typed</span></div>'
         )
-    author = "Slackbot" if entry.kind == "slack" else BOT_NAME
-    badge = "" if entry.kind == "slack" else '<span class="app-badge">APP</span>'
+    author, badge = _author(entry)
     stamp = datetime.fromtimestamp(entry.time, UTC).strftime("%H:%M:%S")
     classes = "entry" + (" ephemeral" if private else "")
     note = '<div class="only-you">👁 Only visible to you</div>' if private else ""
     edited = ' <span class="edited">(edited)</span>' if entry.edited else ""
     body = render_blocks(entry.blocks, names=who, fallback_text=entry.text)
+    if entry.file is not None:
+        classes += " file-share"
+        body += file_card(entry.file, viewer, author)
     ts = f' data-ts="{e(entry.ts)}"' if entry.ts else ""
     return (
         f'<div class="{classes}" data-entry="{e(entry.id)}"{ts} data-surface="message">'
         f"{note}"
-        f'<div class="meta"><span class="author">{author}</span>{badge}'
+        f'<div class="meta"><span class="author">{e(author)}</span>{badge}'
         f'<span class="time">{stamp}</span>{edited}</div>'
         f'<div class="body">{body}</div></div>'
     )
@@ -121,7 +173,7 @@ class SandboxView:
 def gencove_pane(sandbox: SandboxView) -> str:
     rows = "".join(_invitation_row(inv, sandbox.web_app_link) for inv in sandbox.invitations)
     people = "".join(
-        f'<li><b>{e(p.real_name)}</b> &lt;{e(p.email)}&gt;: personal key '
+        f"<li><b>{e(p.real_name)}</b> &lt;{e(p.email)}&gt;: personal key "
         f'<code class="secret" data-key-for="{e(p.role)}">{e(sandbox.keys.get(p.role, "—"))}</code>'
         "</li>"
         for p in PEOPLE

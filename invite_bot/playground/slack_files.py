@@ -55,6 +55,13 @@ class SlackFile:
     thread_ts: str | None = None
     initial_comment: str | None = None
     downloads: int = 0  # successful downloads of url_private
+    shared_at: float | None = None  # wall-clock seconds it was shared in its channels
+
+    @property
+    def shown_in_channels(self) -> bool:
+        """Whether people see it in a conversation: complete, and shared somewhere (a
+        file given only to a modal's file field is in no channel)."""
+        return self.completed and self.content is not None and bool(self.channels)
 
     @property
     def text(self) -> str:
@@ -98,6 +105,7 @@ class SlackFiles:
             filetype=filetype or (name.rsplit(".", 1)[-1].lower() if "." in name else "text"),
             completed=True,
             channels=[channel] if channel else [],
+            shared_at=time.time() if channel else None,
         )
         self.files[found.id] = found
         return found
@@ -205,6 +213,7 @@ class SlackFiles:
             found.channels = channels
             found.thread_ts = str(thread_ts) if thread_ts else None
             found.initial_comment = args.get("initial_comment") or None
+            found.shared_at = time.time()
             done.append({"id": found.id, "title": found.title})
         return {"files": done}
 

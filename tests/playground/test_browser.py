@@ -7,7 +7,12 @@ playground (and the real bot in it) runs in-process on 127.0.0.1: see `browser.p
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import urllib.parse
+import urllib.request
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from invite_bot.playground.world import person
@@ -214,3 +219,76 @@ def test_a_private_channel_without_the_bot_gets_the_result(page: Page) -> None:
 
     page.act_as("member")
     page.wait_for(page.entry_css(entry), "the result, seen by another person in the channel")
+
+
+def test_a_bulk_invites_report_shows_in_its_thread_and_opens(page: Page, tmp_path: Path) -> None:
+    addresses = [f"browser-report{i:02d}@lab.org" for i in range(12)]
+    table = tmp_path / "cohort.csv"
+    table.write_text("email\n" + "\n".join(addresses) + "\n", encoding="utf-8")
+    before = page.type_command("/gencove invite")
+    page.wait_modal("Invite to Gencove")
+    # the modal is updated once Gencove's roles arrive: choose the file in that one
+    page.wait_for('#modal select[data-input-block] option[value="member"]', "the roles")
+    chooser = '#modal input[type="file"][data-input-block="csv_file"]'
+    page.wait_for(chooser, "the CSV file field").send_keys(str(table))
+    page.click("#modal .sk-modal-submit", "Invite")
+    page.wait_gone("#modal .sk-modal", "the modal to close")
+    progress = page.entry_with("is done", after=before, timeout=60)
+    assert "12 invited" in page.entry_text(progress)
+
+    thread = f'#conversation details.thread[data-thread-of="{progress}"]'
+    page.until(lambda: "1 reply" in page.text(f"{thread} .thread-count"), "1 reply under it")
+    assert not page.find(f"{thread} .file-card").is_displayed(), "folded until opened"
+    page.click(f"{thread} summary", "1 reply")
+    page.until(lambda: page.find(f"{thread} .file-card").is_displayed(), "the report's card")
+    shown = page.text(f"{thread} .file-share")
+    assert "Gencove Invites" in shown
+    assert "The report of this bulk invite" in shown
+    name = str(page.attr(f"{thread} .file-card", "data-file-name"))
+    assert name.startswith("bulk-invite-")
+    assert name.endswith(".csv")
+    facts = page.text(f"{thread} .file-meta")
+    assert name in facts
+    assert "12 rows" in facts
+    assert "shared by Gencove Invites" in facts
+    assert "12 invited" in page.text(f"{thread} .file-title")
+    page.click(f"{thread} .file-preview summary", "Preview")
+    page.until(lambda: page.count(f"{thread} .file-table tbody tr") == 10, "the first 10 rows")
+    assert page.texts(f"{thread} .file-table th") == [
+        "address",
+        "role",
+        "outcome",
+        "invitation id",
+        "error",
+    ]
+    assert "2 more in the file" in page.text(f"{thread} .file-preview")
+    page.screenshot("report")
+
+    # the page redraws (the watcher polls): the thread the person opened stays open
+    page.driver.execute_script("document.querySelector(arguments[0]).dataset.seen = 1", thread)
+    page.click('#gencove [data-gencove="poll"]', "Poll now")
+    page.until(lambda: not page.count(f"{thread}[data-seen]"), "the page to redraw")
+    assert page.driver.execute_script("return document.querySelector(arguments[0]).open", thread)
+
+    link = str(page.attr(f"{thread} a.file-download", "href"))  # absolute, as the DOM has it
+    link = urllib.parse.urljoin(page.address, link)
+    assert link.startswith("http://127.0.0.1:"), link
+    with urllib.request.urlopen(link, timeout=15) as saved:  # noqa: S310 - loopback, checked
+        assert saved.headers["Content-Type"] == "text/csv; charset=utf-8"
+        assert f'filename="{name}"' in saved.headers["Content-Disposition"]
+        rows = list(csv.reader(io.StringIO(saved.read().decode("utf-8-sig"))))
+    assert rows[0] == ["address", "role", "outcome", "invitation id", "error"]
+    assert sorted(row[0] for row in rows[1:]) == addresses
+    assert all(row[2] == "created" and row[3] for row in rows[1:])
+
+    page.click(f"{thread} a.file-open", "Open")  # a new tab, as Slack's "Open" does
+    home = page.driver.current_window_handle
+    tab = page.until(lambda: next(iter(set(page.driver.window_handles) - {home}), None), "a tab")
+    page.driver.switch_to.window(tab)
+    try:
+        text = page.until(lambda: page.text("body"), "the report in the new tab")
+        assert text.splitlines()[0].lstrip("\ufeff") == "address,role,outcome,invitation id,error"
+        assert all(address in text for address in addresses)
+    finally:
+        page.driver.close()
+        page.driver.switch_to.window(home)

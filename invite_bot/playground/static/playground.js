@@ -56,10 +56,44 @@ function draw(answer) {
   $("sidebar").innerHTML = answer.sidebar;
   $("channel-title").textContent = answer.channel_title;
   pane.innerHTML = answer.conversation;
+  reopen(pane);
   if (atBottom) pane.scrollTop = pane.scrollHeight;
   $("gencove").innerHTML = answer.gencove;
   $("traffic").innerHTML = answer.traffic;
   if (answer.modal_key !== state.modalKey) drawModal(answer.modal, answer.modal_key);
+}
+
+// A thread (or a file's preview) the person opened stays open while the page redraws,
+// as an open thread does in Slack while its messages change.
+const opened = new Set();
+document.addEventListener(
+  "toggle",
+  (event) => {
+    const key = event.target.dataset ? event.target.dataset.openKey : undefined;
+    if (!key) return;
+    if (event.target.open) opened.add(key);
+    else opened.delete(key);
+  },
+  true, // "toggle" does not bubble
+);
+// "toggle" comes a moment after the click: a redraw in between would lose it, so the click
+// (or Enter on the summary) says at once what the fold is to become.
+document.addEventListener(
+  "click",
+  (event) => {
+    const summary = event.target.closest("summary");
+    const fold = summary ? summary.parentElement : null;
+    if (!fold || fold.tagName !== "DETAILS" || !fold.dataset.openKey) return;
+    if (fold.open) opened.delete(fold.dataset.openKey);
+    else opened.add(fold.dataset.openKey);
+  },
+  true,
+);
+
+function reopen(root) {
+  for (const fold of root.querySelectorAll("details[data-open-key]")) {
+    if (opened.has(fold.dataset.openKey)) fold.open = true;
+  }
 }
 
 function drawModal(html, key) {
