@@ -32,6 +32,7 @@ uses are pinned by the version range in pyproject.toml and exercised by every st
 from __future__ import annotations
 
 import sqlite3
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -74,32 +75,34 @@ class Cursor(aiosqlite.Cursor):
         self.iter_chunk_size = conn._iter_chunk_size
         self._conn: Connection = conn
         self._cursor: sqlite3.Cursor | None = None  # type: ignore[assignment]
-        self._rows: Rows = []
+        self._rows: deque[Any] = deque()
 
     async def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> Cursor:
-        self._cursor, self._rows = await self._conn.run(_statement, self._cursor, sql, parameters)
+        self._cursor, rows = await self._conn.run(_statement, self._cursor, sql, parameters)
+        self._rows = deque(rows)
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Iterable[Any]]) -> Cursor:
-        self._cursor, self._rows = await self._conn.run(_statements, self._cursor, sql, parameters)
+        self._cursor, rows = await self._conn.run(_statements, self._cursor, sql, parameters)
+        self._rows = deque(rows)
         return self
 
     async def fetchone(self) -> Any:
-        return self._rows.pop(0) if self._rows else None
+        return self._rows.popleft() if self._rows else None
 
     async def fetchmany(self, size: int | None = None) -> Sequence[Any]:
-        count = self.arraysize if size is None else size
-        taken, self._rows = self._rows[:count], self._rows[count:]
-        return taken
+        count = min(self.arraysize if size is None else size, len(self._rows))
+        return [self._rows.popleft() for _ in range(count)]
 
     async def fetchall(self) -> Sequence[Any]:
-        taken, self._rows = self._rows, []
+        taken = list(self._rows)
+        self._rows.clear()
         return taken
 
     async def close(self) -> None:
         # Every row is fetched, so SQLite has reset the statement already; the sqlite3
         # cursor holds nothing and goes with this object.
-        self._rows = []
+        self._rows.clear()
 
     @property
     def rowcount(self) -> int:

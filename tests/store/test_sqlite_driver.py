@@ -72,9 +72,15 @@ async def test_statements_in_and_out_of_a_write_transaction_answer_alike(
         assert list(inside) == ["ana", "bob", "xcy", "xdi"]
         one = (await conn.execute(select(things.c.name).where(things.c.id == 9))).first()
         assert one is None
-    async with engine.connect() as conn:  # a read, on the connection's thread
+    async with engine.connect() as conn:  # a read, outside a write transaction
         rows = (await conn.execute(select(things.c.name).order_by(things.c.id))).scalars()
         assert list(rows) == ["ana", "bob", "xcy", "xdi"]
+        streamed = await conn.stream(select(things.c.name).order_by(things.c.id))
+        assert [name async for name in streamed.scalars()] == ["ana", "bob", "xcy", "xdi"]
+        first_two = await conn.stream(select(things.c.name).order_by(things.c.id))
+        assert [tuple(r) for r in await first_two.fetchmany(2)] == [("ana",), ("bob",)]
+        assert (await first_two.fetchone()) == ("xcy",)
+        await first_two.close()
 
 
 async def test_a_failed_statement_inside_a_write_transaction_rolls_it_back(
