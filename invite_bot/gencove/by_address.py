@@ -31,7 +31,14 @@ def parse(model: type[M], data: Any) -> M:
 
 
 class InvitationsByAddress(Mapping[str, Invitation]):
-    """Invitations by lower-cased address (the first listed for an address wins)."""
+    """Invitations by lower-cased address (the first listed for an address wins).
+
+    Looking one up (`[]`, `get`, and what Mapping builds on them: `values`, `items`, `==`)
+    parses it, so it may raise `GencoveUnreadable`; `in`, `len` and iterating keys do not.
+    """
+
+    def __contains__(self, email: object) -> bool:
+        return email in self._rows
 
     def __init__(self) -> None:
         self._rows: dict[str, Any] = {}

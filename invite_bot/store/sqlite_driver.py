@@ -8,18 +8,25 @@ bench.sql_bench` compares the two). A one-address invite made 81 trips; it now m
 none. The rule: a call runs on the event loop when it cannot wait for another connection,
 and on the thread when it might.
 
-In WAL mode (the engine asks for it on connecting):
+In WAL mode (the engine asks for it on connecting; a new connection learns the file's mode
+on the thread, as that first read takes a lock and may recover a crashed WAL):
 - a statement is tried at once with no busy wait. SQLite answers "busy" before it has read
   or written anything, and only then does the statement go to the thread, to wait there
   under the connection's busy timeout (another process writing, the lease keeper's thread);
 - once `BEGIN IMMEDIATE` has returned, this connection holds the one write lock: nothing a
   statement does can wait on another connection, so the transaction's statements, and its
   COMMIT, run at once. With `synchronous=NORMAL` a COMMIT appends the transaction's pages
-  to the WAL file and syncs nothing;
+  to the WAL file and syncs nothing, except the first one after a checkpoint emptied the
+  WAL (it starts the WAL over and syncs its header): that one goes to the thread;
 - what can take long is a checkpoint (copying the WAL back into the database file, with
   fsyncs). SQLite would run one inside whichever COMMIT crosses its threshold; here the
   automatic checkpoint is off, and every CHECKPOINT_EVERY commits of this engine one runs
-  on the committing connection's thread (PASSIVE: it never waits for readers or writers).
+  on the committing connection's thread (PASSIVE: it never waits for readers or writers;
+  one that fails is logged, and the commit before it stands).
+
+Left inline, rarely: a large transaction whose pages spill out of SQLite's cache writes
+them to the WAL at once, and another process's checkpoint that empties the WAL makes this
+engine's next COMMIT sync the WAL header on the event loop.
 
 In any other journal mode (a file system without shared memory), every statement and
 COMMIT goes to the thread, once each, as in aiosqlite.
@@ -31,6 +38,8 @@ uses are pinned by the version range in pyproject.toml and exercised by every st
 
 from __future__ import annotations
 
+import logging
+import re
 import sqlite3
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -42,10 +51,13 @@ import aiosqlite
 from sqlalchemy.engine import URL
 
 _WRITE_LOCK = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
+_PRAGMA = re.compile(r"\s*PRAGMA\s+(?:\w+\.)?(\w+)", re.IGNORECASE)
 # Commits of one engine between two checkpoints: about SQLite's own 1,000 pages of WAL.
 CHECKPOINT_EVERY = 200
 
 Rows = list[Any]
+
+log = logging.getLogger(__name__)
 
 
 def _statement(
@@ -132,6 +144,9 @@ class Checkpoints:
 
     every: int = CHECKPOINT_EVERY
     commits: int = 0
+    # After a checkpoint that copied the whole WAL back, the next write transaction starts
+    # the WAL over, and its COMMIT syncs the WAL's header: that one goes to the thread.
+    restarts_wal: bool = False
 
     def due(self) -> bool:
         self.commits += 1
@@ -145,7 +160,7 @@ class Connection(aiosqlite.Connection):
     """aiosqlite's connection, running on the event loop what cannot wait (see above)."""
 
     _holds_write_lock = False
-    _wal = False  # known to be in WAL mode (asked until it is)
+    _wal = False  # in WAL mode: learnt on the thread when connecting, and from the PRAGMA
 
     def __init__(self, connector: Callable[[], sqlite3.Connection], checkpoints: Checkpoints):
         super().__init__(connector, 64)
@@ -153,6 +168,11 @@ class Connection(aiosqlite.Connection):
 
     def cursor(self) -> Cursor:  # type: ignore[override]
         return Cursor(self)
+
+    async def learn_journal_mode(self) -> None:
+        """Ask, on the thread, which journal mode the file is in: the first read of a file
+        takes a lock, opens the WAL and may recover it (after a crash), none of it inline."""
+        self._wal = await self._on_thread(_in_wal, self._conn)
 
     async def run(
         self,
@@ -166,17 +186,18 @@ class Connection(aiosqlite.Connection):
         parameters = () if parameters is None else parameters
         if self._holds_write_lock and conn.in_transaction:
             return step(conn, cursor, sql, parameters)  # nothing left to wait for
-        result = self._without_waiting(step, cursor, sql, parameters) if self.in_wal() else None
+        result = None
+        # Outside a transaction each row of an executemany commits by itself: one that met
+        # "busy" would leave the rows before it written, so it is never tried here.
+        if self._wal and (step is _statement or conn.in_transaction):
+            result = self._without_waiting(step, cursor, sql, parameters)
         if result is None:
             result = await self._on_thread(step, conn, cursor, sql, parameters)
+        pragma = _PRAGMA.match(sql)
+        if pragma and pragma.group(1).lower() == "journal_mode" and result[1]:
+            self._wal = str(result[1][0][0]).lower() == "wal"
         self._holds_write_lock = self._wal and sql.lstrip()[:15].upper() in _WRITE_LOCK
         return result
-
-    def in_wal(self) -> bool:
-        if not self._wal:
-            [(mode,)] = self._conn.execute("PRAGMA journal_mode").fetchall()
-            self._wal = str(mode).lower() == "wal"
-        return self._wal
 
     def _without_waiting(
         self,
@@ -192,11 +213,12 @@ class Connection(aiosqlite.Connection):
         try:
             return step(conn, cursor, sql, parameters)
         except sqlite3.OperationalError as exc:
-            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+            if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF != sqlite3.SQLITE_BUSY:
                 raise
             return None
         finally:
-            if not sql.lstrip()[:17].upper().startswith("PRAGMA BUSY_TIMEO"):
+            pragma = _PRAGMA.match(sql)
+            if not (pragma and pragma.group(1).lower() == "busy_timeout"):
                 conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout)}")
 
     async def _on_thread(self, step: Callable[..., Any], *args: Any) -> Any:
@@ -206,12 +228,25 @@ class Connection(aiosqlite.Connection):
         wrote, self._holds_write_lock = self._holds_write_lock, False
         if self._connection is None or not self._conn.in_transaction:
             return
-        if not self._wal:
+        checkpoints = self._checkpoints
+        if not self._wal or (wrote and checkpoints.restarts_wal):
+            checkpoints.restarts_wal = False
             await self._on_thread(self._conn.commit)
+        else:
+            self._conn.commit()
+        if wrote and checkpoints.due():
+            await self._checkpoint()
+
+    async def _checkpoint(self) -> None:
+        """A PASSIVE checkpoint on the thread. The commit before it has landed: a failure
+        here is logged, never raised as the commit's (the next checkpoint tries again)."""
+        try:
+            busy, wal_pages, copied = await self._on_thread(_checkpoint, self._conn)
+        except Exception as exc:
+            log.warning("SQLite checkpoint failed (%s); the next one tries again", exc)
             return
-        self._conn.commit()
-        if wrote and self._checkpoints.due():
-            await self._on_thread(_checkpoint, self._conn)
+        if busy == 0 and wal_pages == copied:
+            self._checkpoints.restarts_wal = True
 
     async def rollback(self) -> None:
         self._holds_write_lock = False
@@ -222,9 +257,16 @@ class Connection(aiosqlite.Connection):
                 await self._on_thread(self._conn.rollback)
 
 
-def _checkpoint(conn: sqlite3.Connection) -> None:
-    # Every row read: a statement left unfinished would hold up the next COMMIT.
-    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+def _in_wal(conn: sqlite3.Connection) -> bool:
+    [(mode,)] = conn.execute("PRAGMA journal_mode").fetchall()
+    return str(mode).lower() == "wal"
+
+
+def _checkpoint(conn: sqlite3.Connection) -> tuple[int, int, int]:
+    """(busy, pages in the WAL, pages copied back); every row read, as a statement left
+    unfinished would hold up the next COMMIT."""
+    [(busy, wal_pages, copied)] = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    return int(busy), int(wal_pages), int(copied)
 
 
 def _open(*args: Any, **options: Any) -> sqlite3.Connection:
@@ -244,6 +286,7 @@ def connector(url: URL) -> Callable[[], Awaitable[Connection]]:
         # as SQLAlchemy does for aiosqlite: a connection left open never keeps a process alive
         connection._thread.daemon = True
         await connection
+        await connection.learn_journal_mode()
         return connection
 
     return connect

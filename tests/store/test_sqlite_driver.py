@@ -83,6 +83,45 @@ async def test_statements_in_and_out_of_a_write_transaction_answer_alike(
         await first_two.close()
 
 
+async def test_a_file_that_cannot_be_in_wal_mode_is_served_on_the_thread(tmp_path: Path) -> None:
+    """SQLite's dot-file locking has no shared memory, so no WAL: the journal stays DELETE,
+    where a statement may wait on a reader's lock, so every call goes to the thread."""
+    path = tmp_path / "no-wal.sqlite3"
+    engine = create_engine(f"sqlite+aiosqlite:///file:{path}?vfs=unix-dotfile&uri=true")
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+            mode = (await conn.execute(text("PRAGMA journal_mode"))).scalar()
+            raw = (await conn.get_raw_connection()).driver_connection
+            assert isinstance(raw, sqlite_driver.Connection)
+            assert (mode, raw._wal) == ("delete", False)
+        for i in range(5):
+            async with engine.begin() as conn:
+                await conn.execute(insert(things).values(name=f"n{i}"))
+        async with engine.connect() as conn:
+            names = (await conn.execute(select(things.c.name).order_by(things.c.id))).scalars()
+            assert list(names) == [f"n{i}" for i in range(5)]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_checkpoint_that_fails_does_not_fail_the_commit_before_it(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def failing(conn: sqlite3.Connection) -> tuple[int, int, int]:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(sqlite_driver, "_checkpoint", failing)  # a disk cannot fail on cue
+    commits = sqlite_driver.CHECKPOINT_EVERY + 1
+    for i in range(commits):
+        async with engine.begin() as conn:
+            await conn.execute(insert(things).values(name=f"{i:04d}"))
+    async with engine.connect() as conn:
+        count = (await conn.execute(select(func.count()).select_from(things))).scalar()
+    assert count == commits
+    assert "SQLite checkpoint failed (disk I/O error)" in caplog.text
+
+
 async def test_a_failed_statement_inside_a_write_transaction_rolls_it_back(
     engine: AsyncEngine,
 ) -> None:
