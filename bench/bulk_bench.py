@@ -3,10 +3,11 @@
 The bot runs as ``python -m invite_bot serve --no-watch`` (its own process, SQLite in a
 temp dir), the Slack stand-in in its own process, and the Gencove stand-in in this one
 (validation off) with ``FakeGencove.limit_creates``: ``rate`` creates per second after an
-initial burst, a 429 with ``Retry-After`` beyond. A job starts the way a person starts
-one: the addresses pasted in a DM to the bot (a signed ``message`` event, one address a
-line). It has ended when the progress message's last version (its ``bulk_summary``
-block) reaches the Slack stand-in.
+initial burst, a 429 with ``Retry-After`` beyond. The same job is also run with no limit
+(``rate`` None): the bot's pace must not slow down a Gencove that keeps up. A job starts
+the way a person starts one: the addresses pasted in a DM to the bot (a signed
+``message`` event, one address a line). It has ended when the progress message's last
+version (its ``bulk_summary`` block) reaches the Slack stand-in.
 
 The baseline, measured in the same run against the same limit: single
 ``/gencove invite`` commands sent one after another, each once the last one's result
@@ -143,7 +144,7 @@ class Tally:
 @dataclass
 class BulkRun:
     count: int
-    rate: float
+    rate: float | None  # None: Gencove without a limit
     burst: int
     wall: float  # DM sent → the final progress message at Slack
     to_first_create: float
@@ -158,7 +159,15 @@ class BulkRun:
 
     @property
     def bound(self) -> float:
+        """The wall time Gencove's limit allows at best (NaN without a limit)."""
+        if self.rate is None:
+            return math.nan
         return max(self.count - self.burst, 0) / self.rate
+
+    @property
+    def per_invitation(self) -> float:
+        """Create requests sent per invitation made."""
+        return len(self.creates.attempts) / max(1, self.creates.created)
 
 
 @dataclass
@@ -309,22 +318,25 @@ def log_errors(*procs: Proc) -> int:
     )
 
 
-def limited_gencove(rate: float, burst: int) -> FakeGencove:
+def limited_gencove(rate: float | None, burst: int) -> FakeGencove:
+    """The Gencove stand-in allowing `rate` creates a second (None: no limit)."""
     gencove = FakeGencove(validate=False, org_api_key=ORG_KEY)
-    gencove.limit_creates(rate, burst=burst)
+    if rate is not None:
+        gencove.limit_creates(rate, burst=burst)
     return gencove
 
 
-def time_limit(count: int, rate: float) -> float:
+def time_limit(count: int, rate: float | None) -> float:
     """How long a run may take before it is given up (bounded, generous)."""
-    return count / rate * 3 + 120
+    return count / (rate or 100.0) * 3 + 120
 
 
 # --------------------------------------------------------------------------- (g)
 
 
-async def bulk_run(*, count: int, rate: float, burst: int) -> BulkRun:
-    """``count`` addresses pasted in a DM; the bot invites them against the limit."""
+async def bulk_run(*, count: int, rate: float | None, burst: int) -> BulkRun:
+    """``count`` addresses pasted in a DM; the bot invites them against the limit (None:
+    Gencove without one)."""
     wall_to_monotonic = time.time() - time.monotonic()
     wanted = emails(count, "bulk")
     with tempfile.TemporaryDirectory(prefix="bench-bulk-") as tmp:

@@ -503,7 +503,9 @@ async def bulk_sections(
         job = await bulk_run(count=n, rate=RATE, burst=BURST)
         say(f"g: one by one, {min(n, sizes.singles)} single invites")
         single = await one_by_one(sample=min(n, sizes.singles), count=n, rate=RATE, burst=BURST)
-        lines += bulk_section(job, single)
+        say(f"g: the same bulk invite of {n} addresses, Gencove unlimited")
+        free = await bulk_run(count=n, rate=None, burst=BURST)
+        lines += bulk_section(job, single, free)
     if "resume" in only:
         say(f"h: a bulk job of {n} addresses killed (seed {seed}) and resumed")
         lines += kill_section(await kill_and_resume(count=n, rate=RATE, burst=BURST, seed=seed))

@@ -11,6 +11,11 @@ a whole try still fits (a try sent with a sliver of time left may take effect at
 and lose its answer, the worst of outcomes). A paged read gives each page
 its own deadline; a create shares one across its tries and its lookups.
 
+Invitation creates, the request Gencove limits, wait for their turn at the
+organization's pace before they take a slot (`create_pace`): not at all until Gencove
+answers 429, then about the rate it accepts. A throttled create still waits out its own
+`Retry-After` before it is sent again (`_wait_for`).
+
 Every error raised here is a `GencoveError` without a `__context__`: aiohttp's and the
 parsers' exceptions hold URLs, headers and bodies (perhaps a token), so none rides along.
 """
@@ -31,6 +36,7 @@ import aiohttp
 import yarl
 from pydantic import SecretStr
 
+from invite_bot.gencove.create_pace import CreatePace
 from invite_bot.gencove.errors import (
     TOO_LARGE,
     GencoveConnectionError,
@@ -45,6 +51,7 @@ from invite_bot.gencove.errors import (
     GencoveValidationError,
     decode_response,
 )
+from invite_bot.gencove.messages import retry_after
 from invite_bot.gencove.models import Credentials
 from invite_bot.gencove.observe import RequestObserver, operation_of
 from invite_bot.gencove.wire import (
@@ -71,6 +78,7 @@ class _Try:
     """How far one HTTP try got: sent or not, Gencove's answer, or how it failed."""
 
     sent: bool = False
+    sent_at: float = 0.0  # time.monotonic() as it was sent
     status: int | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
@@ -130,6 +138,7 @@ class Transport:
         self._session: aiohttp.ClientSession | None = None
         self.requests_sent = 0  # every HTTP attempt, for benchmarks and tests
         self._observer = observer  # the bot's metrics: every try, every retry
+        self.create_pace = CreatePace()  # the organization's invitation creates wait here
 
     async def __aenter__(self) -> Self:
         return self
@@ -242,6 +251,8 @@ class Transport:
         if attempt.sent:
             self._observe(method, path, attempt.status, attempt.failure, time.monotonic() - started)
         status = attempt.status
+        if status is not None and _is_create(method, path):
+            self.create_pace.answered(attempt.sent_at, status, retry_after(attempt.headers))
         if attempt.failure is not None:
             if method == "POST" and status is not None and 200 <= status < 300:
                 # Gencove answered 2xx, then the body was cut off: done, answer unreadable.
@@ -274,7 +285,12 @@ class Transport:
         session = self._client_session()
         url = yarl.URL(self._request_base + path, encoded=True)  # segments quoted already
         cap = LIST_BODY_CAP if listing else OBJECT_BODY_CAP
-        async with self._slots.take(listing):
+        slot = (
+            self.create_pace.slot(self._slots, deadline, whole_try=self._attempt_timeout)
+            if _is_create(method, path)
+            else self._slots.take(listing)
+        )
+        async with slot:
             deadline.start()  # queueing for a slot is not Gencove's time (see Deadline)
             async with asyncio.timeout(max(0.0, deadline.remaining())):
                 budget = min(self._attempt_timeout, deadline.remaining())
@@ -282,7 +298,7 @@ class Transport:
                     total=budget, connect=min(self._connect_timeout, budget)
                 )
                 self.requests_sent += 1
-                attempt.sent = True
+                attempt.sent, attempt.sent_at = True, time.monotonic()
                 async with session.request(
                     method,
                     url,
@@ -372,6 +388,11 @@ class Transport:
         prefix = urlsplit(self._base).path.rstrip("/")
         path = parts.path[len(prefix) :] if prefix and parts.path.startswith(prefix) else parts.path
         return path, params
+
+
+def _is_create(method: str, path: str) -> bool:
+    """An invitation create: the request Gencove limits, so the one that is paced."""
+    return method == "POST" and operation_of(method, path) == "create_invitation"
 
 
 def never_reached_gencove(exc: GencoveError) -> bool:

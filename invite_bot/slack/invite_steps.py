@@ -8,12 +8,15 @@ invitation is created, as the inviter's linked key when there is one. The answer
 Gencove failing is an outcome too: failed (with Gencove's sentence), or unsure when the
 create's answer was lost and the invitation could not be found afterwards. Under
 maintenance no further create is sent. A job that waits when Gencove is busy (bulk)
-gets `None` instead for a 429 or a 5xx: the address stays open for the next round.
+gets `None` instead for a 429 or a 5xx: the address stays open for the next round; its
+creates are background work (`create_pace.in_background`): when the client paces
+creates to what Gencove accepts, a person's own invite goes before them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
@@ -29,6 +32,7 @@ from invite_bot.gencove import (
     GencoveValidationError,
     Invitation,
 )
+from invite_bot.gencove.create_pace import in_background
 from invite_bot.slack.context import Bot
 from invite_bot.store import InviteJob, JobOutcome, KnownInvitation
 
@@ -149,12 +153,15 @@ class Steps:
         bot = self.bot
         try:
             credentials = await self._inviter_credentials()
-            made, as_linked = await bot.act_with(
-                credentials,
-                lambda credentials: bot.gencove.create_invitation(
-                    email, role, credentials=credentials
-                ),
-            )
+            # A job that waits when Gencove is busy (bulk) is background work: when
+            # Gencove's pace holds creates back, a person's own invite goes first.
+            with in_background() if self.wait_when_busy else contextlib.nullcontext():
+                made, as_linked = await bot.act_with(
+                    credentials,
+                    lambda credentials: bot.gencove.create_invitation(
+                        email, role, credentials=credentials
+                    ),
+                )
             if credentials is not None and not as_linked:  # refused: not tried again
                 self._linked_refused = True
             return made, as_linked
