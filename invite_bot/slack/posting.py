@@ -2,7 +2,8 @@
 
 - **Per channel, in parallel**: one slow or rate-limited channel never holds up another.
 - **Paced**: Slack takes about one message per second per channel, so posts to one
-  channel are `SLACK_POST_INTERVAL` apart (kept per process, across delivery rounds).
+  channel are `SLACK_POST_INTERVAL` apart, counted from the answer to the one before
+  (kept per process, across delivery rounds).
 - **Summaries**: what waits for one channel at once — one poll's transitions, one invite
   job's announcements, a batch of reminders — goes out one by one up to five, and as ONE
   summary beyond (`invite_bot.core.notices.plan_posts`). Announcements of an invite job
@@ -16,9 +17,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -124,9 +126,9 @@ class Poster:
             covered = [post.item] if isinstance(post, Single) else list(post.items)
             try:
                 message = await self._message(post)
-                await self._pace(where)
-                await self.bot.store.outbox.mark_all_sending([i.id for i in covered])
-                ts = await self._post(where, message, covered)
+                async with self._slot(where):
+                    await self.bot.store.outbox.mark_all_sending([i.id for i in covered])
+                    ts = await self._post(where, message, covered)
                 await self.bot.store.outbox.mark_all_sent([i.id for i in covered], ts)
                 posted += 1
             except SLACK_FAILURES as exc:
@@ -204,12 +206,18 @@ class Poster:
             due.append(item)
         return due
 
-    async def _pace(self, where: str) -> None:
-        """Wait for this channel's next slot (Slack: about one message a second)."""
+    @contextlib.asynccontextmanager
+    async def _slot(self, where: str) -> AsyncIterator[None]:
+        """Wait for this channel's next slot (Slack: about one message a second). The next
+        one opens `interval` after this post was answered, not after it was sent: Slack
+        counts arrivals, and a post held up on its way must not bring the next one closer."""
         wait = self._next_at.get(where, 0.0) - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
-        self._next_at[where] = time.monotonic() + self.interval
+        try:
+            yield
+        finally:
+            self._next_at[where] = time.monotonic() + self.interval
 
     async def _post(
         self, where: str, message: Message, covered: Sequence[OutboxItem]
