@@ -11,8 +11,9 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from pydantic import SecretStr
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -30,9 +31,6 @@ from invite_bot.settings import Settings, SettingsError, load_settings
 from invite_bot.slack.errors import classify
 from invite_bot.slack.lifecycle import drain
 from invite_bot.store import Store, redact
-
-if TYPE_CHECKING:
-    from pydantic import SecretStr
 
 log = logging.getLogger("invite_bot")
 
@@ -55,8 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     watch = sub.add_parser("watch", help="run only the watcher (Procfile worker)")
     watch.add_argument(
-        "--host",
-        default="0.0.0.0",  # noqa: S104
+        "--host", default="0.0.0.0",  # noqa: S104
         help="address for GET /metrics and /healthz (on PORT)",
     )
     sub.add_parser("check", help="verify settings, the Slack token and the Gencove key")

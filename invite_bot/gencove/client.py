@@ -39,7 +39,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from invite_bot.gencove.by_address import InvitationsByAddress, parse
+from invite_bot.gencove.by_address import InvitationsByAddress
 from invite_bot.gencove.errors import (
     NOT_UNDERSTOOD,
     GencoveError,
@@ -57,6 +57,7 @@ from invite_bot.gencove.models import (
     OrganizationUser,
     Role,
     User,
+    parse,
 )
 from invite_bot.gencove.paging import Listing
 from invite_bot.gencove.transport import (

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from invite_bot.core.grammar import Status
+from invite_bot.gencove.errors import NOT_UNDERSTOOD, GencoveUnreadable
 
 InvitationStatus = Literal["pending", "accepted", "expired", "revoked"]
 # What a list can be filtered by: a status, or "all" (`/gencove list` takes the same words).
@@ -131,3 +132,15 @@ class Credentials:
 
     def header(self) -> str:
         return f"{self.scheme} {self.secret.get_secret_value()}"
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse(model: type[M], data: Any) -> M:
+    """`data` (decoded JSON) as a `model`; anything else is `GencoveUnreadable`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        pass  # raised outside: pydantic's error quotes the data, which may hold a token
+    raise GencoveUnreadable(NOT_UNDERSTOOD)

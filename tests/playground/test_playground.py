@@ -68,6 +68,24 @@ class Page:
         found: dict[str, Any] = await self.until(find, f"a message with {text!r} in {channel}")
         return found
 
+    async def invite_from_csv(self, name: str, text: str, user: str = "admin") -> dict[str, Any]:
+        """Open the invite modal with `/gencove invite`, choose a CSV file (`name`, `text`)
+        in it and submit; returns the modal as it was opened."""
+        await self.command("invite", user=user)
+
+        async def opened() -> Any:
+            found = await self.get("/view", user=user)
+            return found if found["view"] else None
+
+        view: dict[str, Any] = (await self.until(opened, "the invite modal"))["view"]
+        values = {
+            "addresses": {"addresses_input": ""},
+            "csv_file": {"csv_file_input": [{"name": name, "text": text}]},
+        }
+        answer = await self.post("/submit", {"user": user, "values": values})
+        assert answer["ok"]
+        return view
+
     async def invitation(self, email: str) -> dict[str, Any]:
         rows = (await self.get("/gencove/invitations"))["invitations"]
         [row] = [r for r in rows if r["email"] == email]

@@ -3,34 +3,13 @@ file's text, the local Slack hosts it), the bad rows, the choice, the progress m
 
 from __future__ import annotations
 
-from typing import Any
-
 from tests.playground.test_playground import Page, button, page  # noqa: F401  (fixture)
 
 
 async def test_the_playground_runs_a_bulk_invite_from_a_csv_in_the_modal(page: Page) -> None:  # noqa: F811
-    await page.command("invite")
-
-    async def opened() -> Any:
-        found = await page.get("/view", user="admin")
-        return found if found["view"] else None
-
-    view = (await page.until(opened, "the invite modal"))["view"]
-    assert "csv_file" in {b["block_id"] for b in view["blocks"]}
     rows = [f"cohort{i:03d}@lab.org" for i in range(70)] + ["not-an-address"]
-    answer = await page.post(
-        "/submit",
-        {
-            "user": "admin",
-            "values": {
-                "addresses": {"addresses_input": ""},
-                "csv_file": {
-                    "csv_file_input": [{"name": "cohort.csv", "text": "email\n" + "\n".join(rows)}]
-                },
-            },
-        },
-    )
-    assert answer["ok"]
+    view = await page.invite_from_csv("cohort.csv", "email\n" + "\n".join(rows))
+    assert "csv_file" in {b["block_id"] for b in view["blocks"]}
     offer = await page.message_with("Invite the 70 good ones")
     assert "row 72" in str(offer["blocks"])
     start = button(offer, "bulk_start")

@@ -47,26 +47,7 @@ def shared(name: str = "report.csv", content: bytes = b"a,b\r\n1,2\r\n", **more:
 async def bulk_report(page: Page, addresses: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:  # noqa: F811
     """A bulk invite of `addresses` from a CSV in the invite modal (all good: it starts at
     once); its finished progress message and the report's file message."""
-    await page.command("invite")
-
-    async def opened() -> Any:
-        found = await page.get("/view", user="admin")
-        return found if found["view"] else None
-
-    await page.until(opened, "the invite modal")
-    answer = await page.post(
-        "/submit",
-        {
-            "user": "admin",
-            "values": {
-                "addresses": {"addresses_input": ""},
-                "csv_file": {
-                    "csv_file_input": [{"name": "team.csv", "text": "\n".join(addresses)}]
-                },
-            },
-        },
-    )
-    assert answer["ok"]
+    await page.invite_from_csv("team.csv", "\n".join(addresses))
     done = await page.message_with("is done", kind="message")
     report = await page.message_with("The report of this bulk invite", kind="file")
     return done, report
