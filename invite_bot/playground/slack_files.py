@@ -11,6 +11,7 @@ in `files`, so a test can read what the bot uploaded.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -23,6 +24,8 @@ from aiohttp import web
 
 JSONDict = dict[str, Any]
 MAX_UPLOAD = 1024 * 1024 * 1024  # Slack's per-file limit (1 GB)
+DOWNLOAD_PIECE = 16 * 1024  # bytes a download sends at a time
+DOWNLOAD_PAUSE = 0.002  # seconds between a download's pieces
 
 
 class FileError(Exception):
@@ -77,6 +80,7 @@ class SlackFiles:
         self._team = team
         self._ids = itertools.count(1)
         self.files: dict[str, SlackFile] = {}
+        self.download_piece = DOWNLOAD_PIECE
 
     def reset(self) -> None:
         self.files = {}
@@ -236,7 +240,20 @@ class SlackFiles:
         if found is None or found.content is None or found.name != request.match_info["name"]:
             return web.Response(status=404, text="not found")
         found.downloads += 1
-        return web.Response(body=found.content, content_type=found.mimetype)
+        response = web.StreamResponse(headers={"Content-Type": found.mimetype})
+        response.content_length = len(found.content)
+        await response.prepare(request)
+        # In pieces, a moment apart, as a network delivers them: one read() on the other
+        # end returns what has arrived, never more.
+        try:
+            for start in range(0, len(found.content), self.download_piece):
+                if start:
+                    await asyncio.sleep(DOWNLOAD_PAUSE)
+                await response.write(found.content[start : start + self.download_piece])
+            await response.write_eof()
+        except ConnectionResetError:
+            pass  # the client stopped reading: its choice
+        return response
 
     async def _upload(self, request: web.Request) -> web.StreamResponse:
         key = request.match_info["key"]

@@ -63,13 +63,36 @@ async def fetch(bot: Bot, file_id: str) -> Fetched:
                 return Fetched(
                     name, problem=f"Slack would not hand over the file ({response.status})."
                 )
-            data = await response.content.read(MAX_FILE_BYTES + 1)
+            data = await _read_whole(response)
+            announced = response.content_length
     except (aiohttp.ClientError, TimeoutError) as exc:
         log.warning("file download failed (%s)", type(exc).__name__)
         return Fetched(name, problem="The file could not be fetched from Slack. Try again.")
-    if len(data) > MAX_FILE_BYTES:
+    if data is None:
         return Fetched(name, problem="It is too large for a CSV of addresses.")
+    # A file is read whole or not at all: a cut row could be an address nobody wrote.
+    for expected in (announced, size or None):
+        if expected is not None and expected != len(data):
+            log.warning("file download gave %d bytes of %d", len(data), expected)
+            return Fetched(
+                name,
+                problem=f"Slack said it has {expected:,} bytes, but {len(data):,} arrived. "
+                "Share it again.",
+            )
     return Fetched(name, data)
+
+
+async def _read_whole(response: aiohttp.ClientResponse) -> bytes | None:
+    """The body to its end, or None once it passes MAX_FILE_BYTES (one `read(n)` returns
+    only what has arrived so far)."""
+    pieces: list[bytes] = []
+    total = 0
+    async for piece in response.content.iter_any():
+        total += len(piece)
+        if total > MAX_FILE_BYTES:
+            return None
+        pieces.append(piece)
+    return b"".join(pieces)
 
 
 def _slack_host(bot: Bot, url: str) -> bool:

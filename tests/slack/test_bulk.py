@@ -27,6 +27,7 @@ from invite_bot.playground.slack import (
 from invite_bot.playground.slack_files import SlackFile
 from invite_bot.slack.blocks import ADDRESSES_BLOCK, ADDRESSES_INPUT, FILE_BLOCK, FILE_INPUT
 from invite_bot.slack.bulk_blocks import BULK_CANCEL, BULK_START
+from invite_bot.slack.bulk_files import MAX_FILE_BYTES
 from tests.blocks_text import find_block, text_of
 from tests.harness import (
     ADMIN,
@@ -294,6 +295,91 @@ async def test_a_csv_shared_in_a_dm_is_read_once_and_bad_input_is_answered(
     await final_message(slack)
     invited_once(gencove, emails)
     assert {gencove.find(e)[0].role for e in emails} == {"viewer"}
+
+
+def long_addresses(count: int) -> list[str]:
+    """Addresses of ~90 bytes: a file of a few hundred is many network reads long."""
+    return [f"person{i:04d}.{'x' * 48}@genomics-core.lab.org.uk" for i in range(count)]
+
+
+async def test_a_csv_many_reads_long_is_read_to_its_end_through_the_real_process(
+    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+) -> None:
+    emails = long_addresses(500)
+    content = "\n".join(f"{e},viewer" for e in emails).encode()
+    slack.files.download_piece = 4096  # the file arrives in 13 pieces
+    assert len(content) > 10 * slack.files.download_piece
+    shared = slack.files.add("cohort.csv", content, user=ADMIN, channel=DM)
+    env = bot_environment(gencove, slack, sqlite_url(tmp_path))
+    process = await start_bot_process(env, tmp_path, "--no-watch")
+    try:
+        async with aiohttp.ClientSession() as session:
+            answer = await deliver(
+                session, process.url + "/slack/events", file_shared(shared), SIGNING_SECRET
+            )
+        assert answer.status == 200
+        message = await final_message(slack, timeout=180)
+        rows = await report_of(slack, message)
+    finally:
+        await stop_bot_process(process)
+    invited_once(gencove, emails)
+    assert sorted(i.email for i in gencove.invitations.values()) == sorted(emails)  # no one else
+    assert sorted(row["address"] for row in rows) == sorted(emails)
+    assert "500 invited" in text_of(find_block(message.blocks, "bulk_summary"))
+
+
+async def test_a_file_whose_bytes_differ_from_the_size_slack_gives_is_refused(
+    bot: BotUnderTest, slack: FakeSlack, gencove: FakeGencove
+) -> None:
+    content = "\n".join(long_addresses(60)).encode()
+    shared = slack.files.add("cut.csv", content, user=ADMIN, channel=DM)
+    shared.length = len(content) + 517  # Slack says the file is longer than what arrives
+    await bot.send(file_shared(shared))
+    [answer] = await slack.wait_for(lambda: slack.messages_in(DM))
+    said = answer.text or ""
+    assert "cut.csv" in said
+    assert f"{len(content) + 517:,} bytes" in said
+    assert f"{len(content):,}" in said
+    assert "nothing was sent" in said
+    assert gencove.count("POST", CREATE) == 0
+
+
+async def test_a_download_past_the_byte_cap_is_refused_whatever_size_slack_gave(
+    bot: BotUnderTest, slack: FakeSlack, gencove: FakeGencove
+) -> None:
+    content = b"a@lab.org\n" * (MAX_FILE_BYTES // 10 + 1)
+    shared = slack.files.add("huge.csv", content, user=ADMIN, channel=DM)
+    shared.length = 100  # files.info says small; the bytes keep coming
+    await bot.send(file_shared(shared))
+    [answer] = await slack.wait_for(lambda: slack.messages_in(DM))
+    assert "too large" in (answer.text or "")
+    assert gencove.count("POST", CREATE) == 0
+
+
+async def test_a_csv_in_the_invite_modal_is_read_to_its_end(
+    bot: BotUnderTest, slack: FakeSlack, gencove: FakeGencove
+) -> None:
+    emails = long_addresses(300)
+    slack.files.download_piece = 2048
+    lines = [*emails[:150], "not-an-address", *emails[150:]]  # one bad row: an offer first
+    shared = slack.files.add("form.csv", "\n".join(lines).encode(), user=ADMIN)
+    answer = await bot.submit(
+        "invite_modal",
+        {
+            ADDRESSES_BLOCK: {ADDRESSES_INPUT: ""},
+            FILE_BLOCK: {
+                FILE_INPUT: {"type": "file_input", "files": [slack.files.describe(shared)]}
+            },
+        },
+        private_metadata='{"channel_id": "C_GENERAL"}',
+    )
+    assert answer.status == 200
+    [offer] = await slack.wait_for(lambda: slack.ephemerals)
+    start = find_block(offer.blocks, "bulk_choice")["elements"][0]
+    assert start["text"]["text"] == "Invite the 300 good ones"
+    listed = "\n".join(text_of(b) for b in offer.blocks or [] if b["block_id"].startswith("bad:"))
+    assert "row 151" in listed
+    assert listed.count("• row") == 1
 
 
 async def test_a_killed_bulk_job_resumes_on_restart_without_inviting_twice(
