@@ -49,9 +49,9 @@ from bench.common import (
     slack_stand_in,
     start_app,
 )
+from invite_bot.config.settings import Settings
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import deliver, event_body
-from invite_bot.settings import Settings
 
 CREATE = "/api/v2/invitations/"
 DM = "D" + ADMIN[1:]  # the admin's DM with the bot, as the Slack stand-in names it

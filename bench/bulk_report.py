@@ -178,7 +178,7 @@ def bulk_section(run: BulkRun, single: OneByOne, free: BulkRun) -> list[str]:
         f"{sample} of them (wall {secs(single.wall)}, polling included), the mean command → "
         f"result time ({ms(_mean(single.latencies))}, p99 "
         f"{ms(percentile(single.latencies, 99))}) × {n:,}. The bot keeps to the pace "
-        "Gencove accepts (learnt from its 201s and 429s, `invite_bot/core/pacing.py`); "
+        "Gencove accepts (learnt from its 201s and 429s, `invite_bot/domain/pacing.py`); "
         "the same job against the stand-in without a limit shows the pace costs nothing "
         "when Gencove keeps up.",
         "",

@@ -17,8 +17,9 @@ from pydantic import SecretStr
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from invite_bot.config.logs import setup_logging
+from invite_bot.config.settings import Settings, SettingsError, load_settings
 from invite_bot.gencove import GencoveError
-from invite_bot.logs import setup_logging
 from invite_bot.runtime import (
     StartupError,
     connected_bot,
@@ -27,7 +28,6 @@ from invite_bot.runtime import (
     start_background,
     status_server,
 )
-from invite_bot.settings import Settings, SettingsError, load_settings
 from invite_bot.slack.errors import classify
 from invite_bot.slack.lifecycle import drain
 from invite_bot.store import Store, redact

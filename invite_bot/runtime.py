@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from slack_sdk.errors import SlackApiError
 
-from invite_bot.core.health import Watching
-from invite_bot.settings import Settings
+from invite_bot.config.settings import Settings
+from invite_bot.domain.health import Watching
 from invite_bot.slack.context import Bot
 from invite_bot.slack.errors import classify
 from invite_bot.slack.lifecycle import drain

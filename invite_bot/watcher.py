@@ -18,7 +18,7 @@ So requests per poll = ceil(pending / page size) + (0, or about 1-2 when somethi
 accepted or revoked), whatever the size of the organization's history.
 
 The very first poll is a silent baseline: what exists is recorded, not announced.
-What each poll decides is `invite_bot.core.transitions` (`diff`, then `located` for each
+What each poll decides is `invite_bot.domain.transitions` (`diff`, then `located` for each
 list read): pure functions; this module does the reading and the writing.
 
 Exactly once
@@ -50,12 +50,11 @@ from datetime import UTC, datetime, timedelta
 
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 
-from invite_bot.core.notices import reminder_due
-from invite_bot.core.transitions import LOOKUP_ORDER, diff, located
+from invite_bot.config.logs import new_request_id
+from invite_bot.domain.notices import reminder_due
+from invite_bot.domain.transitions import LOOKUP_ORDER, diff, known_invitation, located
 from invite_bot.gencove import GencoveError, Invitation
 from invite_bot.gencove.models import ListStatus
-from invite_bot.known import known_invitation
-from invite_bot.logs import new_request_id
 from invite_bot.slack.context import Bot
 from invite_bot.slack.deciding import settle_all as settle_requests
 from invite_bot.slack.errors import SLACK_FAILURES, classify

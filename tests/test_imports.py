@@ -41,8 +41,8 @@ import asyncio, json, sys
 from datetime import UTC, datetime
 
 import invite_bot.__main__  # the command line, as `python -m invite_bot serve` runs it
-from invite_bot.core.health import Watching
-from invite_bot.settings import load_settings
+from invite_bot.domain.health import Watching
+from invite_bot.config.settings import load_settings
 from invite_bot.slack.app import build_app, build_bot
 from invite_bot.slack.web import web_app
 from invite_bot.store import Store

@@ -14,10 +14,16 @@ from typing import Any
 
 import pytest
 
-from invite_bot.logs import REDACTED, JsonFormatter, new_request_id, request_id, setup_logging
+from invite_bot.config.logs import (
+    REDACTED,
+    JsonFormatter,
+    new_request_id,
+    request_id,
+    setup_logging,
+)
+from invite_bot.config.settings import SettingsError, load_settings
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
-from invite_bot.settings import SettingsError, load_settings
 from tests.harness import BOT_TOKEN, SECRET_KEY, SIGNING_SECRET
 from tests.served import served_bot
 

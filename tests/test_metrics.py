@@ -12,9 +12,9 @@ from pathlib import Path
 
 import aiohttp
 
-from invite_bot.core.grammar import parse_command
+from invite_bot.config.metrics import Metrics
+from invite_bot.domain.grammar import parse_command
 from invite_bot.gencove.observe import operation_of
-from invite_bot.metrics import Metrics
 from invite_bot.playground.gencove import FakeGencove, Fault
 from invite_bot.playground.slack import FakeSlack, SlackFault
 from invite_bot.slack.labels import button_of, modal_of, subcommand_of

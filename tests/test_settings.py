@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from invite_bot.settings import SettingsError, load_settings, require
+from invite_bot.config.settings import SettingsError, load_settings, require
 
 GOOD = {
     "SLACK_BOT_TOKEN": "xoxb-123-secret-token",

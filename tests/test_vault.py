@@ -7,8 +7,8 @@ import base64
 import pytest
 from cryptography.fernet import Fernet
 
-from invite_bot.settings import SettingsError, load_settings
-from invite_bot.vault import Vault, validate_keys
+from invite_bot.config.settings import SettingsError, load_settings
+from invite_bot.config.vault import Vault, validate_keys
 
 SECRET = "gc-personal-key-0123456789abcdef"
 

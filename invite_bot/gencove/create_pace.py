@@ -1,7 +1,7 @@
 """Where an invitation create waits for its turn at the organization's pace.
 
 The pace itself (how fast, learnt from Gencove's 201s and 429s) is the pure
-`invite_bot.core.pacing.Pacer`; this is its one asynchronous side: creates that may not
+`invite_bot.domain.pacing.Pacer`; this is its one asynchronous side: creates that may not
 go yet queue here, and one timer lets the next one through when its turn comes. While
 Gencove has not answered 429 (no limit, or a single invite) a create passes straight on.
 
@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
 from typing import Literal
 
-from invite_bot.core.pacing import Pacer
+from invite_bot.domain.pacing import Pacer
 from invite_bot.gencove.errors import GencoveRateLimited
 from invite_bot.gencove.wire import Deadline, Slots
 

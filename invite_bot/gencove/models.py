@@ -12,12 +12,11 @@ from typing import Any, Literal, TypeAlias, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from invite_bot.core.grammar import Status
 from invite_bot.gencove.errors import NOT_UNDERSTOOD, GencoveUnreadable
 
 InvitationStatus = Literal["pending", "accepted", "expired", "revoked"]
-# What a list can be filtered by: a status, or "all" (`/gencove list` takes the same words).
-ListStatus: TypeAlias = Status
+# What a list can be filtered by: a status, or "all".
+ListStatus: TypeAlias = Literal["pending", "accepted", "expired", "revoked", "all"]
 STATUSES: tuple[InvitationStatus, ...] = ("pending", "accepted", "expired", "revoked")
 
 

@@ -23,13 +23,13 @@ import aiohttp
 from aiohttp import web
 from cryptography.fernet import Fernet
 
+from invite_bot.config.settings import Settings, load_settings
 from invite_bot.playground import world
 from invite_bot.playground.conversations import LocalSlack
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.page import Playground, page_app
 from invite_bot.playground.slack import FakeSlack
 from invite_bot.runtime import StartupError, serving
-from invite_bot.settings import Settings, load_settings
 from invite_bot.store import BASELINE_DONE, Store
 
 HOST = "127.0.0.1"

@@ -9,9 +9,10 @@ from __future__ import annotations
 import hmac
 import logging
 
-from invite_bot.core.grammar import invitation_token
-from invite_bot.core.keyed import KeyedLocks
-from invite_bot.core.text import escape_mrkdwn
+from invite_bot.config.logs import redact_also
+from invite_bot.domain.grammar import invitation_token
+from invite_bot.domain.keyed import KeyedLocks
+from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.gencove import (
     Credentials,
     GencoveError,
@@ -21,7 +22,6 @@ from invite_bot.gencove import (
     GencoveValidationError,
     InvitationDetails,
 )
-from invite_bot.logs import redact_also
 from invite_bot.slack.blocks import Card, Message, accept_card, ephemeral
 from invite_bot.slack.context import Bot
 

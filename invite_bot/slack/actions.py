@@ -7,7 +7,7 @@ import re
 
 from slack_bolt.async_app import AsyncApp
 
-from invite_bot.core.text import escape_mrkdwn
+from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.slack import accepting, listing, reinvite_turns
 from invite_bot.slack.blocks import (
     ACCEPT,

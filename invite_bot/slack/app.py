@@ -16,12 +16,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
-from invite_bot.core.ratelimit import SlidingWindow
+from invite_bot.config.logs import RedactSecrets, redactor_for
+from invite_bot.config.metrics import Metrics
+from invite_bot.config.settings import Settings
+from invite_bot.config.vault import Vault
+from invite_bot.domain.ratelimit import SlidingWindow
 from invite_bot.gencove import GencoveClient
 from invite_bot.gencove.observe import RequestObserver
-from invite_bot.logs import RedactSecrets, redactor_for
-from invite_bot.metrics import Metrics
-from invite_bot.settings import Settings
 from invite_bot.slack import actions, bulk, bulk_job, commands, requests, views
 from invite_bot.slack.context import Bot
 from invite_bot.slack.guard import Guard, attach_request, slack_request
@@ -31,7 +32,6 @@ from invite_bot.slack.replying import checked_responses
 from invite_bot.slack.retries import retry_handlers
 from invite_bot.slack.sandbox import SandboxApp, SandboxWebClient, label_responses
 from invite_bot.store import Store
-from invite_bot.vault import Vault
 
 log = logging.getLogger(__name__)
 

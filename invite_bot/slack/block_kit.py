@@ -13,7 +13,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, MarkdownTextObject
 
-from invite_bot.core.text import escape_mrkdwn, truncate
+from invite_bot.domain.text import escape_mrkdwn, truncate
 
 # action and callback ids: the one place listeners and builders agree on
 REVOKE = "revoke_invitation"

@@ -24,8 +24,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from invite_bot.core.addresses import shown
-from invite_bot.core.text import truncate
+from invite_bot.domain.addresses import shown
+from invite_bot.domain.text import truncate
 from invite_bot.slack import trust
 from invite_bot.slack.block_kit import (
     ACCEPT,

@@ -2,7 +2,7 @@
 
 A list arrives three ways: pasted in the invite modal (more than a command takes), a CSV
 uploaded in the modal's file field, or a CSV (or pasted text) sent to the bot in a DM
-(`file_shared` and `message` events). Every row is checked first (`invite_bot.core.bulk`);
+(`file_shared` and `message` events). Every row is checked first (`invite_bot.domain.bulk`);
 if any is bad, the asker gets the list of bad rows with "Invite the N good ones" and
 "Cancel", and the checked rows wait in the store (a draft) for that click. Then one
 progress message is posted and the job starts (`invite_bot.slack.inviting`, kind
@@ -23,10 +23,10 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from invite_bot.core.bulk import Row, check_rows, read_csv, read_pasted
-from invite_bot.core.bulk_progress import Tally
-from invite_bot.core.policy import Refused
-from invite_bot.core.text import escape_mrkdwn
+from invite_bot.domain.bulk import Row, check_rows, read_csv, read_pasted
+from invite_bot.domain.bulk_progress import Tally
+from invite_bot.domain.policy import Refused
+from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.gencove import GencoveError
 from invite_bot.slack import bulk_files, bulk_job
 from invite_bot.slack.blocks import Message

@@ -15,10 +15,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from invite_bot.core.addresses import shown
-from invite_bot.core.bulk import Check, Row
-from invite_bot.core.bulk_progress import Tally, progress_bar, progress_line, summary_line
-from invite_bot.core.text import escape_mrkdwn, truncate
+from invite_bot.domain.addresses import shown
+from invite_bot.domain.bulk import Check, Row
+from invite_bot.domain.bulk_progress import Tally, progress_bar, progress_line, summary_line
+from invite_bot.domain.text import escape_mrkdwn, truncate
 from invite_bot.slack.blocks import Message
 
 BULK_START = "bulk_start"

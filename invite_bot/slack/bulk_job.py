@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from invite_bot.core.bulk_progress import (
+from invite_bot.domain.bulk_progress import (
     ReportRow,
     Tally,
     Throttle,

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock, SectionBlock
 
-from invite_bot.core.text import truncate
+from invite_bot.domain.text import truncate
 from invite_bot.slack.block_kit import (
     ACCEPT,
     LINK_FROM_CARD,

@@ -14,7 +14,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncRespond
 
-from invite_bot.core.grammar import (
+from invite_bot.domain.grammar import (
     Accept,
     Command,
     Help,
@@ -33,7 +33,7 @@ from invite_bot.core.grammar import (
     parse_command,
     usage_message,
 )
-from invite_bot.core.text import escape_mrkdwn, human_list
+from invite_bot.domain.text import escape_mrkdwn, human_list
 from invite_bot.gencove import GencoveError
 from invite_bot.slack import accepting, listing, reinvite_turns, requests
 from invite_bot.slack.blocks import bulk_invite_modal, link_modal

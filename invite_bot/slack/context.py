@@ -14,17 +14,18 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from invite_bot.core.keyed import TtlCache
-from invite_bot.core.ratelimit import SlidingWindow
+from invite_bot.config.logs import RedactSecrets, redact_also, redact_json
+from invite_bot.config.metrics import Metrics
+from invite_bot.config.settings import Settings
+from invite_bot.config.vault import Vault
+from invite_bot.domain.keyed import TtlCache
+from invite_bot.domain.ratelimit import SlidingWindow
 from invite_bot.gencove import (
     Credentials,
     GencoveClient,
     GencoveForbidden,
     GencoveUnauthorized,
 )
-from invite_bot.logs import RedactSecrets, redact_also, redact_json
-from invite_bot.metrics import Metrics
-from invite_bot.settings import Settings
 from invite_bot.slack import trust
 from invite_bot.slack.blocks import Message
 from invite_bot.slack.errors import SLACK_FAILURES, classify
@@ -32,7 +33,6 @@ from invite_bot.slack.pending_list import PendingList
 from invite_bot.slack.permissions import Inviters
 from invite_bot.slack.sandbox import labelled
 from invite_bot.store import Store
-from invite_bot.vault import Vault
 
 log = logging.getLogger(__name__)
 

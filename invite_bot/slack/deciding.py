@@ -23,8 +23,8 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
-from invite_bot.core.policy import check_rate
-from invite_bot.core.requests import (
+from invite_bot.domain.policy import check_rate
+from invite_bot.domain.requests import (
     RequestFacts,
     check_decision,
     check_withdraw,

@@ -37,10 +37,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from invite_bot.core.policy import Refused
+from invite_bot.config.logs import RedactSecrets, new_request_id, redact_json
+from invite_bot.config.metrics import Metrics
+from invite_bot.domain.policy import Refused
 from invite_bot.gencove import GencoveError
-from invite_bot.logs import RedactSecrets, new_request_id, redact_json
-from invite_bot.metrics import Metrics
 from invite_bot.slack import labels, lifecycle
 from invite_bot.slack.blocks import Message, ephemeral
 from invite_bot.slack.context import Bot

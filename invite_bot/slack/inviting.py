@@ -29,12 +29,11 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence, Set
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from invite_bot.core.addresses import AddressParse, parse_addresses
-from invite_bot.core.policy import Refused, check_addresses, check_rate
-from invite_bot.core.transitions import transition
+from invite_bot.config.settings import Settings
+from invite_bot.domain.addresses import AddressParse, parse_addresses
+from invite_bot.domain.policy import Refused, check_addresses, check_rate
+from invite_bot.domain.transitions import known_invitation, transition
 from invite_bot.gencove import Invitation
-from invite_bot.known import known_invitation
-from invite_bot.settings import Settings
 from invite_bot.slack import jobs
 from invite_bot.slack.blocks import InviteRow, Message
 from invite_bot.slack.context import Bot

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from invite_bot.core.grammar import (
+from invite_bot.config.metrics import OTHER, Metrics
+from invite_bot.domain.grammar import (
     Accept,
     Command,
     Invite,
@@ -20,7 +21,6 @@ from invite_bot.core.grammar import (
     WhoAmI,
     parse_command,
 )
-from invite_bot.metrics import OTHER, Metrics
 from invite_bot.slack.blocks import (
     ACCEPT,
     INVITE_MODAL,

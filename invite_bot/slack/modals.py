@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.block_elements import FileInputElement
 from slack_sdk.models.views import View
 
-from invite_bot.core.text import truncate
+from invite_bot.domain.text import truncate
 from invite_bot.slack.block_kit import (
     ADDRESSES_BLOCK,
     ADDRESSES_INPUT,

@@ -13,9 +13,9 @@ from datetime import datetime
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ContextBlock, SectionBlock
 
-from invite_bot.core.addresses import shown
-from invite_bot.core.notices import Group, NoticeKind
-from invite_bot.core.text import truncate
+from invite_bot.domain.addresses import shown
+from invite_bot.domain.notices import Group, NoticeKind
+from invite_bot.domain.text import truncate
 from invite_bot.slack.blocks import (
     MAX_BLOCKS,
     SECTION_TEXT,

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import cast
 
-from invite_bot.core.notices import NoticeKind
+from invite_bot.domain.notices import NoticeKind
 from invite_bot.slack.blocks import InviteRow, Message
 from invite_bot.slack.context import Bot
 from invite_bot.slack.notice_blocks import Notice, notice_message

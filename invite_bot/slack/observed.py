@@ -23,7 +23,7 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from invite_bot.logs import RedactSecrets, redact_json
+from invite_bot.config.logs import RedactSecrets, redact_json
 from invite_bot.slack.errors import classify
 
 log = logging.getLogger("invite_bot.slack.calls")

@@ -12,8 +12,8 @@ import logging
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from invite_bot.core.keyed import TtlCache
-from invite_bot.core.policy import Admins, Decision, Refused, decide_inviter, needs_lookup
+from invite_bot.domain.keyed import TtlCache
+from invite_bot.domain.policy import Admins, Decision, Refused, decide_inviter, needs_lookup
 from invite_bot.slack.errors import classify
 
 log = logging.getLogger(__name__)

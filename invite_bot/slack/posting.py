@@ -6,7 +6,7 @@
   (kept per process, across delivery rounds).
 - **Summaries**: what waits for one channel at once — one poll's transitions, one invite
   job's announcements, a batch of reminders — goes out one by one up to five, and as ONE
-  summary beyond (`invite_bot.core.notices.plan_posts`). Announcements of an invite job
+  summary beyond (`invite_bot.domain.notices.plan_posts`). Announcements of an invite job
   still running are held back until it is done, so a 50-address invite is one summary.
 - **Exactly once**: every post carries the outbox keys it covers in its Slack metadata;
   an item found 'sending' after a crash is first looked up in the channel's history.
@@ -26,7 +26,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from invite_bot.core.notices import Group, Notice, Single, plan_posts
+from invite_bot.domain.notices import Group, Notice, Single, plan_posts
 from invite_bot.slack.blocks import Message
 from invite_bot.slack.context import Bot
 from invite_bot.slack.errors import SLACK_FAILURES, SlackFailure, classify

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncRespond
 
-from invite_bot.core.text import escape_mrkdwn
+from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.slack import listing
 from invite_bot.slack.blocks import REINVITABLE, parse_revoke_value, slack_date
 from invite_bot.slack.context import Bot

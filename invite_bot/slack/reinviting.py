@@ -20,8 +20,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Literal
 
-from invite_bot.core.policy import Refused
-from invite_bot.core.text import escape_mrkdwn
+from invite_bot.domain.policy import Refused
+from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.gencove import GencoveError
 from invite_bot.slack.blocks import REINVITABLE, slack_date
 from invite_bot.slack.context import Bot

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from invite_bot.core.text import escape_mrkdwn
+from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.gencove import GencoveError
 from invite_bot.slack.revoking import RevokeOutcome
 from invite_bot.store import StoreUnavailable

@@ -28,7 +28,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.webhook.webhook_response import WebhookResponse
 
-from invite_bot.logs import RedactSecrets, redact_json
+from invite_bot.config.logs import RedactSecrets, redact_json
 from invite_bot.slack import trust
 from invite_bot.slack.blocks import MAX_BLOCKS, SECTION_TEXT, Message, ephemeral
 from invite_bot.slack.errors import SLACK_FAILURES, SlackFailure, classify, from_status

@@ -23,9 +23,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from invite_bot.core.addresses import shown
-from invite_bot.core.requests import MAX_REASON
-from invite_bot.core.text import truncate
+from invite_bot.domain.addresses import shown
+from invite_bot.domain.requests import MAX_REASON
+from invite_bot.domain.text import truncate
 from invite_bot.slack.blocks import (
     MAX_BLOCKS,
     SECTION_TEXT,

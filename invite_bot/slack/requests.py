@@ -20,8 +20,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from invite_bot.core.policy import Refused, check_rate
-from invite_bot.core.requests import (
+from invite_bot.domain.policy import Refused, check_rate
+from invite_bot.domain.requests import (
     NOWHERE_TO_ASK,
     Destinations,
     check_ask,

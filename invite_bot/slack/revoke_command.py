@@ -16,9 +16,9 @@ from collections.abc import Sequence
 
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
-from invite_bot.core.grammar import RevokeByEmail, RevokeTarget
-from invite_bot.core.policy import check_rate
-from invite_bot.core.text import escape_mrkdwn, truncate
+from invite_bot.domain.grammar import RevokeByEmail, RevokeTarget
+from invite_bot.domain.policy import check_rate
+from invite_bot.domain.text import escape_mrkdwn, truncate
 from invite_bot.gencove import GencoveError
 from invite_bot.slack.blocks import MAX_BLOCKS, SECTION_TEXT, Message
 from invite_bot.slack.context import Bot

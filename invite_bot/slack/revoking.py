@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from invite_bot.core.keyed import KeyedLocks
-from invite_bot.core.transitions import transition
+from invite_bot.domain.keyed import KeyedLocks
+from invite_bot.domain.transitions import actor_name, known_invitation, transition
 from invite_bot.gencove import (
     Credentials,
     GencoveError,
@@ -22,7 +22,6 @@ from invite_bot.gencove import (
     GencoveValidationError,
     Invitation,
 )
-from invite_bot.known import actor_name, known_invitation
 from invite_bot.slack.context import Bot
 from invite_bot.slack.results import refresh_invitation_message
 from invite_bot.store import KnownInvitation
@@ -150,5 +149,5 @@ async def record(bot: Bot, invitation: Invitation, *, known: KnownInvitation | N
         )
         return
     await bot.store.invitations.record(
-        [known_invitation(invitation, changed_by=actor_name(invitation))]
+        [known_invitation(invitation, changed_by=actor_name(invitation), now=datetime.now(UTC))]
     )

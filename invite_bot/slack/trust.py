@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from invite_bot.core.grammar import STATUSES, Status
+from invite_bot.domain.grammar import STATUSES, Status
 
 SLACK_RESPONSE_HOSTS = frozenset({"hooks.slack.com"})
 CHANNEL_ID = re.compile(r"[CGD][A-Z0-9_]{1,40}")

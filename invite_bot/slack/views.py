@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import SectionBlock
 from slack_sdk.models.views import View
 
-from invite_bot.core.text import escape_mrkdwn
+from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.gencove import GencoveError
 from invite_bot.slack import accepting, bulk
 from invite_bot.slack.blocks import (

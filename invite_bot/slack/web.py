@@ -1,7 +1,7 @@
 """The HTTP face of the bot: `POST /slack/events` (Bolt), `GET /healthz` and
 `GET /metrics` (Prometheus). `status_app` is the last two alone, for `invite-bot watch`.
 
-`/healthz` answers JSON (see `invite_bot.core.health`): 200 when healthy, 503 when the
+`/healthz` answers JSON (see `invite_bot.domain.health`): 200 when healthy, 503 when the
 database or its schema is unusable or this process's watcher is stalled."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
-from invite_bot.core.health import Watching, report
-from invite_bot.metrics import CONTENT_TYPE, Metrics
+from invite_bot.config.metrics import CONTENT_TYPE, Metrics
+from invite_bot.domain.health import Watching, report
 from invite_bot.store import Store
 
 log = logging.getLogger(__name__)

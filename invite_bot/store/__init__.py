@@ -9,10 +9,7 @@ for a database that cannot serve (`StoreUnavailable`); `schema.py`, `records.py`
 ORM out of the process.
 """
 
-from . import no_orm  # noqa: F401 (first: before anything imports sqlalchemy.ext.asyncio)
-from .engine import DEFAULT_DATABASE_URL, normalise_database_url, redact
-from .leases import LeaderLease
-from .records import (
+from invite_bot.domain.records import (
     AuditEntry,
     InviteJob,
     InviteJobItem,
@@ -28,6 +25,10 @@ from .records import (
     Subscription,
     Transition,
 )
+
+from . import no_orm  # noqa: F401 (first: before anything imports sqlalchemy.ext.asyncio)
+from .engine import DEFAULT_DATABASE_URL, normalise_database_url, redact
+from .leases import LeaderLease
 from .state import BASELINE_DONE, WATCHER_POLLED
 from .store import Store
 from .unavailable import StoreUnavailable

@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from invite_bot.domain.records import AuditEntry
+
 from .db import Connections, from_row
-from .records import AuditEntry
 from .schema import audit_log, utcnow
 
 

@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import RowMapping, case, func, select
 
+from invite_bot.domain.records import KnownInvitation
+
 from .db import Connections, chunks, from_row, update_one, values_of
-from .records import KnownInvitation
 from .schema import invitations
 
 

@@ -10,8 +10,15 @@ from typing import Any, cast, get_args
 
 from sqlalchemy import bindparam, or_, select
 
+from invite_bot.domain.records import (
+    InviteJob,
+    InviteJobItem,
+    ItemOutcome,
+    JobOutcome,
+    NewInviteJob,
+)
+
 from .db import Connections, chunks, from_row, insert_or_nothing_returning, update_count, update_one
-from .records import InviteJob, InviteJobItem, ItemOutcome, JobOutcome, NewInviteJob
 from .schema import invite_job_items, invite_jobs, utcnow
 
 JOB_OUTCOMES: frozenset[str] = frozenset(get_args(JobOutcome))

@@ -1,12 +1,13 @@
 """Linked personal Gencove accounts: a Slack user's own API key, encrypted by the caller
-(`invite_bot.vault`) before it gets here, so `/gencove accept` can act as that person."""
+(`invite_bot.config.vault`) before it gets here, so `/gencove accept` can act as that person."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from invite_bot.domain.records import LinkedAccount
+
 from .db import Connections, delete_count, from_row
-from .records import LinkedAccount
 from .schema import linked_accounts, utcnow
 
 

@@ -9,8 +9,9 @@ from typing import Any, cast
 
 from sqlalchemy import RowMapping, func, select
 
+from invite_bot.domain.records import OutboxItem, OutboxKind, OutboxState
+
 from .db import Connections, from_row, update_one
-from .records import OutboxItem, OutboxKind, OutboxState
 from .schema import outbox, utcnow
 
 # Error text kept on an outbox row: enough to diagnose, bounded in size.

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
+from invite_bot.domain.records import Reinvite
+
 from .db import (
     Connections,
     chunks,
@@ -19,7 +21,6 @@ from .db import (
     insert_or_nothing_returning,
     update_count,
 )
-from .records import Reinvite
 from .schema import reinvites, utcnow
 
 

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from invite_bot.domain.records import KnownInvitation, OutboxItem
+
 from .audit import AuditLog
 from .db import Connections, chunks, insert_or_nothing_returning
 from .outbox import outbox_item_from_row
 from .preferences import opted_out
-from .records import KnownInvitation, OutboxItem
 from .schema import outbox, reminders, utcnow
 
 

@@ -15,8 +15,9 @@ from typing import Any, cast
 
 from sqlalchemy import func, or_, select
 
+from invite_bot.domain.records import InviteRequest, NewInviteRequest, RequestMessage, RequestStatus
+
 from .db import Connections, chunks, from_row, insert_or_nothing_returning, update_count
-from .records import InviteRequest, NewInviteRequest, RequestMessage, RequestStatus
 from .schema import invite_request_messages, invite_requests, utcnow
 
 CLOSED: tuple[RequestStatus, ...] = ("approved", "denied", "withdrawn", "expired")

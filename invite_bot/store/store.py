@@ -19,7 +19,7 @@ from typing import Self
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from invite_bot.core.health import DatabaseFacts
+from invite_bot.domain.health import DatabaseFacts
 
 from . import migrate as migrations
 from .db import Database, Transaction

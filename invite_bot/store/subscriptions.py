@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from invite_bot.domain.records import Subscription
+
 from .db import Connections, delete_count, from_row, insert_or_nothing_returning
-from .records import Subscription
 from .schema import subscriptions, utcnow
 
 

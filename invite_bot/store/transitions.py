@@ -8,13 +8,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from invite_bot.core.notices import personal_recipient
+from invite_bot.domain.notices import personal_recipient
+from invite_bot.domain.records import KnownInvitation, OutboxItem, OutboxKind, Transition
 
 from .db import Connections, chunks, insert_or_nothing_returning
 from .invitations import Invitations, invitation_from_row, sighted
 from .outbox import outbox_item_from_row
 from .preferences import opted_out
-from .records import KnownInvitation, OutboxItem, OutboxKind, Transition
 from .schema import invitations, outbox, utcnow
 from .state import BASELINE_DONE, State
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from invite_bot.core.pacing import Pacer
+from invite_bot.domain.pacing import Pacer
 from invite_bot.gencove.create_pace import NO_TURN, CreatePace, in_background
 from invite_bot.gencove.errors import GencoveRateLimited
 from invite_bot.playground.gencove import FakeGencove, Fault

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from invite_bot.core.addresses import parse_addresses
-from invite_bot.core.grammar import Help, Invite, parse_command
-from invite_bot.core.text import escape_mrkdwn
+from invite_bot.domain.addresses import parse_addresses
+from invite_bot.domain.grammar import Help, Invite, parse_command
+from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.playground.gencove import FakeGencove, Fault
 from invite_bot.playground.slack import FakeSlack, validate_blocks
 from tests.harness import ADMIN, BotUnderTest, running_bot, sqlite_url

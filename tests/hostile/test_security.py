@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
-from invite_bot.logs import REDACTED, RedactSecrets, setup_logging
+from invite_bot.config.logs import REDACTED, RedactSecrets, setup_logging
 from invite_bot.playground.gencove import FakeGencove, Fault
 from invite_bot.playground.slack import FakeSlack, sign, slash_command_body
 from tests.harness import (

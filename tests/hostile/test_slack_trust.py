@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
-from invite_bot.logs import REDACTED
+from invite_bot.config.logs import REDACTED
 from invite_bot.playground.gencove import FakeGencove, Fault
 from invite_bot.playground.slack import FakeSlack, SlackFault, slash_command_body
 from invite_bot.slack.blocks import (

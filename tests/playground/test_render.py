@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from invite_bot.core.grammar import help_text
-from invite_bot.core.text import escape_mrkdwn
+from invite_bot.domain.grammar import help_text
+from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.playground.mrkdwn import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, emojify
 from invite_bot.playground.render import (
     mrkdwn,

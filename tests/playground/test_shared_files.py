@@ -10,7 +10,7 @@ import io
 from typing import Any
 from urllib.parse import urljoin
 
-from invite_bot.core.bulk_progress import REPORT_HEADER
+from invite_bot.domain.bulk_progress import REPORT_HEADER
 from invite_bot.playground import panes
 from invite_bot.playground.conversations import Entry
 from invite_bot.playground.shared_files import (

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from invite_bot.logs import REDACTED, RedactSecrets, redact_json
+from invite_bot.config.logs import REDACTED, RedactSecrets, redact_json
 from invite_bot.slack import trust
 from invite_bot.slack.blocks import InviteRow, ListPage, invitation_list, parse_page_value
 from invite_bot.slack.errors import SlackFailure

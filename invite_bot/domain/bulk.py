@@ -4,7 +4,7 @@ Two shapes come in: a CSV file (`email[,role]`, header optional, UTF-8 with or w
 BOM, comma- or semicolon-separated) and pasted text (one or more addresses per line, the
 way `parse_addresses` reads a command). Each becomes `Row`s: the row (line) number, the
 address in normalised form and its role, or the reason the row cannot be invited. The
-address rules are those of `invite_bot.core.addresses` (shape, look-alikes, the
+address rules are those of `invite_bot.domain.addresses` (shape, look-alikes, the
 allow-list); a role must be one of the organization's, when those are known.
 """
 
@@ -15,7 +15,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from invite_bot.core.addresses import parse_addresses, split_tokens
+from invite_bot.domain.addresses import parse_addresses, split_tokens
 
 __all__ = [
     "Check",

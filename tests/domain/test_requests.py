@@ -7,13 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from invite_bot.core.policy import (
-    ALLOWED,
-    NOT_A_WORKSPACE_ADMIN,
-    NOT_AN_INVITER,
-    Refused,
-)
-from invite_bot.core.requests import (
+from invite_bot.domain.policy import ALLOWED, NOT_A_WORKSPACE_ADMIN, NOT_AN_INVITER, Refused
+from invite_bot.domain.requests import (
     RequestFacts,
     check_ask,
     check_decision,
@@ -170,7 +165,7 @@ def test_a_reason_is_trimmed_and_bounded(typed: str | None, kept: str | None) ->
 
 
 def test_the_request_settings_are_read_and_checked() -> None:
-    from invite_bot.settings import SettingsError, load_settings
+    from invite_bot.config.settings import SettingsError, load_settings
 
     base = {"slack_bot_token": "xoxb-1", "gencove_api_key": "k"}
     settings = load_settings(env_file=None, **base, invite_approval_channel="C0APPROVE")

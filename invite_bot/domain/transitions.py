@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from invite_bot.core.grammar import Status
-from invite_bot.store.records import KnownInvitation, Transition
+from invite_bot.domain.command_types import Status
+from invite_bot.domain.records import KnownInvitation, Transition
 
 # The lists an invitation that left `pending` early is looked for in, in this order.
 LOOKUP_ORDER: tuple[Status, ...] = ("accepted", "revoked", "expired")
@@ -105,6 +105,31 @@ def actor_name(invitation: Listed) -> str | None:
     """Who Gencove says moved the invitation to its status, if it says."""
     actor = invitation.last_status.actor
     return actor.name if actor and actor.name else None
+
+
+def known_invitation(
+    invitation: Listed,
+    *,
+    email: str | None = None,
+    inviter_slack_id: str | None = None,
+    changed_by: str | None = None,
+    now: datetime,
+) -> KnownInvitation:
+    """The store's record of `invitation` (the store keeps message locations it had)."""
+    return KnownInvitation(
+        id=invitation.id,
+        email=(invitation.email or email or "").lower(),
+        role=invitation.role,
+        status=invitation.status,
+        expires=invitation.expires,
+        inviter_slack_id=inviter_slack_id,
+        channel_id=None,
+        message_ts=None,
+        block_id=None,
+        first_seen=now,
+        updated_at=now,
+        changed_by=changed_by,
+    )
 
 
 def observed(invitation: Listed, *, old: str | None, now: datetime) -> Transition:

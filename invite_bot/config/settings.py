@@ -16,12 +16,12 @@ from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from invite_bot.core.addresses import parse_allowed_domains
-from invite_bot.core.notices import remind_before
-from invite_bot.core.policy import Admins, parse_admins
-from invite_bot.core.ratelimit import Rate, parse_rate
-from invite_bot.core.requests import parse_duration
-from invite_bot.vault import validate_keys
+from invite_bot.config.vault import validate_keys
+from invite_bot.domain.addresses import parse_allowed_domains
+from invite_bot.domain.notices import remind_before
+from invite_bot.domain.policy import Admins, parse_admins
+from invite_bot.domain.ratelimit import Rate, parse_rate
+from invite_bot.domain.requests import parse_duration
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./invite-bot.sqlite3"
 

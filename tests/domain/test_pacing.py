@@ -1,4 +1,4 @@
-"""The pace of invitation creates (invite_bot/core/pacing.py): not paced until Gencove
+"""The pace of invitation creates (invite_bot/domain/pacing.py): not paced until Gencove
 says 429, then about Gencove's own rate, learnt from its 201s and 429s.
 
 Most tests drive a made-up bulk job against the Gencove stand-in's own token bucket
@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from invite_bot.core.pacing import FORGET, SLOWEST, Pacer
+from invite_bot.domain.pacing import FORGET, SLOWEST, Pacer
 from invite_bot.playground.gencove.limits import CreateLimit
 
 

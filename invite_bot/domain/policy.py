@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
-from invite_bot.core.addresses import AddressParse, is_allowed
-from invite_bot.core.ratelimit import Allowance, Rate
-from invite_bot.core.text import describe_duration, human_list
+from invite_bot.domain.addresses import AddressParse, is_allowed
+from invite_bot.domain.ratelimit import Allowance, Rate
+from invite_bot.domain.text import describe_duration, human_list
 
 __all__ = [
     "ALLOWED",

@@ -1,4 +1,4 @@
-"""What /healthz decides from the database's facts (core/health.py), table-driven."""
+"""What /healthz decides from the database's facts (domain/health.py), table-driven."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from invite_bot.core.health import DatabaseFacts, Watching, report
+from invite_bot.domain.health import DatabaseFacts, Watching, report
 
 NOW = datetime(2025, 1, 1, 12, tzinfo=UTC)
 AT_HEAD = DatabaseFacts(None, "0004", "0004", last_poll=NOW - timedelta(seconds=30))

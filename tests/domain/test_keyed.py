@@ -7,7 +7,7 @@ import gc
 
 import pytest
 
-from invite_bot.core.keyed import KeyedLocks, TtlCache
+from invite_bot.domain.keyed import KeyedLocks, TtlCache
 
 
 async def test_one_holder_per_key_and_keys_do_not_wait_for_each_other() -> None:

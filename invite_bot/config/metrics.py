@@ -36,7 +36,7 @@ from prometheus_client import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from invite_bot.core.grammar import USAGE
+from invite_bot.domain.grammar import USAGE
 
 __all__ = ["CONTENT_TYPE", "OTHER", "Metrics"]
 

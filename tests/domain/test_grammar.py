@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from invite_bot.core.grammar import (
+from invite_bot.domain.grammar import (
     STATUSES,
     USAGE,
     Accept,
@@ -34,7 +34,7 @@ from invite_bot.core.grammar import (
     parse_command,
     usage_message,
 )
-from invite_bot.core.text import describe_duration, escape_mrkdwn, human_list, truncate
+from invite_bot.domain.text import describe_duration, escape_mrkdwn, human_list, truncate
 
 INVITATION_ID = "6f9619ff-8b86-d011-b42d-00c04fc964ff"
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, TypeAlias
 
-from invite_bot.core.policy import NOT_A_WORKSPACE_ADMIN, NOT_AN_INVITER, Decision, Refused
+from invite_bot.domain.policy import NOT_A_WORKSPACE_ADMIN, NOT_AN_INVITER, Decision, Refused
 
 __all__ = [
     "DEFAULT_TTL",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-from invite_bot.core.bulk import Row, check_rows, read_csv, read_pasted
-from invite_bot.core.bulk_progress import (
+from invite_bot.domain.bulk import Row, check_rows, read_csv, read_pasted
+from invite_bot.domain.bulk_progress import (
     ReportRow,
     Tally,
     Throttle,

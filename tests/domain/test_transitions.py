@@ -10,8 +10,9 @@ from typing import get_args
 
 import pytest
 
-from invite_bot.core.grammar import STATUSES as LISTABLE
-from invite_bot.core.transitions import LOOKUP_ORDER, Diff, diff, located, transition
+from invite_bot.domain.grammar import STATUSES as LISTABLE
+from invite_bot.domain.records import KnownInvitation, Transition
+from invite_bot.domain.transitions import LOOKUP_ORDER, Diff, diff, located, transition
 from invite_bot.gencove.models import (
     STATUSES,
     Actor,
@@ -20,7 +21,6 @@ from invite_bot.gencove.models import (
     ListStatus,
     StatusChange,
 )
-from invite_bot.store.records import KnownInvitation, Transition
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

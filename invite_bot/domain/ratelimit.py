@@ -12,6 +12,7 @@ __all__ = ["OFF", "Allowance", "Rate", "SlidingWindow", "parse_rate"]
 
 MAX_COUNT = 100_000
 MAX_PERIOD_SECONDS = 366 * 86_400
+MIN_WAIT = 0.001  # seconds: the shortest wait a refusal names
 
 _UNITS: dict[str, int] = {
     **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1),
@@ -134,7 +135,9 @@ class SlidingWindow:
         for when, size in history.batches:
             still_needed -= size
             if still_needed <= 0:
-                return max(0.0, when + self.rate.period_seconds - now)
+                # Never 0 for a refusal: float rounding can put `when + period` at `now`
+                # while `now - period` is still before `when`.
+                return max(MIN_WAIT, when + self.rate.period_seconds - now)
         raise AssertionError("unreachable: freeing every batch always makes room")
 
     def _sweep(self, now: float, cutoff: float) -> None:

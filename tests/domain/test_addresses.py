@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from invite_bot.core.addresses import (
+from invite_bot.domain.addresses import (
     AddressParse,
     is_allowed,
     normalize_address,

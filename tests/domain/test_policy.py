@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from invite_bot.core.addresses import parse_addresses
-from invite_bot.core.policy import (
+from invite_bot.domain.addresses import parse_addresses
+from invite_bot.domain.policy import (
     ALLOWED,
     NO_ADDRESSES,
     NOT_A_WORKSPACE_ADMIN,
@@ -23,7 +23,7 @@ from invite_bot.core.policy import (
     needs_lookup,
     parse_admins,
 )
-from invite_bot.core.ratelimit import OFF, Rate, SlidingWindow, parse_rate
+from invite_bot.domain.ratelimit import OFF, Rate, SlidingWindow, parse_rate
 
 LAB = frozenset({"lab.org"})
 
