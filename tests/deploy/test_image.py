@@ -1,0 +1,225 @@
+"""The image, built by podman from the Dockerfile, and what runs from it.
+
+Each command runs from the image's own filesystem, as its user, with its environment,
+working directory and entrypoint (see podman.py: no container can be started here). The
+chroot shares this machine's network, so the bot inside reaches the loopback stand-ins
+and the test reaches the bot on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from invite_bot.playground.gencove import FakeGencove
+from invite_bot.playground.slack import FakeSlack, deliver, slash_command_body
+from tests.deploy.podman import Image, Rootfs
+from tests.harness import ADMIN, SIGNING_SECRET, bot_environment, terminate
+
+pytestmark = [pytest.mark.podman, pytest.mark.timeout(1200)]
+
+# What a process of the image answers 200 to once it can take traffic: the liveness probe,
+# and (once the bot serves it, issue 24) the readiness probe: add "/readyz" here.
+PROBES = ("/healthz",)
+# No C compiler may be left in the final stage (by any of its usual names).
+COMPILERS = ("cc", "gcc", "c++", "g++", "clang", "x86_64-linux-gnu-gcc", "aarch64-linux-gnu-gcc")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_image_runs_as_a_user_with_a_healthcheck(image: Image, rootfs: Rootfs) -> None:
+    uid, gid = rootfs.user_ids()
+    assert uid != 0, f"USER {image.user!r} is root"
+    assert gid != 0
+    assert image.user.split(":")[0].isdigit(), "a numeric USER lets Kubernetes check runAsNonRoot"
+    assert image.entrypoint == ["invite-bot"]
+    assert image.cmd == ["serve"]
+    assert image.env.get("PYTHONUNBUFFERED") == "1"
+    assert image.exposed_ports == ["3000/tcp"]
+    assert image.healthcheck[0] == "CMD", image.healthcheck
+    assert "/healthz" in " ".join(image.healthcheck)
+    assert "PORT" in " ".join(image.healthcheck)
+    # The working directory is the user's: the default SQLite file is written there.
+    workdir = rootfs.path / image.workdir.lstrip("/")
+    assert workdir.stat().st_uid == uid
+
+
+def test_the_image_has_no_compiler_and_no_source_tree(image: Image, rootfs: Rootfs) -> None:
+    path = image.env["PATH"].split(":")
+    found = [
+        f"{folder}/{name}"
+        for folder in path
+        for name in COMPILERS
+        if (rootfs.path / folder.lstrip("/") / name).exists()
+    ]
+    assert found == [], f"a compiler in the final stage: {found}"
+    assert not (rootfs.path / "src").exists()
+    assert not (rootfs.path / "wheels").exists()
+    installed = sorted(rootfs.path.glob("opt/invite-bot/lib/python3*/site-packages/invite_bot"))
+    assert len(installed) == 1, installed
+    records = list(installed[0].parent.glob("invite_bot-*.dist-info/direct_url.json"))
+    # Installed from the wheel file, not a directory (no editable install, no source).
+    assert records, "no direct_url.json: not installed from the built wheel"
+    direct = json.loads(records[0].read_text())
+    assert direct["url"].endswith(".whl"), direct
+    # No other copy of the package anywhere (a source tree left behind).
+    copies = sorted(rootfs.path.glob("**/invite_bot/__main__.py"))
+    assert copies == [installed[0] / "__main__.py"], copies
+
+
+async def test_the_playground_runs_from_the_image(rootfs: Rootfs) -> None:
+    """`invite-bot playground` from the installed wheel: its page, a command, the sandbox
+    (so the static files, the specs and the migrations are all in the wheel)."""
+    process = await asyncio.create_subprocess_exec(
+        *rootfs.command(["playground", "--port", "0"]),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        line = (await asyncio.wait_for(process.stdout.readline(), timeout=120)).decode()
+        if not line.startswith("invite-bot playground: open http://127.0.0.1:"):
+            assert process.stderr is not None
+            raise AssertionError(line + (await process.stderr.read()).decode(errors="replace"))
+        address = line.split("open ", 1)[1].split()[0]
+        async with aiohttp.ClientSession() as session:
+            async with session.get(address) as response:
+                assert response.status == 200
+                assert "invite-bot playground" in await response.text()
+            for asset in ("playground.js", "playground.css", "blockkit.css"):
+                async with session.get(f"{address}static/{asset}") as response:
+                    assert response.status == 200, asset
+            command = {"user": "admin", "channel": "general", "text": "invite ana@lab.org"}
+            async with session.post(address + "playground/api/command", json=command) as sent:
+                assert sent.status == 200, await sent.text()
+            for _ in range(200):
+                async with session.get(address + "playground/api/gencove/invitations") as got:
+                    rows = (await got.json())["invitations"]
+                if any(row["email"] == "ana@lab.org" for row in rows):
+                    break
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("the bot in the image did not invite ana@lab.org")
+        assert _uid_of(process.pid) == rootfs.user_ids()[0]
+        await terminate(process)
+        assert process.returncode == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+@contextlib.asynccontextmanager
+async def started(
+    rootfs: Rootfs,
+    args: list[str],
+    env: dict[str, str],
+    log: Path,
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    with log.open("wb") as handle:
+        process = await asyncio.create_subprocess_exec(
+            *rootfs.command(args, env), stdout=handle, stderr=handle
+        )
+        try:
+            yield process
+        finally:
+            await terminate(process)
+
+
+async def _answers_200(
+    session: aiohttp.ClientSession, url: str, process: asyncio.subprocess.Process, log: Path
+) -> dict[str, object]:
+    for _ in range(600):
+        if process.returncode is not None:
+            raise AssertionError(f"exited {process.returncode}:\n{log.read_text(errors='replace')}")
+        with contextlib.suppress(aiohttp.ClientError):
+            async with session.get(url) as response:
+                if response.status == 200:
+                    body: dict[str, object] = await response.json()
+                    return body
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{url} never answered 200:\n{log.read_text(errors='replace')}")
+
+
+async def test_migrate_then_serve_and_watch_from_the_image(
+    rootfs: Rootfs, gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+) -> None:
+    """What compose runs, on the image's default SQLite file: `migrate` once, then `serve
+    --no-watch` (web) and `watch` (worker); each answers its probes, web answers a signed
+    slash command, and the image's HEALTHCHECK passes against each."""
+    env = bot_environment(gencove, slack, "unused")
+    del env["DATABASE_URL"]  # the image's default: a file in its working directory
+    migrate = await asyncio.create_subprocess_exec(
+        *rootfs.command(["migrate"], env),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(migrate.communicate(), timeout=120)
+    assert migrate.returncode == 0, output.decode(errors="replace")
+    assert b"up to date" in output
+    web_port, worker_port = _free_port(), _free_port()
+    async with (
+        started(
+            rootfs,
+            ["serve", "--no-watch", "--host", "127.0.0.1"],
+            {**env, "PORT": str(web_port)},
+            tmp_path / "web.log",
+        ) as web,
+        started(
+            rootfs,
+            ["watch", "--host", "127.0.0.1"],
+            {**env, "PORT": str(worker_port)},
+            tmp_path / "worker.log",
+        ) as worker,
+        aiohttp.ClientSession() as session,
+    ):
+        for port, process, log in (
+            (web_port, web, tmp_path / "web.log"),
+            (worker_port, worker, tmp_path / "worker.log"),
+        ):
+            for probe in PROBES:
+                body = await _answers_200(session, f"http://127.0.0.1:{port}{probe}", process, log)
+                assert body.get("ok") is True, body
+            assert _uid_of(process.pid) == rootfs.user_ids()[0]
+            check = await asyncio.create_subprocess_exec(
+                *rootfs.healthcheck({"PORT": str(port)}), stderr=asyncio.subprocess.PIPE
+            )
+            _, errors = await asyncio.wait_for(check.communicate(), timeout=30)
+            assert check.returncode == 0, errors.decode(errors="replace")
+        answer = await deliver(
+            session,
+            f"http://127.0.0.1:{web_port}/slack/events",
+            slash_command_body("help", user_id=ADMIN),
+            SIGNING_SECRET,
+        )
+        assert answer.status == 200, answer.text
+        assert "invite" in answer.text
+        async with session.get(f"http://127.0.0.1:{worker_port}/metrics") as metrics:
+            assert metrics.status == 200
+            assert "invite_bot_watcher_polls_total" in await metrics.text()
+    assert web.returncode == 0, (tmp_path / "web.log").read_text(errors="replace")
+    assert worker.returncode == 0, (tmp_path / "worker.log").read_text(errors="replace")
+    # The HEALTHCHECK fails when nothing answers on PORT.
+    check = await asyncio.create_subprocess_exec(
+        *rootfs.healthcheck({"PORT": str(_free_port())}), stderr=asyncio.subprocess.DEVNULL
+    )
+    assert await asyncio.wait_for(check.wait(), timeout=30) != 0
+
+
+def _uid_of(pid: int) -> int:
+    """The real uid of a running process (the chroot exec'ed into the bot, same pid)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Uid:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no Uid line for {pid}")
