@@ -30,7 +30,6 @@ from typing import Any
 
 from bench.common import (
     ORG_KEY,
-    ROOT,
     app_env,
     base_env,
     proc_status,
@@ -46,7 +45,6 @@ SERVE_WATCHING = ["invite_bot", "serve", "--host", "127.0.0.1"]
 BARE = ["bench.bare_app"]
 # What serve imports before it starts (tracemalloc starts after these, see bench._probe).
 PRELOAD = ("invite_bot.__main__", "invite_bot.slack.app", "invite_bot.slack.web")
-NO_ORM = ROOT / "invite_bot" / "store" / "no_orm.py"
 # Modules a serve process on SQLite with no linked key should not hold (issue 14).
 WATCHED = (
     "alembic",
@@ -63,15 +61,13 @@ WATCHED = (
 
 # Imports the modules given on stdin package by package; prints VmRSS (KiB) after each.
 _REPLAY = """
-import importlib, json, runpy, sys
+import importlib, json, sys
 def rss():
     for line in open("/proc/self/status"):
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
 steps = [("python", rss())]
 for package, names in json.load(sys.stdin):
-    if package == "sqlalchemy" and sys.argv[1:]:  # serve kept the ORM out: so does this
-        runpy.run_path(sys.argv[1])
     for name in names:
         try:
             importlib.import_module(name)
@@ -171,9 +167,8 @@ def replay(modules: Sequence[str], baseline: Sequence[str]) -> list[tuple[str, i
         groups.setdefault(key, []).append(name)
     order = sorted(groups, key=lambda k: k.startswith("invite_bot"))
     payload = json.dumps([(k, groups[k]) for k in order])
-    no_orm = "sqlalchemy.orm" not in modules and "invite_bot.store.no_orm" in modules
     done = subprocess.run(  # noqa: S603 (this interpreter, this file's script)
-        [sys.executable, "-c", _REPLAY, *([str(NO_ORM)] if no_orm else [])],
+        [sys.executable, "-c", _REPLAY],
         input=payload,
         capture_output=True,
         text=True,

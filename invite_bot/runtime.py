@@ -23,7 +23,7 @@ from invite_bot.domain.health import Watching
 from invite_bot.slack.context import Bot
 from invite_bot.slack.errors import classify
 from invite_bot.slack.lifecycle import drain
-from invite_bot.store import Store, StoreUnavailable, redact
+from invite_bot.store import Store, StoreUnavailable, Tx, redact
 
 if TYPE_CHECKING:
     from invite_bot.watcher import Watcher
@@ -98,6 +98,12 @@ def start_background(bot: Bot, stop: asyncio.Event, *, watch: bool) -> Backgroun
     return Background(tasks, watcher)
 
 
+def _prune(tx: Tx) -> None:
+    """Forget what no one can ask for any more: old deliveries."""
+    # Slack retries a delivery within minutes: a day of fingerprints is plenty.
+    tx.deliveries.prune(timedelta(days=1))
+
+
 async def _resume_loop(
     bot: Bot, stop: asyncio.Event, resume: Callable[[Bot], Awaitable[int]]
 ) -> None:
@@ -105,8 +111,7 @@ async def _resume_loop(
     while not stop.is_set():
         try:
             await resume(bot)
-            # Slack retries a delivery within minutes: a day of fingerprints is plenty.
-            await bot.store.deliveries.prune(timedelta(days=1))
+            await bot.store.write(_prune)
         except StoreUnavailable as exc:
             log.warning("invite jobs not resumed, database unavailable: %s", exc.kind)
         except Exception:

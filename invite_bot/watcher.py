@@ -24,7 +24,7 @@ list read): pure functions; this module does the reading and the writing.
 Exactly once
 ------------
 A poll's transitions and the notifications they cause are written in ONE transaction
-(`store.transitions.apply`, unique per invitation, status and channel), then delivered
+(`tx.transitions.apply`, unique per invitation, status and channel), then delivered
 from that outbox. Each item is marked `sending` before the Slack call and `sent` after; a
 notification carries its outbox key in Slack message metadata, so an item found in
 `sending` after a crash is first looked up in the channel's recent history and re-posted
@@ -68,6 +68,7 @@ from invite_bot.store import (
     LeaderLease,
     StoreUnavailable,
     Transition,
+    Tx,
 )
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,8 @@ class Watcher:
             raise
         metrics.poll_finished("baseline" if stats.baseline else "ok", time.monotonic() - started)
         # In the database, for /healthz of every process (the watcher may run elsewhere).
-        await self.bot.store.state.set(WATCHER_POLLED, datetime.now(UTC).isoformat())
+        polled = datetime.now(UTC).isoformat()
+        await self.bot.store.write(lambda tx: tx.state.set(WATCHER_POLLED, polled))
         return stats
 
     async def _poll(self) -> PollStats:
@@ -127,17 +129,18 @@ class Watcher:
         before = bot.gencove.requests_sent
         now = datetime.now(UTC)
         pending = [inv async for inv in bot.gencove.iter_invitations("pending")]
-        if await bot.store.state.get(BASELINE_DONE) is None:
+        if await bot.store.read(lambda tx: tx.state.get(BASELINE_DONE)) is None:
             baseline = [known_invitation(inv, now=now) for inv in pending]
-            await bot.store.transitions.baseline(baseline)
+            await bot.store.write(lambda tx: tx.transitions.baseline(baseline))
             stats.baseline = True
             stats.requests = bot.gencove.requests_sent - before
             log.info("watcher baseline: %d pending invitations recorded", len(pending))
             return stats
         transitions = await self._transitions(pending, now)
         if transitions:
-            await bot.store.transitions.apply(
-                transitions, notify_channels=await bot.notification_channels()
+            channels = await bot.notification_channels()
+            await bot.store.write(
+                lambda tx: tx.transitions.apply(transitions, notify_channels=channels)
             )
             bot.metrics.transitions_found(t.new_status for t in transitions)
         stats.transitions = len(transitions)
@@ -148,19 +151,7 @@ class Watcher:
 
     async def _transitions(self, pending: list[Invitation], now: datetime) -> list[Transition]:
         """Read what `diff` needs, then look up what left `pending` early (see above)."""
-        store = self.bot.store
-        known = await store.invitations.with_status("pending")
-        # An invite job still at work records its invitations (and announces them) itself.
-        in_flight = {
-            item.email
-            for job in await store.jobs.unfinished()
-            for item in job.items
-            if item.outcome is None
-        }
-        # Read after the jobs, so an invitation a job recorded meanwhile is known here.
-        pending_ids = {k.id for k in known}
-        if unlisted := [inv.id for inv in pending if inv.id not in pending_ids]:
-            known += await store.invitations.get_many(unlisted)
+        known, in_flight = await self.bot.store.read(lambda tx: _known(tx, pending))
         decided = diff(pending, known, in_flight, now)
         found, sought = list(decided.transitions), decided.to_seek
         for status in LOOKUP_ORDER:
@@ -210,7 +201,7 @@ class Watcher:
         # read is taken back if no other replica took it: then nobody sent anything since).
         if not await self._lead():
             return 0
-        items = await self.bot.store.outbox.claim(limit=200)
+        items = await self.bot.store.read(lambda tx: tx.outbox.claim(limit=200))
         for item in items:
             if item.kind != "message_update":
                 continue
@@ -219,26 +210,29 @@ class Watcher:
             if not await self._still_leading():
                 log.warning("watcher lost its lease while delivering; leaving the rest")
                 return 0
-            await self.bot.store.outbox.mark_sending(item.id)
-            await refresh_invitation_message(self.bot, item.invitation_id)
-            await self.bot.store.outbox.mark_sent(item.id, None)
+            await self._update_message(item.id, item.invitation_id)
         # Notices: per channel, paced, more than five at once as one summary (posting.py).
         posted = await self._poster.deliver([i for i in items if i.kind != "message_update"])
         await self._still_leading()  # the last post may have taken most of the lease's ttl
         return posted
 
+    async def _update_message(self, item_id: int, invitation_id: str) -> None:
+        """Deliver a `message_update` item: the result message shows the new status."""
+        await self.bot.store.write(lambda tx: tx.outbox.mark_sending(item_id))
+        await refresh_invitation_message(self.bot, invitation_id)
+        await self.bot.store.write(lambda tx: tx.outbox.mark_sent(item_id, None))
+
     async def _remind(self, pending: list[Invitation], now: datetime) -> None:
         """Queue the reminder of each invitation, still in Gencove's pending list, that
-        expires within INVITE_REMIND_BEFORE: once per invitation (store.reminders)."""
+        expires within INVITE_REMIND_BEFORE: once per invitation (tx.reminders)."""
         before = self.bot.settings.remind_before
         due = {inv.id: inv.expires for inv in pending if reminder_due(inv.expires, now, before)}
         if not due:
             return
-        known = await self.bot.store.invitations.get_many(list(due))
+        known = await self.bot.store.read(lambda tx: tx.invitations.get_many(list(due)))
         fresh = [dataclasses.replace(k, expires=due[k.id]) for k in known if k.status == "pending"]
-        queued = await self.bot.store.reminders.queue(
-            fresh, channels=await self.bot.notification_channels()
-        )
+        channels = await self.bot.notification_channels()
+        queued = await self.bot.store.write(lambda tx: tx.reminders.queue(fresh, channels=channels))
         if queued:
             log.info("reminders queued: %d posts", len(queued))
 
@@ -313,3 +307,18 @@ class Watcher:
                 await lease.release()
             except Exception as exc:  # it lapses (SQLite) or dies with the connection (PG)
                 log.warning("watcher could not release its lease: %s", type(exc).__name__)
+
+
+def _known(tx: Tx, pending: list[Invitation]) -> tuple[list[KnownInvitation], set[str]]:
+    """What `diff` needs from the store: the invitations it holds as pending, plus those of
+    Gencove's pending list it holds otherwise; and the addresses of invite jobs at work."""
+    known = tx.invitations.with_status("pending")
+    # An invite job still at work records its invitations (and announces them) itself.
+    in_flight = {
+        item.email for job in tx.jobs.unfinished() for item in job.items if item.outcome is None
+    }
+    # Read after the jobs, so an invitation a job recorded meanwhile is known here.
+    pending_ids = {k.id for k in known}
+    if unlisted := [inv.id for inv in pending if inv.id not in pending_ids]:
+        known += tx.invitations.get_many(unlisted)
+    return known, in_flight

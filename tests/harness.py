@@ -129,10 +129,13 @@ class BotUnderTest:
             if not response.get("ok"):
                 continue
             for _ in range(500):
-                if await self.store.jobs.for_message(str(response["channel"]), str(response["ts"])):
+                if await self._job_at(str(response["channel"]), str(response["ts"])):
                     break
                 await asyncio.sleep(0.01)
         return posts
+
+    async def _job_at(self, channel: str, ts: str) -> bool:
+        return await self.store.read(lambda tx: tx.jobs.for_message(channel, ts)) is not None
 
     async def send(self, body: bytes, **kwargs: Any) -> SlackDelivery:
         return await deliver(self.session, self.url, body, SIGNING_SECRET, **kwargs)

@@ -4,9 +4,15 @@ Each test starts a fresh interpreter that does what `invite-bot serve` does at s
 short of listening and of asking Slack (`auth.test`): settings, `Store.open`, the bot
 and its Bolt and aiohttp apps, one /healthz worth of store reads. It then names the
 heavy modules it holds. Alembic only when the schema is behind, cryptography only once a
-key is linked (a secret key is configured throughout), asyncpg and SQLAlchemy's PostgreSQL
-dialect only on PostgreSQL, the watcher only where it runs (not here: `serve --no-watch`,
-the Procfile's web process), and never the ORM or the playground.
+key is linked (a secret key is configured throughout), the watcher only where it runs (not
+here: `serve --no-watch`, the Procfile's web process), never the playground.
+
+On SQLite the store runs the standard library's sqlite3 on threads: neither SQLAlchemy's
+asyncio extension (with which the ORM comes) nor aiosqlite nor asyncpg is loaded.
+SQLAlchemy's PostgreSQL dialect module is, everywhere: the schema names the outbox's
+partial index's WHERE for PostgreSQL too (schema.py). On PostgreSQL, asyncpg and the
+asyncio extension come, and the ORM with it (`sqlalchemy.ext.asyncio` imports its
+session module).
 """
 
 from __future__ import annotations
@@ -29,12 +35,21 @@ HEAVY = (
     "alembic",
     "cryptography",
     "asyncpg",
+    "aiosqlite",
     "sqlalchemy.dialects.postgresql",
+    "sqlalchemy.ext.asyncio",
     "sqlalchemy.orm",
     "invite_bot.playground",
     "invite_bot.watcher",
 )
-POSTGRESQL = ["asyncpg", "sqlalchemy.dialects.postgresql"]
+# Imported wherever schema.py is (see the module's docstring).
+EVERYWHERE = ["sqlalchemy.dialects.postgresql"]
+POSTGRESQL = [
+    "asyncpg",
+    "sqlalchemy.dialects.postgresql",
+    "sqlalchemy.ext.asyncio",
+    "sqlalchemy.orm",
+]
 
 START_UP = """
 import asyncio, json, sys
@@ -106,14 +121,19 @@ async def at_head(url: str) -> str:
     return url
 
 
-async def test_serve_on_sqlite_at_head_holds_none_of_the_heavy_modules(tmp_path: Path) -> None:
-    url = await at_head(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
+@pytest.mark.parametrize("driver", ["sqlite", "sqlite+aiosqlite"])
+async def test_serve_on_sqlite_at_head_holds_none_of_the_heavy_modules(
+    tmp_path: Path, driver: str
+) -> None:
+    url = await at_head(f"{driver}:///{tmp_path / 'bot.sqlite3'}")
 
-    assert start_up(url) == {"held": [], "revision": HEAD_REVISION}
+    assert start_up(url) == {"held": EVERYWHERE, "revision": HEAD_REVISION}
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-async def test_serve_on_postgresql_adds_only_its_driver_and_dialect(database_url: str) -> None:
+async def test_serve_on_postgresql_adds_its_driver_and_the_asyncio_extension(
+    database_url: str,
+) -> None:
     url = await at_head(database_url)
 
     assert start_up(url) == {"held": POSTGRESQL, "revision": HEAD_REVISION}
@@ -124,10 +144,11 @@ async def test_a_schema_behind_imports_alembic_and_is_upgraded(database_url: str
 
     assert result["revision"] == HEAD_REVISION
     assert "alembic" in result["held"]  # type: ignore[operator]
-    assert "sqlalchemy.orm" not in result["held"]  # type: ignore[operator]
+    if database_url.startswith("sqlite"):
+        assert "sqlalchemy.orm" not in result["held"]  # type: ignore[operator]
 
 
 async def test_a_linked_key_brings_cryptography(tmp_path: Path) -> None:
-    url = await at_head(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
+    url = await at_head(f"sqlite:///{tmp_path / 'bot.sqlite3'}")
 
-    assert start_up(url, link=True)["held"] == ["cryptography"]
+    assert start_up(url, link=True)["held"] == ["cryptography", *EVERYWHERE]

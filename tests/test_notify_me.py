@@ -64,7 +64,7 @@ async def test_notify_me_off_stops_the_dms_and_notify_me_brings_them_back(
     _, url = await bot.command("notify me off")
     await slack.wait_for(lambda: slack.response_posts(url))
     assert "No more direct messages" in str(slack.response_posts(url)[0]["text"])
-    assert await bot.store.preferences.personal(ADMIN) is False
+    assert await bot.store.read(lambda tx: tx.preferences.personal(ADMIN)) is False
     gencove.expire(gencove.find("ana@lab.org")[0])
     await watcher.poll()
     assert dms(slack) == []

@@ -53,7 +53,7 @@ async def test_one_reminder_in_the_channel_and_to_the_inviter_and_none_once_acce
     assert len(dm) == 1
     assert "ana@lab.org" in dm[0]
     assert not any("bob@lab.org" in text for text in channel + dm)
-    (entry,) = await bot.store.audit.entries(action="reminder")
+    (entry,) = await bot.store.read(lambda tx: tx.audit.entries(action="reminder"))
     assert entry.email == "ana@lab.org"
 
 

@@ -37,7 +37,7 @@ async def test_revoke_button_on_a_message_posted_before_a_restart_updates_that_m
         await before.command("invite ana@lab.org bob@lab.org")
         await slack.wait_for(lambda: slack.messages_in("C_GENERAL"))
         async with asyncio.timeout(5):
-            while await before.store.jobs.unfinished():
+            while await before.store.read(lambda tx: tx.jobs.unfinished()):
                 await asyncio.sleep(0.02)
     (message,) = slack.messages_in("C_GENERAL")
     ana, bob = gencove.find("ana@lab.org")[0], gencove.find("bob@lab.org")[0]
@@ -51,7 +51,7 @@ async def test_revoke_button_on_a_message_posted_before_a_restart_updates_that_m
         assert answer.status == 200
         await slack.wait_for(lambda: len(slack.calls_to("chat.update")) > updates_before)
         await asyncio.sleep(0.3)  # anything else the click would cause has happened by now
-        assert (await after.store.invitations.get(str(ana.id))) is not None
+        assert (await after.store.read(lambda tx: tx.invitations.get(str(ana.id)))) is not None
 
     assert gencove.count("DELETE", "/api/v2/invitations/") == 1
     updates = slack.calls_to("chat.update")[updates_before:]
@@ -78,39 +78,45 @@ async def test_an_invite_job_a_crash_left_unfinished_is_resumed_without_inviting
     url = sqlite_url(tmp_path)
     emails = ["ann@lab.org", "ben@lab.org", "cat@lab.org"]
     async with running_bot(gencove, slack, url) as crashed:
-        job_id = await crashed.store.jobs.create(
-            NewInviteJob(
-                slack_user_id=ADMIN,
-                channel_id="C_GENERAL",
-                response_url=slack.new_response_url(),
-                role="member",
-                addresses=emails,
-                delivery_key="crashed-command",
-            ),
-            owner="crashed-host:4242:deadbeef",
-            lease=timedelta(milliseconds=200),
+        job_id = await crashed.store.write(
+            lambda tx: tx.jobs.create(
+                NewInviteJob(
+                    slack_user_id=ADMIN,
+                    channel_id="C_GENERAL",
+                    response_url=slack.new_response_url(),
+                    role="member",
+                    addresses=emails,
+                    delivery_key="crashed-command",
+                ),
+                owner="crashed-host:4242:deadbeef",
+                lease=timedelta(milliseconds=200),
+            )
         )
         ann = await crashed.bot.gencove.create_invitation("ann@lab.org", "member")
         now = datetime.now(UTC)
-        await crashed.store.invitations.record(
-            [
-                KnownInvitation(
-                    id=ann.id,
-                    email=ann.email or "ann@lab.org",
-                    role=ann.role,
-                    status=ann.status,
-                    expires=ann.expires,
-                    inviter_slack_id=ADMIN,
-                    channel_id=None,
-                    message_ts=None,
-                    block_id=None,
-                    first_seen=now,
-                    updated_at=now,
-                )
-            ]
+        await crashed.store.write(
+            lambda tx: tx.invitations.record(
+                [
+                    KnownInvitation(
+                        id=ann.id,
+                        email=ann.email or "ann@lab.org",
+                        role=ann.role,
+                        status=ann.status,
+                        expires=ann.expires,
+                        inviter_slack_id=ADMIN,
+                        channel_id=None,
+                        message_ts=None,
+                        block_id=None,
+                        first_seen=now,
+                        updated_at=now,
+                    )
+                ]
+            )
         )
-        await crashed.store.jobs.record_item(
-            job_id, "ann@lab.org", outcome="created", invitation_id=ann.id, error=None
+        await crashed.store.write(
+            lambda tx: tx.jobs.record_item(
+                job_id, "ann@lab.org", outcome="created", invitation_id=ann.id, error=None
+            )
         )
         await crashed.bot.gencove.create_invitation("ben@lab.org", "member")  # then killed
     assert gencove.count("POST", "/api/v2/invitations/") == 2
@@ -119,7 +125,7 @@ async def test_an_invite_job_a_crash_left_unfinished_is_resumed_without_inviting
     async with running_bot(gencove, slack, url) as restarted:
         assert await resume_jobs(restarted.bot) == 1
         assert await resume_jobs(restarted.bot) == 0
-        job = await restarted.store.jobs.get(job_id)
+        job = await restarted.store.read(lambda tx: tx.jobs.get(job_id))
         assert job is not None
         assert job.finished_at is not None
         outcomes = {item.email: item.outcome for item in job.items}

@@ -36,7 +36,7 @@ def test_defaults_follow_the_spec(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = load_settings(env_file=None)
     assert settings.slack_api_url == "https://slack.com/api/"
     assert settings.gencove_api_url == "https://api.gencove.com"
-    assert settings.database_url.startswith("sqlite+aiosqlite:///")
+    assert settings.database_url.startswith("sqlite:///")
     assert settings.port == 3000
     assert settings.watch_interval == 60
     assert settings.invite_max_per_command == 50

@@ -43,7 +43,7 @@ async def test_five_are_posted_one_by_one_paced_without_holding_up_another_chann
         watcher = Watcher(bot.bot)
         invitations = [gencove.add_invitation(f"p{i}@lab.org") for i in range(5)]
         await watcher.poll()
-        await bot.store.subscriptions.add("C0OTHER01", ADMIN)
+        await bot.store.write(lambda tx: tx.subscriptions.add("C0OTHER01", ADMIN))
         for invitation in invitations:
             gencove.expire(invitation)
         await watcher.poll()

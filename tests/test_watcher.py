@@ -10,6 +10,7 @@ import pytest
 
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
+from invite_bot.store.outbox import Outbox
 from invite_bot.watcher import Watcher
 from tests.blocks_text import action_ids, block_text
 from tests.dbs import DATABASES, fresh_database
@@ -38,7 +39,9 @@ async def test_first_poll_is_a_silent_baseline(
     stats = await Watcher(watched.bot).poll()
     assert stats.baseline
     assert slack.calls_to("chat.postMessage") == []
-    assert (await watched.store.invitations.by_email("old@lab.org"))[0].status == "pending"
+    assert (await watched.store.read(lambda tx: tx.invitations.by_email("old@lab.org")))[
+        0
+    ].status == "pending"
 
 
 async def test_each_transition_is_notified_once_per_channel(
@@ -49,7 +52,7 @@ async def test_each_transition_is_notified_once_per_channel(
     bob = gencove.add_invitation("bob@lab.org")
     cid = gencove.add_invitation("cid@lab.org")
     await watcher.poll()
-    await watched.store.subscriptions.add("C_NEWS", ADMIN)
+    await watched.store.write(lambda tx: tx.subscriptions.add("C_NEWS", ADMIN))
     gencove.accept(ana)
     gencove.revoke(bob.id)
     gencove.expire(cid.id)
@@ -97,7 +100,7 @@ async def test_acceptance_updates_the_original_result_message(
     message = slack.messages_in("C_GENERAL")[0]
     # the bot records where it posted right after Slack answers: wait for that too
     for _ in range(200):
-        if await watched.store.jobs.for_message(message.channel, message.ts):
+        if await watched.store.read(lambda tx: tx.jobs.for_message(message.channel, message.ts)):
             break
         await asyncio.sleep(0.01)
     gencove.accept(gencove.find("ana@lab.org")[0])
@@ -117,20 +120,19 @@ async def test_notification_left_in_sending_after_a_crash_is_not_posted_twice(
     ana = gencove.add_invitation("ana@lab.org")
     await watcher.poll()
     gencove.accept(ana)
-    # A crash right after Slack took the post, before it was recorded as sent:
-    real_mark_sent = watched.store.outbox.mark_sent
 
-    async def crash(item_id: int, ts: str | None) -> None:
+    # A crash right after Slack took the post, before it was recorded as sent:
+    def crash(self: Outbox, item_id: int, ts: str | None) -> None:
         raise RuntimeError("killed")
 
-    watched.store.outbox.mark_sent = crash  # type: ignore[method-assign]
-    with pytest.raises(RuntimeError):
-        await watcher.poll()
-    watched.store.outbox.mark_sent = real_mark_sent  # type: ignore[method-assign]
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(Outbox, "mark_sent", crash)
+        with pytest.raises(RuntimeError):
+            await watcher.poll()
     assert len(_notifications(slack, "C0ALWAYS1")) == 1
     await watcher.deliver()
     assert len(_notifications(slack, "C0ALWAYS1")) == 1
-    assert await watched.store.outbox.claim() == []
+    assert await watched.store.read(lambda tx: tx.outbox.claim()) == []
 
 
 async def test_invitation_made_from_slack_is_announced_in_other_subscribed_channels(
@@ -138,8 +140,8 @@ async def test_invitation_made_from_slack_is_announced_in_other_subscribed_chann
 ) -> None:
     watcher = Watcher(watched.bot)
     await watcher.poll()
-    await watched.store.subscriptions.add("C_NEWS", ADMIN)
-    await watched.store.subscriptions.add("C_GENERAL", ADMIN)
+    await watched.store.write(lambda tx: tx.subscriptions.add("C_NEWS", ADMIN))
+    await watched.store.write(lambda tx: tx.subscriptions.add("C_GENERAL", ADMIN))
     await watched.command("invite ana@lab.org")
     await slack.wait_for(lambda: slack.messages_in("C_GENERAL"))
     await watcher.poll()
@@ -169,4 +171,4 @@ async def test_notification_answered_with_a_slack_5xx_is_checked_before_it_is_po
     await watcher.deliver()
     assert len(slack.calls_to("conversations.history")) == history_checks + 1
     assert len(_notifications(slack, "C0ALWAYS1")) == 1
-    assert await watched.store.outbox.claim() == []
+    assert await watched.store.read(lambda tx: tx.outbox.claim()) == []

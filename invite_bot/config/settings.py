@@ -23,7 +23,7 @@ from invite_bot.domain.policy import Admins, parse_admins
 from invite_bot.domain.ratelimit import Rate, parse_rate
 from invite_bot.domain.requests import parse_duration
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./invite-bot.sqlite3"
+DEFAULT_DATABASE_URL = "sqlite:///./invite-bot.sqlite3"
 
 # How to fix each variable, shown next to pydantic's own complaint.
 _HINTS: Mapping[str, str] = {
@@ -33,7 +33,7 @@ _HINTS: Mapping[str, str] = {
     "SLACK_API_URL": "an http(s) URL ending in /api/, normally https://slack.com/api/",
     "GENCOVE_API_KEY": "an organization API key from Gencove's web app",
     "GENCOVE_API_URL": "an http(s) URL, normally https://api.gencove.com",
-    "DATABASE_URL": "a SQLAlchemy URL, e.g. sqlite+aiosqlite:///./invite-bot.sqlite3 "
+    "DATABASE_URL": "a SQLAlchemy URL, e.g. sqlite:///./invite-bot.sqlite3 "
     "or postgresql+asyncpg://user:pass@host/db",
     "INVITE_BOT_SECRET_KEY": "a Fernet key (python -c 'from cryptography.fernet import "
     "Fernet; print(Fernet.generate_key().decode())'), newest first when rotating",

@@ -232,3 +232,16 @@ class Reinvite:
     by_user: str
     at: datetime
     new_invitation_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BulkDraft:
+    """A bulk invite's checked rows waiting for its asker's click ("Invite the N good
+    ones" or "Cancel"); `id` is 16 hex digits, derived from the request that sent the list."""
+
+    id: str
+    user_id: str
+    channel_id: str  # where the progress message goes
+    role: str | None  # for rows that name none
+    rows: tuple[tuple[str, str | None], ...]  # (address, role), in the list's order
+    source: str  # "Your list", or the file's name

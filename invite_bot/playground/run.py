@@ -30,7 +30,7 @@ from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.page import Playground, page_app
 from invite_bot.playground.slack import FakeSlack
 from invite_bot.runtime import StartupError, serving
-from invite_bot.store import BASELINE_DONE, Store
+from invite_bot.store import BASELINE_DONE, Store, Tx
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -83,11 +83,15 @@ async def playground(options: Options) -> AsyncIterator[str]:
                     await runner.cleanup()
 
 
+def _baseline_done(tx: Tx) -> str | None:
+    return tx.state.get(BASELINE_DONE)
+
+
 async def _baseline_taken(store: Store) -> None:
     """The watcher's first poll is a silent baseline: what a person does after it is heard."""
     try:
         async with asyncio.timeout(BASELINE_WAIT):
-            while await store.state.get(BASELINE_DONE) is None:  # noqa: ASYNC110 (a row)
+            while await store.read(_baseline_done) is None:  # noqa: ASYNC110 (a row)
                 await asyncio.sleep(0.05)
     except TimeoutError:
         raise StartupError("the watcher could not read the Gencove sandbox") from None

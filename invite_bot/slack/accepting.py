@@ -24,6 +24,7 @@ from invite_bot.gencove import (
 )
 from invite_bot.slack.blocks import Card, Message, accept_card, ephemeral
 from invite_bot.slack.context import Bot
+from invite_bot.store import Tx
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ async def _accept(bot: Bot, token: str, user_id: str, channel_id: str | None) ->
     try:
         after = await bot.gencove.accept_invitation(token, credentials)
     except GencoveForbidden:
-        link = await bot.store.links.get(user_id)
+        link = await bot.store.read(lambda tx: tx.links.get(user_id))
         return ephemeral(NOT_YOURS.format(email=escape_mrkdwn(link.gencove_email if link else "?")))
     except GencoveUnauthorized:
         return await _card_for_refused_key(bot, token)
@@ -130,11 +131,11 @@ async def _accept(bot: Bot, token: str, user_id: str, channel_id: str | None) ->
         if now.status != "pending":
             return await _not_pending(bot, now, user_id)
         return accept_card(_card(now, linked=True), note=said)
-    await bot.store.audit.add(
-        actor_slack_id=user_id,
-        action="accept",
-        channel_id=channel_id,
-        detail={"organization": after.organization.name, "role": after.role},
+    detail = {"organization": after.organization.name, "role": after.role}
+    await bot.store.write(
+        lambda tx: tx.audit.add(
+            actor_slack_id=user_id, action="accept", channel_id=channel_id, detail=detail
+        )
     )
     return ephemeral(_joined(after))
 
@@ -149,7 +150,7 @@ async def _not_pending(bot: Bot, details: InvitationDetails, user_id: str) -> Me
     """The card with the reason; "you joined" when it was this very user who accepted
     (a second click, or an accept from another device)."""
     if details.status == "accepted" and details.last_status.actor is not None:
-        link = await bot.store.links.get(user_id)
+        link = await bot.store.read(lambda tx: tx.links.get(user_id))
         if link is not None and link.gencove_user_id == details.last_status.actor.id:
             return ephemeral(_joined(details))
     return accept_card(_card(details, linked=True), note=STATUS_NOTES.get(details.status))
@@ -188,25 +189,27 @@ async def link(bot: Bot, user_id: str, api_key: str, channel_id: str | None) -> 
         return "Gencove did not accept this API key. Copy it again from Gencove."
     except GencoveError as exc:
         return f"Could not check the key with Gencove just now: {exc.message}"[:150]
-    await bot.store.links.save(
-        user_id,
-        ciphertext=bot.vault.encrypt(key),
-        gencove_user_id=user.id,
-        gencove_email=user.email,
-    )
-    await bot.store.audit.add(
-        actor_slack_id=user_id,
-        action="link",
-        channel_id=channel_id,
-        detail={"gencove_user": user.id},
-    )
+    ciphertext = bot.vault.encrypt(key)
+
+    def link(tx: Tx) -> None:
+        tx.links.save(
+            user_id, ciphertext=ciphertext, gencove_user_id=user.id, gencove_email=user.email
+        )
+        tx.audit.add(
+            actor_slack_id=user_id,
+            action="link",
+            channel_id=channel_id,
+            detail={"gencove_user": user.id},
+        )
+
+    await bot.store.write(link)
     return None
 
 
 async def whoami(bot: Bot, user_id: str) -> str:
     if bot.vault is None:
         return "Linking accounts is not set up on this bot, so no Gencove account is linked."
-    stored = await bot.store.links.get(user_id)
+    stored = await bot.store.read(lambda tx: tx.links.get(user_id))
     if stored is None:
         return "No Gencove account is linked to you. Use `/gencove link` to link one."
     credentials = await bot.credentials_for(user_id)

@@ -24,6 +24,7 @@ from invite_bot.slack.guard import Guard, Reply, Turn, require_inviter, then
 from invite_bot.slack.replies import LINKING_OFF, describe
 from invite_bot.slack.results import render_job
 from invite_bot.slack.revoking import revoke
+from invite_bot.store import InviteJob, Tx
 
 
 def register(app: AsyncApp, bot: Bot, guard: Guard) -> None:
@@ -87,6 +88,15 @@ async def _revoke(bot: Bot, turn: Turn) -> None:
         )
 
 
+def _job_shown(
+    tx: Tx, invitation_id: str, channel_id: str | None, ts: str | None
+) -> InviteJob | None:
+    """The job whose message is at (channel, ts), else the latest that showed the
+    invitation (a message posted through response_url is not tracked)."""
+    job = tx.jobs.for_message(channel_id, ts) if channel_id and ts else None
+    return job or tx.jobs.for_invitation(invitation_id)
+
+
 async def _replace_clicked_message(bot: Bot, turn: Turn, invitation_id: str) -> bool:
     """Show the new status on the clicked message through this click's response_url.
 
@@ -94,9 +104,7 @@ async def _replace_clicked_message(bot: Bot, turn: Turn, invitation_id: str) -> 
     response_url (the bot is not in that channel), or Slack refused `chat.update`.
     """
     channel_id, ts = turn.request.channel_id, turn.request.message_ts
-    job = await bot.store.jobs.for_message(channel_id, ts) if channel_id and ts else None
-    # A message posted through response_url is not tracked: find it by what it showed.
-    job = job or await bot.store.jobs.for_invitation(invitation_id)
+    job = await bot.store.read(lambda tx: _job_shown(tx, invitation_id, channel_id, ts))
     if job is None:
         return False
     rendered = await render_job(bot, job)

@@ -210,7 +210,8 @@ async def _direct_message(bot: Bot, turn: Turn) -> None:
 
 async def _dm_file(bot: Bot, user_id: str, channel_id: str, file_id: str) -> None:
     # Slack sends both a `file_shared` and a `message` event for one upload: act once.
-    if not file_id or not await bot.store.deliveries.claim(f"bulk-file:{file_id}"):
+    key = f"bulk-file:{file_id}"
+    if not file_id or not await bot.store.write(lambda tx: tx.deliveries.claim(key)):
         return
     if not await _may_invite(bot, user_id, channel_id):
         return
@@ -260,7 +261,7 @@ async def _check_and_offer(
         await begin(bot, draft, key=key)
         return
     draft_id = uuid.uuid5(uuid.NAMESPACE_URL, key).hex[:16]
-    await bot.store.state.set(DRAFT_KEY + draft_id, draft.to_json())
+    await bot.store.write(lambda tx: tx.state.set(DRAFT_KEY + draft_id, draft.to_json()))
     await _tell(bot, channel_id, user_id, confirm_message(check, source=source, draft_id=draft_id))
 
 
@@ -286,7 +287,7 @@ async def _start_clicked(bot: Bot, turn: Turn) -> None:
     if not await require_inviter(bot, request.user, turn.respond):
         return
     draft_id = _draft_id(turn)
-    raw = await bot.store.state.get(DRAFT_KEY + draft_id)
+    raw = await bot.store.read(lambda tx: tx.state.get(DRAFT_KEY + draft_id))
     draft = Draft.from_json(raw) if raw else None
     if draft is None or not draft.rows:
         await turn.respond(
@@ -310,7 +311,7 @@ async def _start_clicked(bot: Bot, turn: Turn) -> None:
 
 async def _discard_clicked(bot: Bot, turn: Turn) -> None:
     draft_id = _draft_id(turn)
-    await bot.store.state.set(DRAFT_KEY + draft_id, "{}")
+    await bot.store.write(lambda tx: tx.state.set(DRAFT_KEY + draft_id, "{}"))
     await turn.respond(replace_original=True, text="Cancelled: nobody was invited.")
 
 
@@ -328,7 +329,7 @@ async def begin(bot: Bot, draft: Draft, *, key: str) -> None:
     """Post the progress message, then run the job (kind "bulk") that updates it.
 
     `key` makes this idempotent: a second click or a redelivery finds the job by it."""
-    existing = await bot.store.jobs.by_delivery_key(key)
+    existing = await bot.store.read(lambda tx: tx.jobs.by_delivery_key(key))
     if existing is not None:
         return
     addresses = [address for address, _ in draft.rows]
@@ -351,7 +352,7 @@ async def begin(bot: Bot, draft: Draft, *, key: str) -> None:
         roles=roles,
     )
     if key.startswith(DRAFT_KEY):
-        await bot.store.state.set(key, "{}")  # the rows are in the job now
+        await bot.store.write(lambda tx: tx.state.set(key, "{}"))  # the rows are in the job now
     await start_invite(bot, job)
 
 
@@ -381,10 +382,11 @@ async def _cancel_clicked(bot: Bot, turn: Turn) -> None:
     value = str(turn.payload.get("value") or "")
     if not JOB_ID.fullmatch(value):
         raise OutOfDate("a bulk invite's Cancel button")
-    job = await bot.store.jobs.get(int(value))
+    job_id = int(value)
+    job = await bot.store.read(lambda tx: tx.jobs.get(job_id))
     if job is None or job.kind != "bulk":
         raise OutOfDate("a bulk invite's Cancel button")
-    if not await bot.store.jobs.cancel(job.id):
+    if not await bot.store.write(lambda tx: tx.jobs.cancel(job_id)):
         await turn.respond(
             response_type="ephemeral", replace_original=False, text="That bulk invite has ended."
         )

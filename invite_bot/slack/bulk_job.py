@@ -91,11 +91,12 @@ async def render(bot: Bot, job: InviteJob, rows: list[InviteRow], finished: bool
     the update interval, so even the last update keeps the pace)."""
     tally = tally_of(rows)
     pace = _pace(job, tally)
-    cancelled = await bot.store.jobs.cancelled(job.id)
+    job_id = job.id
+    cancelled = await bot.store.read(lambda tx: tx.jobs.cancelled(job_id))
     if finished:
         await asyncio.sleep(pace.throttle.wait(time.monotonic()))
         pace.throttle.due(time.monotonic())
-        fresh = await bot.store.jobs.get(job.id)
+        fresh = await bot.store.read(lambda tx: tx.jobs.get(job_id))
         if fresh is not None:
             tally = Tally.of(item.outcome for item in fresh.items)
     return progress_message(
@@ -132,7 +133,8 @@ async def after_finish(
 ) -> None:
     """Upload the report into the message's thread (or the inviter's DM)."""
     _PACES.pop(job.id, None)
-    fresh = await bot.store.jobs.get(job.id)
+    job_id = job.id
+    fresh = await bot.store.read(lambda tx: tx.jobs.get(job_id))
     if fresh is None:
         return
     report = report_csv(

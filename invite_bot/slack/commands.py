@@ -49,7 +49,7 @@ from invite_bot.slack.replies import (
 )
 from invite_bot.slack.request_blocks import ask_modal
 from invite_bot.slack.revoke_command import revoke_typed
-from invite_bot.store import NewInviteJob
+from invite_bot.store import NewInviteJob, Tx
 
 log = logging.getLogger(__name__)
 
@@ -182,11 +182,7 @@ async def _dispatch(bot: Bot, parsed: Command, turn: Turn) -> None:
             view=link_modal(metadata=json.dumps({"channel_id": channel_id})),
         )
     elif isinstance(parsed, Unlink):
-        removed = await bot.store.links.delete(user_id)
-        if removed:
-            await bot.store.audit.add(
-                actor_slack_id=user_id, action="unlink", channel_id=channel_id
-            )
+        removed = await bot.store.write(lambda tx: _unlink(tx, user_id, channel_id))
         text = (
             "Your Gencove account is unlinked; the bot no longer holds your key."
             if removed
@@ -209,12 +205,34 @@ async def _revoke_targets(
     await respond(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
 
 
+def _unlink(tx: Tx, user_id: str, channel_id: str) -> bool:
+    """Forget the user's key (audited if there was one); False when there was none."""
+    removed = tx.links.delete(user_id)
+    if removed:
+        tx.audit.add(actor_slack_id=user_id, action="unlink", channel_id=channel_id)
+    return removed
+
+
+def _subscribe(tx: Tx, user_id: str, channel_id: str) -> bool:
+    """Subscribe the channel (audited); False when it was already."""
+    added = tx.subscriptions.add(channel_id, user_id)
+    tx.audit.add(actor_slack_id=user_id, action="notify_on", channel_id=channel_id)
+    return added
+
+
+def _unsubscribe(tx: Tx, user_id: str, channel_id: str) -> bool:
+    """Unsubscribe the channel (audited if it was); False when it was not subscribed."""
+    removed = tx.subscriptions.remove(channel_id)
+    if removed:
+        tx.audit.add(actor_slack_id=user_id, action="notify_off", channel_id=channel_id)
+    return removed
+
+
 async def _notify(
     bot: Bot, parsed: Notify, user_id: str, channel_id: str, respond: AsyncRespond
 ) -> None:
     if parsed.action == "here":
-        added = await bot.store.subscriptions.add(channel_id, user_id)
-        await bot.store.audit.add(actor_slack_id=user_id, action="notify_on", channel_id=channel_id)
+        added = await bot.store.write(lambda tx: _subscribe(tx, user_id, channel_id))
         text = (
             "This channel will get a message when an invitation is accepted, expires or is "
             "revoked, or one is made outside Slack."
@@ -222,18 +240,15 @@ async def _notify(
             else "This channel already gets invitation notifications."
         )
     elif parsed.action == "off":
-        removed = await bot.store.subscriptions.remove(channel_id)
-        if removed:
-            await bot.store.audit.add(
-                actor_slack_id=user_id, action="notify_off", channel_id=channel_id
-            )
+        removed = await bot.store.write(lambda tx: _unsubscribe(tx, user_id, channel_id))
         text = (
             "This channel will no longer get invitation notifications."
             if removed
             else "This channel was not getting invitation notifications."
         )
     else:
-        channels = [s.channel_id for s in await bot.store.subscriptions.all()]
+        subscribed = await bot.store.read(lambda tx: tx.subscriptions.all())
+        channels = [s.channel_id for s in subscribed]
         always = bot.settings.invite_notify_channel
         if not channels and not always:
             text = "No channel gets invitation notifications. Use `/gencove notify here`."

@@ -89,7 +89,7 @@ class Bot:
         """The user's own linked Gencove key, if any (so Gencove records the real actor)."""
         if self.vault is None:
             return None
-        link = await self.store.links.get(slack_user_id)
+        link = await self.store.read(lambda tx: tx.links.get(slack_user_id))
         if link is None:
             return None
         try:
@@ -100,11 +100,14 @@ class Bot:
         redact_also(key)
         if not self.vault.is_current(link.ciphertext):
             # Written under an older key: re-encrypt, so that key can be retired.
-            await self.store.links.save(
-                slack_user_id,
-                ciphertext=self.vault.rotate(link.ciphertext),
-                gencove_user_id=link.gencove_user_id,
-                gencove_email=link.gencove_email,
+            ciphertext = self.vault.rotate(link.ciphertext)
+            await self.store.write(
+                lambda tx: tx.links.save(
+                    slack_user_id,
+                    ciphertext=ciphertext,
+                    gencove_user_id=link.gencove_user_id,
+                    gencove_email=link.gencove_email,
+                )
             )
         return Credentials.api_key(key)
 
@@ -147,7 +150,8 @@ class Bot:
 
     async def notification_channels(self, *, besides: str | None = None) -> list[str]:
         """Subscribed channels plus INVITE_NOTIFY_CHANNEL, once each, minus `besides`."""
-        channels = [s.channel_id for s in await self.store.subscriptions.all()]
+        subscribed = await self.store.read(lambda tx: tx.subscriptions.all())
+        channels = [s.channel_id for s in subscribed]
         if self.settings.invite_notify_channel:
             channels.append(self.settings.invite_notify_channel)
         return [c for c in dict.fromkeys(channels) if c != besides]

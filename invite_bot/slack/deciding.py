@@ -47,7 +47,7 @@ from invite_bot.slack.request_blocks import (
     requests_list,
 )
 from invite_bot.slack.results import job_rows
-from invite_bot.store import InviteRequest, NewInviteJob, RequestMessage
+from invite_bot.store import InviteRequest, NewInviteJob, RequestMessage, Tx
 from invite_bot.store.schema import utcnow
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ async def _checked(bot: Bot, turn: Turn, request_id: int | None) -> InviteReques
     """The request if the clicker may decide it now; else they are told why not."""
     user = turn.request.user
     inviter = await bot.inviters.check(user)
-    request = await bot.store.requests.get(request_id) if request_id is not None else None
+    request = await _get(bot, request_id)
     now = utcnow()
     refusal = check_decision(inviter, facts(request), now)
     if refusal is None:
@@ -118,18 +118,18 @@ async def approve(bot: Bot, turn: Turn) -> None:
         message_channel_id=shown_at.channel_id if shown_at else None,
         message_ts=shown_at.message_ts if shown_at else None,
     )
+    audit = _audit(user, "request_approved", turn.request.channel_id, _detail(request))
     now = utcnow()
-    async with bot.store.unit_of_work() as work:
-        won = await work.requests.decide(request.id, status="approved", by=user, now=now)
-        if won:
-            job_id = await work.jobs.create(job, owner=bot.instance, lease=bot.job_lease)
-            await work.requests.set_job(request.id, job_id)
-            await work.audit.add(
-                actor_slack_id=user,
-                action="request_approved",
-                channel_id=turn.request.channel_id,
-                detail=_detail(request),
-            )
+
+    def approved(tx: Tx) -> bool:
+        if not _decided(tx, request.id, audit, status="approved", by=user, now=now):
+            return False
+        tx.requests.set_job(
+            request.id, tx.jobs.create(job, owner=bot.instance, lease=bot.job_lease)
+        )
+        return True
+
+    won = await bot.store.write(approved)
     if not won:
         await _lost(bot, turn, request.id)
         return
@@ -161,17 +161,13 @@ async def deny(bot: Bot, turn: Turn) -> None:
     typed = values.get(DENY_REASON_BLOCK, {}).get(DENY_REASON_INPUT, {}).get("value")
     reason = clean_reason(typed if isinstance(typed, str) else None)
     user = turn.request.user
-    async with bot.store.unit_of_work() as work:
-        won = await work.requests.decide(
-            request.id, status="denied", by=user, now=utcnow(), note=reason
+    detail = {**_detail(request), "reason": reason}
+    audit = _audit(user, "request_denied", turn.request.channel_id, detail)
+    won = await bot.store.write(
+        lambda tx: _decided(
+            tx, request.id, audit, status="denied", by=user, now=utcnow(), note=reason
         )
-        if won:
-            await work.audit.add(
-                actor_slack_id=user,
-                action="request_denied",
-                channel_id=turn.request.channel_id,
-                detail={**_detail(request), "reason": reason},
-            )
+    )
     if not won:
         await _lost(bot, turn, request.id)
         return
@@ -182,28 +178,26 @@ async def withdraw(bot: Bot, turn: Turn) -> None:
     """The member who asked takes an open request back."""
     user = turn.request.user
     request_id = _request_id(turn)
-    request = await bot.store.requests.get(request_id) if request_id is not None else None
+    request = await _get(bot, request_id)
     now = utcnow()
     refusal = check_withdraw(user, facts(request), now)
     if refusal is not None or request is None:
         await _say(bot, turn, refusal.message if refusal else "")
         return
-    async with bot.store.unit_of_work() as work:
-        won = await work.requests.decide(
-            request.id, status="withdrawn", by=user, now=now, requester=user
+    audit = _audit(user, "request_withdrawn", turn.request.channel_id, _detail(request))
+    request_id = request.id
+    won = await bot.store.write(
+        lambda tx: _decided(
+            tx, request_id, audit, status="withdrawn", by=user, now=now, requester=user
         )
-        if won:
-            await work.audit.add(
-                actor_slack_id=user,
-                action="request_withdrawn",
-                channel_id=turn.request.channel_id,
-                detail=_detail(request),
-            )
+    )
     if not won:
         await _lost(bot, turn, request.id)
         return
     await settle(bot, request.id)
-    found = await bot.store.requests.open_requests(requester=user, limit=LISTED + 1)
+    found = await bot.store.read(
+        lambda tx: tx.requests.open_requests(requester=user, limit=LISTED + 1)
+    )
     listing = requests_list(found, as_inviter=False)
     await turn.respond(replace_original=True, text=listing.text, blocks=listing.blocks)
     await _say(bot, turn, "Withdrawn: the inviters are no longer asked.")
@@ -211,12 +205,10 @@ async def withdraw(bot: Bot, turn: Turn) -> None:
 
 async def expire_one(bot: Bot, request_id: int, now: datetime) -> bool:
     """Close a request whose time is up, once, and show it."""
-    async with bot.store.unit_of_work() as work:
-        won = await work.requests.decide(request_id, status="expired", by=None, now=now)
-        if won:
-            await work.audit.add(
-                actor_slack_id=None, action="request_expired", detail={"request": request_id}
-            )
+    audit = _audit(None, "request_expired", None, {"request": request_id})
+    won = await bot.store.write(
+        lambda tx: _decided(tx, request_id, audit, status="expired", by=None, now=now)
+    )
     if won:
         await settle(bot, request_id)
     return won
@@ -226,7 +218,7 @@ async def expire_due(bot: Bot) -> int:
     """Expire every open request whose time is up; returns how many this call expired."""
     now = utcnow()
     expired = 0
-    for request_id in await bot.store.requests.due_to_expire(now):
+    for request_id in await bot.store.read(lambda tx: tx.requests.due_to_expire(now)):
         expired += await expire_one(bot, request_id, now)
     return expired
 
@@ -237,18 +229,20 @@ async def settle(bot: Bot, request_id: int) -> bool:
     An approved request is shown once its invite job is finished (each address's result
     is known); until then, or if this process dies first, the watcher shows it later.
     """
-    request = await bot.store.requests.get(request_id)
+    request = await bot.store.read(lambda tx: tx.requests.get(request_id))
     if request is None or request.status == "open":
         return False
     rows: list[InviteRow] | None = None
     inviter = ""
     if request.status == "approved":
-        job = await bot.store.jobs.get(request.job_id) if request.job_id else None
+        job_id = request.job_id
+        job = await bot.store.read(lambda tx: tx.jobs.get(job_id)) if job_id else None
         if job is None or job.finished_at is None:
             return False
         rows, inviter = await job_rows(bot, job), job.slack_user_id
         await _place_invitations(bot, job.message_channel_id, job.message_ts, rows)
-    if not await bot.store.requests.claim_shown(request.id, request.status):
+    status = request.status
+    if not await bot.store.write(lambda tx: tx.requests.claim_shown(request_id, status)):
         return False
     message = request_message(request, rows=rows, inviter_id=inviter)
     for shown in request.messages:
@@ -264,7 +258,7 @@ async def settle(bot: Bot, request_id: int) -> bool:
 async def settle_all(bot: Bot) -> int:
     """For the watcher: expire what is due, and show every outcome not shown yet."""
     count = await expire_due(bot)
-    for request in await bot.store.requests.unshown():
+    for request in await bot.store.read(lambda tx: tx.requests.unshown()):
         count += await settle(bot, request.id)
     return count
 
@@ -277,11 +271,40 @@ async def _place_invitations(
     if not channel or not ts:
         return
     made = [row.invitation_id for row in rows if row.invitation_id and not row.existing]
-    for invitation in await bot.store.invitations.get_many(made):
-        if not invitation.message_ts:
-            await bot.store.invitations.set_message(
-                invitation.id, channel_id=channel, message_ts=ts, block_id=f"inv:{invitation.id}"
-            )
+
+    def place(tx: Tx) -> None:
+        for invitation in tx.invitations.get_many(made):
+            if not invitation.message_ts:
+                tx.invitations.set_message(
+                    invitation.id,
+                    channel_id=channel,
+                    message_ts=ts,
+                    block_id=f"inv:{invitation.id}",
+                )
+
+    await bot.store.write(place)
+
+
+async def _get(bot: Bot, request_id: int | None) -> InviteRequest | None:
+    if request_id is None:
+        return None
+    return await bot.store.read(lambda tx: tx.requests.get(request_id))
+
+
+def _audit(
+    user: str | None, action: str, channel_id: str | None, detail: dict[str, Any]
+) -> dict[str, Any]:
+    """An audit entry (the keyword arguments of `tx.audit.add`)."""
+    return {"actor_slack_id": user, "action": action, "channel_id": channel_id, "detail": detail}
+
+
+def _decided(tx: Tx, request_id: int, audit: dict[str, Any], **decision: Any) -> bool:
+    """Close the request as `decision` says (`tx.requests.decide`) and audit it; False when
+    someone (or something) decided first."""
+    if not tx.requests.decide(request_id, **decision):
+        return False
+    tx.audit.add(**audit)
+    return True
 
 
 def _job_message(request: InviteRequest, turn: Turn) -> RequestMessage | None:
@@ -305,7 +328,7 @@ def _detail(request: InviteRequest) -> dict[str, Any]:
 
 async def _lost(bot: Bot, turn: Turn, request_id: int) -> None:
     """Someone else decided first: say who, and how."""
-    request = facts(await bot.store.requests.get(request_id))
+    request = facts(await bot.store.read(lambda tx: tx.requests.get(request_id)))
     phrase = decided_phrase(request) if request else "closed"
     await _say(bot, turn, f"Nothing done: this request was already {phrase}.")
 
@@ -313,7 +336,7 @@ async def _lost(bot: Bot, turn: Turn, request_id: int) -> None:
 async def _refresh_list(bot: Bot, turn: Turn) -> None:
     """Approved from the `/gencove requests` list: show the list as it now is."""
     if turn.request.message_ts is None and turn.request.response_url:
-        found = await bot.store.requests.open_requests(limit=LISTED + 1)
+        found = await bot.store.read(lambda tx: tx.requests.open_requests(limit=LISTED + 1))
         listing = requests_list(found, as_inviter=True)
         await turn.respond(replace_original=True, text=listing.text, blocks=listing.blocks)
 

@@ -145,7 +145,7 @@ class Guard:
     @classmethod
     def for_bot(cls, bot: Bot) -> Guard:
         return cls(
-            first_delivery=bot.store.deliveries.claim,
+            first_delivery=lambda key: bot.store.write(lambda tx: tx.deliveries.claim(key)),
             tell_privately=bot.tell_privately,
             metrics=bot.metrics,
             redactor=bot.redactor,

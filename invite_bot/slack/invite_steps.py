@@ -3,7 +3,7 @@
 In order: an invitation already pending (from the job's one read of the pending list) is
 shown, not made again; an address that belongs to a member is not invited; else the
 invitation is created, as the inviter's linked key when there is one. The answer is an
-`Outcome`, which the job records with the others of its chunk (`inviting.record`).
+`Outcome`, which the job records with the others of its chunk (`job_records.record`).
 
 Gencove failing is an outcome too: failed (with Gencove's sentence), or unsure when the
 create's answer was lost and the invitation could not be found afterwards. Under
@@ -142,7 +142,9 @@ class Steps:
         """
         if pending is not None:
             return pending.get(email.lower())
-        known = await self.bot.store.invitations.by_email(email, status="pending")
+        known = await self.bot.store.read(
+            lambda tx: tx.invitations.by_email(email, status="pending")
+        )
         now = datetime.now(UTC)
         remembered = any(k.expires is None or k.expires > now for k in known)
         if not (remembered or self.maybe_sent):

@@ -26,13 +26,11 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence, Set
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from invite_bot.config.settings import Settings
 from invite_bot.domain.addresses import AddressParse, parse_addresses
 from invite_bot.domain.policy import Refused, check_addresses, check_rate
-from invite_bot.domain.transitions import known_invitation, transition
 from invite_bot.gencove import Invitation
 from invite_bot.slack import jobs
 from invite_bot.slack.blocks import InviteRow, Message
@@ -40,15 +38,14 @@ from invite_bot.slack.context import Bot
 from invite_bot.slack.delivery import Place, Posted, deliver
 from invite_bot.slack.invite_steps import Outcome, Steps
 from invite_bot.slack.job_kinds import JobKind, kind_of
+from invite_bot.slack.job_records import place_message, record, store_job
 from invite_bot.slack.results import job_message, job_rows
 from invite_bot.store import (
     InviteJob,
     InviteJobItem,
-    ItemOutcome,
     NewInviteJob,
     StoreUnavailable,
 )
-from invite_bot.store.subscriptions import Subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -103,32 +100,17 @@ async def invite_if_allowed(
 
 async def start_invite(bot: Bot, new_job: NewInviteJob) -> InviteJob:
     """Store the job (owned by this process) with its claims on the addresses, then run it."""
-    async with bot.store.unit_of_work() as work:
-        job_id = await work.jobs.create(new_job, owner=bot.instance, lease=bot.job_lease)
-        job = await work.jobs.get(job_id)
-        assert job is not None
-        if job.finished_at is not None or job.owner != bot.instance or job.id in bot.jobs_here:
-            return job  # a redelivery of a command another process (or task) is running or ran
-        # The duplicate guard's first claim, in the same transaction (see _Run.claim).
-        claimed = await work.claims.take(
-            job.id, job.pending_emails, owner=bot.instance, lease=bot.job_lease
-        )
-        # The channel the job posts in gets the result message, not a notification too.
-        announce_in = await _channels(bot, work.subscriptions, besides=new_job.channel_id)
+    running = frozenset(bot.jobs_here)
+    job, started = await bot.store.write(lambda tx: store_job(tx, bot, new_job, running))
+    if started is None:
+        return job  # a redelivery of a command another process (or task) is running or ran
+    claimed, announce_in = started
     return await run_job(bot, job, resumed=False, announce_in=announce_in, claimed=claimed)
 
 
 async def resume_jobs(bot: Bot) -> int:
     """Finish the invite jobs a crashed process left open (see `invite_bot.slack.jobs`)."""
     return await jobs.resume(bot, lambda bot, job: run_job(bot, job, resumed=True))
-
-
-async def _channels(bot: Bot, subscriptions: Subscriptions, *, besides: str) -> list[str]:
-    """Subscribed channels plus INVITE_NOTIFY_CHANNEL, once each, minus `besides`."""
-    channels = [s.channel_id for s in await subscriptions.all()]
-    if bot.settings.invite_notify_channel:
-        channels.append(bot.settings.invite_notify_channel)
-    return [c for c in dict.fromkeys(channels) if c != besides]
 
 
 async def run_job(
@@ -197,7 +179,9 @@ class _Run:
         first = True
         while open_items:
             # Asked to stop (a bulk job's Cancel): what was done stays, the rest is not sent.
-            if not (first and job.kind == "invite") and await bot.store.jobs.cancelled(job.id):
+            if not (first and job.kind == "invite") and await bot.store.read(
+                lambda tx: tx.jobs.cancelled(job.id)
+            ):
                 cancelled = [
                     Outcome(i.email, "cancelled", job.role_of(i), error=CANCELLED)
                     for i in open_items
@@ -242,7 +226,8 @@ class _Run:
         if not isinstance(exc, asyncio.CancelledError):
             bot.metrics.invite_job_finished("failed")
         with contextlib.suppress(Exception):  # unreleased claims lapse with the lease
-            await bot.store.claims.release(job.id, [item.email for item in job.items])
+            emails = [item.email for item in job.items]
+            await bot.store.write(lambda tx: tx.claims.release(job.id, emails))
         lost = _store_failure(exc)
         if lost is not None:
             # Gencove may have acted before the database failed: the inviter hears what.
@@ -275,31 +260,26 @@ async def _show(
         bot.metrics.invite_job_finished("undelivered")
         return  # left unfinished: resume_jobs delivers it later
     posted = delivered.posted  # the message now showing the job (posted or updated)
-    # Invitations that already existed keep the message that first showed them, if any.
-    existing = [r.invitation_id for r in rows if r.existing and r.invitation_id]
-    shown = await bot.store.invitations.get_many(existing) if posted and existing else []
-    unplaced = {invitation.id for invitation in shown if not invitation.message_ts}
-    async with bot.store.unit_of_work() as work:
-        if posted is not None:
-            if where is None:
-                await work.jobs.set_message(job.id, channel_id=posted.channel, message_ts=posted.ts)
-            for row in rows:
-                # This message shows the invitations it made, and those no other message shows.
-                if row.invitation_id and (not row.existing or row.invitation_id in unplaced):
-                    await work.invitations.set_message(
-                        row.invitation_id,
-                        channel_id=posted.channel,
-                        message_ts=posted.ts,
-                        block_id=f"inv:{row.invitation_id}",
-                    )
-        if kind.after_finish is None:
-            await work.jobs.finish(job.id)
+    finish = kind.after_finish is None
+    await bot.store.write(
+        lambda tx: place_message(tx, job, rows, posted, moved=where is None, finish=finish)
+    )
     if kind.after_finish is not None:
         # Finished only once this has run (a bulk job's report): a crash before leaves
         # the job to resume_jobs, which updates the same message and runs it again.
         await kind.after_finish(bot, job, rows, posted)
-        await bot.store.jobs.finish(job.id)
+        await bot.store.write(lambda tx: tx.jobs.finish(job.id))
     bot.metrics.invite_job_finished("delivered")
+
+
+async def _take_claims(bot: Bot, job_id: int, emails: frozenset[str]) -> set[str]:
+    return await bot.store.write(
+        lambda tx: tx.claims.take(job_id, emails, owner=bot.instance, lease=bot.job_lease)
+    )
+
+
+async def _held_by_others(bot: Bot, job_id: int, emails: frozenset[str]) -> set[str]:
+    return await bot.store.read(lambda tx: tx.claims.held_by_others(job_id, emails))
 
 
 async def _claim(
@@ -313,12 +293,10 @@ async def _claim(
     deadline = time.monotonic() + CLAIM_WAIT.total_seconds()
     wanted = set(emails)
     while True:
-        wanted -= await bot.store.claims.take(
-            job.id, wanted, owner=bot.instance, lease=bot.job_lease
-        )
+        wanted -= await _take_claims(bot, job.id, frozenset(wanted))
         # Wait with reads (cheap, concurrent) until one of the claims is let go or lapses.
         while wanted and time.monotonic() < deadline:
-            if await bot.store.claims.held_by_others(job.id, wanted) != wanted:
+            if await _held_by_others(bot, job.id, frozenset(wanted)) != wanted:
                 break
             await asyncio.sleep(CLAIM_POLL)
         if not wanted or time.monotonic() >= deadline:
@@ -353,96 +331,3 @@ def _made(done: Mapping[str, InviteRow]) -> list[str]:
 
 def _created(row: InviteRow) -> bool:
     return row.invitation_id is not None and not row.existing
-
-
-AUDIT_ACTIONS = {
-    "created": "invite",
-    "existing": "invite_existing",
-    "member": "invite_member",
-    "unsure": "invite_unsure",
-    "cancelled": "invite_cancelled",
-}
-
-
-async def record(
-    bot: Bot, job: InviteJob, outcomes: Sequence[Outcome], announce_in: Sequence[str]
-) -> dict[str, InviteRow]:
-    """Record a chunk's outcomes in one transaction: the invitations, the job's items, the
-    audit entries, the claims' release and the announcements land together or not at all.
-    Returns each address's row for the job's message."""
-    if not outcomes:
-        return {}
-    now = datetime.now(UTC)
-    invitations = [
-        known_invitation(
-            o.invitation,
-            email=o.email,
-            inviter_slack_id=job.slack_user_id if o.created else None,
-            now=now,
-        )
-        for o in outcomes
-        if isinstance(o.invitation, Invitation)
-    ]
-    announced = [
-        transition(o.invitation, old=None, new="pending", actor=None, at=now, email=o.email)
-        for o in outcomes
-        if o.created and isinstance(o.invitation, Invitation)
-    ]
-    async with bot.store.unit_of_work() as work:
-        if invitations:
-            await work.invitations.record(invitations)
-        await work.jobs.record_items(
-            job.id,
-            [
-                ItemOutcome(
-                    o.email,
-                    o.outcome,
-                    o.invitation.id if o.invitation is not None else None,
-                    o.error,
-                )
-                for o in outcomes
-            ],
-        )
-        # The next job to claim these addresses finds their invitations in Gencove's list.
-        await work.claims.release(job.id, [o.email for o in outcomes])
-        await work.audit.add_many([_audit_entry(job, o) for o in outcomes])
-        if announced and announce_in:
-            # Subscribed channels hear of invitations made from Slack too.
-            await work.transitions.apply(announced, notify_channels=announce_in)
-    return {o.email: row_of(o) for o in outcomes}
-
-
-def _audit_entry(job: InviteJob, outcome: Outcome) -> dict[str, Any]:
-    invitation = outcome.invitation
-    detail: dict[str, Any] = {"error": outcome.error} if outcome.error else {}
-    if invitation is not None:
-        detail = {
-            "role": invitation.role,
-            "as": "linked key" if outcome.created and outcome.as_linked else "organization key",
-        }
-    return {
-        "actor_slack_id": job.slack_user_id,
-        "action": AUDIT_ACTIONS.get(outcome.outcome, "invite_failed"),
-        "invitation_id": invitation.id if invitation is not None else None,
-        "email": outcome.email,
-        "channel_id": job.channel_id,
-        "detail": detail,
-    }
-
-
-def row_of(outcome: Outcome) -> InviteRow:
-    """How the job's message shows one address's outcome (pure)."""
-    invitation = outcome.invitation
-    if invitation is None:
-        return InviteRow(
-            email=outcome.email, status=outcome.outcome, role=outcome.role, error=outcome.error
-        )
-    return InviteRow(
-        email=outcome.email,
-        status=invitation.status,
-        role=invitation.role,
-        invitation_id=invitation.id,
-        expires=invitation.expires,
-        changed_by=getattr(invitation, "changed_by", None),
-        existing=not outcome.created,
-    )

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from invite_bot.slack.context import Bot
-from invite_bot.store import InviteJob
+from invite_bot.store import InviteJob, Tx
 
 log = logging.getLogger(__name__)
 
@@ -46,17 +46,39 @@ async def _keep_lease(bot: Bot, job_id: int, worker: asyncio.Task[Any]) -> None:
     while True:
         await asyncio.sleep(interval)
         try:
-            if not await bot.store.jobs.claim(job_id, bot.instance, bot.job_lease):
-                job = await bot.store.jobs.get(job_id)
+            renewed, job = await bot.store.write(lambda tx: _renew(tx, bot, job_id))
+            if not renewed:
                 if job is None or job.finished_at is not None:
                     return  # it is done (its last steps, say a report, still run here)
                 log.warning("job %s: another process took it over; stopping", job_id)
                 bot.metrics.invite_job_finished("handed_over")
                 worker.cancel()
                 return
-            await bot.store.claims.renew(job_id, owner=bot.instance, lease=bot.job_lease)
         except Exception as exc:
             log.warning("job %s: lease not renewed (%s)", job_id, type(exc).__name__)
+
+
+def _renew(tx: Tx, bot: Bot, job_id: int) -> tuple[bool, InviteJob | None]:
+    """Extend this process's lease on the job and its claims; (False, the job as it is)
+    when the lease was lost (the job finished, or another process took it over)."""
+    if not tx.jobs.claim(job_id, bot.instance, bot.job_lease):
+        return False, tx.jobs.get(job_id)
+    tx.claims.renew(job_id, owner=bot.instance, lease=bot.job_lease)
+    return True, None
+
+
+async def _claim(bot: Bot, job_id: int) -> InviteJob | None:
+    """Claim the job for this process; the job as claimed, or None while another's runs."""
+    return await bot.store.write(lambda tx: _claimed(tx, bot, job_id))
+
+
+async def _give_up(bot: Bot, job_id: int) -> None:
+    await bot.store.write(lambda tx: tx.jobs.finish(job_id))
+
+
+def _claimed(tx: Tx, bot: Bot, job_id: int) -> InviteJob | None:
+    """The job, as this process claimed it now; None while another's lease runs."""
+    return tx.jobs.get(job_id) if tx.jobs.claim(job_id, bot.instance, bot.job_lease) else None
 
 
 async def resume(bot: Bot, run: Run) -> int:
@@ -67,17 +89,17 @@ async def resume(bot: Bot, run: Run) -> int:
     """
     resumed = 0
     now = datetime.now(UTC)
-    for job in await bot.store.jobs.unfinished():
+    for job in await bot.store.read(lambda tx: tx.jobs.unfinished()):
         if job.id in bot.jobs_here:
             continue  # running here, or already watched
         if job.created_at < now - RESUME_WINDOW:
             log.error("giving up job %s: unfinished for over %s", job.id, RESUME_WINDOW)
-            await bot.store.jobs.finish(job.id)
+            await _give_up(bot, job.id)
             continue
         if job.owner == bot.instance and _lease_runs(job, now):
             continue  # this process is still starting it
-        if await bot.store.jobs.claim(job.id, bot.instance, bot.job_lease):
-            job = await bot.store.jobs.get(job.id) or job
+        if claimed := await _claim(bot, job.id):
+            job = claimed
             log.info("resuming job %s (%d open addresses)", job.id, len(job.pending_emails))
             await run(bot, job)
             resumed += 1
@@ -95,17 +117,15 @@ async def _take_over_when_free(bot: Bot, job_id: int, run: Run) -> None:
     """Wait out another process's lease on a job; run the job if the lease lapses."""
     try:
         while True:
-            job = await bot.store.jobs.get(job_id)
+            job = await bot.store.read(lambda tx: tx.jobs.get(job_id))
             if job is None or job.finished_at is not None:
                 return
             now = datetime.now(UTC)
             expires = job.lease_expires or now
             wait = max((expires - now).total_seconds(), 0.0) + 0.05
             await asyncio.sleep(min(wait, bot.job_lease.total_seconds()))
-            if await bot.store.jobs.claim(job_id, bot.instance, bot.job_lease):
-                job = await bot.store.jobs.get(job_id)
-                if job is None or job.finished_at is not None:
-                    return
+            job = await _claim(bot, job_id)
+            if job is not None:
                 log.info("taking over job %s (%d open)", job_id, len(job.pending_emails))
                 await run(bot, job)
                 return

@@ -12,10 +12,11 @@ from datetime import datetime
 from typing import cast
 
 from invite_bot.domain.notices import NoticeKind
+from invite_bot.domain.records import Reinvite
 from invite_bot.slack.blocks import InviteRow, Message
 from invite_bot.slack.context import Bot
 from invite_bot.slack.notice_blocks import Notice, notice_message
-from invite_bot.store import KnownInvitation, OutboxItem
+from invite_bot.store import KnownInvitation, OutboxItem, Tx
 
 NOTICE_KINDS = ("notify", "reminder", "dm")
 
@@ -38,7 +39,7 @@ def known_row(known: KnownInvitation) -> InviteRow:
 async def notice_for(bot: Bot, item: OutboxItem) -> Notice:
     """The notice an outbox item shows, as of now (with its re-invite, if any)."""
     payload = item.payload
-    known = await bot.store.invitations.get(item.invitation_id)
+    known, reinvite, new = await bot.store.read(lambda tx: _read(tx, item.invitation_id))
     row = InviteRow(
         email=str(payload.get("email") or (known.email if known else "")),
         status=item.new_status,
@@ -50,20 +51,24 @@ async def notice_for(bot: Bot, item: OutboxItem) -> Notice:
     )
     inviter = (known.inviter_slack_id if known else None) or _str(payload.get("inviter_slack_id"))
     notice = Notice(kind=cast(NoticeKind, item.kind), row=row, inviter_id=inviter)
-    reinvite = await bot.store.reinvites.get(item.invitation_id)
     if reinvite is None:
         return notice
-    new = (
-        await bot.store.invitations.get(reinvite.new_invitation_id)
-        if reinvite.new_invitation_id
-        else None
-    )
     return replace(
         notice,
         reinvited_by=reinvite.by_user,
         new_row=known_row(new) if new else None,
         reinviting=new is None,
     )
+
+
+def _read(
+    tx: Tx, invitation_id: str
+) -> tuple[KnownInvitation | None, Reinvite | None, KnownInvitation | None]:
+    """The invitation as known, its re-invite if any, and the re-invite's new invitation."""
+    reinvite = tx.reinvites.get(invitation_id)
+    new_id = reinvite.new_invitation_id if reinvite else None
+    new = tx.invitations.get(new_id) if new_id else None
+    return tx.invitations.get(invitation_id), reinvite, new
 
 
 def _str(value: object) -> str | None:
@@ -74,9 +79,12 @@ async def posted_notice(
     bot: Bot, channel_id: str, message_ts: str, *, invitation_id: str | None = None
 ) -> OutboxItem | None:
     """The one notice posted as the message (channel, ts); None for a summary or none."""
+    posted = await bot.store.read(
+        lambda tx: tx.outbox.posted(message_ts, invitation_id=invitation_id)
+    )
     items = [
         item
-        for item in await bot.store.outbox.posted(message_ts, invitation_id=invitation_id)
+        for item in posted
         if item.kind in NOTICE_KINDS and _same_place(item.channel_id, channel_id)
     ]
     ids = {item.invitation_id for item in items}
@@ -100,11 +108,12 @@ async def with_reinvites(
     who re-invited it (and loses its button); with `follow`, the new invitation's row
     follows it."""
     ids = [row.invitation_id for row in rows if row.invitation_id]
-    reinvites = await bot.store.reinvites.get_many(ids) if ids else {}
+    reinvites = await bot.store.read(lambda tx: tx.reinvites.get_many(ids)) if ids else {}
     if not reinvites:
         return list(rows)
     new_ids = [r.new_invitation_id for r in reinvites.values() if r.new_invitation_id]
-    new = {k.id: k for k in await bot.store.invitations.get_many(new_ids)} if new_ids else {}
+    found = await bot.store.read(lambda tx: tx.invitations.get_many(new_ids)) if new_ids else []
+    new = {k.id: k for k in found}
     shown = {row.invitation_id for row in rows}
     out: list[InviteRow] = []
     for row in rows:

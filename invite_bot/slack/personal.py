@@ -1,10 +1,11 @@
 """`/gencove notify me` / `notify me off`: DMs about one's own invitations (made from
 Slack): accepted, expired, or revoked by someone else. On unless turned off; stored per
-Slack user (`store.preferences`). One's own actions never come back as a DM."""
+Slack user (`tx.preferences`). One's own actions never come back as a DM."""
 
 from __future__ import annotations
 
 from invite_bot.slack.context import Bot
+from invite_bot.store import Tx
 
 ON = (
     "You will get a direct message when one of your invitations is accepted, expires or is "
@@ -19,9 +20,10 @@ OFF = (
 
 async def notify_me(bot: Bot, user_id: str, on: bool) -> str:
     """Store the user's choice (audited when it changed) and say what it means."""
-    changed = await bot.store.preferences.set_personal(user_id, on)
-    if changed:
-        await bot.store.audit.add(
-            actor_slack_id=user_id, action="notify_me_on" if on else "notify_me_off"
-        )
+    await bot.store.write(lambda tx: _set(tx, user_id, on))
     return ON if on else OFF
+
+
+def _set(tx: Tx, user_id: str, on: bool) -> None:
+    if tx.preferences.set_personal(user_id, on):
+        tx.audit.add(actor_slack_id=user_id, action="notify_me_on" if on else "notify_me_off")

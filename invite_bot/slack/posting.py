@@ -32,7 +32,7 @@ from invite_bot.slack.context import Bot
 from invite_bot.slack.errors import SLACK_FAILURES, SlackFailure, classify
 from invite_bot.slack.notice_blocks import notice_message, summary_message
 from invite_bot.slack.notices import notice_for
-from invite_bot.store import OutboxItem
+from invite_bot.store import OutboxItem, Tx
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class Poster:
         now = datetime.now(UTC)
         busy = {
             item.email
-            for job in await self.bot.store.jobs.unfinished()
+            for job in await self.bot.store.read(lambda tx: tx.jobs.unfinished())
             if job.created_at > now - HELD_BACK_FOR
             and job.lease_expires is not None
             and job.lease_expires > now
@@ -127,13 +127,26 @@ class Poster:
             try:
                 message = await self._message(post)
                 async with self._slot(where):
-                    await self.bot.store.outbox.mark_all_sending([i.id for i in covered])
+                    await self._mark_sending(covered)
                     ts = await self._post(where, message, covered)
-                await self.bot.store.outbox.mark_all_sent([i.id for i in covered], ts)
+                await self._mark_sent({ts: [i.id for i in covered]})
                 posted += 1
             except SLACK_FAILURES as exc:
                 await self._failed(channel, covered, classify(exc))
         return posted
+
+    async def _mark_sending(self, covered: Sequence[OutboxItem]) -> None:
+        ids = [i.id for i in covered]
+        await self.bot.store.write(lambda tx: tx.outbox.mark_all_sending(ids))
+
+    async def _mark_sent(self, landed: dict[str | None, list[int]]) -> None:
+        """Record each message's items as sent with it (ts -> item ids), in one transaction."""
+
+        def sent(tx: Tx) -> None:
+            for ts, ids in landed.items():
+                tx.outbox.mark_all_sent(ids, ts)
+
+        await self.bot.store.write(sent)
 
     async def _message(self, post: Single[OutboxItem] | Any) -> Message:
         if isinstance(post, Single):
@@ -160,12 +173,12 @@ class Poster:
         if not sending:
             return items
         found = await self._in_history(where, min(i.created_at for i in sending))
-        landed: dict[str, list[int]] = {}
+        landed: dict[str | None, list[int]] = {}
         for item in sending:
             if item.dedupe_key in found:
                 landed.setdefault(found[item.dedupe_key], []).append(item.id)
-        for ts, ids in landed.items():
-            await self.bot.store.outbox.mark_all_sent(ids, ts)
+        if landed:
+            await self._mark_sent(landed)
         done = {i for ids in landed.values() for i in ids}
         return [i for i in items if i.id not in done]
 
@@ -194,17 +207,19 @@ class Poster:
 
     async def _still_due(self, items: list[OutboxItem]) -> list[OutboxItem]:
         """Reminders only for invitations still pending: the others are dropped."""
-        due = []
-        for item in items:
-            if item.kind == "reminder":
-                known = await self.bot.store.invitations.get(item.invitation_id)
-                if known is not None and known.status != "pending":
-                    await self.bot.store.outbox.mark_failed(
-                        item.id, f"no longer pending: {known.status}"
-                    )
-                    continue
-            due.append(item)
-        return due
+        reminded = list({i.invitation_id for i in items if i.kind == "reminder"})
+        if not reminded:
+            return items
+        found = await self.bot.store.read(lambda tx: tx.invitations.get_many(reminded))
+        ended = {k.id: k.status for k in found if k.status != "pending"}
+        dropped = {
+            i.id: f"no longer pending: {ended[i.invitation_id]}"
+            for i in items
+            if i.kind == "reminder" and i.invitation_id in ended
+        }
+        if dropped:
+            await self.bot.store.write(lambda tx: _mark_failed(tx, dropped))
+        return [i for i in items if i.id not in dropped]
 
     @contextlib.asynccontextmanager
     async def _slot(self, where: str) -> AsyncIterator[None]:
@@ -237,14 +252,25 @@ class Poster:
         self, channel: str, covered: Sequence[OutboxItem], failure: SlackFailure
     ) -> None:
         error = failure.error
-        outbox = self.bot.store.outbox
+        dropped: dict[int, str] = {}
+        released: list[int] = []
         for item in covered:
             if item.attempts + 1 >= MAX_ATTEMPTS or error in PERMANENT:
                 log.error("notification to %s dropped: %s", channel, error)
-                await outbox.mark_failed(item.id, error)
+                dropped[item.id] = error
             elif failure.may_have_happened:
                 # Slack may have posted it: stay 'sending', so the next round looks in the
                 # channel history before posting again.
                 log.warning("notification to %s: %s, may have been posted", channel, error)
             else:
-                await outbox.release(item.id)
+                released.append(item.id)
+        if dropped or released:
+            await self.bot.store.write(lambda tx: _mark_failed(tx, dropped, released=released))
+
+
+def _mark_failed(tx: Tx, dropped: dict[int, str], *, released: Sequence[int] = ()) -> None:
+    """Give up on the `dropped` items (item id -> why) and put the `released` back."""
+    for item_id, error in dropped.items():
+        tx.outbox.mark_failed(item_id, error)
+    for item_id in released:
+        tx.outbox.release(item_id)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from invite_bot.domain.policy import Refused
+from invite_bot.domain.records import Reinvite
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.gencove import GencoveError
 from invite_bot.slack.blocks import REINVITABLE, slack_date
@@ -30,7 +31,7 @@ from invite_bot.slack.notices import posted_notice
 from invite_bot.slack.replies import describe
 from invite_bot.slack.results import refresh_message
 from invite_bot.slack.revoking import locate, record, revoke
-from invite_bot.store import KnownInvitation, NewInviteJob
+from invite_bot.store import KnownInvitation, NewInviteJob, Tx
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ async def host_for(bot: Bot, channel_id: str | None, message_ts: str | None) -> 
         return None
     if await posted_notice(bot, channel_id, message_ts) is not None:
         return Host(channel_id, message_ts)
-    if await bot.store.jobs.for_message(channel_id, message_ts) is not None:
+    if await bot.store.read(lambda tx: tx.jobs.for_message(channel_id, message_ts)) is not None:
         return Host(channel_id, message_ts)
     return None
 
@@ -104,20 +105,30 @@ async def reinvite(
         )
     if old.status not in (*REINVITABLE, "pending"):
         return _refused(f"{email} already {old.status} the invitation: nothing to re-invite.")
-    if not await bot.store.reinvites.claim(invitation_id, email=old.email, by_user=clicked.user_id):
-        earlier = await bot.store.reinvites.get(invitation_id)
+    by = clicked.user_id
+    claimed, earlier = await bot.store.write(
+        lambda tx: _claim(tx, invitation_id, email=old.email, by_user=by)
+    )
+    if not claimed:
         who = f" by <@{earlier.by_user}>" if earlier else ""
         return _refused(f"{email} was already re-invited{who}; nothing more was sent.")
     try:
         outcome = await _run(bot, old, clicked, host)
     except BaseException:
-        await bot.store.reinvites.release(invitation_id)
+        await bot.store.write(lambda tx: tx.reinvites.release(invitation_id))
         raise
     if outcome.result != "reinvited":
-        await bot.store.reinvites.release(invitation_id)
+        await bot.store.write(lambda tx: tx.reinvites.release(invitation_id))
     if host is not None:
         await refresh_message(bot, host.channel_id, host.message_ts)
     return outcome
+
+
+def _claim(tx: Tx, invitation_id: str, *, email: str, by_user: str) -> tuple[bool, Reinvite | None]:
+    """(True, None) for the one click that re-invites; else (False, the earlier re-invite)."""
+    if tx.reinvites.claim(invitation_id, email=email, by_user=by_user):
+        return True, None
+    return False, tx.reinvites.get(invitation_id)
 
 
 async def _run(
@@ -147,7 +158,7 @@ async def _run(
     await invite_if_allowed(bot, job, tell=tell)
     if told:
         return _refused(told[0])
-    ran = await bot.store.jobs.by_delivery_key(key)
+    ran = await bot.store.read(lambda tx: tx.jobs.by_delivery_key(key))
     item = ran.items[0] if ran and ran.items else None
     if item is None or item.outcome is None:
         return _refused(f"The re-invite of {email} did not finish; it is retried shortly.")
@@ -159,24 +170,28 @@ async def _run(
         reason = escape_mrkdwn(item.error or item.outcome)
         return _refused(f"{email} was not re-invited: {reason}")
     new_id = item.invitation_id
-    async with bot.store.unit_of_work() as work:
-        await work.reinvites.made(old.id, new_id)
-        if host is not None:
-            await work.invitations.set_message(
-                new_id,
-                channel_id=host.channel_id,
-                message_ts=host.message_ts,
-                block_id=f"inv:{new_id}",
-            )
-        await work.audit.add(
-            actor_slack_id=clicked.user_id,
-            action="reinvite",
-            invitation_id=new_id,
-            email=old.email,
-            channel_id=clicked.channel_id,
-            detail={"old_invitation_id": old.id, "old_status": old.status, "role": old.role},
-        )
+    await bot.store.write(lambda tx: _made(tx, old, new_id, clicked, host))
     return ReinviteOutcome("reinvited", f"{email}: re-invited.", new_id)
+
+
+def _made(tx: Tx, old: KnownInvitation, new_id: str, clicked: Clicked, host: Host | None) -> None:
+    """Record the re-invite's new invitation, where it shows, and the audit entry."""
+    tx.reinvites.made(old.id, new_id)
+    if host is not None:
+        tx.invitations.set_message(
+            new_id,
+            channel_id=host.channel_id,
+            message_ts=host.message_ts,
+            block_id=f"inv:{new_id}",
+        )
+    tx.audit.add(
+        actor_slack_id=clicked.user_id,
+        action="reinvite",
+        invitation_id=new_id,
+        email=old.email,
+        channel_id=clicked.channel_id,
+        detail={"old_invitation_id": old.id, "old_status": old.status, "role": old.role},
+    )
 
 
 def _refused(note: str) -> ReinviteOutcome:
@@ -190,20 +205,24 @@ async def _is_reminder(bot: Bot, host: Host, invitation_id: str) -> bool:
 
 async def _known(bot: Bot, invitation_id: str) -> KnownInvitation | None:
     """The store's record of the invitation, or Gencove's (then recorded)."""
-    known = await bot.store.invitations.get(invitation_id)
+    known = await _stored(bot, invitation_id)
     if known is not None:
         return known
     real = await locate(bot, invitation_id)
     if real is None:
         return None
     await record(bot, real, known=None)
-    return await bot.store.invitations.get(invitation_id)
+    return await _stored(bot, invitation_id)
+
+
+async def _stored(bot: Bot, invitation_id: str) -> KnownInvitation | None:
+    return await bot.store.read(lambda tx: tx.invitations.get(invitation_id))
 
 
 async def latest_for(bot: Bot, email: str) -> KnownInvitation | None:
     """The newest invitation to `email` that the store knows, else the newest in Gencove's
     list (recorded then); None when there is none."""
-    known = await bot.store.invitations.by_email(email)
+    known = await bot.store.read(lambda tx: tx.invitations.by_email(email))
     if known:
         return max(known, key=lambda k: (k.expires is not None, k.expires, k.first_seen))
     pages = 0
@@ -212,7 +231,7 @@ async def latest_for(bot: Bot, email: str) -> KnownInvitation | None:
             for invitation in page.results:
                 if (invitation.email or "").lower() == email.lower():
                     await record(bot, invitation, known=None)
-                    return await bot.store.invitations.get(invitation.id)
+                    return await _stored(bot, invitation.id)
             pages += 1
             if pages >= LOOKUP_PAGES:
                 break

@@ -49,7 +49,7 @@ from invite_bot.slack.request_blocks import (
     request_message,
     requests_list,
 )
-from invite_bot.store import InviteRequest, NewInviteRequest
+from invite_bot.store import InviteRequest, NewInviteRequest, Tx
 from invite_bot.store.schema import utcnow
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,7 @@ async def ask(bot: Bot, wish: Ask, refusal: Refused, *, tell: Tell) -> None:
     if not created:
         log.info("invite request %s was already asked (a redelivery)", request_id)
         return
-    request = await bot.store.requests.get(request_id)
+    request = await bot.store.read(lambda tx: tx.requests.get(request_id))
     assert request is not None
     posted = await _post_request(bot, request, targets, since=now)
     confirmation = asked(request, where=_where_posted(targets, posted=posted))
@@ -127,7 +127,7 @@ async def ask(bot: Bot, wish: Ask, refusal: Refused, *, tell: Tell) -> None:
 async def _where_to_ask(bot: Bot, wish: Ask, refusal: Refused) -> Destinations | str:
     """Where the request goes, or why it may not be asked (the member's to read)."""
     user = wish.requester
-    too_many = check_ask(await bot.store.requests.count_open(user))
+    too_many = check_ask(await bot.store.read(lambda tx: tx.requests.count_open(user)))
     if too_many is not None:
         return too_many.message
     count = len(wish.addresses)
@@ -156,10 +156,11 @@ async def _store_request(bot: Bot, wish: Ask, now: datetime) -> tuple[int, bool]
         expires_at=expires_at(now, bot.settings.request_ttl),
         delivery_key=wish.delivery_key,
     )
-    async with bot.store.unit_of_work() as work:
-        request_id, created = await work.requests.create(new)
+
+    def store(tx: Tx) -> tuple[int, bool]:
+        request_id, created = tx.requests.create(new)
         if created:
-            await work.audit.add(
+            tx.audit.add(
                 actor_slack_id=wish.requester,
                 action="request_asked",
                 channel_id=wish.channel_id,
@@ -169,7 +170,9 @@ async def _store_request(bot: Bot, wish: Ask, now: datetime) -> tuple[int, bool]
                     "role": wish.role,
                 },
             )
-    return request_id, created
+        return request_id, created
+
+    return await bot.store.write(store)
 
 
 async def _post_request(
@@ -183,11 +186,15 @@ async def _post_request(
             bot.slack, target, message, key=f"invite-request:{request.id}:{target}", since=since
         )
         if isinstance(where, Posted):
-            await bot.store.requests.add_message(request.id, where.channel, where.ts)
+            await _posted_at(bot, request.id, where)
             posted += 1
         else:
             log.error("invite request %s not posted to %s: %s", request.id, target, where.error)
     return posted
+
+
+async def _posted_at(bot: Bot, request_id: int, where: Posted) -> None:
+    await bot.store.write(lambda tx: tx.requests.add_message(request_id, where.channel, where.ts))
 
 
 def _where_posted(targets: Destinations, *, posted: int) -> str:
@@ -228,8 +235,10 @@ async def show_requests(bot: Bot, turn: Turn) -> None:
         await turn.respond(response_type="ephemeral", text=decision.message)
         return
     await deciding.expire_due(bot)
-    found = await bot.store.requests.open_requests(
-        requester=None if as_inviter else user, limit=deciding.LISTED + 1
+    found = await bot.store.read(
+        lambda tx: tx.requests.open_requests(
+            requester=None if as_inviter else user, limit=deciding.LISTED + 1
+        )
     )
     message = requests_list(found, as_inviter=as_inviter)
     await turn.respond(response_type="ephemeral", text=message.text, blocks=message.blocks)

@@ -30,7 +30,8 @@ async def job_rows(
     ids = [
         item.invitation_id for item in job.items if item.invitation_id and item.email not in fresh
     ]
-    stored = {inv.id: inv for inv in await bot.store.invitations.get_many(ids)} if ids else {}
+    found = await bot.store.read(lambda tx: tx.invitations.get_many(ids)) if ids else []
+    stored = {inv.id: inv for inv in found}
     rows = []
     for item in job.items:
         invitation = stored.get(item.invitation_id or "")
@@ -82,7 +83,8 @@ async def job_message(
         shown = await render_posted(bot, job.message_channel_id, job.message_ts) if notice else None
         if shown is not None:
             return shown
-        request = await bot.store.requests.for_job(job.id)
+        job_id = job.id
+        request = await bot.store.read(lambda tx: tx.requests.for_job(job_id))
         if request is not None:
             return request_message(request, rows=rows, inviter_id=job.slack_user_id)
     return invite_result(rows, inviter_id=job.slack_user_id)
@@ -95,7 +97,7 @@ async def refresh_message(bot: Bot, channel_id: str, message_ts: str) -> bool:
     message show a new invitation) is rendered as that notice."""
     message = await render_posted(bot, channel_id, message_ts)
     if message is None:
-        job = await bot.store.jobs.for_message(channel_id, message_ts)
+        job = await bot.store.read(lambda tx: tx.jobs.for_message(channel_id, message_ts))
         if job is None:
             return False
         message = await render_job(bot, job, notice=False)  # looked for one just above
@@ -108,7 +110,7 @@ async def refresh_message(bot: Bot, channel_id: str, message_ts: str) -> bool:
 
 async def refresh_invitation_message(bot: Bot, invitation_id: str) -> bool:
     """Update the result message that shows this invitation, if the bot posted one."""
-    known = await bot.store.invitations.get(invitation_id)
+    known = await bot.store.read(lambda tx: tx.invitations.get(invitation_id))
     if known is None or not known.channel_id or not known.message_ts:
         return False
     return await refresh_message(bot, known.channel_id, known.message_ts)

@@ -24,7 +24,7 @@ from invite_bot.gencove import (
 )
 from invite_bot.slack.context import Bot
 from invite_bot.slack.results import refresh_invitation_message
-from invite_bot.store import KnownInvitation
+from invite_bot.store import KnownInvitation, Tx
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ async def revoke(
 async def _revoke(
     bot: Bot, invitation_id: str, *, user_id: str, channel_id: str | None
 ) -> RevokeOutcome:
-    known = await bot.store.invitations.get(invitation_id)
+    known = await bot.store.read(lambda tx: tx.invitations.get(invitation_id))
     email = known.email if known else ""
     if known is not None and known.status != "pending":
         return RevokeOutcome("not_pending", email, known.status, known.changed_by)
@@ -100,13 +100,16 @@ async def _revoked(
     """Record a revoke this user made, and update the message showing it."""
     # Subscribed channels hear of it as of any revoke (not the channel it was clicked in).
     channels = await bot.notification_channels(besides=channel_id)
-    async with bot.store.unit_of_work() as work:
-        if known is not None:
-            revoked = transition(
-                known, old=known.status, new="revoked", actor=user_id, at=datetime.now(UTC)
-            )
-            await work.transitions.apply([revoked], notify_channels=channels)
-        await work.audit.add(
+    revoked = (
+        transition(known, old=known.status, new="revoked", actor=user_id, at=datetime.now(UTC))
+        if known is not None
+        else None
+    )
+
+    def store(tx: Tx) -> None:
+        if revoked is not None:
+            tx.transitions.apply([revoked], notify_channels=channels)
+        tx.audit.add(
             actor_slack_id=user_id,
             action="revoke",
             invitation_id=invitation_id,
@@ -114,6 +117,8 @@ async def _revoked(
             channel_id=channel_id,
             detail={"as": "linked key" if as_linked else "organization key"},
         )
+
+    await bot.store.write(store)
     updated = await refresh_invitation_message(bot, invitation_id)
     return RevokeOutcome("revoked", email, "revoked", user_id, message_updated=updated)
 
@@ -144,10 +149,8 @@ async def record(bot: Bot, invitation: Invitation, *, known: KnownInvitation | N
             actor=actor_name(invitation),
             at=datetime.now(UTC),
         )
-        await bot.store.transitions.apply(
-            [change], notify_channels=await bot.notification_channels()
-        )
+        channels = await bot.notification_channels()
+        await bot.store.write(lambda tx: tx.transitions.apply([change], notify_channels=channels))
         return
-    await bot.store.invitations.record(
-        [known_invitation(invitation, changed_by=actor_name(invitation), now=datetime.now(UTC))]
-    )
+    seen = known_invitation(invitation, changed_by=actor_name(invitation), now=datetime.now(UTC))
+    await bot.store.write(lambda tx: tx.invitations.record([seen]))

@@ -83,7 +83,7 @@ def _metrics_handler(
         # they were, and /healthz says why.
         try:
             async with asyncio.timeout(SCRAPE_READ_TIMEOUT):
-                metrics.outbox_backlog(*await store.outbox.backlog())
+                metrics.outbox_backlog(*await store.read(lambda tx: tx.outbox.backlog()))
         except Exception as exc:
             log.warning("metrics: the outbox could not be read (%s)", type(exc).__name__)
         return web.Response(body=metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})

@@ -1,16 +1,18 @@
 """Durable state of the bot (SQLite or PostgreSQL) behind one async interface: `Store`.
 
-`store.py` the life cycle and the unit of work, `work.py` the repositories it exposes
-(one module each: invitations, jobs, transitions, outbox, links, deliveries,
-subscriptions, audit, state, requests; leases.py the leader leases), `db.py` the engine, the
-transaction machinery and the shared statement shapes; `unavailable.py` the one exception
-for a database that cannot serve (`StoreUnavailable`); `schema.py`, `records.py`,
-`engine.py`, `migrate.py` as their names say; `no_orm.py`, imported first, keeps the
-ORM out of the process.
+`store.py` the life cycle and the two ways in (`store.read(work)`, `store.write(work)`,
+each one hop), `tx.py` the `Tx` a unit of work gets (one repository per concern, one
+module each: invitations, jobs, claims, transitions, outbox, links, deliveries,
+subscriptions, audit, state, preferences, reminders, reinvites, requests, drafts),
+`db.py` the repositories' base and shared statement shapes; `runner.py` where units of
+work run (`sqlite_runner.py`: worker threads; `postgres_runner.py`: asyncpg); leases.py
+the leader leases; `unavailable.py` the one exception for a database that cannot serve
+(`StoreUnavailable`); `schema.py`, `engine.py`, `migrate.py` as their names say.
 """
 
 from invite_bot.domain.records import (
     AuditEntry,
+    BulkDraft,
     InviteJob,
     InviteJobItem,
     InviteRequest,
@@ -26,19 +28,19 @@ from invite_bot.domain.records import (
     Transition,
 )
 
-from . import no_orm  # noqa: F401 (first: before anything imports sqlalchemy.ext.asyncio)
 from .engine import DEFAULT_DATABASE_URL, normalise_database_url, redact
 from .leases import LeaderLease
 from .state import BASELINE_DONE, WATCHER_POLLED
 from .store import Store
+from .tx import Tx
 from .unavailable import StoreUnavailable
-from .work import UnitOfWork
 
 __all__ = [
     "BASELINE_DONE",
     "DEFAULT_DATABASE_URL",
     "WATCHER_POLLED",
     "AuditEntry",
+    "BulkDraft",
     "InviteJob",
     "InviteJobItem",
     "InviteRequest",
@@ -55,7 +57,7 @@ __all__ = [
     "StoreUnavailable",
     "Subscription",
     "Transition",
-    "UnitOfWork",
+    "Tx",
     "normalise_database_url",
     "redact",
 ]

@@ -9,15 +9,12 @@ from sqlalchemy import select
 
 from invite_bot.domain.records import AuditEntry
 
-from .db import Connections, from_row
+from .db import Repository, from_row
 from .schema import audit_log, utcnow
 
 
-class AuditLog:
-    def __init__(self, db: Connections) -> None:
-        self._db = db
-
-    async def add(
+class AuditLog(Repository):
+    def add(
         self,
         *,
         actor_slack_id: str | None,
@@ -28,20 +25,19 @@ class AuditLog:
         detail: Mapping[str, Any] | None = None,
     ) -> None:
         """Append to the audit log; `detail` must be JSON-serialisable."""
-        async with self._db.write() as conn:
-            await conn.execute(
-                audit_log.insert().values(
-                    at=utcnow(),
-                    actor_slack_id=actor_slack_id,
-                    action=action,
-                    invitation_id=invitation_id,
-                    email=email,
-                    channel_id=channel_id,
-                    detail=dict(detail or {}),
-                )
+        self._conn.execute(
+            audit_log.insert().values(
+                at=utcnow(),
+                actor_slack_id=actor_slack_id,
+                action=action,
+                invitation_id=invitation_id,
+                email=email,
+                channel_id=channel_id,
+                detail=dict(detail or {}),
             )
+        )
 
-    async def add_many(self, entries: Sequence[Mapping[str, Any]]) -> None:
+    def add_many(self, entries: Sequence[Mapping[str, Any]]) -> None:
         """Append several entries (the keyword arguments of `add`) in one statement."""
         if not entries:
             return
@@ -58,16 +54,12 @@ class AuditLog:
             }
             for e in entries
         ]
-        async with self._db.write() as conn:
-            await conn.execute(audit_log.insert(), rows)
+        self._conn.execute(audit_log.insert(), rows)
 
-    async def entries(self, *, limit: int = 100, action: str | None = None) -> list[AuditEntry]:
+    def entries(self, *, limit: int = 100, action: str | None = None) -> list[AuditEntry]:
         """The newest entries first."""
         query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
         if action is not None:
             query = query.where(audit_log.c.action == action)
-        async with self._db.read() as conn:
-            result = await conn.execute(query)
-            return [
-                from_row(AuditEntry, row, detail=dict(row["detail"])) for row in result.mappings()
-            ]
+        result = self._conn.execute(query)
+        return [from_row(AuditEntry, row, detail=dict(row["detail"])) for row in result.mappings()]

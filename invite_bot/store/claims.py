@@ -14,24 +14,19 @@ from datetime import timedelta
 
 from sqlalchemy import and_, or_, select
 
-from .db import Connections, delete_count, update_count, values_of
+from .db import Repository, delete_count, update_count, values_of
 from .schema import address_claims, utcnow
 
 
-class Claims:
-    def __init__(self, db: Connections) -> None:
-        self._db = db
-
-    async def take(
-        self, job_id: int, emails: Iterable[str], *, owner: str, lease: timedelta
-    ) -> set[str]:
+class Claims(Repository):
+    def take(self, job_id: int, emails: Iterable[str], *, owner: str, lease: timedelta) -> set[str]:
         """Claim what is free (unclaimed, lapsed, or this job's already); returns those."""
         wanted = list(dict.fromkeys(emails))
         if not wanted:
             return set()
         now = utcnow()
         row = {"job_id": job_id, "owner": owner, "expires_at": now + lease}
-        insert = self._db.insert(address_claims).values(
+        insert = self.insert(address_claims).values(
             values_of([{"email": e, **row} for e in wanted])
         )
         stmt = insert.on_conflict_do_update(
@@ -42,11 +37,10 @@ class Claims:
                 address_claims.c.job_id == job_id,
             ),
         ).returning(address_claims.c.email)
-        async with self._db.write() as conn:
-            taken = (await conn.execute(stmt)).scalars().all()
+        taken = self._conn.execute(stmt).scalars().all()
         return {str(email) for email in taken}
 
-    async def held_by_others(self, job_id: int, emails: Iterable[str]) -> set[str]:
+    def held_by_others(self, job_id: int, emails: Iterable[str]) -> set[str]:
         """The addresses another job holds a live claim on."""
         wanted = list(dict.fromkeys(emails))
         if not wanted:
@@ -56,27 +50,24 @@ class Claims:
             address_claims.c.job_id != job_id,
             address_claims.c.expires_at >= utcnow(),
         )
-        async with self._db.read() as conn:
-            return {str(email) for email in (await conn.execute(query)).scalars()}
+        return {str(email) for email in self._conn.execute(query).scalars()}
 
-    async def renew(self, job_id: int, *, owner: str, lease: timedelta) -> int:
+    def renew(self, job_id: int, *, owner: str, lease: timedelta) -> int:
         """Extend the job's claims with its lease; returns how many it holds."""
-        async with self._db.write() as conn:
-            return await update_count(
-                conn,
-                address_claims,
-                address_claims.c.job_id == job_id,
-                values={"owner": owner, "expires_at": utcnow() + lease},
-            )
+        return update_count(
+            self._conn,
+            address_claims,
+            address_claims.c.job_id == job_id,
+            values={"owner": owner, "expires_at": utcnow() + lease},
+        )
 
-    async def release(self, job_id: int, emails: Iterable[str]) -> int:
+    def release(self, job_id: int, emails: Iterable[str]) -> int:
         """Give up the job's claims on `emails` (another job's claims stay)."""
         wanted = list(dict.fromkeys(emails))
         if not wanted:
             return 0
-        async with self._db.write() as conn:
-            return await delete_count(
-                conn,
-                address_claims,
-                and_(address_claims.c.job_id == job_id, address_claims.c.email.in_(wanted)),
-            )
+        return delete_count(
+            self._conn,
+            address_claims,
+            and_(address_claims.c.job_id == job_id, address_claims.c.email.in_(wanted)),
+        )

@@ -5,25 +5,25 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .db import Connections, delete_count, insert_or_nothing_returning
+from sqlalchemy import select
+
+from .db import Repository, delete_count, insert_or_nothing_returning
 from .schema import deliveries, utcnow
 
 
-class Deliveries:
-    def __init__(self, db: Connections) -> None:
-        self._db = db
-
-    async def claim(self, key: str) -> bool:
+class Deliveries(Repository):
+    def claim(self, key: str) -> bool:
         """True for the first caller with `key` in any process."""
-        async with self._db.write() as conn:
-            created = await insert_or_nothing_returning(
-                conn, deliveries, {"key": key, "created_at": utcnow()}, deliveries.c.key
-            )
+        created = insert_or_nothing_returning(
+            self._conn, deliveries, {"key": key, "created_at": utcnow()}, deliveries.c.key
+        )
         return bool(created)
 
-    async def prune(self, older_than: timedelta) -> int:
+    def seen(self, key: str) -> bool:
+        """Whether `key` was claimed (and not pruned since)."""
+        found = self._conn.execute(select(deliveries.c.key).where(deliveries.c.key == key))
+        return found.first() is not None
+
+    def prune(self, older_than: timedelta) -> int:
         """Forget deliveries older than Slack's retry window; returns how many."""
-        async with self._db.write() as conn:
-            return await delete_count(
-                conn, deliveries, deliveries.c.created_at < utcnow() - older_than
-            )
+        return delete_count(self._conn, deliveries, deliveries.c.created_at < utcnow() - older_than)

@@ -1,5 +1,12 @@
-"""Engine set-up: one async engine per process, with the few settings each database needs
-so that the rest of the store can run the same statements on SQLite and PostgreSQL."""
+"""Engine set-up: the URL forms the bot accepts, and the engines behind them, with the few
+settings each database needs so that the rest of the store runs the same statements on
+SQLite and PostgreSQL.
+
+SQLite is driven synchronously (the standard library's sqlite3 through SQLAlchemy) on
+worker threads: one writer engine and one read-only engine (see sqlite_runner.py).
+PostgreSQL keeps asyncpg under an async engine, whose module (`sqlalchemy.ext.asyncio`,
+which loads the ORM) is imported only here and only for PostgreSQL.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +14,20 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sqlalchemy import Connection, Table, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-
-from . import sqlite_driver
+from sqlalchemy import Connection, Engine, Table, event
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.engine import URL, make_url
 
 if TYPE_CHECKING:
     from sqlalchemy.dialects import postgresql, sqlite
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./invite-bot.sqlite3"
+    Insert: TypeAlias = sqlite.Insert | postgresql.Insert
+
+DEFAULT_DATABASE_URL = "sqlite:///./invite-bot.sqlite3"
 
 # How long a SQLite writer waits for another process's transaction before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-
-# Execution option marking a read-only unit of work (SQLite then takes no write lock).
-READ_ONLY = "invite_bot_read_only"
-
-if TYPE_CHECKING:
-    Insert: TypeAlias = sqlite.Insert | postgresql.Insert
 
 log = logging.getLogger("invite_bot.store.writes")
 # The statement's verb and table, e.g. "INSERT INTO invite_jobs": never its values.
@@ -33,16 +35,16 @@ _WRITE = re.compile(r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.I
 
 
 def normalise_database_url(url: str) -> str:
-    """Turn the URLs hosting providers hand out into ones the async drivers accept.
+    """Turn the URLs in use (and those hosting providers hand out) into the bot's drivers.
 
-    `postgres://` and `postgresql://` become `postgresql+asyncpg://` (libpq's `sslmode`
-    becomes asyncpg's `ssl`); a bare `sqlite://` becomes `sqlite+aiosqlite://`.
+    `postgres://`, `postgresql://` become `postgresql+asyncpg://` (libpq's `sslmode`
+    becomes asyncpg's `ssl`); `sqlite+aiosqlite://` (the old default) becomes `sqlite://`.
     """
     parsed = make_url(url)
     if parsed.drivername in ("postgres", "postgresql"):
         parsed = parsed.set(drivername="postgresql+asyncpg")
-    elif parsed.drivername == "sqlite":
-        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    elif parsed.drivername in ("sqlite+aiosqlite", "sqlite+pysqlite"):
+        parsed = parsed.set(drivername="sqlite")
     if parsed.drivername == "postgresql+asyncpg" and "sslmode" in parsed.query:
         sslmode = parsed.query["sslmode"]
         parsed = parsed.difference_update_query(["sslmode"])
@@ -59,36 +61,46 @@ def redact(url: str) -> str:
         return "<unparsable database URL>"
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An async engine for `url` (already normalised), tuned for its database."""
+def sqlite_file_url(url: str) -> URL:
+    """`url` (normalised) as a SQLite URL; ValueError for an in-memory database."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if database in ("", ":memory:") or database.startswith("file::memory:"):
-            # One shared connection: concurrent tasks would nest transactions on it.
-            raise ValueError(
-                "in-memory SQLite cannot serve the bot's concurrent tasks:"
-                " give a file, e.g. sqlite+aiosqlite:///./invite-bot.sqlite3"
-            )
-        # A pool big enough for a burst of commands: opening an aiosqlite connection
-        # (a thread plus the PRAGMAs below) costs more than the statement it serves.
-        engine = create_async_engine(
-            parsed, pool_size=20, max_overflow=20, async_creator=sqlite_driver.connector(parsed)
+    database = parsed.database or ""
+    if database in ("", ":memory:") or database.startswith("file::memory:"):
+        # Each thread's connection would see a database of its own.
+        raise ValueError(
+            "in-memory SQLite cannot serve the bot's threads and tasks:"
+            " give a file, e.g. sqlite:///./invite-bot.sqlite3"
         )
-        _tune_sqlite(engine)
-        _log_writes(engine)
-        return engine
-    # pre-ping: a replica must survive the database restarting or a proxy dropping idle links.
-    engine = create_async_engine(parsed, pool_pre_ping=True)
-    _log_writes(engine)
+    return parsed
+
+
+def sqlite_engine(url: URL, *, read_only: bool, pool_size: int) -> Engine:
+    """A sync engine on the SQLite file `url`: WAL, `synchronous=NORMAL`, foreign keys,
+    the busy timeout, and BEGIN IMMEDIATE (BEGIN DEFERRED and `query_only` if read-only)."""
+    engine = create_sync_engine(url, pool_size=pool_size, max_overflow=0)
+    _tune_sqlite(engine, read_only=read_only)
+    if not read_only:
+        log_writes(engine)
     return engine
 
 
-def _log_writes(engine: AsyncEngine) -> None:
-    """At DEBUG, one line per write ("store: INSERT INTO invite_jobs"), logged in the task
-    that made it, so it carries the request id of the Slack delivery behind it."""
+def postgres_engine(url: str) -> AsyncEngine:
+    """An async engine (asyncpg) for `url`; the one place that imports SQLAlchemy's asyncio
+    extension, so a SQLite process never loads it."""
+    from sqlalchemy.ext.asyncio import create_async_engine
 
-    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    # pre-ping: a replica must survive the database restarting or a proxy dropping idle links.
+    engine = create_async_engine(url, pool_pre_ping=True)
+    log_writes(engine.sync_engine)
+    return engine
+
+
+def log_writes(engine: Engine) -> None:
+    """At DEBUG, one line per write ("store: INSERT INTO invite_jobs"), logged in the
+    context of the task that made it (the store runs units of work in a copy of it), so it
+    carries the request id of the Slack delivery behind it."""
+
+    @event.listens_for(engine, "before_cursor_execute")
     def _on_execute(
         conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
     ) -> None:
@@ -97,11 +109,11 @@ def _log_writes(engine: AsyncEngine) -> None:
             log.debug("store: %s %s", verb, write.group(2))
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
+def _tune_sqlite(engine: Engine, *, read_only: bool) -> None:
     """WAL lets readers work while one process writes; BEGIN IMMEDIATE takes the write lock
     up front, so concurrent writers wait (busy_timeout) instead of failing on lock upgrade."""
 
-    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # We emit BEGIN ourselves (below); the driver's own transaction handling is off.
         dbapi_connection.isolation_level = None
@@ -110,12 +122,15 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        if read_only:
+            cursor.execute("PRAGMA query_only = ON")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    begin = "BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE"
+
+    @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        mode = "DEFERRED" if conn.get_execution_options().get(READ_ONLY) else "IMMEDIATE"
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        conn.exec_driver_sql(begin)
 
 
 def insert(dialect_name: str, table: Table) -> Insert:

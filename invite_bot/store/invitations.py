@@ -10,24 +10,20 @@ from sqlalchemy import RowMapping, case, func, select
 
 from invite_bot.domain.records import KnownInvitation
 
-from .db import Connections, chunks, from_row, update_one, values_of
+from .db import Repository, chunks, from_row, update_one, values_of
 from .schema import invitations
 
 
-class Invitations:
-    def __init__(self, db: Connections) -> None:
-        self._db = db
-
-    async def record(self, rows: Sequence[KnownInvitation]) -> None:
+class Invitations(Repository):
+    def record(self, rows: Sequence[KnownInvitation]) -> None:
         """Record invitations as seen now; a row without message location or inviter keeps
         the stored one (the watcher knows statuses, only the bot knows its messages)."""
         latest = {row.id: row for row in rows}
-        async with self._db.write() as conn:
-            for chunk in chunks(sorted(latest.values(), key=lambda r: r.id)):
-                await conn.execute(self._upsert(chunk))
+        for chunk in chunks(sorted(latest.values(), key=lambda r: r.id)):
+            self._conn.execute(self._upsert(chunk))
 
     def _upsert(self, rows: Sequence[KnownInvitation]) -> Any:
-        stmt = self._db.insert(invitations).values(
+        stmt = self.insert(invitations).values(
             values_of(
                 [
                     {
@@ -72,55 +68,49 @@ class Invitations:
             },
         )
 
-    async def set_message(
+    def set_message(
         self, invitation_id: str, *, channel_id: str, message_ts: str, block_id: str
     ) -> None:
         """Remember where the bot posted the invitation's result, to update it later."""
-        async with self._db.write() as conn:
-            await update_one(
-                conn,
-                invitations,
-                invitations.c.id == invitation_id,
-                values={"channel_id": channel_id, "message_ts": message_ts, "block_id": block_id},
-                what="invitation",
-                key=invitation_id,
-            )
+        update_one(
+            self._conn,
+            invitations,
+            invitations.c.id == invitation_id,
+            values={"channel_id": channel_id, "message_ts": message_ts, "block_id": block_id},
+            what="invitation",
+            key=invitation_id,
+        )
 
-    async def get(self, invitation_id: str) -> KnownInvitation | None:
-        async with self._db.read() as conn:
-            result = await conn.execute(
-                select(invitations).where(invitations.c.id == invitation_id)
-            )
-            row = result.mappings().first()
+    def get(self, invitation_id: str) -> KnownInvitation | None:
+        result = self._conn.execute(select(invitations).where(invitations.c.id == invitation_id))
+        row = result.mappings().first()
         return None if row is None else invitation_from_row(row)
 
-    async def get_many(self, invitation_ids: Sequence[str]) -> list[KnownInvitation]:
+    def get_many(self, invitation_ids: Sequence[str]) -> list[KnownInvitation]:
         """The known invitations among `invitation_ids` (any order)."""
         found: list[KnownInvitation] = []
         for chunk in chunks(list(dict.fromkeys(invitation_ids))):
-            found += await self._select(select(invitations).where(invitations.c.id.in_(chunk)))
+            found += self._select(select(invitations).where(invitations.c.id.in_(chunk)))
         return found
 
-    async def by_email(self, email: str, *, status: str | None = None) -> list[KnownInvitation]:
+    def by_email(self, email: str, *, status: str | None = None) -> list[KnownInvitation]:
         """Invitations to `email` (compared case-insensitively), oldest first."""
         query = select(invitations).where(func.lower(invitations.c.email) == email.lower())
         if status is not None:
             query = query.where(invitations.c.status == status)
-        return await self._select(query)
+        return self._select(query)
 
-    async def with_status(self, status: str) -> list[KnownInvitation]:
+    def with_status(self, status: str) -> list[KnownInvitation]:
         """Invitations with `status`, oldest first."""
-        return await self._select(select(invitations).where(invitations.c.status == status))
+        return self._select(select(invitations).where(invitations.c.status == status))
 
-    async def count(self) -> int:
-        async with self._db.read() as conn:
-            result = await conn.execute(select(func.count()).select_from(invitations))
-            return int(result.scalar_one())
+    def count(self) -> int:
+        result = self._conn.execute(select(func.count()).select_from(invitations))
+        return int(result.scalar_one())
 
-    async def _select(self, query: Any) -> list[KnownInvitation]:
-        async with self._db.read() as conn:
-            result = await conn.execute(query.order_by(invitations.c.first_seen, invitations.c.id))
-            return [invitation_from_row(row) for row in result.mappings()]
+    def _select(self, query: Any) -> list[KnownInvitation]:
+        result = self._conn.execute(query.order_by(invitations.c.first_seen, invitations.c.id))
+        return [invitation_from_row(row) for row in result.mappings()]
 
 
 def sighted(new: Any) -> dict[str, Any]:

@@ -18,17 +18,14 @@ from invite_bot.domain.records import (
     NewInviteJob,
 )
 
-from .db import Connections, chunks, from_row, insert_or_nothing_returning, update_count, update_one
+from .db import Repository, chunks, from_row, insert_or_nothing_returning, update_count, update_one
 from .schema import invite_job_items, invite_jobs, utcnow
 
 JOB_OUTCOMES: frozenset[str] = frozenset(get_args(JobOutcome))
 
 
-class Jobs:
-    def __init__(self, db: Connections) -> None:
-        self._db = db
-
-    async def create(
+class Jobs(Repository):
+    def create(
         self, job: NewInviteJob, *, owner: str | None = None, lease: timedelta | None = None
     ) -> int:
         """Store the job with all its addresses before the first Gencove call.
@@ -52,35 +49,34 @@ class Jobs:
         if owner is not None:
             values["owner"] = owner
             values["lease_expires"] = now + (lease if lease is not None else timedelta(minutes=5))
-        async with self._db.write() as conn:
-            created = await insert_or_nothing_returning(conn, invite_jobs, values, invite_jobs.c.id)
-            if not created:
-                existing = await conn.execute(
-                    select(invite_jobs.c.id).where(invite_jobs.c.delivery_key == job.delivery_key)
-                )
-                return int(existing.scalar_one())
-            job_id = int(created[0]["id"])
-            emails = list(dict.fromkeys(job.addresses))
-            if emails:
-                await conn.execute(
-                    invite_job_items.insert(),
-                    [
-                        {
-                            "job_id": job_id,
-                            "position": position,
-                            "email": email,
-                            "role": job.roles.get(email),
-                        }
-                        for position, email in enumerate(emails)
-                    ],
-                )
+        created = insert_or_nothing_returning(self._conn, invite_jobs, values, invite_jobs.c.id)
+        if not created:
+            existing = self._conn.execute(
+                select(invite_jobs.c.id).where(invite_jobs.c.delivery_key == job.delivery_key)
+            )
+            return int(existing.scalar_one())
+        job_id = int(created[0]["id"])
+        emails = list(dict.fromkeys(job.addresses))
+        if emails:
+            self._conn.execute(
+                invite_job_items.insert(),
+                [
+                    {
+                        "job_id": job_id,
+                        "position": position,
+                        "email": email,
+                        "role": job.roles.get(email),
+                    }
+                    for position, email in enumerate(emails)
+                ],
+            )
         return job_id
 
-    async def set_message(self, job_id: int, *, channel_id: str, message_ts: str) -> None:
+    def set_message(self, job_id: int, *, channel_id: str, message_ts: str) -> None:
         """Where the job's result message is, so a resumed job edits it instead of posting."""
-        await self._update(job_id, message_channel_id=channel_id, message_ts=message_ts)
+        self._update(job_id, message_channel_id=channel_id, message_ts=message_ts)
 
-    async def record_item(
+    def record_item(
         self,
         job_id: int,
         email: str,
@@ -92,23 +88,22 @@ class Jobs:
         """Record what happened to one address, right after the Gencove call returned."""
         if outcome not in JOB_OUTCOMES:
             raise ValueError(f"outcome must be one of {sorted(JOB_OUTCOMES)}, not {outcome!r}")
-        async with self._db.write() as conn:
-            await update_one(
-                conn,
-                invite_job_items,
-                invite_job_items.c.job_id == job_id,
-                invite_job_items.c.email == email,
-                values={
-                    "outcome": outcome,
-                    "invitation_id": invitation_id,
-                    "error": error,
-                    "updated_at": utcnow(),
-                },
-                what="invite job address",
-                key=f"{job_id}/{email}",
-            )
+        update_one(
+            self._conn,
+            invite_job_items,
+            invite_job_items.c.job_id == job_id,
+            invite_job_items.c.email == email,
+            values={
+                "outcome": outcome,
+                "invitation_id": invitation_id,
+                "error": error,
+                "updated_at": utcnow(),
+            },
+            what="invite job address",
+            key=f"{job_id}/{email}",
+        )
 
-    async def record_items(self, job_id: int, outcomes: Sequence[ItemOutcome]) -> None:
+    def record_items(self, job_id: int, outcomes: Sequence[ItemOutcome]) -> None:
         """Record several addresses' outcomes in one statement batch."""
         if not outcomes:
             return
@@ -129,99 +124,94 @@ class Jobs:
                 updated_at=now,
             )
         )
-        async with self._db.write() as conn:
-            await conn.execute(
-                statement,
-                [
-                    {
-                        "_job": job_id,
-                        "_email": o.email,
-                        "_outcome": o.outcome,
-                        "_invitation": o.invitation_id,
-                        "_error": o.error,
-                    }
-                    for o in outcomes
-                ],
-            )
+        self._conn.execute(
+            statement,
+            [
+                {
+                    "_job": job_id,
+                    "_email": o.email,
+                    "_outcome": o.outcome,
+                    "_invitation": o.invitation_id,
+                    "_error": o.error,
+                }
+                for o in outcomes
+            ],
+        )
 
-    async def cancel(self, job_id: int) -> bool:
+    def cancel(self, job_id: int) -> bool:
         """Ask an unfinished job to stop (it does after the requests in flight); False if it
         had finished, or was asked already."""
-        async with self._db.write() as conn:
-            asked = await update_count(
-                conn,
-                invite_jobs,
-                invite_jobs.c.id == job_id,
-                invite_jobs.c.finished_at.is_(None),
-                invite_jobs.c.cancelled_at.is_(None),
-                values={"cancelled_at": utcnow()},
-            )
+        asked = update_count(
+            self._conn,
+            invite_jobs,
+            invite_jobs.c.id == job_id,
+            invite_jobs.c.finished_at.is_(None),
+            invite_jobs.c.cancelled_at.is_(None),
+            values={"cancelled_at": utcnow()},
+        )
         return asked == 1
 
-    async def cancelled(self, job_id: int) -> bool:
+    def cancelled(self, job_id: int) -> bool:
         """Whether the job was asked to stop (one small read, between chunks)."""
-        async with self._db.read() as conn:
-            found = await conn.execute(
-                select(invite_jobs.c.cancelled_at).where(invite_jobs.c.id == job_id)
-            )
-            return found.scalar_one_or_none() is not None
+        found = self._conn.execute(
+            select(invite_jobs.c.cancelled_at).where(invite_jobs.c.id == job_id)
+        )
+        return found.scalar_one_or_none() is not None
 
-    async def finish(self, job_id: int) -> None:
-        await self._update(job_id, finished_at=utcnow(), lease_expires=None)
+    def finish(self, job_id: int) -> None:
+        self._update(job_id, finished_at=utcnow(), lease_expires=None)
 
-    async def _update(self, job_id: int, **values: Any) -> None:
-        async with self._db.write() as conn:
-            await update_one(
-                conn,
-                invite_jobs,
-                invite_jobs.c.id == job_id,
-                values=values,
-                what="invite job",
-                key=job_id,
-            )
+    def _update(self, job_id: int, **values: Any) -> None:
+        update_one(
+            self._conn,
+            invite_jobs,
+            invite_jobs.c.id == job_id,
+            values=values,
+            what="invite job",
+            key=job_id,
+        )
 
-    async def claim(self, job_id: int, owner: str, lease: timedelta) -> bool:
+    def claim(self, job_id: int, owner: str, lease: timedelta) -> bool:
         """Take (or extend) the right to work on an unfinished job until now + `lease`;
         False while another owner's lease runs, or when the job is finished."""
         now = utcnow()
-        async with self._db.write() as conn:
-            claimed = await update_count(
-                conn,
-                invite_jobs,
-                invite_jobs.c.id == job_id,
-                invite_jobs.c.finished_at.is_(None),
-                or_(
-                    invite_jobs.c.owner.is_(None),
-                    invite_jobs.c.owner == owner,
-                    invite_jobs.c.lease_expires.is_(None),
-                    invite_jobs.c.lease_expires <= now,
-                ),
-                values={"owner": owner, "lease_expires": now + lease},
-            )
+        claimed = update_count(
+            self._conn,
+            invite_jobs,
+            invite_jobs.c.id == job_id,
+            invite_jobs.c.finished_at.is_(None),
+            or_(
+                invite_jobs.c.owner.is_(None),
+                invite_jobs.c.owner == owner,
+                invite_jobs.c.lease_expires.is_(None),
+                invite_jobs.c.lease_expires <= now,
+            ),
+            values={"owner": owner, "lease_expires": now + lease},
+        )
         return claimed == 1
 
-    async def get(self, job_id: int) -> InviteJob | None:
-        jobs = await self._select(invite_jobs.c.id == job_id)
+    def get(self, job_id: int) -> InviteJob | None:
+        jobs = self._select(invite_jobs.c.id == job_id)
         return jobs[0] if jobs else None
 
-    async def unfinished(self) -> list[InviteJob]:
+    def unfinished(self) -> list[InviteJob]:
         """Jobs a crash interrupted (or still running elsewhere: claim() decides)."""
-        return await self._select(invite_jobs.c.finished_at.is_(None))
+        return self._select(invite_jobs.c.finished_at.is_(None))
 
-    async def for_message(self, channel_id: str, message_ts: str) -> InviteJob | None:
+    def for_message(self, channel_id: str, message_ts: str) -> InviteJob | None:
         """The invite job whose result message is at (channel, ts), if the bot posted it."""
-        jobs = await self._select(
+        jobs = self._select(
             (invite_jobs.c.message_channel_id == channel_id)
             & (invite_jobs.c.message_ts == message_ts)
         )
         return jobs[0] if jobs else None
 
-    async def by_delivery_key(self, delivery_key: str) -> InviteJob | None:
+    def by_delivery_key(self, delivery_key: str) -> InviteJob | None:
         """The job a request (by its delivery key) created, if any."""
-        jobs = await self._select(invite_jobs.c.delivery_key == delivery_key)
+        jobs = self._select(invite_jobs.c.delivery_key == delivery_key)
         return jobs[0] if jobs else None
 
-    async def for_invitation(self, invitation_id: str) -> InviteJob | None:
+    def for_invitation(self, invitation_id: str) -> InviteJob | None:
         """The latest invite job that showed this invitation."""
         latest = (
             select(invite_job_items.c.job_id)
@@ -230,22 +220,21 @@ class Jobs:
             .limit(1)
             .scalar_subquery()
         )
-        jobs = await self._select(invite_jobs.c.id == latest)
+        jobs = self._select(invite_jobs.c.id == latest)
         return jobs[0] if jobs else None
 
-    async def _select(self, condition: Any) -> list[InviteJob]:
-        async with self._db.read() as conn:
-            query = select(invite_jobs).where(condition).order_by(invite_jobs.c.id)
-            job_rows = (await conn.execute(query)).mappings().all()
-            ids = [row["id"] for row in job_rows]
-            items: dict[int, list[InviteJobItem]] = {job_id: [] for job_id in ids}
-            for chunk in chunks(ids):
-                result = await conn.execute(
-                    select(invite_job_items)
-                    .where(invite_job_items.c.job_id.in_(chunk))
-                    .order_by(invite_job_items.c.job_id, invite_job_items.c.position)
-                )
-                for row in result.mappings():
-                    outcome = cast(JobOutcome | None, row["outcome"])
-                    items[row["job_id"]].append(from_row(InviteJobItem, row, outcome=outcome))
+    def _select(self, condition: Any) -> list[InviteJob]:
+        query = select(invite_jobs).where(condition).order_by(invite_jobs.c.id)
+        job_rows = self._conn.execute(query).mappings().all()
+        ids = [row["id"] for row in job_rows]
+        items: dict[int, list[InviteJobItem]] = {job_id: [] for job_id in ids}
+        for chunk in chunks(ids):
+            result = self._conn.execute(
+                select(invite_job_items)
+                .where(invite_job_items.c.job_id.in_(chunk))
+                .order_by(invite_job_items.c.job_id, invite_job_items.c.position)
+            )
+            for row in result.mappings():
+                outcome = cast(JobOutcome | None, row["outcome"])
+                items[row["job_id"]].append(from_row(InviteJobItem, row, outcome=outcome))
         return [from_row(InviteJob, row, items=tuple(items[row["id"]])) for row in job_rows]

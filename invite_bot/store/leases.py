@@ -15,14 +15,19 @@ import logging
 import time
 from abc import ABC, abstractmethod
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import Connection, func, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from .db import Database, delete_count, update_count
+from .db import delete_count, update_count
+from .engine import insert
 from .lease_keeper import LeaseKeeper
+from .runner import Runner
 from .schema import leases, utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 logger = logging.getLogger(__name__)
 
@@ -163,16 +168,16 @@ class AdvisoryLockLease(LeaderLease):
 class RowLease(LeaderLease):
     """SQLite: a row (name, owner, expires_at) changed only by atomic conditional writes."""
 
-    def __init__(self, db: Database, name: str, *, owner: str, ttl: timedelta) -> None:
+    def __init__(self, runner: Runner, name: str, *, owner: str, ttl: timedelta) -> None:
         super().__init__(name, owner=owner, ttl=ttl)
-        self._db = db
+        self._runner = runner
         self._held = False
         self._kept = False  # renewed by a LeaseKeeper thread while held (keep_renewed)
         self._keeper: LeaseKeeper | None = None
 
     def keep_renewed(self) -> None:
         # Only a file can be opened a second time; an in-memory database stays manual.
-        self._kept = self._db.file is not None
+        self._kept = self._runner.file is not None
 
     @property
     def held(self) -> bool:
@@ -181,23 +186,13 @@ class RowLease(LeaderLease):
     async def try_acquire(self) -> bool:
         if self._keeper is not None and await self.renew():
             return True
-        started, now = time.monotonic(), utcnow()
-        stmt = self._db.insert(leases).values(
-            name=self.name, owner=self.owner, expires_at=now + self.ttl
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[leases.c.name],
-            set_={"owner": stmt.excluded.owner, "expires_at": stmt.excluded.expires_at},
-            where=or_(leases.c.owner == self.owner, leases.c.expires_at <= now),
-        )
-        async with self._db.write() as conn:
-            result = await conn.execute(stmt.returning(leases.c.owner))
-            taken = result.first() is not None
+        started = time.monotonic()
+        taken = await self._runner.write(self._take)
         if taken and not self._held:
             logger.info("leader lease %r taken by %s", self.name, self.owner)
         self._held = taken
-        if taken and self._kept and self._db.file is not None:
-            self._keeper = LeaseKeeper(self._db.file, self.name, owner=self.owner, ttl=self.ttl)
+        if taken and self._kept and self._runner.file is not None:
+            self._keeper = LeaseKeeper(self._runner.file, self.name, owner=self.owner, ttl=self.ttl)
             self._keeper.start(taken_at=started)
         return taken
 
@@ -210,24 +205,42 @@ class RowLease(LeaderLease):
             await self._stop_keeper()
             self._held = False
             return False
-        now = utcnow()
         try:
-            async with self._db.write() as conn:
-                count = await update_count(
-                    conn,
-                    leases,
-                    leases.c.name == self.name,
-                    leases.c.owner == self.owner,
-                    leases.c.expires_at > now,
-                    values={"expires_at": now + self.ttl},
-                )
-            renewed = count == 1
+            renewed = await self._runner.write(self._extend)
         except SQLAlchemyError as error:
             logger.warning("leader lease %r lost by %s: %s", self.name, self.owner, error)
             renewed = False
         if not renewed:
             self._held = False
         return renewed
+
+    def _take(self, conn: Connection) -> bool:
+        """Insert the lease row, or take it over from this owner or an expired one."""
+        now = utcnow()
+        stmt = insert(conn.dialect.name, leases).values(
+            name=self.name, owner=self.owner, expires_at=now + self.ttl
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[leases.c.name],
+            set_={"owner": stmt.excluded.owner, "expires_at": stmt.excluded.expires_at},
+            where=or_(leases.c.owner == self.owner, leases.c.expires_at <= now),
+        )
+        return conn.execute(stmt.returning(leases.c.owner)).first() is not None
+
+    def _extend(self, conn: Connection) -> bool:
+        now = utcnow()
+        count = update_count(
+            conn,
+            leases,
+            leases.c.name == self.name,
+            leases.c.owner == self.owner,
+            leases.c.expires_at > now,
+            values={"expires_at": now + self.ttl},
+        )
+        return count == 1
+
+    def _delete(self, conn: Connection) -> None:
+        delete_count(conn, leases, leases.c.name == self.name, leases.c.owner == self.owner)
 
     async def _stop_keeper(self) -> None:
         keeper, self._keeper = self._keeper, None
@@ -239,17 +252,15 @@ class RowLease(LeaderLease):
         if not self._held:
             return
         self._held = False
-        async with self._db.write() as conn:
-            mine = (leases.c.name == self.name, leases.c.owner == self.owner)
-            await delete_count(conn, leases, *mine)
+        await self._runner.write(self._delete)
         logger.info("leader lease %r released by %s", self.name, self.owner)
 
 
 class Leases:
     """The leader leases of one store, one object per (name, owner)."""
 
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    def __init__(self, runner: Runner) -> None:
+        self._runner = runner
         # Strong references: a lease dropped by its caller must still be released on close.
         self._leases: dict[tuple[str, str], LeaderLease] = {}
 
@@ -258,10 +269,10 @@ class Leases:
         LeaderLease). Store.close() releases it if still held."""
         lease = self._leases.get((name, owner))
         if lease is None:
-            if self._db.dialect == "postgresql":
-                lease = AdvisoryLockLease(self._db.engine, name, owner=owner, ttl=ttl)
+            if self._runner.engine is not None:
+                lease = AdvisoryLockLease(self._runner.engine, name, owner=owner, ttl=ttl)
             else:
-                lease = RowLease(self._db, name, owner=owner, ttl=ttl)
+                lease = RowLease(self._runner, name, owner=owner, ttl=ttl)
             self._leases[name, owner] = lease
         lease.ttl = ttl
         return lease

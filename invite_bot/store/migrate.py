@@ -2,9 +2,11 @@
 
 Several replicas may start at once: on PostgreSQL a transaction-level advisory lock makes
 the second wait and then find the schema already at head; on SQLite the migration's
-BEGIN IMMEDIATE does the same. Alembic (about 9 MiB with Mako and Pygments) is imported
-only when the schema is behind: the revision a database is at is one plain read of
-`alembic_version`, and the head is `HEAD_REVISION` (a test checks it against the scripts).
+BEGIN IMMEDIATE does the same. `upgrade` is a unit of work on a connection the store
+opened inside a write transaction (SQLite's writer thread, or PostgreSQL's `run_sync`).
+Alembic (about 9 MiB with Mako and Pygments) is imported only when the schema is behind:
+the revision a database is at is one plain read of `alembic_version`, and the head is
+`HEAD_REVISION` (a test checks it against the scripts).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, func, inspect, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .leases import advisory_key
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 SCRIPT_LOCATION = "invite_bot.store:migrations"
 # The newest revision in migrations/versions/: a new migration script moves it.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 
 
 def alembic_config(*, connection: Connection | None = None, url: str | None = None) -> Config:
@@ -40,20 +41,16 @@ def alembic_config(*, connection: Connection | None = None, url: str | None = No
     return config
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the database to `revision`; a no-op (and no Alembic) when it is at head."""
-    async with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            await conn.execute(select(func.pg_advisory_xact_lock(advisory_key("migrations"))))
-        if revision == "head" and await current_revision(conn) == HEAD_REVISION:
-            return
-        await conn.run_sync(_upgrade, revision)
-
-
-def _upgrade(connection: Connection, revision: str) -> None:
+def upgrade(conn: Connection, revision: str = "head") -> None:
+    """Bring the database to `revision` on `conn`, inside the caller's write transaction;
+    a no-op (and no Alembic) when it is at head."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(advisory_key("migrations"))))
+    if revision == "head" and current_revision(conn) == HEAD_REVISION:
+        return
     from alembic import command
 
-    command.upgrade(alembic_config(connection=connection), revision)
+    command.upgrade(alembic_config(connection=conn), revision)
 
 
 def expected_revision() -> str:
@@ -68,13 +65,9 @@ def script_head() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-async def current_revision(conn: AsyncConnection) -> str | None:
-    """The revision the database's schema is at (None: never migrated, or emptied)."""
-    return await conn.run_sync(_read_revision)
-
-
-def _read_revision(connection: Connection) -> str | None:
-    """What Alembic's `MigrationContext.get_current_revision()` reads, without Alembic."""
+def current_revision(connection: Connection) -> str | None:
+    """The revision the database's schema is at (None: never migrated, or emptied): what
+    Alembic's `MigrationContext.get_current_revision()` reads, without Alembic."""
     if not inspect(connection).has_table("alembic_version"):
         return None
     rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()

@@ -11,18 +11,15 @@ from sqlalchemy import RowMapping, func, select
 
 from invite_bot.domain.records import OutboxItem, OutboxKind, OutboxState
 
-from .db import Connections, from_row, update_one
+from .db import Repository, from_row, update_one
 from .schema import outbox, utcnow
 
 # Error text kept on an outbox row: enough to diagnose, bounded in size.
 _MAX_ERROR = 2000
 
 
-class Outbox:
-    def __init__(self, db: Connections) -> None:
-        self._db = db
-
-    async def claim(self, limit: int = 50) -> list[OutboxItem]:
+class Outbox(Repository):
+    def claim(self, limit: int = 50) -> list[OutboxItem]:
         """Items due for delivery, oldest first. A 'sending' item may already be in Slack
         (crash after the post): look for its dedupe_key in the channel before resending.
         Only the leader should send, so nothing here locks items against other replicas."""
@@ -32,22 +29,21 @@ class Outbox:
             .order_by(outbox.c.id)
             .limit(limit)
         )
-        async with self._db.read() as conn:
-            result = await conn.execute(query)
-            return [outbox_item_from_row(row) for row in result.mappings()]
+        result = self._conn.execute(query)
+        return [outbox_item_from_row(row) for row in result.mappings()]
 
-    async def mark_sending(self, item_id: int) -> None:
+    def mark_sending(self, item_id: int) -> None:
         """Written before the Slack call, so a crash leaves evidence to check afterwards."""
-        await self._update(item_id, state="sending", attempts=outbox.c.attempts + 1)
+        self._update(item_id, state="sending", attempts=outbox.c.attempts + 1)
 
-    async def mark_sent(self, item_id: int, slack_ts: str | None) -> None:
-        await self._update(item_id, state="sent", slack_ts=slack_ts, sent_at=utcnow())
+    def mark_sent(self, item_id: int, slack_ts: str | None) -> None:
+        self._update(item_id, state="sent", slack_ts=slack_ts, sent_at=utcnow())
 
-    async def mark_failed(self, item_id: int, error: str) -> None:
+    def mark_failed(self, item_id: int, error: str) -> None:
         """Give up on the item for good (e.g. channel_not_found), keeping the reason."""
-        await self._update(item_id, state="failed", last_error=error[:_MAX_ERROR])
+        self._update(item_id, state="failed", last_error=error[:_MAX_ERROR])
 
-    async def release(
+    def release(
         self, item_id: int, *, retry_after: timedelta | None = None, error: str | None = None
     ) -> None:
         """Back to pending after a transient failure; not claimable before `retry_after`."""
@@ -57,55 +53,49 @@ class Outbox:
         }
         if error is not None:
             values["last_error"] = error[:_MAX_ERROR]
-        await self._update(item_id, **values)
+        self._update(item_id, **values)
 
-    async def backlog(self) -> tuple[int, datetime | None]:
+    def backlog(self) -> tuple[int, datetime | None]:
         """How many items wait (pending or sending), and when the oldest was written."""
         query = select(func.count(), func.min(outbox.c.created_at)).where(
             outbox.c.state.in_(("pending", "sending"))
         )
-        async with self._db.read() as conn:
-            depth, oldest = (await conn.execute(query)).one()
+        depth, oldest = self._conn.execute(query).one()
         return int(depth), oldest
 
-    async def mark_all_sending(self, item_ids: Sequence[int]) -> None:
+    def mark_all_sending(self, item_ids: Sequence[int]) -> None:
         """Several items about to go out as one (summary) post, in one transaction."""
-        async with self._db.write():
-            for item_id in item_ids:
-                await self.mark_sending(item_id)
+        for item_id in item_ids:
+            self.mark_sending(item_id)
 
-    async def mark_all_sent(self, item_ids: Sequence[int], slack_ts: str | None) -> None:
-        async with self._db.write():
-            for item_id in item_ids:
-                await self.mark_sent(item_id, slack_ts)
+    def mark_all_sent(self, item_ids: Sequence[int], slack_ts: str | None) -> None:
+        for item_id in item_ids:
+            self.mark_sent(item_id, slack_ts)
 
-    async def posted(self, slack_ts: str, *, invitation_id: str | None = None) -> list[OutboxItem]:
+    def posted(self, slack_ts: str, *, invitation_id: str | None = None) -> list[OutboxItem]:
         """The notices sent as the Slack message `slack_ts` (several for a summary)."""
         query = select(outbox).where(
             outbox.c.slack_ts == slack_ts, outbox.c.kind != "message_update"
         )
         if invitation_id is not None:
             query = query.where(outbox.c.invitation_id == invitation_id)
-        async with self._db.read() as conn:
-            result = await conn.execute(query.order_by(outbox.c.id))
-            return [outbox_item_from_row(row) for row in result.mappings()]
+        result = self._conn.execute(query.order_by(outbox.c.id))
+        return [outbox_item_from_row(row) for row in result.mappings()]
 
-    async def get(self, item_id: int) -> OutboxItem | None:
-        async with self._db.read() as conn:
-            result = await conn.execute(select(outbox).where(outbox.c.id == item_id))
-            row = result.mappings().first()
+    def get(self, item_id: int) -> OutboxItem | None:
+        result = self._conn.execute(select(outbox).where(outbox.c.id == item_id))
+        row = result.mappings().first()
         return None if row is None else outbox_item_from_row(row)
 
-    async def _update(self, item_id: int, **values: Any) -> None:
-        async with self._db.write() as conn:
-            await update_one(
-                conn,
-                outbox,
-                outbox.c.id == item_id,
-                values={"updated_at": utcnow(), **values},
-                what="outbox item",
-                key=item_id,
-            )
+    def _update(self, item_id: int, **values: Any) -> None:
+        update_one(
+            self._conn,
+            outbox,
+            outbox.c.id == item_id,
+            values={"updated_at": utcnow(), **values},
+            what="outbox item",
+            key=item_id,
+        )
 
 
 def outbox_item_from_row(row: RowMapping) -> OutboxItem:

@@ -5,43 +5,37 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, select
 
-from .db import Connections
+from .db import Repository
 from .schema import notify_preferences, utcnow
 
 
-class Preferences:
-    def __init__(self, db: Connections) -> None:
-        self._db = db
-
-    async def set_personal(self, slack_user_id: str, on: bool) -> bool:
+class Preferences(Repository):
+    def set_personal(self, slack_user_id: str, on: bool) -> bool:
         """Store the choice; returns whether it changed anything."""
-        before = await self.personal(slack_user_id)
-        stmt = self._db.insert(notify_preferences).values(
+        before = self.personal(slack_user_id)
+        stmt = self.insert(notify_preferences).values(
             slack_user_id=slack_user_id, personal=on, updated_at=utcnow()
         )
         stmt = stmt.on_conflict_do_update(
             index_elements=[notify_preferences.c.slack_user_id],
             set_={"personal": stmt.excluded.personal, "updated_at": stmt.excluded.updated_at},
         )
-        async with self._db.write() as conn:
-            await conn.execute(stmt)
+        self._conn.execute(stmt)
         return before != on
 
-    async def personal(self, slack_user_id: str) -> bool:
+    def personal(self, slack_user_id: str) -> bool:
         """Whether the user gets DMs of their invitations (on unless they said off)."""
-        async with self._db.read() as conn:
-            return slack_user_id not in await opted_out(conn, [slack_user_id])
+        return slack_user_id not in opted_out(self._conn, [slack_user_id])
 
 
-async def opted_out(conn: AsyncConnection, users: Collection[str]) -> set[str]:
+def opted_out(conn: Connection, users: Collection[str]) -> set[str]:
     """Those of `users` who said `notify me off`, read on `conn` (a caller's transaction)."""
     wanted = sorted(set(users))
     if not wanted:
         return set()
-    result = await conn.execute(
+    result = conn.execute(
         select(notify_preferences.c.slack_user_id).where(
             notify_preferences.c.slack_user_id.in_(wanted),
             notify_preferences.c.personal.is_(False),

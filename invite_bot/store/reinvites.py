@@ -14,7 +14,7 @@ from sqlalchemy import select
 from invite_bot.domain.records import Reinvite
 
 from .db import (
-    Connections,
+    Repository,
     chunks,
     delete_count,
     from_row,
@@ -24,45 +24,36 @@ from .db import (
 from .schema import reinvites, utcnow
 
 
-class Reinvites:
-    def __init__(self, db: Connections) -> None:
-        self._db = db
-
-    async def claim(self, invitation_id: str, *, email: str, by_user: str) -> bool:
+class Reinvites(Repository):
+    def claim(self, invitation_id: str, *, email: str, by_user: str) -> bool:
         """Start re-inviting `invitation_id`; False when it is (being) re-invited already."""
         row = {"invitation_id": invitation_id, "email": email, "by_user": by_user, "at": utcnow()}
-        async with self._db.write() as conn:
-            created = await insert_or_nothing_returning(
-                conn, reinvites, row, reinvites.c.invitation_id
-            )
+        created = insert_or_nothing_returning(self._conn, reinvites, row, reinvites.c.invitation_id)
         return bool(created)
 
-    async def made(self, invitation_id: str, new_invitation_id: str) -> None:
+    def made(self, invitation_id: str, new_invitation_id: str) -> None:
         """The re-invite of `invitation_id` created `new_invitation_id`."""
-        async with self._db.write() as conn:
-            await update_count(
-                conn,
-                reinvites,
-                reinvites.c.invitation_id == invitation_id,
-                values={"new_invitation_id": new_invitation_id},
-            )
+        update_count(
+            self._conn,
+            reinvites,
+            reinvites.c.invitation_id == invitation_id,
+            values={"new_invitation_id": new_invitation_id},
+        )
 
-    async def release(self, invitation_id: str) -> None:
-        async with self._db.write() as conn:
-            await delete_count(conn, reinvites, reinvites.c.invitation_id == invitation_id)
+    def release(self, invitation_id: str) -> None:
+        delete_count(self._conn, reinvites, reinvites.c.invitation_id == invitation_id)
 
-    async def get(self, invitation_id: str) -> Reinvite | None:
-        found = await self.get_many([invitation_id])
+    def get(self, invitation_id: str) -> Reinvite | None:
+        found = self.get_many([invitation_id])
         return found.get(invitation_id)
 
-    async def get_many(self, invitation_ids: Sequence[str]) -> dict[str, Reinvite]:
+    def get_many(self, invitation_ids: Sequence[str]) -> dict[str, Reinvite]:
         """The re-invites of those of `invitation_ids` that were re-invited, by old id."""
         found: dict[str, Reinvite] = {}
-        async with self._db.read() as conn:
-            for chunk in chunks(sorted(set(invitation_ids))):
-                result = await conn.execute(
-                    select(reinvites).where(reinvites.c.invitation_id.in_(chunk))
-                )
-                for row in result.mappings():
-                    found[row["invitation_id"]] = from_row(Reinvite, row)
+        for chunk in chunks(sorted(set(invitation_ids))):
+            result = self._conn.execute(
+                select(reinvites).where(reinvites.c.invitation_id.in_(chunk))
+            )
+            for row in result.mappings():
+                found[row["invitation_id"]] = from_row(Reinvite, row)
         return found

@@ -15,61 +15,55 @@ from typing import Any
 from invite_bot.domain.records import KnownInvitation, OutboxItem
 
 from .audit import AuditLog
-from .db import Connections, chunks, insert_or_nothing_returning
+from .db import Repository, chunks, insert_or_nothing_returning
 from .outbox import outbox_item_from_row
 from .preferences import opted_out
 from .schema import outbox, reminders, utcnow
 
 
-class Reminders:
-    def __init__(self, db: Connections) -> None:
-        self._db = db
-        self._audit = AuditLog(db)
-
-    async def queue(
-        self, due: Sequence[KnownInvitation], *, channels: Sequence[str]
-    ) -> list[OutboxItem]:
+class Reminders(Repository):
+    def queue(self, due: Sequence[KnownInvitation], *, channels: Sequence[str]) -> list[OutboxItem]:
         """Queue the reminder of each of `due` not reminded before; returns the new posts."""
         if not due:
             return []
         now = utcnow()
         by_id = {k.id: k for k in sorted(due, key=lambda k: k.id)}
         created: list[OutboxItem] = []
-        async with self._db.write() as conn:
-            rows = [
-                {"invitation_id": k.id, "email": k.email, "expires": k.expires, "queued_at": now}
-                for k in by_id.values()
-            ]
-            new: list[str] = []
-            for chunk in chunks(rows):
-                inserted = await insert_or_nothing_returning(
-                    conn, reminders, chunk, reminders.c.invitation_id
-                )
-                new += [str(row["invitation_id"]) for row in inserted]
-            if not new:
-                return []
-            fresh = [by_id[i] for i in new]
-            quiet = await opted_out(conn, {k.inviter_slack_id for k in fresh if k.inviter_slack_id})
-            posts: list[dict[str, Any]] = []
-            for invitation in sorted(fresh, key=lambda k: (k.expires or now, k.id)):
-                targets = list(dict.fromkeys(channels))
-                inviter = invitation.inviter_slack_id
-                if inviter and inviter not in quiet:
-                    targets.append(inviter)
-                posts += [_row(invitation, target, now) for target in targets]
-                await self._audit.add(
-                    actor_slack_id=None,
-                    action="reminder",
-                    invitation_id=invitation.id,
-                    email=invitation.email,
-                    detail={
-                        "expires": _iso(invitation.expires),
-                        "to": targets,
-                    },
-                )
-            for chunk_rows in chunks(posts):
-                made = await insert_or_nothing_returning(conn, outbox, chunk_rows, *outbox.c)
-                created += [outbox_item_from_row(row) for row in made]
+        rows = [
+            {"invitation_id": k.id, "email": k.email, "expires": k.expires, "queued_at": now}
+            for k in by_id.values()
+        ]
+        new: list[str] = []
+        for chunk in chunks(rows):
+            inserted = insert_or_nothing_returning(
+                self._conn, reminders, chunk, reminders.c.invitation_id
+            )
+            new += [str(row["invitation_id"]) for row in inserted]
+        if not new:
+            return []
+        fresh = [by_id[i] for i in new]
+        quiet = opted_out(self._conn, {k.inviter_slack_id for k in fresh if k.inviter_slack_id})
+        posts: list[dict[str, Any]] = []
+        audit = AuditLog(self._conn)
+        for invitation in sorted(fresh, key=lambda k: (k.expires or now, k.id)):
+            targets = list(dict.fromkeys(channels))
+            inviter = invitation.inviter_slack_id
+            if inviter and inviter not in quiet:
+                targets.append(inviter)
+            posts += [_row(invitation, target, now) for target in targets]
+            audit.add(
+                actor_slack_id=None,
+                action="reminder",
+                invitation_id=invitation.id,
+                email=invitation.email,
+                detail={
+                    "expires": _iso(invitation.expires),
+                    "to": targets,
+                },
+            )
+        for chunk_rows in chunks(posts):
+            made = insert_or_nothing_returning(self._conn, outbox, chunk_rows, *outbox.c)
+            created += [outbox_item_from_row(row) for row in made]
         created.sort(key=lambda item: item.id)
         return created
 

@@ -17,17 +17,14 @@ from sqlalchemy import func, or_, select
 
 from invite_bot.domain.records import InviteRequest, NewInviteRequest, RequestMessage, RequestStatus
 
-from .db import Connections, chunks, from_row, insert_or_nothing_returning, update_count
+from .db import Repository, chunks, from_row, insert_or_nothing_returning, update_count
 from .schema import invite_request_messages, invite_requests, utcnow
 
 CLOSED: tuple[RequestStatus, ...] = ("approved", "denied", "withdrawn", "expired")
 
 
-class Requests:
-    def __init__(self, db: Connections) -> None:
-        self._db = db
-
-    async def create(self, request: NewInviteRequest) -> tuple[int, bool]:
+class Requests(Repository):
+    def create(self, request: NewInviteRequest) -> tuple[int, bool]:
         """Store an open request; (its id, True). A request whose `delivery_key` is stored
         already (Slack redelivered the command) is not stored again: (that id, False)."""
         values: dict[str, Any] = {
@@ -41,33 +38,31 @@ class Requests:
             "created_at": utcnow(),
             "expires_at": request.expires_at,
         }
-        async with self._db.write() as conn:
-            created = await insert_or_nothing_returning(
-                conn, invite_requests, values, invite_requests.c.id
+        created = insert_or_nothing_returning(
+            self._conn, invite_requests, values, invite_requests.c.id
+        )
+        if created:
+            return int(created[0]["id"]), True
+        existing = self._conn.execute(
+            select(invite_requests.c.id).where(
+                invite_requests.c.delivery_key == request.delivery_key
             )
-            if created:
-                return int(created[0]["id"]), True
-            existing = await conn.execute(
-                select(invite_requests.c.id).where(
-                    invite_requests.c.delivery_key == request.delivery_key
-                )
-            )
-            return int(existing.scalar_one()), False
+        )
+        return int(existing.scalar_one()), False
 
-    async def add_message(self, request_id: int, channel_id: str, message_ts: str | None) -> None:
+    def add_message(self, request_id: int, channel_id: str, message_ts: str | None) -> None:
         """Remember where the request was posted (one message per channel)."""
-        async with self._db.write() as conn:
-            stmt = (
-                self._db.insert(invite_request_messages)
-                .values(request_id=request_id, channel_id=channel_id, message_ts=message_ts)
-                .on_conflict_do_update(
-                    index_elements=["request_id", "channel_id"],
-                    set_={"message_ts": message_ts},
-                )
+        stmt = (
+            self.insert(invite_request_messages)
+            .values(request_id=request_id, channel_id=channel_id, message_ts=message_ts)
+            .on_conflict_do_update(
+                index_elements=["request_id", "channel_id"],
+                set_={"message_ts": message_ts},
             )
-            await conn.execute(stmt)
+        )
+        self._conn.execute(stmt)
 
-    async def decide(
+    def decide(
         self,
         request_id: int,
         *,
@@ -98,16 +93,13 @@ class Requests:
         }
         if job_id is not None:
             values["job_id"] = job_id
-        async with self._db.write() as conn:
-            return await update_count(conn, invite_requests, *where, values=values) == 1
+        return update_count(self._conn, invite_requests, *where, values=values) == 1
 
-    async def set_job(self, request_id: int, job_id: int) -> None:
-        async with self._db.write() as conn:
-            await update_count(
-                conn, invite_requests, invite_requests.c.id == request_id, values={"job_id": job_id}
-            )
+    def set_job(self, request_id: int, job_id: int) -> None:
+        where = invite_requests.c.id == request_id
+        update_count(self._conn, invite_requests, where, values={"job_id": job_id})
 
-    async def due_to_expire(self, now: datetime, *, limit: int = 200) -> list[int]:
+    def due_to_expire(self, now: datetime, *, limit: int = 200) -> list[int]:
         """Open requests whose time is up (`decide(..., status="expired")` closes each)."""
         query = (
             select(invite_requests.c.id)
@@ -115,29 +107,27 @@ class Requests:
             .order_by(invite_requests.c.id)
             .limit(limit)
         )
-        async with self._db.read() as conn:
-            return [int(i) for i in (await conn.execute(query)).scalars()]
+        return [int(i) for i in self._conn.execute(query).scalars()]
 
-    async def claim_shown(self, request_id: int, status: RequestStatus) -> bool:
+    def claim_shown(self, request_id: int, status: RequestStatus) -> bool:
         """Take the showing of `status` on the request's messages; True for one caller."""
-        async with self._db.write() as conn:
-            claimed = await update_count(
-                conn,
-                invite_requests,
-                invite_requests.c.id == request_id,
-                invite_requests.c.status == status,
-                or_(
-                    invite_requests.c.shown_status.is_(None),
-                    invite_requests.c.shown_status != status,
-                ),
-                values={"shown_status": status},
-            )
+        claimed = update_count(
+            self._conn,
+            invite_requests,
+            invite_requests.c.id == request_id,
+            invite_requests.c.status == status,
+            or_(
+                invite_requests.c.shown_status.is_(None),
+                invite_requests.c.shown_status != status,
+            ),
+            values={"shown_status": status},
+        )
         return claimed == 1
 
-    async def unshown(self, *, limit: int = 100) -> list[InviteRequest]:
+    def unshown(self, *, limit: int = 100) -> list[InviteRequest]:
         """Closed requests whose messages do not show it yet (a crash, or the watcher's
         expiry): what is left to show."""
-        return await self._select(
+        return self._select(
             invite_requests.c.status.in_(CLOSED),
             or_(
                 invite_requests.c.shown_status.is_(None),
@@ -146,50 +136,48 @@ class Requests:
             limit=limit,
         )
 
-    async def get(self, request_id: int) -> InviteRequest | None:
-        found = await self._select(invite_requests.c.id == request_id)
+    def get(self, request_id: int) -> InviteRequest | None:
+        found = self._select(invite_requests.c.id == request_id)
         return found[0] if found else None
 
-    async def for_job(self, job_id: int) -> InviteRequest | None:
+    def for_job(self, job_id: int) -> InviteRequest | None:
         """The approved request whose invitations this invite job made, if any."""
-        found = await self._select(invite_requests.c.job_id == job_id)
+        found = self._select(invite_requests.c.job_id == job_id)
         return found[0] if found else None
 
-    async def open_requests(
+    def open_requests(
         self, *, requester: str | None = None, limit: int = 20
     ) -> list[InviteRequest]:
         """Open requests, oldest first (only `requester`'s when given)."""
         where = [invite_requests.c.status == "open"]
         if requester is not None:
             where.append(invite_requests.c.requester_slack_id == requester)
-        return await self._select(*where, limit=limit)
+        return self._select(*where, limit=limit)
 
-    async def count_open(self, requester: str) -> int:
+    def count_open(self, requester: str) -> int:
         query = select(func.count()).where(
             invite_requests.c.status == "open",
             invite_requests.c.requester_slack_id == requester,
         )
-        async with self._db.read() as conn:
-            return int((await conn.execute(query)).scalar_one())
+        return int(self._conn.execute(query).scalar_one())
 
-    async def _select(self, *where: Any, limit: int | None = None) -> list[InviteRequest]:
+    def _select(self, *where: Any, limit: int | None = None) -> list[InviteRequest]:
         query = select(invite_requests).where(*where).order_by(invite_requests.c.id)
         if limit is not None:
             query = query.limit(limit)
-        async with self._db.read() as conn:
-            rows = (await conn.execute(query)).mappings().all()
-            ids = [row["id"] for row in rows]
-            messages: dict[int, list[RequestMessage]] = {i: [] for i in ids}
-            for chunk in chunks(ids):
-                result = await conn.execute(
-                    select(invite_request_messages)
-                    .where(invite_request_messages.c.request_id.in_(chunk))
-                    .order_by(
-                        invite_request_messages.c.request_id, invite_request_messages.c.channel_id
-                    )
+        rows = self._conn.execute(query).mappings().all()
+        ids = [row["id"] for row in rows]
+        messages: dict[int, list[RequestMessage]] = {i: [] for i in ids}
+        for chunk in chunks(ids):
+            result = self._conn.execute(
+                select(invite_request_messages)
+                .where(invite_request_messages.c.request_id.in_(chunk))
+                .order_by(
+                    invite_request_messages.c.request_id, invite_request_messages.c.channel_id
                 )
-                for message in result.mappings():
-                    messages[message["request_id"]].append(from_row(RequestMessage, message))
+            )
+            for message in result.mappings():
+                messages[message["request_id"]].append(from_row(RequestMessage, message))
         return [_request(row, messages[row["id"]]) for row in rows]
 
 

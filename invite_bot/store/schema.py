@@ -3,9 +3,8 @@
 Changing a table here needs a new migration in `migrations/versions/`; the test
 `test_migrations_match_schema` fails until the two agree.
 
-Nothing here imports PostgreSQL's dialect (about 2 MiB): a SQLite process never loads it.
-What differs on PostgreSQL (JSONB, the partial index's WHERE) is looked up when a
-PostgreSQL dialect first asks for it.
+JSONB is looked up when a PostgreSQL dialect first asks for it; the outbox's partial
+index names its WHERE for both databases, which loads PostgreSQL's dialect module here.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    ColumnElement,
     DateTime,
     Dialect,
     ForeignKey,
@@ -28,12 +26,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    TextClause,
     TypeDecorator,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.sql.base import _DialectArgDict
 from sqlalchemy.types import TypeEngine
 
 
@@ -89,28 +85,6 @@ class JSONDocument(TypeDecorator[Any]):
         return dialect.type_descriptor(JSON())
 
 
-class PartialIndex(Index):
-    """An index over the rows `where` selects, on SQLite and on PostgreSQL.
-
-    `Index(..., postgresql_where=...)` imports PostgreSQL's dialect to check its argument,
-    in every process. Here PostgreSQL's options get `where` when they are first read
-    (by its DDL compiler, by Alembic), which only work on PostgreSQL does.
-    """
-
-    def __init__(
-        self, name: str, *columns: str, where: TextClause | ColumnElement[bool], **kw: Any
-    ) -> None:
-        self.where = where
-        super().__init__(name, *columns, sqlite_where=where, **kw)
-
-    def _kw_reg_for_dialect_cls(self, dialect_name: str) -> _DialectArgDict:  # type: ignore[override]
-        # SQLAlchemy's factory of `dialect_options[dialect_name]`, a classmethod there.
-        options = super()._kw_reg_for_dialect_cls(dialect_name)
-        if dialect_name == "postgresql":
-            options["where"] = self.where
-        return options
-
-
 # Stable constraint names, so later migrations (and SQLite batch mode) can refer to them.
 metadata = MetaData(
     naming_convention={
@@ -158,12 +132,15 @@ outbox = Table(
     Column("last_error", Text, nullable=True),
     # A transition is announced once per channel, whoever applies it and however often.
     UniqueConstraint("kind", "invitation_id", "new_status", "channel_id"),
-    PartialIndex(
+    # One message update per invitation and status. Naming `postgresql_where` makes
+    # SQLAlchemy load PostgreSQL's dialect (about 2 MiB) wherever this module is imported.
+    Index(
         "uq_outbox_message_update",
         "invitation_id",
         "new_status",
         unique=True,
-        where=text("kind = 'message_update'"),
+        sqlite_where=text("kind = 'message_update'"),
+        postgresql_where=text("kind = 'message_update'"),
     ),
     # Ids are never reused on SQLite either: the Slack dedupe key is derived from them.
     sqlite_autoincrement=True,
@@ -340,4 +317,30 @@ reinvites = Table(
     Column("by_user", String(32), nullable=False),
     Column("at", UTCDateTime(), nullable=False),
     Column("new_invitation_id", String(64), nullable=True, index=True),
+)
+
+# A bulk invite's checked rows, waiting for its asker's click ("Invite the N good ones" or
+# "Cancel"): the click takes the draft with one conditional DELETE, so exactly one wins.
+bulk_drafts = Table(
+    "bulk_drafts",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("user_id", String(32), nullable=False),
+    Column("channel_id", String(32), nullable=False),
+    Column("role", String(255), nullable=True),  # for rows that name none
+    Column("source", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False, index=True),
+)
+
+bulk_draft_rows = Table(
+    "bulk_draft_rows",
+    metadata,
+    Column(
+        "draft_id", String(16), ForeignKey("bulk_drafts.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("position", Integer, nullable=False),
+    Column("address", String(320), nullable=False),
+    Column("role", String(255), nullable=True),
+    PrimaryKeyConstraint("draft_id", "position"),
 )

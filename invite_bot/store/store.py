@@ -1,68 +1,82 @@
 """The store: everything the bot must remember across restarts and share between replicas.
 
-`Store` is the one object the bot holds: its life cycle (open, migrate, ping, close), one
-repository per concern as attributes (`store.jobs`, `store.outbox`, ... see work.py) and
-`unit_of_work()` for writes that must land together. Every other write is one short
-transaction. Exactly-once promises rest on unique constraints and INSERT ... ON CONFLICT,
-never on read-then-write, so they hold across processes.
+`Store` is the one object the bot holds: its life cycle (open, migrate, ping, health,
+close), the leader leases (`store.leases`), and the two ways in, each one hop:
+
+    job = await store.read(lambda tx: tx.jobs.get(job_id))        # read-only
+    made = await store.write(lambda tx: make_job(tx, new_job))    # one transaction
+
+A unit of work is a plain synchronous function of a `Tx` (tx.py: one repository per
+concern, bound to one connection), so nothing but the store is awaited inside a
+transaction. Exactly-once promises rest on unique constraints and INSERT ... ON
+CONFLICT, never on read-then-write across units of work, so they hold across processes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Connection, text
 
 from invite_bot.domain.health import DatabaseFacts
 
 from . import migrate as migrations
-from .db import Database, Transaction
-from .engine import create_engine, normalise_database_url, redact
+from .engine import normalise_database_url, redact
 from .leases import Leases
+from .runner import Runner, open_runner
 from .state import WATCHER_POLLED
+from .tx import Tx
 from .unavailable import unavailable
-from .work import Repositories, UnitOfWork
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Seconds /healthz waits for the database before calling it down.
 _PING_TIMEOUT = 5.0
 
 
-class Store(Repositories):
+class Store:
     """Durable state behind a small async interface; open one per process and share it."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._db = Database(engine)
-        super().__init__(self._db)
-        self.leases = Leases(self._db)
-        self.dialect: str = self._db.dialect
+    def __init__(self, runner: Runner) -> None:
+        self._runner = runner
+        self.leases = Leases(runner)
+        self.dialect: str = runner.dialect
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True) -> Store:
         """Connect to `url` (any SQLite/PostgreSQL URL form) and, by default, migrate."""
         url = normalise_database_url(url)
-        store = cls(create_engine(url))
+        store = cls(open_runner(url))
         if migrate:
             try:
                 await store.migrate()
             except BaseException:
                 await store.close()
                 raise
-        store._db.note_file()  # a SQLite file deleted or replaced later is noticed
+        store._runner.note_file()  # a SQLite file deleted or replaced later is noticed
         logger.info("store open: %s", redact(url))
         return store
+
+    async def read(self, work: Callable[[Tx], T]) -> T:
+        """`work(tx)` on a read-only connection, in one hop; it sees committed rows only."""
+        return await self._runner.read(_on_tx(work))
+
+    async def write(self, work: Callable[[Tx], T]) -> T:
+        """`work(tx)` in one transaction, in one hop: everything it wrote lands if it
+        returns, nothing if it raises (the exception is re-raised). On SQLite the
+        process's writes run one at a time."""
+        return await self._runner.write(_on_tx(work))
 
     async def close(self) -> None:
         """Release held leader leases (so another replica takes over now) and disconnect."""
         await self.leases.release_all()
-        await self._db.engine.dispose()
+        await self._runner.close()
 
     async def __aenter__(self) -> Self:
         return self
@@ -77,13 +91,13 @@ class Store(Repositories):
 
     async def migrate(self) -> None:
         """Bring the schema to the newest revision; safe to call from every replica."""
-        await migrations.upgrade(self._db.engine)
+        await self._runner.write(migrations.upgrade)
 
     async def ping(self) -> bool:
         """Whether the database answers (for /healthz); never raises, never hangs."""
         try:
-            async with asyncio.timeout(_PING_TIMEOUT), self._db.read() as conn:
-                await conn.execute(text("SELECT 1"))
+            async with asyncio.timeout(_PING_TIMEOUT):
+                await self._runner.read(_select_one)
         except Exception as error:
             failure = unavailable(error)
             kind = failure.kind if failure else type(error).__name__
@@ -96,31 +110,32 @@ class Store(Repositories):
         expected = migrations.expected_revision()
         try:
             async with asyncio.timeout(_PING_TIMEOUT):
-                async with self._db.read() as conn:
-                    current = await migrations.current_revision(conn)
-                if current != expected:
-                    return DatabaseFacts(None, current, expected)
-                waiting, oldest = await self.outbox.backlog()
-                last_poll = await self.state.changed_at(WATCHER_POLLED)
+                facts = await self.read(_health)
         except Exception as error:
             failure = unavailable(error)
             kind = failure.kind if failure else type(error).__name__
             logger.warning("database unavailable: %s (health check)", kind)
             return DatabaseFacts(kind, None, expected)
-        return DatabaseFacts(None, current, expected, last_poll, waiting, oldest)
+        return facts
 
-    @asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
-        """Writes that must land together: all of them, or none (an exception rolls back).
 
-        `async with store.unit_of_work() as work:` then write through `work.jobs`,
-        `work.audit`, ... Writes through `store.…` by the same task join it too, and so
-        does a nested unit of work (which then commits nothing of its own). Await nothing
-        but the store inside, and start no task there: on SQLite it holds the write lock.
-        """
-        async with self._db.write() as conn:
-            transaction = Transaction(self._db.dialect, conn)
-            try:
-                yield UnitOfWork(transaction)
-            finally:
-                transaction.end()
+def _on_tx(work: Callable[[Tx], T]) -> Callable[[Connection], T]:
+    def on_connection(conn: Connection) -> T:
+        return work(Tx(conn))
+
+    return on_connection
+
+
+def _select_one(conn: Connection) -> None:
+    conn.execute(text("SELECT 1"))
+
+
+def _health(tx: Tx) -> DatabaseFacts:
+    """The schema's revision and, at the expected one, the outbox and the last poll."""
+    expected = migrations.expected_revision()
+    current = migrations.current_revision(tx.conn)
+    if current != expected:
+        return DatabaseFacts(None, current, expected)
+    waiting, oldest = tx.outbox.backlog()
+    last_poll = tx.state.changed_at(WATCHER_POLLED)
+    return DatabaseFacts(None, current, expected, last_poll, waiting, oldest)

@@ -11,7 +11,7 @@ from typing import Any
 from invite_bot.domain.notices import personal_recipient
 from invite_bot.domain.records import KnownInvitation, OutboxItem, OutboxKind, Transition
 
-from .db import Connections, chunks, insert_or_nothing_returning
+from .db import Repository, chunks, insert_or_nothing_returning
 from .invitations import Invitations, invitation_from_row, sighted
 from .outbox import outbox_item_from_row
 from .preferences import opted_out
@@ -19,13 +19,8 @@ from .schema import invitations, outbox, utcnow
 from .state import BASELINE_DONE, State
 
 
-class Transitions:
-    def __init__(self, db: Connections) -> None:
-        self._db = db
-        self._invitations = Invitations(db)
-        self._state = State(db)
-
-    async def apply(
+class Transitions(Repository):
+    def apply(
         self, transitions: Sequence[Transition], *, notify_channels: Sequence[str]
     ) -> list[OutboxItem]:
         """Record one poll's transitions and queue their Slack posts, in one transaction.
@@ -43,38 +38,37 @@ class Transitions:
         for t in ordered:
             first_seen.setdefault(t.invitation_id, t.at)
         now = utcnow()
-        async with self._db.write() as conn:
-            known: dict[str, KnownInvitation] = {}
-            for chunk in chunks(list(latest.values())):
-                stmt = self._upsert(chunk, first_seen).returning(*invitations.c)
-                for row in (await conn.execute(stmt)).mappings():
-                    known[row["id"]] = invitation_from_row(row)
-            rows: list[dict[str, Any]] = []
-            inviters = {k.inviter_slack_id for k in known.values() if k.inviter_slack_id}
-            quiet = await opted_out(conn, inviters)
-            # Queued in the order things happened, which is the order they are sent in.
-            for transition in sorted(transitions, key=lambda t: (t.at, t.invitation_id)):
-                invitation = known[transition.invitation_id]
-                rows += _outbox_rows(transition, invitation, channels, now)
-                # The inviter hears of it in a DM, unless it was their own doing.
-                person = personal_recipient(
-                    new_status=transition.new_status,
-                    inviter=invitation.inviter_slack_id,
-                    actor=transition.actor_name,
-                    opted_out=quiet,
-                )
-                if person is not None:
-                    payload = _payload(transition, invitation)
-                    rows.append(_outbox_row("dm", transition, person, payload, now))
-            created: list[OutboxItem] = []
-            for chunk_rows in chunks(rows):
-                new = await insert_or_nothing_returning(conn, outbox, chunk_rows, *outbox.c)
-                created += [outbox_item_from_row(row) for row in new]
+        known: dict[str, KnownInvitation] = {}
+        for chunk in chunks(list(latest.values())):
+            stmt = self._upsert(chunk, first_seen).returning(*invitations.c)
+            for row in self._conn.execute(stmt).mappings():
+                known[row["id"]] = invitation_from_row(row)
+        rows: list[dict[str, Any]] = []
+        inviters = {k.inviter_slack_id for k in known.values() if k.inviter_slack_id}
+        quiet = opted_out(self._conn, inviters)
+        # Queued in the order things happened, which is the order they are sent in.
+        for transition in sorted(transitions, key=lambda t: (t.at, t.invitation_id)):
+            invitation = known[transition.invitation_id]
+            rows += _outbox_rows(transition, invitation, channels, now)
+            # The inviter hears of it in a DM, unless it was their own doing.
+            person = personal_recipient(
+                new_status=transition.new_status,
+                inviter=invitation.inviter_slack_id,
+                actor=transition.actor_name,
+                opted_out=quiet,
+            )
+            if person is not None:
+                payload = _payload(transition, invitation)
+                rows.append(_outbox_row("dm", transition, person, payload, now))
+        created: list[OutboxItem] = []
+        for chunk_rows in chunks(rows):
+            new = insert_or_nothing_returning(self._conn, outbox, chunk_rows, *outbox.c)
+            created += [outbox_item_from_row(row) for row in new]
         created.sort(key=lambda item: item.id)
         return created
 
     def _upsert(self, chunk: Sequence[Transition], first_seen: Mapping[str, datetime]) -> Any:
-        stmt = self._db.insert(invitations).values(
+        stmt = self.insert(invitations).values(
             [
                 {
                     "id": t.invitation_id,
@@ -94,12 +88,11 @@ class Transitions:
             index_elements=[invitations.c.id], set_={**sighted(new), "changed_by": new.changed_by}
         )
 
-    async def baseline(self, rows: Sequence[KnownInvitation]) -> None:
+    def baseline(self, rows: Sequence[KnownInvitation]) -> None:
         """The silent first poll: record what already exists, announce nothing, and set
         the state key BASELINE_DONE in the same transaction."""
-        async with self._db.write():
-            await self._invitations.record(rows)
-            await self._state.set(BASELINE_DONE, utcnow().isoformat())
+        Invitations(self._conn).record(rows)
+        State(self._conn).set(BASELINE_DONE, utcnow().isoformat())
 
 
 def _outbox_rows(

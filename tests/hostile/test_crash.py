@@ -82,7 +82,7 @@ async def test_a_killed_bot_resumes_the_invite_on_restart_without_inviting_twice
     # it over once the dead owner's lease ran out: which one depends on the machine's pace.
     assert second is not None
     async with await Store.open(sqlite_url(tmp_path), migrate=False) as store:
-        job = await store.jobs.get(1)
+        job = await store.read(lambda tx: tx.jobs.get(1))
     assert job is not None
     assert job.finished_at is not None
     assert job.owner is not None
@@ -116,7 +116,7 @@ async def test_a_live_owner_keeps_its_job_while_another_process_watches(
         assert await resume_jobs(other.bot) == 0
         await asyncio.sleep(2.5)  # more than two leases: only renewals kept the job
         assert other.bot.jobs_here == {1}  # still watching, not running it
-        job = await other.store.jobs.get(1)
+        job = await other.store.read(lambda tx: tx.jobs.get(1))
         assert job is not None
         assert job.owner == owner.bot.instance
         assert gencove.count("POST", CREATE) == 2

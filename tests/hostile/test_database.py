@@ -220,9 +220,9 @@ async def test_a_read_only_database_raises_store_unavailable(tmp_path: Path) -> 
     path = tmp_path / "bot.sqlite3"
     read_only = f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true"
     async with await Store.open(read_only, migrate=False) as store:
-        assert await store.state.get("nothing") is None  # reads still work
+        assert await store.read(lambda tx: tx.state.get("nothing")) is None  # reads still work
         with pytest.raises(StoreUnavailable) as caught:
-            await store.state.set("k", "v")
+            await store.write(lambda tx: tx.state.set("k", "v"))
         assert caught.value.kind == "read-only"
 
 
@@ -230,14 +230,14 @@ async def test_a_database_file_replaced_under_the_store_raises_store_unavailable
     tmp_path: Path,
 ) -> None:
     async with await Store.open(sqlite_url(tmp_path)) as store:
-        await store.state.set("k", "v")
+        await store.write(lambda tx: tx.state.set("k", "v"))
         for path in database_files(tmp_path):
             path.unlink(missing_ok=True)
         with pytest.raises(StoreUnavailable) as caught:
-            await store.state.set("k", "w")
+            await store.write(lambda tx: tx.state.set("k", "w"))
         assert caught.value.kind == "database file gone"
         database_files(tmp_path)[0].mkdir()
         with pytest.raises(StoreUnavailable) as caught:
-            await store.state.get("k")
+            await store.read(lambda tx: tx.state.get("k"))
         assert caught.value.kind == "database file replaced"
         shutil.rmtree(database_files(tmp_path)[0])

@@ -84,7 +84,7 @@ async def test_a_redelivered_revoke_click_revokes_and_updates_once(
     assert len(slack.calls_to("chat.update")) == 1
     assert slack.response_posts(url) == []  # no "already revoked" note for a redelivery
     assert ana.status == "revoked"
-    entries = await bot.store.audit.entries(action="revoke")
+    entries = await bot.store.read(lambda tx: tx.audit.entries(action="revoke"))
     assert len(entries) == 1
 
 

@@ -76,5 +76,5 @@ async def test_a_revoke_whose_answer_was_lost_is_reported_as_revoked(
     assert ana.status == "revoked"
     assert "revoked." in text
     assert "already revoked" not in text, [(r.method, r.status) for r in gencove.requests]
-    [entry] = await bot.store.audit.entries(action="revoke")
+    [entry] = await bot.store.read(lambda tx: tx.audit.entries(action="revoke"))
     assert entry.invitation_id == str(ana.id)

@@ -46,7 +46,7 @@ async def _no_side_effect(bot: BotUnderTest, slack_calls_before: int) -> None:
     await asyncio.sleep(0.3)
     assert bot.gencove.requests == []
     assert len(bot.slack.calls) == slack_calls_before
-    assert await bot.store.jobs.get(1) is None
+    assert await bot.store.read(lambda tx: tx.jobs.get(1)) is None
 
 
 @pytest.mark.parametrize(
@@ -158,7 +158,7 @@ async def test_a_command_needing_an_inviter_is_refused_to_others(
     assert reply.get("response_type", "ephemeral") == "ephemeral"
     assert "Only Gencove inviters" in reply["text"]
     _assert_nothing_done(gencove, slack)
-    assert await bot.store.subscriptions.all() == []
+    assert await bot.store.read(lambda tx: tx.subscriptions.all()) == []
 
 
 @pytest.mark.parametrize("kind", ["revoke-on-message", "revoke-on-list", "list-page"])

@@ -20,7 +20,7 @@ from tests.hostile.support import message_text, until
 
 
 async def _finished(bot: BotUnderTest) -> bool:
-    job = await bot.store.jobs.get(1)
+    job = await bot.store.read(lambda tx: tx.jobs.get(1))
     return job is not None and job.finished_at is not None
 
 
@@ -39,7 +39,7 @@ async def test_a_result_post_that_landed_but_whose_answer_was_spoiled_is_not_pos
     assert slack.response_posts(url) == []  # nobody was told it went wrong
     assert slack.ephemerals == []
     # the message was recorded where it is: a click on it updates it in place
-    job = await bot.store.jobs.get(1)
+    job = await bot.store.read(lambda tx: tx.jobs.get(1))
     assert job is not None
     assert (job.message_channel_id, job.message_ts) == (message.channel, message.ts)
     assert len(gencove.find("ana@lab.org")) == 1

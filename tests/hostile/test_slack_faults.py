@@ -175,7 +175,7 @@ def section_for_note(note: dict, email: str) -> bool:  # type: ignore[type-arg]
 async def _until_job(bot: BotUnderTest, *, finished: bool) -> None:
     """Wait until the one invite job is (or, for `finished=False`, stays) unfinished."""
     for _ in range(200):
-        job = await bot.store.jobs.get(1)
+        job = await bot.store.read(lambda tx: tx.jobs.get(1))
         assert job is not None
         if (job.finished_at is not None) == finished:
             return

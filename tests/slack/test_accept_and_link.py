@@ -15,8 +15,6 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
 from invite_bot.playground.gencove import FakeGencove, FakeInvitation, FakeUser, Fault
 from invite_bot.playground.slack import FakeSlack, OpenedView, block_action_body
@@ -28,6 +26,7 @@ from invite_bot.slack.blocks import (
     LINK_MODAL,
 )
 from invite_bot.store import normalise_database_url
+from invite_bot.store.runner import open_runner
 from tests.blocks_text import block_text, blocks_text
 from tests.dbs import DATABASES, fresh_database
 from tests.harness import ADMIN, SECRET_KEY, BotUnderTest, running_bot, sqlite_url
@@ -114,13 +113,14 @@ async def _click_accept(bot: BotUnderTest, token: str, user: str = INVITEE) -> d
 
 
 async def _raw_links(database_url: str) -> list[dict[str, Any]]:
-    engine = create_async_engine(normalise_database_url(database_url), poolclass=NullPool)
+    runner = open_runner(normalise_database_url(database_url))
     try:
-        async with engine.connect() as conn:
-            result = await conn.execute(text("SELECT * FROM linked_accounts"))
-            return [dict(row) for row in result.mappings()]
+        result = await runner.read(
+            lambda conn: conn.execute(text("SELECT * FROM linked_accounts")).mappings().all()
+        )
+        return [dict(row) for row in result]
     finally:
-        await engine.dispose()
+        await runner.close()
 
 
 def _authorizations(gencove: FakeGencove, method: str, prefix: str) -> list[str | None]:
@@ -152,7 +152,7 @@ async def test_link_checks_the_key_and_stores_it_encrypted_only(
         assert all(IVY_KEY not in str(value) for value in row.values())
         assert Fernet(SECRET_KEY.encode()).decrypt(row["ciphertext"].encode()).decode() == IVY_KEY
 
-        [entry] = await bot.store.audit.entries(action="link")
+        [entry] = await bot.store.read(lambda tx: tx.audit.entries(action="link"))
         assert entry.actor_slack_id == INVITEE
         assert IVY_KEY not in json.dumps(entry.detail)
 
@@ -174,14 +174,14 @@ async def test_a_key_gencove_refuses_is_not_stored(
     assert any(b.get("block_id") == API_KEY_BLOCK for b in view.view["blocks"])
     assert view.view["private_metadata"] == metadata
     assert gencove.count("GET", "/api/v2/user/") == 1
-    assert await bot.store.links.get(INVITEE) is None
+    assert await bot.store.read(lambda tx: tx.links.get(INVITEE)) is None
     assert await _raw_links(sqlite_url(tmp_path)) == []
-    assert await bot.store.audit.entries(action="link") == []
+    assert await bot.store.read(lambda tx: tx.audit.entries(action="link")) == []
     assert "No Gencove account is linked" in (await _say(bot, "whoami"))["text"]
 
     # the same modal, submitted again with the right key, links
     assert "linked" in await _submit_key(bot, view, IVY_KEY, INVITEE)
-    assert (await bot.store.links.get(INVITEE)) is not None
+    assert (await bot.store.read(lambda tx: tx.links.get(INVITEE))) is not None
 
 
 async def _refused_on_the_field(bot: BotUnderTest, key: str, user: str = INVITEE) -> str:
@@ -212,7 +212,7 @@ async def test_something_that_is_not_a_key_is_refused_without_asking_gencove(
 ) -> None:
     assert "does not look like a Gencove API key" in await _refused_on_the_field(bot, key)
     assert gencove.count("GET", "/api/v2/user/") == 0
-    assert await bot.store.links.get(INVITEE) is None
+    assert await bot.store.read(lambda tx: tx.links.get(INVITEE)) is None
 
 
 async def test_the_organization_key_cannot_be_linked_as_a_personal_key(
@@ -221,7 +221,7 @@ async def test_the_organization_key_cannot_be_linked_as_a_personal_key(
     error = await _refused_on_the_field(bot, f" {gencove.org_api_key} ", user=ADMIN)
     assert "organization's key" in error
     assert gencove.count("GET", "/api/v2/user/") == 0
-    assert await bot.store.links.get(ADMIN) is None
+    assert await bot.store.read(lambda tx: tx.links.get(ADMIN)) is None
 
 
 async def test_gencove_failing_while_checking_the_key_says_so(
@@ -230,7 +230,7 @@ async def test_gencove_failing_while_checking_the_key_says_so(
     gencove.inject("GET", "/api/v2/user/", *[Fault.status(500)] * 5)
     shown = await _link(bot, IVY_KEY)
     assert "Could not check the key with Gencove" in shown
-    assert await bot.store.links.get(INVITEE) is None
+    assert await bot.store.read(lambda tx: tx.links.get(INVITEE)) is None
 
 
 async def test_unlink_deletes_the_key_and_is_audited(
@@ -240,12 +240,12 @@ async def test_unlink_deletes_the_key_and_is_audited(
     reply = await _say(bot, "unlink")
     assert "unlinked" in reply["text"]
     assert await _raw_links(sqlite_url(tmp_path)) == []
-    [entry] = await bot.store.audit.entries(action="unlink")
+    [entry] = await bot.store.read(lambda tx: tx.audit.entries(action="unlink"))
     assert entry.actor_slack_id == INVITEE
     assert "No Gencove account is linked" in (await _say(bot, "whoami"))["text"]
     again = await _say(bot, "unlink")
     assert "had no Gencove account linked" in again["text"]
-    assert len(await bot.store.audit.entries(action="unlink")) == 1
+    assert len(await bot.store.read(lambda tx: tx.audit.entries(action="unlink"))) == 1
 
 
 async def test_key_rotation_keeps_old_links_readable(
@@ -324,7 +324,7 @@ async def test_accept_happy_path_uses_the_invitees_own_key(
     patches = _authorizations(gencove, "PATCH", "/api/v2/invitations-token/")
     assert patches == [f"Api-Key {IVY_KEY}"]
     assert all(gencove.org_api_key not in (a or "") for a in patches)
-    [entry] = await bot.store.audit.entries(action="accept")
+    [entry] = await bot.store.read(lambda tx: tx.audit.entries(action="accept"))
     assert entry.actor_slack_id == INVITEE
 
 
@@ -439,7 +439,7 @@ async def test_accept_clicked_after_the_invitation_changed_says_why(
     assert STATUS_MESSAGES[status] in _text(outcome)
     assert not _buttons(outcome)
     assert invitation.status == status
-    assert await bot.store.audit.entries(action="accept") == []
+    assert await bot.store.read(lambda tx: tx.audit.entries(action="accept")) == []
 
 
 async def test_accept_clicked_after_joining_elsewhere_says_joined(
@@ -464,7 +464,7 @@ async def test_a_token_meant_for_someone_else_is_refused_clearly(
     assert "ivy@lab.org" in text
     assert invitation.status == "pending"
     assert _authorizations(gencove, "PATCH", "/api/v2/invitations-token/") == [f"Api-Key {IVY_KEY}"]
-    assert await bot.store.audit.entries(action="accept") == []
+    assert await bot.store.read(lambda tx: tx.audit.entries(action="accept")) == []
 
 
 async def test_a_double_click_on_accept_sends_one_patch_and_both_say_joined(
@@ -481,7 +481,7 @@ async def test_a_double_click_on_accept_sends_one_patch_and_both_say_joined(
     outcomes = await asyncio.gather(*clicks)
     assert all("You joined" in o["text"] for o in outcomes)
     assert gencove.count("PATCH", "/api/v2/invitations-token/") == 1
-    assert len(await bot.store.audit.entries(action="accept")) == 1
+    assert len(await bot.store.read(lambda tx: tx.audit.entries(action="accept"))) == 1
 
 
 async def test_gencove_refusing_a_pending_invitation_shows_its_reason(
@@ -512,7 +512,7 @@ async def test_the_card_coming_back_after_linking_survives_a_gencove_failure(
     [back] = await _responses(slack, card_url)
     assert "Boom." in back["text"]
     assert "/gencove accept" in back["text"]
-    assert await bot.store.links.get(INVITEE) is not None
+    assert await bot.store.read(lambda tx: tx.links.get(INVITEE)) is not None
 
 
 async def test_an_unknown_token_is_named_as_such(
@@ -634,7 +634,7 @@ async def test_a_linked_user_gencove_forbids_falls_back_to_the_organization_key(
     assert "invited" in block_text(slack.last_message("C_GENERAL").blocks, f"inv:{bob.id}")
     await _say(bot, "revoke bob@lab.org", user=ADMIN)
     assert bob.status == "revoked"
-    entries = await bot.store.audit.entries(action="revoke")
+    entries = await bot.store.read(lambda tx: tx.audit.entries(action="revoke"))
     assert entries[0].detail["as"] == "organization key"
 
 
@@ -649,9 +649,6 @@ async def test_the_key_is_never_logged_nor_sent_to_slack(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    # aiosqlite logs every database operation at DEBUG (function objects, never values):
-    # thousands of lines that only slowed this test past its waits on a busy machine.
-    caplog.set_level(logging.INFO, logger="aiosqlite")
     bad_key = "gc-wrong-but-secret-9d81f2"
     invitation = gencove.add_invitation("ivy@lab.org")
     foreign = gencove.add_invitation("other@lab.org")

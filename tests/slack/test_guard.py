@@ -26,6 +26,7 @@ from invite_bot.slack.guard import Guard, Reply, Turn, answer, attach_request, t
 from invite_bot.slack.replies import INCOMPLETE, SOMETHING_BROKE, gencove_failed
 from invite_bot.slack.request import SlackRequest
 from invite_bot.store.jobs import Jobs
+from invite_bot.store.links import Links
 from tests.harness import ADMIN, BotUnderTest
 
 ACTION = "do_it"
@@ -289,10 +290,10 @@ async def test_the_middleware_reads_the_request_once_into_the_context() -> None:
 async def test_a_command_failing_after_its_ack_tells_the_user(
     bot: BotUnderTest, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def broken(user_id: str) -> bool:
+    def broken(self: Links, user_id: str) -> bool:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(bot.store.links, "delete", broken)
+    monkeypatch.setattr(Links, "delete", broken)
     answer_, url = await bot.command("unlink")
     assert answer_.status == 200
     await slack.wait_for(lambda: slack.response_posts(url))
@@ -305,10 +306,10 @@ async def test_a_command_failing_after_its_ack_tells_the_user(
 async def test_a_modal_invite_failing_after_its_ack_tells_the_user_in_the_channel(
     bot: BotUnderTest, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def broken(*args: Any, **kwargs: Any) -> None:
+    def broken(*args: Any, **kwargs: Any) -> int:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(Jobs, "create", broken)  # on every unit of work too
+    monkeypatch.setattr(Jobs, "create", broken)
     answer_ = await bot.submit(
         "invite_modal",
         {"addresses": {"addresses_input": "ana@lab.org"}},

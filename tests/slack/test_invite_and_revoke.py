@@ -294,7 +294,7 @@ async def test_revoke_command_by_email_revokes_and_updates_the_result_message(
     ana = gencove.find("ana@lab.org")[0]
     updated = slack.messages[(message.channel, message.ts)]
     assert "revoked" in block_text(updated.blocks, f"inv:{ana.id}")
-    entries = await bot.store.audit.entries(action="revoke")
+    entries = await bot.store.read(lambda tx: tx.audit.entries(action="revoke"))
     assert entries[0].actor_slack_id == ADMIN
 
 
@@ -329,8 +329,8 @@ async def test_a_revoke_from_slack_is_announced_in_other_subscribed_channels(
 
     await bot.command("invite ana@lab.org")
     await bot.posted_results()
-    await bot.store.subscriptions.add("C_NEWS", ADMIN)
-    await bot.store.subscriptions.add("C_GENERAL", ADMIN)
+    await bot.store.write(lambda tx: tx.subscriptions.add("C_NEWS", ADMIN))
+    await bot.store.write(lambda tx: tx.subscriptions.add("C_GENERAL", ADMIN))
     await bot.command("revoke ana@lab.org")
     await slack.wait_for(lambda: gencove.find("ana@lab.org")[0].status == "revoked")
     await asyncio.sleep(0.2)

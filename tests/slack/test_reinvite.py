@@ -114,7 +114,7 @@ async def test_reinvite_from_the_result_message_updates_that_message(
     ]
     assert general == []
     assert gencove.count(*CREATE) == 2
-    entries = await bot.store.audit.entries(action="reinvite")
+    entries = await bot.store.read(lambda tx: tx.audit.entries(action="reinvite"))
     assert [(e.email, e.detail["old_invitation_id"]) for e in entries] == [
         ("ana@lab.org", str(ana.id))
     ]
@@ -161,7 +161,9 @@ async def test_reinvite_is_refused_while_a_pending_invitation_exists(
     assert "already exists" in note
     assert "ana@lab.org" in note
     assert gencove.count(*CREATE) == creates
-    assert await bot.store.reinvites.get(str(ana.id)) is None  # free to try again later
+    assert (
+        await bot.store.read(lambda tx: tx.reinvites.get(str(ana.id))) is None
+    )  # free to try again later
 
 
 async def test_reinvite_is_refused_to_someone_who_may_not_invite(

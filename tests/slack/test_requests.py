@@ -62,7 +62,7 @@ async def _ask(bot: BotUnderTest, text: str, *, user: str = OUTSIDER) -> tuple[M
 
 
 async def _request_of(bot: BotUnderTest, message: Message) -> InviteRequest | None:
-    for request in await bot.store.requests.open_requests(limit=100):
+    for request in await bot.store.read(lambda tx: tx.requests.open_requests(limit=100)):
         if any(m.message_ts == message.ts for m in request.messages):
             return request
     return None
@@ -110,7 +110,7 @@ async def test_a_member_asks_and_the_request_has_approve_and_deny(
     assert buttons["request_approve"]["style"] == "primary"
     assert buttons["request_deny"]["style"] == "danger"
     assert gencove.count("POST", "/api/v2/invitations/") == 0
-    asked = await bot.store.audit.entries(action="request_asked")
+    asked = await bot.store.read(lambda tx: tx.audit.entries(action="request_asked"))
     assert [entry.actor_slack_id for entry in asked] == [OUTSIDER]
 
 
@@ -139,9 +139,8 @@ async def test_approve_invites_each_address_once_and_dms_the_member(
     assert f"already approved by <@{ADMIN}>" in slack.response_posts(url)[0]["text"]
     assert gencove.count("POST", "/api/v2/invitations/") == 2
     assert len(slack.messages_in(OUTSIDER_DM)) == 1
-    assert [e.actor_slack_id for e in await bot.store.audit.entries(action="request_approved")] == [
-        ADMIN
-    ]
+    approved = await bot.store.read(lambda tx: tx.audit.entries(action="request_approved"))
+    assert [e.actor_slack_id for e in approved] == [ADMIN]
 
 
 async def test_revoke_on_an_approved_request_keeps_the_request_on_the_message(
@@ -216,12 +215,12 @@ async def test_two_approvers_and_a_denial_at_once_make_one_decision(
     )
     await _dm_to(slack, OUTSIDER_DM)
     await _until(lambda: any("Nothing done" in n for n in _notes(slack, clicks)))
-    request = (await bot.store.requests.open_requests()) or None
+    request = (await bot.store.read(lambda tx: tx.requests.open_requests())) or None
     assert request is None
     assert gencove.count("POST", "/api/v2/invitations/") in (0, 1)
     decided = [
-        *await bot.store.audit.entries(action="request_approved"),
-        *await bot.store.audit.entries(action="request_denied"),
+        *await bot.store.read(lambda tx: tx.audit.entries(action="request_approved")),
+        *await bot.store.read(lambda tx: tx.audit.entries(action="request_denied")),
     ]
     assert len(decided) == 1
     assert len(gencove.find("bob@partner.org")) == (
@@ -251,7 +250,7 @@ async def test_one_decision_across_two_replicas(
             two.click("request_approve", message=message, user_id=SECOND),
         )
         await _dm_to(slack, OUTSIDER_DM)
-        approved = await one.store.audit.entries(action="request_approved")
+        approved = await one.store.read(lambda tx: tx.audit.entries(action="request_approved"))
     assert len(approved) == 1
     assert gencove.count("POST", "/api/v2/invitations/") == 2
     assert len(gencove.find("bob@partner.org")) == 1
@@ -281,7 +280,7 @@ async def test_an_expired_request_is_marked_once_and_cannot_be_approved(
             c for c in slack.calls_to("chat.update") if c.args.get("ts") == message.ts
         ]
         assert len(updates) == 1
-        assert len(await bot.store.audit.entries(action="request_expired")) == 1
+        assert len(await bot.store.read(lambda tx: tx.audit.entries(action="request_expired"))) == 1
     assert gencove.count("POST", "/api/v2/invitations/") == 0
 
 
@@ -297,7 +296,7 @@ async def test_the_watcher_expires_a_request_nobody_clicked(
         await asyncio.gather(Watcher(bot.bot).poll(), Watcher(bot.bot).poll())
         await _dm_to(slack, OUTSIDER_DM)
         assert "Expired" in block_text(_shown(slack, message).blocks, "request_status")
-        assert len(await bot.store.audit.entries(action="request_expired")) == 1
+        assert len(await bot.store.read(lambda tx: tx.audit.entries(action="request_expired"))) == 1
     assert len(slack.messages_in(OUTSIDER_DM)) == 1
 
 
@@ -335,8 +334,10 @@ async def test_requests_lists_them_and_the_member_withdraws_one(
         "request_withdraw", value=str(request.id), user_id=OUTSIDER, container="ephemeral"
     )
     await _until(lambda: "Withdrawn" in _status(slack, message))
-    assert (await bot.store.requests.get(request.id)).status == "withdrawn"  # type: ignore[union-attr]
-    assert await bot.store.audit.entries(action="request_withdrawn")
+    withdrawn = await bot.store.read(lambda tx: tx.requests.get(request.id))
+    assert withdrawn is not None
+    assert withdrawn.status == "withdrawn"
+    assert await bot.store.read(lambda tx: tx.audit.entries(action="request_withdrawn"))
     assert gencove.count("POST", "/api/v2/invitations/") == 0
 
 

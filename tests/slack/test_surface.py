@@ -118,7 +118,7 @@ async def test_notify_here_off_and_show(bot: BotUnderTest, slack: FakeSlack) -> 
     _, url = await bot.command("notify off", channel="C_NEWS")
     await slack.wait_for(lambda: slack.response_posts(url))
     assert "no longer" in slack.response_posts(url)[0]["text"]
-    assert await bot.store.subscriptions.all() == []
+    assert await bot.store.read(lambda tx: tx.subscriptions.all()) == []
 
 
 async def test_group_members_listed_in_invite_admins_may_invite(

@@ -11,13 +11,23 @@ from tests.store.rows import T0, invitation
 
 
 async def test_upsert_without_message_location_keeps_the_stored_one(store: Store) -> None:
-    await store.invitations.record(
-        [invitation(channel_id="C1", message_ts="111.222", block_id="b1", inviter_slack_id="U1")]
+    await store.write(
+        lambda tx: tx.invitations.record(
+            [
+                invitation(
+                    channel_id="C1", message_ts="111.222", block_id="b1", inviter_slack_id="U1"
+                )
+            ]
+        )
     )
 
-    await store.invitations.record([invitation(status="accepted", at=T0 + timedelta(hours=1))])
+    await store.write(
+        lambda tx: tx.invitations.record(
+            [invitation(status="accepted", at=T0 + timedelta(hours=1))]
+        )
+    )
 
-    stored = await store.invitations.get("inv-1")
+    stored = await store.read(lambda tx: tx.invitations.get("inv-1"))
     assert stored is not None
     assert stored.status == "accepted"
     assert (stored.channel_id, stored.message_ts, stored.block_id) == ("C1", "111.222", "b1")
@@ -27,56 +37,77 @@ async def test_upsert_without_message_location_keeps_the_stored_one(store: Store
 
 
 async def test_upsert_with_a_new_message_location_moves_it(store: Store) -> None:
-    await store.invitations.record([invitation(channel_id="C1", message_ts="1.1", block_id="b1")])
+    await store.write(
+        lambda tx: tx.invitations.record(
+            [invitation(channel_id="C1", message_ts="1.1", block_id="b1")]
+        )
+    )
 
-    await store.invitations.record([invitation(channel_id="C2", message_ts="2.2", block_id=None)])
+    await store.write(
+        lambda tx: tx.invitations.record(
+            [invitation(channel_id="C2", message_ts="2.2", block_id=None)]
+        )
+    )
 
-    stored = await store.invitations.get("inv-1")
+    stored = await store.read(lambda tx: tx.invitations.get("inv-1"))
     assert stored is not None
     assert (stored.channel_id, stored.message_ts, stored.block_id) == ("C2", "2.2", None)
 
 
 async def test_set_message_records_where_the_result_was_posted(store: Store) -> None:
-    await store.invitations.record([invitation()])
+    await store.write(lambda tx: tx.invitations.record([invitation()]))
 
-    await store.invitations.set_message(
-        "inv-1", channel_id="C9", message_ts="9.9", block_id="inv-1-block"
+    await store.write(
+        lambda tx: tx.invitations.set_message(
+            "inv-1", channel_id="C9", message_ts="9.9", block_id="inv-1-block"
+        )
     )
 
-    stored = await store.invitations.get("inv-1")
+    stored = await store.read(lambda tx: tx.invitations.get("inv-1"))
     assert stored is not None
     assert (stored.channel_id, stored.message_ts, stored.block_id) == ("C9", "9.9", "inv-1-block")
 
 
 async def test_set_message_for_an_unknown_invitation_is_an_error(store: Store) -> None:
     with pytest.raises(LookupError, match="nope"):
-        await store.invitations.set_message("nope", channel_id="C1", message_ts="1.1", block_id="b")
+        await store.write(
+            lambda tx: tx.invitations.set_message(
+                "nope", channel_id="C1", message_ts="1.1", block_id="b"
+            )
+        )
 
 
 async def test_invitations_are_found_by_email_regardless_of_case(store: Store) -> None:
-    await store.invitations.record(
-        [
-            invitation("inv-1", email="Bob@Lab.org", status="expired"),
-            invitation("inv-2", email="bob@lab.org", at=T0 + timedelta(days=1)),
-            invitation("inv-3", email="ana@lab.org"),
-        ]
+    await store.write(
+        lambda tx: tx.invitations.record(
+            [
+                invitation("inv-1", email="Bob@Lab.org", status="expired"),
+                invitation("inv-2", email="bob@lab.org", at=T0 + timedelta(days=1)),
+                invitation("inv-3", email="ana@lab.org"),
+            ]
+        )
     )
 
-    found = await store.invitations.by_email("BOB@lab.org")
-    pending = await store.invitations.by_email("bob@lab.org", status="pending")
+    found = await store.read(lambda tx: tx.invitations.by_email("BOB@lab.org"))
+    pending = await store.read(lambda tx: tx.invitations.by_email("bob@lab.org", status="pending"))
 
     assert [i.id for i in found] == ["inv-1", "inv-2"]
     assert [i.id for i in pending] == ["inv-2"]
 
 
 async def test_invitations_with_status_and_count(store: Store) -> None:
-    await store.invitations.record(
-        [invitation("a"), invitation("b", status="accepted"), invitation("c")]
+    await store.write(
+        lambda tx: tx.invitations.record(
+            [invitation("a"), invitation("b", status="accepted"), invitation("c")]
+        )
     )
 
-    assert [i.id for i in await store.invitations.with_status("pending")] == ["a", "c"]
-    assert await store.invitations.count() == 3
-    assert await store.invitations.get("missing") is None
+    assert [i.id for i in await store.read(lambda tx: tx.invitations.with_status("pending"))] == [
+        "a",
+        "c",
+    ]
+    assert await store.read(lambda tx: tx.invitations.count()) == 3
+    assert await store.read(lambda tx: tx.invitations.get("missing")) is None
 
 
 async def test_timestamps_come_back_timezone_aware_in_utc(store: Store) -> None:
@@ -96,8 +127,8 @@ async def test_timestamps_come_back_timezone_aware_in_utc(store: Store) -> None:
         updated_at=local,
     )
 
-    await store.invitations.record([row])
-    stored = await store.invitations.get("inv-tz")
+    await store.write(lambda tx: tx.invitations.record([row]))
+    stored = await store.read(lambda tx: tx.invitations.get("inv-tz"))
 
     assert stored is not None
     for value in (stored.expires, stored.first_seen, stored.updated_at):
@@ -112,4 +143,4 @@ async def test_naive_timestamps_are_refused(store: Store) -> None:
     naive = invitation(at=datetime(2025, 1, 1, 12, 0))
 
     with pytest.raises(Exception, match="naive datetime"):
-        await store.invitations.record([naive])
+        await store.write(lambda tx: tx.invitations.record([naive]))

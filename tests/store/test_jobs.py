@@ -20,17 +20,25 @@ JOB = NewInviteJob(
 )
 
 
+async def claim(store: Store, job_id: int, owner: str, lease: timedelta) -> bool:
+    return await store.write(lambda tx: tx.jobs.claim(job_id, owner, lease))
+
+
 async def test_an_interrupted_job_comes_back_with_what_is_left_to_do(store: Store) -> None:
-    job_id = await store.jobs.create(JOB)
-    await store.jobs.set_message(job_id, channel_id="C1", message_ts="5.5")
-    await store.jobs.record_item(
-        job_id, "a@lab.org", outcome="created", invitation_id="inv-a", error=None
+    job_id = await store.write(lambda tx: tx.jobs.create(JOB))
+    await store.write(lambda tx: tx.jobs.set_message(job_id, channel_id="C1", message_ts="5.5"))
+    await store.write(
+        lambda tx: tx.jobs.record_item(
+            job_id, "a@lab.org", outcome="created", invitation_id="inv-a", error=None
+        )
     )
-    await store.jobs.record_item(
-        job_id, "b@lab.org", outcome="failed", invitation_id=None, error="invalid email"
+    await store.write(
+        lambda tx: tx.jobs.record_item(
+            job_id, "b@lab.org", outcome="failed", invitation_id=None, error="invalid email"
+        )
     )
 
-    [job] = await store.jobs.unfinished()
+    [job] = await store.read(lambda tx: tx.jobs.unfinished())
 
     assert (job.id, job.slack_user_id, job.role, job.response_url) == (
         job_id,
@@ -48,22 +56,22 @@ async def test_an_interrupted_job_comes_back_with_what_is_left_to_do(store: Stor
 
 
 async def test_a_finished_job_is_not_resumed(store: Store) -> None:
-    job_id = await store.jobs.create(JOB)
+    job_id = await store.write(lambda tx: tx.jobs.create(JOB))
 
-    await store.jobs.finish(job_id)
+    await store.write(lambda tx: tx.jobs.finish(job_id))
 
-    assert await store.jobs.unfinished() == []
-    job = await store.jobs.get(job_id)
+    assert await store.read(lambda tx: tx.jobs.unfinished()) == []
+    job = await store.read(lambda tx: tx.jobs.get(job_id))
     assert job is not None
     assert job.finished_at is not None
 
 
 async def test_a_redelivered_command_finds_the_job_of_the_first_delivery(store: Store) -> None:
-    first = await store.jobs.create(JOB)
-    second = await store.jobs.create(JOB)
+    first = await store.write(lambda tx: tx.jobs.create(JOB))
+    second = await store.write(lambda tx: tx.jobs.create(JOB))
 
     assert first == second
-    [job] = await store.jobs.unfinished()
+    [job] = await store.read(lambda tx: tx.jobs.unfinished())
     assert len(job.items) == 3
 
 
@@ -71,53 +79,65 @@ async def test_only_one_replica_claims_a_job_until_its_lease_runs_out(
     open_store: OpenStore,
 ) -> None:
     first, second = await open_store(), await open_store()
-    job_id = await first.jobs.create(JOB)
+    job_id = await first.write(lambda tx: tx.jobs.create(JOB))
 
-    assert await first.jobs.claim(job_id, "replica-a", timedelta(minutes=5)) is True
-    assert await second.jobs.claim(job_id, "replica-b", timedelta(minutes=5)) is False
-    assert await first.jobs.claim(job_id, "replica-a", timedelta(minutes=5)) is True  # renewed
+    assert await claim(first, job_id, "replica-a", timedelta(minutes=5)) is True
+    assert await claim(second, job_id, "replica-b", timedelta(minutes=5)) is False
+    assert await claim(first, job_id, "replica-a", timedelta(minutes=5)) is True  # renewed
     # The owner's last renewal leaves no time at all: the lease has run out at once (a
     # lease timed in milliseconds would run out early on a busy machine, failing the above).
-    assert await first.jobs.claim(job_id, "replica-a", timedelta(0)) is True
+    assert await claim(first, job_id, "replica-a", timedelta(0)) is True
 
-    assert await second.jobs.claim(job_id, "replica-b", timedelta(minutes=5)) is True
-    assert await first.jobs.claim(job_id, "replica-a", timedelta(minutes=5)) is False
+    assert await claim(second, job_id, "replica-b", timedelta(minutes=5)) is True
+    assert await claim(first, job_id, "replica-a", timedelta(minutes=5)) is False
 
 
 async def test_concurrent_claims_of_one_job_have_one_winner(open_store: OpenStore) -> None:
     replicas = [await open_store(), await open_store()]
-    job_id = await replicas[0].jobs.create(JOB)
+    job_id = await replicas[0].write(lambda tx: tx.jobs.create(JOB))
 
     results = await asyncio.gather(
-        *(replicas[n % 2].jobs.claim(job_id, f"r{n}", timedelta(minutes=5)) for n in range(10))
+        *(claim(replicas[n % 2], job_id, f"r{n}", timedelta(minutes=5)) for n in range(10))
     )
 
     assert results.count(True) == 1
 
 
 async def test_a_job_created_with_an_owner_is_not_claimed_by_another(store: Store) -> None:
-    job_id = await store.jobs.create(JOB, owner="replica-a", lease=timedelta(minutes=5))
+    job_id = await store.write(
+        lambda tx: tx.jobs.create(JOB, owner="replica-a", lease=timedelta(minutes=5))
+    )
 
-    assert await store.jobs.claim(job_id, "replica-b", timedelta(minutes=5)) is False
-    [job] = await store.jobs.unfinished()
+    assert (
+        await store.write(lambda tx: tx.jobs.claim(job_id, "replica-b", timedelta(minutes=5)))
+        is False
+    )
+    [job] = await store.read(lambda tx: tx.jobs.unfinished())
     assert job.owner == "replica-a"
 
 
 async def test_a_finished_job_cannot_be_claimed(store: Store) -> None:
-    job_id = await store.jobs.create(JOB)
-    await store.jobs.finish(job_id)
+    job_id = await store.write(lambda tx: tx.jobs.create(JOB))
+    await store.write(lambda tx: tx.jobs.finish(job_id))
 
-    assert await store.jobs.claim(job_id, "replica-a", timedelta(minutes=5)) is False
+    assert (
+        await store.write(lambda tx: tx.jobs.claim(job_id, "replica-a", timedelta(minutes=5)))
+        is False
+    )
 
 
 async def test_recording_an_unknown_outcome_or_address_is_an_error(store: Store) -> None:
-    job_id = await store.jobs.create(JOB)
+    job_id = await store.write(lambda tx: tx.jobs.create(JOB))
 
     with pytest.raises(ValueError, match="outcome"):
-        await store.jobs.record_item(
-            job_id, "a@lab.org", outcome="ok", invitation_id=None, error=None
+        await store.write(
+            lambda tx: tx.jobs.record_item(
+                job_id, "a@lab.org", outcome="ok", invitation_id=None, error=None
+            )
         )
     with pytest.raises(LookupError):
-        await store.jobs.record_item(
-            job_id, "z@lab.org", outcome="created", invitation_id="x", error=None
+        await store.write(
+            lambda tx: tx.jobs.record_item(
+                job_id, "z@lab.org", outcome="created", invitation_id="x", error=None
+            )
         )

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from invite_bot.store import Store
+from invite_bot.store import Store, normalise_database_url
+from invite_bot.store.runner import open_runner
 from tests.store.conftest import OpenStore
 
 TTL = timedelta(seconds=30)
@@ -141,12 +142,15 @@ async def test_a_kept_lease_taken_over_by_another_owner_is_known_lost(
     a.keep_renewed()
     assert await a.try_acquire() is True
     # Another replica writes itself in (what a takeover after a lapse leaves in the row).
-    engine = create_async_engine(database_url)
+    elsewhere = open_runner(normalise_database_url(database_url))
     try:
-        async with engine.begin() as conn:
-            await conn.execute(text("UPDATE leases SET owner = 'replica-b' WHERE name = 'watcher'"))
+        await elsewhere.write(
+            lambda conn: conn.execute(
+                text("UPDATE leases SET owner = 'replica-b' WHERE name = 'watcher'")
+            )
+        )
     finally:
-        await engine.dispose()
+        await elsewhere.close()
 
     await asyncio.sleep(ttl.total_seconds())
 

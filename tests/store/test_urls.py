@@ -22,11 +22,13 @@ from invite_bot.store import DEFAULT_DATABASE_URL, Store, normalise_database_url
             "postgres://bot@db.example/bot?sslmode=require",
             "postgresql+asyncpg://bot@db.example/bot?ssl=require",
         ),
-        ("sqlite:///./bot.sqlite3", "sqlite+aiosqlite:///./bot.sqlite3"),
+        ("sqlite:///./bot.sqlite3", "sqlite:///./bot.sqlite3"),
+        # The old default, still in .env files: the same file, through the stdlib driver.
+        ("sqlite+aiosqlite:///./bot.sqlite3", "sqlite:///./bot.sqlite3"),
         (DEFAULT_DATABASE_URL, DEFAULT_DATABASE_URL),
     ],
 )
-def test_urls_are_rewritten_for_the_async_drivers(given: str, expected: str) -> None:
+def test_urls_are_rewritten_for_the_bots_drivers(given: str, expected: str) -> None:
     assert normalise_database_url(given) == expected
 
 
@@ -60,7 +62,14 @@ async def test_unreachable_database_pings_false_without_logging_the_password(
     assert "s3cret-pw" not in caplog.text
 
 
-@pytest.mark.parametrize("url", ["sqlite+aiosqlite://", "sqlite+aiosqlite:///:memory:"])
+@pytest.mark.parametrize(
+    "url",
+    ["sqlite+aiosqlite://", "sqlite+aiosqlite:///:memory:", "sqlite://", "sqlite:///:memory:"],
+)
 async def test_in_memory_sqlite_is_refused_with_a_hint(url: str) -> None:
     with pytest.raises(ValueError, match="give a file"):
         await Store.open(url)
+
+
+def test_the_default_database_is_a_file_through_the_standard_library_driver() -> None:
+    assert DEFAULT_DATABASE_URL == "sqlite:///./invite-bot.sqlite3"

@@ -14,7 +14,8 @@ import os
 from alembic import context
 from sqlalchemy import Connection
 
-from invite_bot.store.engine import DEFAULT_DATABASE_URL, create_engine, normalise_database_url
+from invite_bot.store.engine import DEFAULT_DATABASE_URL, normalise_database_url
+from invite_bot.store.runner import open_runner
 from invite_bot.store.schema import metadata
 
 config = context.config
@@ -38,12 +39,12 @@ def run_on(connection: Connection) -> None:
 
 
 async def run_standalone() -> None:
-    engine = create_engine(_target_url())
+    """On the store's own runner: SQLite's writer thread, or PostgreSQL's run_sync."""
+    runner = open_runner(_target_url())
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(run_on)
+        await runner.write(run_on)
     finally:
-        await engine.dispose()
+        await runner.close()
 
 
 def run_offline() -> None:

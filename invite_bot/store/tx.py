@@ -1,0 +1,98 @@
+"""`Tx`: one unit of work's view of the store, one repository per concern, all bound to
+the one connection (and transaction) the store handed it.
+
+A unit of work is a plain synchronous function of a `Tx`, run by `Store.write` (one
+transaction: everything it wrote lands, or nothing does) or `Store.read` (read-only).
+Reads through a write's `Tx` see that transaction's own writes. Repositories are made on
+first use: a unit of work pays only for those it touches.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from sqlalchemy import Connection
+
+from .audit import AuditLog
+from .claims import Claims
+from .deliveries import Deliveries
+from .drafts import Drafts
+from .invitations import Invitations
+from .jobs import Jobs
+from .links import Links
+from .outbox import Outbox
+from .preferences import Preferences
+from .reinvites import Reinvites
+from .reminders import Reminders
+from .requests import Requests
+from .state import State
+from .subscriptions import Subscriptions
+from .transitions import Transitions
+
+
+class Tx:
+    """The repositories on one connection; valid only while its unit of work runs."""
+
+    def __init__(self, conn: Connection) -> None:
+        # The connection itself, for the store's own statements (leases, migrations).
+        self.conn = conn
+
+    @cached_property
+    def invitations(self) -> Invitations:
+        return Invitations(self.conn)
+
+    @cached_property
+    def jobs(self) -> Jobs:
+        return Jobs(self.conn)
+
+    @cached_property
+    def claims(self) -> Claims:
+        return Claims(self.conn)
+
+    @cached_property
+    def transitions(self) -> Transitions:
+        return Transitions(self.conn)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return Outbox(self.conn)
+
+    @cached_property
+    def links(self) -> Links:
+        return Links(self.conn)
+
+    @cached_property
+    def deliveries(self) -> Deliveries:
+        return Deliveries(self.conn)
+
+    @cached_property
+    def subscriptions(self) -> Subscriptions:
+        return Subscriptions(self.conn)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog(self.conn)
+
+    @cached_property
+    def state(self) -> State:
+        return State(self.conn)
+
+    @cached_property
+    def preferences(self) -> Preferences:
+        return Preferences(self.conn)
+
+    @cached_property
+    def reminders(self) -> Reminders:
+        return Reminders(self.conn)
+
+    @cached_property
+    def reinvites(self) -> Reinvites:
+        return Reinvites(self.conn)
+
+    @cached_property
+    def requests(self) -> Requests:
+        return Requests(self.conn)
+
+    @cached_property
+    def drafts(self) -> Drafts:
+        return Drafts(self.conn)
