@@ -24,6 +24,7 @@ from invite_bot.slack.context import Bot
 from invite_bot.slack.errors import classify
 from invite_bot.slack.lifecycle import drain
 from invite_bot.store import Store, StoreUnavailable, Tx, redact
+from invite_bot.store.schema import utcnow
 
 if TYPE_CHECKING:
     from invite_bot.watcher import Watcher
@@ -99,9 +100,10 @@ def start_background(bot: Bot, stop: asyncio.Event, *, watch: bool) -> Backgroun
 
 
 def _prune(tx: Tx) -> None:
-    """Forget what no one can ask for any more: old deliveries."""
+    """Forget what no one can ask for any more: old deliveries, expired bulk drafts."""
     # Slack retries a delivery within minutes: a day of fingerprints is plenty.
     tx.deliveries.prune(timedelta(days=1))
+    tx.drafts.prune(utcnow())
 
 
 async def _resume_loop(

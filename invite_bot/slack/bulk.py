@@ -12,12 +12,10 @@ stop after the requests in flight.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,59 +37,24 @@ from invite_bot.slack.bulk_blocks import (
     progress_message,
     refused_message,
 )
+from invite_bot.slack.bulk_choice import take_to_cancel, take_to_start
 from invite_bot.slack.context import Bot
 from invite_bot.slack.delivery import Posted, post, update
 from invite_bot.slack.errors import SLACK_FAILURES, classify
 from invite_bot.slack.guard import Guard, Reply, Turn, require_inviter, then
 from invite_bot.slack.inviting import start_invite
 from invite_bot.slack.trust import OutOfDate
-from invite_bot.store import NewInviteJob
+from invite_bot.store import BulkDraft, NewInviteJob
 
 log = logging.getLogger(__name__)
 
-DRAFT_KEY = "bulk-draft:"
+DRAFT_KEY = "bulk-draft:"  # + a draft's id: the delivery key of the job it starts
 DRAFT_ID = re.compile(r"[0-9a-f]{16}")
 JOB_ID = re.compile(r"[0-9]{1,18}")
 DM_HINT = (
     "To invite many people at once, send me a CSV file (`email[,role]` per line) or paste "
     "their addresses here, one per line."
 )
-
-
-@dataclass(frozen=True)
-class Draft:
-    """Checked rows waiting for the asker's click."""
-
-    user_id: str
-    channel_id: str  # where the progress message goes
-    role: str | None  # for rows that name none
-    rows: tuple[tuple[str, str | None], ...]  # (address, role)
-    source: str
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "user_id": self.user_id,
-                "channel_id": self.channel_id,
-                "role": self.role,
-                "rows": [list(row) for row in self.rows],
-                "source": self.source,
-            }
-        )
-
-    @classmethod
-    def from_json(cls, raw: str) -> Draft | None:
-        try:
-            data = json.loads(raw)
-            return cls(
-                user_id=str(data["user_id"]),
-                channel_id=str(data["channel_id"]),
-                role=data.get("role"),
-                rows=tuple((str(a), r if r is None else str(r)) for a, r in data["rows"]),
-                source=str(data["source"]),
-            )
-        except (ValueError, KeyError, TypeError):
-            return None
 
 
 def register(app: AsyncApp, bot: Bot, guard: Guard) -> None:
@@ -250,7 +213,8 @@ async def _check_and_offer(
     if check.refused is not None:
         await _tell(bot, channel_id, user_id, refused_message(source, check.refused))
         return
-    draft = Draft(
+    draft = BulkDraft(
+        id=uuid.uuid5(uuid.NAMESPACE_URL, key).hex[:16],
         user_id=user_id,
         channel_id=channel_id,
         role=role,
@@ -260,9 +224,8 @@ async def _check_and_offer(
     if not check.bad:
         await begin(bot, draft, key=key)
         return
-    draft_id = uuid.uuid5(uuid.NAMESPACE_URL, key).hex[:16]
-    await bot.store.write(lambda tx: tx.state.set(DRAFT_KEY + draft_id, draft.to_json()))
-    await _tell(bot, channel_id, user_id, confirm_message(check, source=source, draft_id=draft_id))
+    await bot.store.write(lambda tx: tx.drafts.save(draft))
+    await _tell(bot, channel_id, user_id, confirm_message(check, source=source, draft_id=draft.id))
 
 
 async def _roles(bot: Bot) -> list[str] | None:
@@ -287,18 +250,17 @@ async def _start_clicked(bot: Bot, turn: Turn) -> None:
     if not await require_inviter(bot, request.user, turn.respond):
         return
     draft_id = _draft_id(turn)
-    raw = await bot.store.read(lambda tx: tx.state.get(DRAFT_KEY + draft_id))
-    draft = Draft.from_json(raw) if raw else None
-    if draft is None or not draft.rows:
-        await turn.respond(
-            replace_original=True, text="That list is no longer here: send it again."
-        )
-        return
-    if draft.user_id != request.user:
+    draft, owner = await bot.store.write(lambda tx: take_to_start(tx, draft_id, request.user))
+    if owner is not None:
         await turn.respond(
             response_type="ephemeral",
             replace_original=False,
-            text=f"This list is <@{draft.user_id}>'s to start.",
+            text=f"This list is <@{owner}>'s to start.",
+        )
+        return
+    if draft is None:
+        await turn.respond(
+            replace_original=True, text="That list is no longer here: send it again."
         )
         return
     await turn.respond(
@@ -311,7 +273,15 @@ async def _start_clicked(bot: Bot, turn: Turn) -> None:
 
 async def _discard_clicked(bot: Bot, turn: Turn) -> None:
     draft_id = _draft_id(turn)
-    await bot.store.write(lambda tx: tx.state.set(DRAFT_KEY + draft_id, "{}"))
+    _, started = await bot.store.write(lambda tx: take_to_cancel(tx, draft_id))
+    if started:
+        await turn.respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text="Not cancelled: that bulk invite has already started. Its progress message "
+            "has a Cancel button to stop it.",
+        )
+        return
     await turn.respond(replace_original=True, text="Cancelled: nobody was invited.")
 
 
@@ -325,7 +295,7 @@ def _draft_id(turn: Turn) -> str:
 # -- the start, and Cancel --------------------------------------------------------
 
 
-async def begin(bot: Bot, draft: Draft, *, key: str) -> None:
+async def begin(bot: Bot, draft: BulkDraft, *, key: str) -> None:
     """Post the progress message, then run the job (kind "bulk") that updates it.
 
     `key` makes this idempotent: a second click or a redelivery finds the job by it."""
@@ -351,12 +321,12 @@ async def begin(bot: Bot, draft: Draft, *, key: str) -> None:
         kind="bulk",
         roles=roles,
     )
-    if key.startswith(DRAFT_KEY):
-        await bot.store.write(lambda tx: tx.state.set(key, "{}"))  # the rows are in the job now
     await start_invite(bot, job)
 
 
-async def _post_progress(bot: Bot, draft: Draft, message: Message, *, key: str) -> Posted | None:
+async def _post_progress(
+    bot: Bot, draft: BulkDraft, message: Message, *, key: str
+) -> Posted | None:
     """The progress message in the asker's channel, else in their DM."""
     since = datetime.now(UTC)
     for channel in dict.fromkeys([draft.channel_id, draft.user_id]):
