@@ -78,7 +78,7 @@ def sqlite_engine(url: URL, *, read_only: bool, pool_size: int) -> Engine:
     """A sync engine on the SQLite file `url`: WAL, `synchronous=NORMAL`, foreign keys,
     the busy timeout, and BEGIN IMMEDIATE (BEGIN DEFERRED and `query_only` if read-only)."""
     engine = create_sync_engine(url, pool_size=pool_size, max_overflow=0)
-    _tune_sqlite(engine, read_only=read_only)
+    tune_sqlite(engine, read_only=read_only)
     if not read_only:
         log_writes(engine)
     return engine
@@ -109,7 +109,7 @@ def log_writes(engine: Engine) -> None:
             log.debug("store: %s %s", verb, write.group(2))
 
 
-def _tune_sqlite(engine: Engine, *, read_only: bool) -> None:
+def tune_sqlite(engine: Engine, *, read_only: bool) -> None:
     """WAL lets readers work while one process writes; BEGIN IMMEDIATE takes the write lock
     up front, so concurrent writers wait (busy_timeout) instead of failing on lock upgrade."""
 

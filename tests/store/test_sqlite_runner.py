@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -32,15 +33,16 @@ conn.execute("COMMIT")
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> Store:
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
     opened = await Store.open(f"sqlite:///{tmp_path / 'runner.sqlite3'}")
-    yield opened  # type: ignore[misc]
+    yield opened
     await opened.close()
 
 
-def file_of(store: Store) -> str:
-    assert store._runner.file is not None
-    return store._runner.file
+@pytest.fixture
+def path(tmp_path: Path) -> str:
+    """The store's file."""
+    return str(tmp_path / "runner.sqlite3")
 
 
 def count(path: str) -> int:
@@ -61,9 +63,10 @@ async def longest_stall(until: asyncio.Future[object]) -> float:
 
 async def test_a_database_locked_by_another_process_never_blocks_the_event_loop(
     store: Store,
+    path: str,
 ) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, file_of(store), "1.5"], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLDER, path, "1.5"], stdout=subprocess.PIPE, text=True
     )
     try:
         assert holder.stdout is not None
@@ -83,12 +86,14 @@ async def test_a_database_locked_by_another_process_never_blocks_the_event_loop(
     assert await store.read(lambda tx: tx.state.get("held")) == "x"
 
 
-async def test_a_unit_of_work_is_one_transaction_committed_at_its_end(store: Store) -> None:
+async def test_a_unit_of_work_is_one_transaction_committed_at_its_end(
+    store: Store, path: str
+) -> None:
     seen: list[int] = []
 
     def two_rows(tx: Tx) -> None:
         tx.subscriptions.add("C1", "U1")
-        seen.append(count(file_of(store)))  # another connection: not committed yet
+        seen.append(count(path))  # another connection: not committed yet
         tx.subscriptions.add("C2", "U1")
         seen.append(
             int(tx.conn.execute(select(func.count()).select_from(subscriptions)).scalar_one())
@@ -97,10 +102,10 @@ async def test_a_unit_of_work_is_one_transaction_committed_at_its_end(store: Sto
     await store.write(two_rows)
 
     assert seen == [0, 2]
-    assert count(file_of(store)) == 2
+    assert count(path) == 2
 
 
-async def test_an_exception_rolls_the_whole_unit_of_work_back(store: Store) -> None:
+async def test_an_exception_rolls_the_whole_unit_of_work_back(store: Store, path: str) -> None:
     def fails_late(tx: Tx) -> None:
         tx.subscriptions.add("C1", "U1")
         tx.audit.add(actor_slack_id="U1", action="notify_on")
@@ -109,7 +114,7 @@ async def test_an_exception_rolls_the_whole_unit_of_work_back(store: Store) -> N
     with pytest.raises(LookupError, match="late"):
         await store.write(fails_late)
 
-    assert count(file_of(store)) == 0
+    assert count(path) == 0
     assert await store.read(lambda tx: tx.audit.entries()) == []
 
 
@@ -155,13 +160,13 @@ async def test_a_read_does_not_see_the_rows_of_a_write_still_open(store: Store) 
     assert [s.channel_id for s in await store.read(lambda tx: tx.subscriptions.all())] == ["C1"]
 
 
-async def test_the_read_only_connections_refuse_writes(store: Store) -> None:
+async def test_the_read_only_connections_refuse_writes(store: Store, path: str) -> None:
     with pytest.raises(StoreUnavailable, match="read-only"):
         await store.read(lambda tx: tx.subscriptions.add("C1", "U1"))
     with pytest.raises(StoreUnavailable, match="read-only"):
         await store.read(lambda tx: tx.conn.execute(text("DELETE FROM state")))
 
-    assert count(file_of(store)) == 0
+    assert count(path) == 0
     assert await store.write(lambda tx: tx.subscriptions.add("C1", "U1")) is True
 
 
