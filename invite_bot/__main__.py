@@ -109,7 +109,7 @@ def _run_with_sandbox(args: argparse.Namespace) -> int:
                         gencove_api_key=gencove.org_api_key,
                         gencove_api_url=gencove.url,
                         gencove_sandbox=True,
-                        database_url=f"sqlite+aiosqlite:///{Path(folder) / 'sandbox.sqlite3'}",
+                        database_url=f"sqlite:///{Path(folder) / 'sandbox.sqlite3'}",
                     )
                 except SettingsError as exc:
                     print(exc, file=sys.stderr)

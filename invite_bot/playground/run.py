@@ -105,7 +105,7 @@ def _settings(
     signing_secret: str,
     folder: str,
 ) -> Settings:
-    database = options.db or f"sqlite+aiosqlite:///{Path(folder) / 'invite-bot.sqlite3'}"
+    database = options.db or f"sqlite:///{Path(folder) / 'invite-bot.sqlite3'}"
     return load_settings(
         env_file=None,
         slack_bot_token=bot_token,
