@@ -141,7 +141,7 @@ async def serving(
 ) -> AsyncIterator[Serving]:
     """HTTP mode until the block exits; then in-flight work gets its grace to finish."""
     from invite_bot.slack.app import build_app
-    from invite_bot.slack.web import web_app
+    from invite_bot.slack.http import web_app
 
     stop = asyncio.Event()
     async with connected_bot(settings) as (bot, identity):
@@ -176,7 +176,7 @@ async def status_server(bot: Bot, *, host: str, port: int) -> AsyncIterator[str 
     """`GET /metrics` and `GET /healthz` for a process that answers no Slack requests
     (`invite-bot watch`), so a worker can be scraped. Yields its URL, or None when the
     port is taken: that is logged, and the watcher runs on without it."""
-    from invite_bot.slack.web import status_app
+    from invite_bot.slack.http import status_app
 
     watching = Watching(bot.settings.watch_interval, here_since=datetime.now(UTC))
     runner = web.AppRunner(status_app(bot.store, bot.metrics, watching=watching), access_log=None)

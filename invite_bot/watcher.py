@@ -55,10 +55,10 @@ from invite_bot.domain.notices import reminder_due
 from invite_bot.domain.transitions import LOOKUP_ORDER, diff, known_invitation, located
 from invite_bot.gencove import GencoveError, Invitation
 from invite_bot.gencove.models import ListStatus
+from invite_bot.slack.client import like
 from invite_bot.slack.context import Bot
 from invite_bot.slack.deciding import settle_all as settle_requests
 from invite_bot.slack.errors import SLACK_FAILURES, classify
-from invite_bot.slack.observed import like
 from invite_bot.slack.posting import Poster
 from invite_bot.slack.results import refresh_invitation_message
 from invite_bot.store import (

@@ -31,8 +31,8 @@ from invite_bot.playground.slack import (
 )
 from invite_bot.slack.app import build_app, build_bot
 from invite_bot.slack.context import Bot
+from invite_bot.slack.http import web_app
 from invite_bot.slack.lifecycle import drain
-from invite_bot.slack.web import web_app
 from invite_bot.store import Store
 
 SIGNING_SECRET = "test-signing-secret-0123456789"

@@ -59,7 +59,7 @@ import invite_bot.__main__  # the command line, as `python -m invite_bot serve` 
 from invite_bot.domain.health import Watching
 from invite_bot.config.settings import load_settings
 from invite_bot.slack.app import build_app, build_bot
-from invite_bot.slack.web import web_app
+from invite_bot.slack.http import web_app
 from invite_bot.store import Store
 
 HEAVY = {heavy!r}

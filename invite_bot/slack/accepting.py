@@ -22,7 +22,8 @@ from invite_bot.gencove import (
     GencoveValidationError,
     InvitationDetails,
 )
-from invite_bot.slack.blocks import Card, Message, accept_card, ephemeral
+from invite_bot.slack.blockkit import Message, ephemeral
+from invite_bot.slack.card_blocks import Card, accept_card
 from invite_bot.slack.context import Bot
 from invite_bot.store import Tx
 

@@ -9,18 +9,11 @@ from slack_bolt.async_app import AsyncApp
 
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.slack import accepting, listing, reinvite_turns
-from invite_bot.slack.blocks import (
-    ACCEPT,
-    LINK_FROM_CARD,
-    LIST_PAGE,
-    REINVITE,
-    REVOKE,
-    link_modal,
-    parse_page_value,
-    parse_revoke_value,
-)
+from invite_bot.slack.blockkit import ACCEPT, LINK_FROM_CARD, LIST_PAGE, REINVITE, REVOKE
+from invite_bot.slack.blocks import parse_page_value, parse_revoke_value
 from invite_bot.slack.context import Bot
 from invite_bot.slack.guard import Guard, Reply, Turn, require_inviter, then
+from invite_bot.slack.modals import link_modal
 from invite_bot.slack.replies import LINKING_OFF, describe
 from invite_bot.slack.results import render_job
 from invite_bot.slack.revoking import revoke

@@ -24,10 +24,10 @@ from invite_bot.domain.ratelimit import SlidingWindow
 from invite_bot.gencove import GencoveClient
 from invite_bot.gencove.observe import RequestObserver
 from invite_bot.slack import actions, bulk, bulk_job, commands, requests, views
+from invite_bot.slack.client import CallObserver, ObservedWebClient, like
 from invite_bot.slack.context import Bot
 from invite_bot.slack.guard import Guard, attach_request, slack_request
-from invite_bot.slack.observed import CallObserver, ObservedWebClient, like
-from invite_bot.slack.permissions import Inviters
+from invite_bot.slack.people import Inviters
 from invite_bot.slack.replying import checked_responses
 from invite_bot.slack.retries import retry_handlers
 from invite_bot.slack.sandbox import SandboxApp, SandboxWebClient, label_responses
@@ -47,7 +47,7 @@ def slack_client(
     One pooled `aiohttp` session (call inside the event loop; close `client.session`
     at shutdown): without it every Slack call would open a new TLS connection. Every
     call is reported to `observer` (the bot's metrics), and what it would show is
-    redacted like the logs, see `slack/observed.py`.
+    redacted like the logs, see `slack/client.py`.
     """
     client_class = SandboxWebClient if settings.gencove_sandbox else ObservedWebClient
     return client_class(

@@ -27,83 +27,23 @@ from slack_sdk.models.blocks import (
 from invite_bot.domain.addresses import shown
 from invite_bot.domain.text import truncate
 from invite_bot.slack import trust
-from invite_bot.slack.block_kit import (
-    ACCEPT,
-    ADDRESSES_BLOCK,
-    ADDRESSES_INPUT,
-    API_KEY_BLOCK,
-    API_KEY_INPUT,
+from invite_bot.slack.blockkit import (
     DETAILED_ROWS,
-    FILE_BLOCK,
-    FILE_INPUT,
-    INVITE_MODAL,
-    LINK_FROM_CARD,
-    LINK_MODAL,
     LIST_PAGE,
     MAX_BLOCKS,
     REINVITABLE,
     REINVITE,
     REVOKE,
-    ROLE_BLOCK,
-    ROLE_INPUT,
     SECTION_TEXT,
-    SLACK_USER_ID,
     STATUS_ICON,
     Message,
+    as_dicts,
+    by_whom,
+    ephemeral,
     esc,
+    mrkdwn,
     slack_date,
 )
-from invite_bot.slack.block_kit import _dicts as _dicts  # re-exported for notice_blocks
-from invite_bot.slack.block_kit import _mrkdwn as _mrkdwn
-from invite_bot.slack.block_kit import _who as _who
-from invite_bot.slack.card_blocks import Card, accept_card
-from invite_bot.slack.modals import bulk_invite_modal, invite_modal, link_modal
-
-__all__ = [
-    "ACCEPT",
-    "ADDRESSES_BLOCK",
-    "ADDRESSES_INPUT",
-    "API_KEY_BLOCK",
-    "API_KEY_INPUT",
-    "DETAILED_ROWS",
-    "FILE_BLOCK",
-    "FILE_INPUT",
-    "INVITE_MODAL",
-    "LINK_FROM_CARD",
-    "LINK_MODAL",
-    "LIST_PAGE",
-    "MAX_BLOCKS",
-    "REINVITABLE",
-    "REINVITE",
-    "REVOKE",
-    "ROLE_BLOCK",
-    "ROLE_INPUT",
-    "SECTION_TEXT",
-    "SLACK_USER_ID",
-    "STATUS_ICON",
-    "Card",
-    "InviteRow",
-    "ListPage",
-    "Message",
-    "accept_card",
-    "bulk_invite_modal",
-    "ephemeral",
-    "esc",
-    "invitation_list",
-    "invite_modal",
-    "invite_result",
-    "link_modal",
-    "notification",
-    "parse_page_value",
-    "parse_revoke_value",
-    "reinvite_button",
-    "revoke_button",
-    "row_block_id",
-    "row_button",
-    "row_line",
-    "slack_date",
-    "with_note",
-]
 
 
 @dataclass(frozen=True)
@@ -140,8 +80,8 @@ def row_line(row: InviteRow) -> str:
     if row.status == "pending":
         prefix = "already invited" if row.existing else "invited"
         return f"{icon} {email}: {prefix}{role} · expires {slack_date(row.expires)}"
-    again = f" · re-invited{_who(row.reinvited_by)}" if row.reinvited_by else ""
-    return f"{icon} {email}: {row.status}{_who(row.changed_by)}{role}{again}"
+    again = f" · re-invited{by_whom(row.reinvited_by)}" if row.reinvited_by else ""
+    return f"{icon} {email}: {row.status}{by_whom(row.changed_by)}{role}{again}"
 
 
 def revoke_button(invitation_id: str, email: str, *, list_page: str = "") -> ButtonElement:
@@ -205,14 +145,14 @@ def invite_result(rows: Sequence[InviteRow], *, inviter_id: str) -> Message:
     ]
     if notes:
         summary += f" ({', '.join(notes)})"
-    blocks: list[Block] = [SectionBlock(block_id="summary", text=_mrkdwn(summary + "."))]
+    blocks: list[Block] = [SectionBlock(block_id="summary", text=mrkdwn(summary + "."))]
     if len(rows) <= DETAILED_ROWS:
         for index, row in enumerate(rows):
             accessory = row_button(row)
             blocks.append(
                 SectionBlock(
                     block_id=row_block_id(row, index),
-                    text=_mrkdwn(row_line(row)),
+                    text=mrkdwn(row_line(row)),
                     accessory=accessory,
                 )
             )
@@ -221,7 +161,7 @@ def invite_result(rows: Sequence[InviteRow], *, inviter_id: str) -> Message:
         blocks.append(
             ContextBlock(
                 elements=[
-                    _mrkdwn(
+                    mrkdwn(
                         "Too many addresses for a button each: use `/gencove list` "
                         "to revoke any of them."
                     )
@@ -229,7 +169,7 @@ def invite_result(rows: Sequence[InviteRow], *, inviter_id: str) -> Message:
             )
         )
     text = truncate(f"{summary}: " + ", ".join(r.email for r in rows), 3000)
-    return Message(text=text, blocks=_dicts(blocks))
+    return Message(text=text, blocks=as_dicts(blocks))
 
 
 def _compact(rows: Sequence[InviteRow], max_sections: int) -> list[Block]:
@@ -248,7 +188,7 @@ def _compact(rows: Sequence[InviteRow], max_sections: int) -> list[Block]:
         hidden = len(sections) - max_sections + 1
         sections = [*sections[: max_sections - 1], f"…and {hidden} more groups of addresses."]
     return [
-        SectionBlock(block_id=f"rows:{i}", text=_mrkdwn(text)) for i, text in enumerate(sections)
+        SectionBlock(block_id=f"rows:{i}", text=mrkdwn(text)) for i, text in enumerate(sections)
     ]
 
 
@@ -263,28 +203,10 @@ def notification(row: InviteRow, *, inviter_id: str | None) -> Message:
         "accepted": f":white_check_mark: {email} accepted the invitation ({who}{role})",
         "expired": f":hourglass: The invitation to {email} expired ({who}{role})",
         "revoked": f":no_entry_sign: The invitation to {email} was revoked"
-        f"{_who(row.changed_by)} ({who}{role})",
+        f"{by_whom(row.changed_by)} ({who}{role})",
     }
     text = verbs.get(row.status, f"{email}: {esc(row.status)} ({who}{role})")
-    return Message(text=truncate(text, 3000), blocks=_dicts([SectionBlock(text=_mrkdwn(text))]))
-
-
-def with_note(message: Message, note: str) -> Message:
-    """`message` with a note above it (`note` must already be escaped where needed).
-
-    The note takes one block; a message already at the limit gives up its closing hint.
-    """
-    blocks = [ContextBlock(elements=[_mrkdwn(note)]).to_dict(), *message.blocks]
-    if len(blocks) > MAX_BLOCKS and blocks[-1].get("type") == "context":
-        blocks.pop()
-    return Message(
-        text=truncate(f"{note}\n{message.text}", SECTION_TEXT), blocks=blocks[:MAX_BLOCKS]
-    )
-
-
-def ephemeral(text: str) -> Message:
-    """A short note for one user; `text` must already be escaped where needed."""
-    return Message(text=truncate(text, 3000), blocks=_dicts([SectionBlock(text=_mrkdwn(text))]))
+    return Message(text=truncate(text, 3000), blocks=as_dicts([SectionBlock(text=mrkdwn(text))]))
 
 
 @dataclass(frozen=True)
@@ -305,12 +227,12 @@ def invitation_list(page: ListPage) -> Message:
     rows = page.rows[: min(page.page_size, MAX_BLOCKS - 2)]
     first, last = page.offset + 1, page.offset + len(rows)
     header = f"*{page.count} {label}* · showing {first}-{last}"
-    blocks: list[Block] = [SectionBlock(block_id="list_header", text=_mrkdwn(header))]
+    blocks: list[Block] = [SectionBlock(block_id="list_header", text=mrkdwn(header))]
     for index, row in enumerate(rows):
         accessory = row_button(row, list_page=_page_value(page.status, page.offset))
         blocks.append(
             SectionBlock(
-                block_id=row_block_id(row, index), text=_mrkdwn(row_line(row)), accessory=accessory
+                block_id=row_block_id(row, index), text=mrkdwn(row_line(row)), accessory=accessory
             )
         )
     buttons = []
@@ -322,7 +244,7 @@ def invitation_list(page: ListPage) -> Message:
         buttons.append(ButtonElement(text="Next", action_id=f"{LIST_PAGE}:next", value=value))
     if buttons:
         blocks.append(ActionsBlock(block_id="list_pages", elements=buttons))
-    return Message(text=header, blocks=_dicts(blocks))
+    return Message(text=header, blocks=as_dicts(blocks))
 
 
 def _page_value(status: str, offset: int) -> str:

@@ -27,7 +27,7 @@ from invite_bot.domain.policy import Refused
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.gencove import GencoveError
 from invite_bot.slack import bulk_files, bulk_job
-from invite_bot.slack.blocks import Message
+from invite_bot.slack.blockkit import Message
 from invite_bot.slack.bulk_blocks import (
     BULK_CANCEL,
     BULK_DISCARD,

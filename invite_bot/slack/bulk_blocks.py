@@ -19,7 +19,7 @@ from invite_bot.domain.addresses import shown
 from invite_bot.domain.bulk import Check, Row
 from invite_bot.domain.bulk_progress import Tally, progress_bar, progress_line, summary_line
 from invite_bot.domain.text import escape_mrkdwn, truncate
-from invite_bot.slack.blocks import Message
+from invite_bot.slack.blockkit import Message
 
 BULK_START = "bulk_start"
 BULK_DISCARD = "bulk_discard"

@@ -25,7 +25,8 @@ from invite_bot.domain.bulk_progress import (
     seconds_left,
     summary_line,
 )
-from invite_bot.slack.blocks import InviteRow, Message
+from invite_bot.slack.blockkit import Message
+from invite_bot.slack.blocks import InviteRow
 from invite_bot.slack.bulk_blocks import progress_message
 from invite_bot.slack.context import Bot
 from invite_bot.slack.delivery import Posted, update

@@ -10,14 +10,14 @@ from datetime import datetime
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock, SectionBlock
 
 from invite_bot.domain.text import truncate
-from invite_bot.slack.block_kit import (
+from invite_bot.slack.blockkit import (
     ACCEPT,
     LINK_FROM_CARD,
     STATUS_ICON,
     Message,
-    _dicts,
-    _mrkdwn,
+    as_dicts,
     esc,
+    mrkdwn,
     slack_date,
 )
 
@@ -42,9 +42,9 @@ def accept_card(card: Card, *, note: str | None = None) -> Message:
         f"Status: {icon} {esc(card.status)}",
         f"Expires: {slack_date(card.expires)}",
     ]
-    blocks: list[Block] = [SectionBlock(block_id="card", text=_mrkdwn("\n".join(lines)))]
+    blocks: list[Block] = [SectionBlock(block_id="card", text=mrkdwn("\n".join(lines)))]
     if note:
-        blocks.append(ContextBlock(elements=[_mrkdwn(note)]))
+        blocks.append(ContextBlock(elements=[mrkdwn(note)]))
     if card.status == "pending":
         if card.linked:
             button = ButtonElement(
@@ -54,7 +54,7 @@ def accept_card(card: Card, *, note: str | None = None) -> Message:
             blocks.append(
                 ContextBlock(
                     elements=[
-                        _mrkdwn(
+                        mrkdwn(
                             "Gencove accepts an invitation only for the person it was sent "
                             "to: link your Gencove account first."
                         )
@@ -65,4 +65,4 @@ def accept_card(card: Card, *, note: str | None = None) -> Message:
                 text="Link account", action_id=LINK_FROM_CARD, value=card.token[:2000]
             )
         blocks.append(ActionsBlock(block_id="card_actions", elements=[button]))
-    return Message(text=truncate(lines[0], 3000), blocks=_dicts(blocks))
+    return Message(text=truncate(lines[0], 3000), blocks=as_dicts(blocks))

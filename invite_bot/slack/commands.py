@@ -36,11 +36,11 @@ from invite_bot.domain.grammar import (
 from invite_bot.domain.text import escape_mrkdwn, human_list
 from invite_bot.gencove import GencoveError
 from invite_bot.slack import accepting, listing, reinvite_turns, requests
-from invite_bot.slack.blocks import bulk_invite_modal, link_modal
 from invite_bot.slack.context import Bot
 from invite_bot.slack.errors import SLACK_FAILURES, classify
 from invite_bot.slack.guard import Guard, Reply, Turn, answer, require_inviter, then
 from invite_bot.slack.inviting import invite_if_allowed, read_addresses
+from invite_bot.slack.modals import bulk_invite_modal, link_modal
 from invite_bot.slack.personal import notify_me
 from invite_bot.slack.replies import (
     LINKING_OFF,

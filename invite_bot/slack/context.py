@@ -27,10 +27,10 @@ from invite_bot.gencove import (
     GencoveUnauthorized,
 )
 from invite_bot.slack import trust
-from invite_bot.slack.blocks import Message
+from invite_bot.slack.blockkit import Message
 from invite_bot.slack.errors import SLACK_FAILURES, classify
 from invite_bot.slack.pending_list import PendingList
-from invite_bot.slack.permissions import Inviters
+from invite_bot.slack.people import Inviters
 from invite_bot.slack.sandbox import labelled
 from invite_bot.store import Store
 
@@ -68,7 +68,7 @@ class Bot:
     # invite jobs this process is running, or waiting to take over from a silent owner
     jobs_here: set[int] = field(default_factory=set)
     # the logs' redaction, for what the bot sends through a response_url (the Web API
-    # client has its own, see slack/observed.py)
+    # client has its own, see slack/client.py)
     redactor: RedactSecrets | None = None
     # revokes count against INVITE_RATE_LIMIT too, in a window of their own
     revokes: SlidingWindow | None = None

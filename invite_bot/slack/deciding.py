@@ -32,7 +32,8 @@ from invite_bot.domain.requests import (
     decided_phrase,
     is_expired,
 )
-from invite_bot.slack.blocks import InviteRow, Message, ephemeral
+from invite_bot.slack.blockkit import Message, ephemeral
+from invite_bot.slack.blocks import InviteRow
 from invite_bot.slack.context import Bot
 from invite_bot.slack.delivery import Posted, update
 from invite_bot.slack.guard import Turn

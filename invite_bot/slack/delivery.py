@@ -22,7 +22,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from invite_bot.domain.text import escape_mrkdwn
-from invite_bot.slack.blocks import Message, with_note
+from invite_bot.slack.blockkit import Message, with_note
 from invite_bot.slack.context import Bot
 from invite_bot.slack.errors import SLACK_FAILURES, SlackFailure, classify
 

@@ -42,10 +42,10 @@ from invite_bot.config.metrics import Metrics
 from invite_bot.domain.policy import Refused
 from invite_bot.gencove import GencoveError
 from invite_bot.slack import labels, lifecycle
-from invite_bot.slack.blocks import Message, ephemeral
+from invite_bot.slack.blockkit import Message, ephemeral
 from invite_bot.slack.context import Bot
+from invite_bot.slack.inbound import IncompleteRequest, SlackRequest
 from invite_bot.slack.replies import INCOMPLETE, SOMETHING_BROKE, gencove_failed, store_unavailable
-from invite_bot.slack.request import IncompleteRequest, SlackRequest
 from invite_bot.slack.trust import OUT_OF_DATE, OutOfDate
 from invite_bot.store import StoreUnavailable
 

@@ -33,7 +33,8 @@ from invite_bot.domain.addresses import AddressParse, parse_addresses
 from invite_bot.domain.policy import Refused, check_addresses, check_rate
 from invite_bot.gencove import Invitation
 from invite_bot.slack import jobs
-from invite_bot.slack.blocks import InviteRow, Message
+from invite_bot.slack.blockkit import Message
+from invite_bot.slack.blocks import InviteRow
 from invite_bot.slack.context import Bot
 from invite_bot.slack.delivery import Place, Posted, deliver
 from invite_bot.slack.invite_steps import Outcome, Steps

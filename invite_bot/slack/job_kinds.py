@@ -10,7 +10,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from invite_bot.slack.blocks import InviteRow, Message
+from invite_bot.slack.blockkit import Message
+from invite_bot.slack.blocks import InviteRow
 from invite_bot.store import InviteJob
 
 if TYPE_CHECKING:

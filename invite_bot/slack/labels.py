@@ -21,7 +21,7 @@ from invite_bot.domain.grammar import (
     WhoAmI,
     parse_command,
 )
-from invite_bot.slack.blocks import (
+from invite_bot.slack.blockkit import (
     ACCEPT,
     INVITE_MODAL,
     LINK_FROM_CARD,
@@ -29,7 +29,7 @@ from invite_bot.slack.blocks import (
     LIST_PAGE,
     REVOKE,
 )
-from invite_bot.slack.request import COMMAND, SlackRequest
+from invite_bot.slack.inbound import COMMAND, SlackRequest
 
 _COMMANDS: tuple[tuple[type[Any], str], ...] = (
     (Invite, "invite"),

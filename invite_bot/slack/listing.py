@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from invite_bot.gencove import Invitation
 from invite_bot.gencove.models import ListStatus
-from invite_bot.slack.blocks import InviteRow, ListPage, Message, invitation_list
+from invite_bot.slack.blockkit import Message
+from invite_bot.slack.blocks import InviteRow, ListPage, invitation_list
 from invite_bot.slack.context import Bot
 from invite_bot.slack.notices import with_reinvites
 from invite_bot.slack.trust import MAX_OFFSET

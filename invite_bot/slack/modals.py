@@ -19,7 +19,7 @@ from slack_sdk.models.blocks.block_elements import FileInputElement
 from slack_sdk.models.views import View
 
 from invite_bot.domain.text import truncate
-from invite_bot.slack.block_kit import (
+from invite_bot.slack.blockkit import (
     ADDRESSES_BLOCK,
     ADDRESSES_INPUT,
     API_KEY_BLOCK,
@@ -30,7 +30,7 @@ from invite_bot.slack.block_kit import (
     LINK_MODAL,
     ROLE_BLOCK,
     ROLE_INPUT,
-    _mrkdwn,
+    mrkdwn,
 )
 
 
@@ -110,7 +110,7 @@ def link_modal(*, metadata: str) -> View:
         private_metadata=metadata,
         blocks=[
             SectionBlock(
-                text=_mrkdwn(
+                text=mrkdwn(
                     "Paste a personal API key from Gencove (Account → API keys). The bot "
                     "stores it encrypted and uses it only for what *you* do from Slack: "
                     "accepting your invitations, and inviting or revoking as you."

@@ -16,21 +16,23 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ContextBlock, SectionBl
 from invite_bot.domain.addresses import shown
 from invite_bot.domain.notices import Group, NoticeKind
 from invite_bot.domain.text import truncate
-from invite_bot.slack.blocks import (
+from invite_bot.slack.blockkit import (
     MAX_BLOCKS,
     SECTION_TEXT,
-    InviteRow,
     Message,
-    _dicts,
-    _mrkdwn,
-    _who,
+    as_dicts,
+    by_whom,
     esc,
+    mrkdwn,
+    slack_date,
+)
+from invite_bot.slack.blocks import (
+    InviteRow,
     notification,
     reinvite_button,
     revoke_button,
     row_button,
     row_line,
-    slack_date,
 )
 
 NOTICE_BLOCK = "notice"
@@ -58,19 +60,19 @@ def notice_message(notice: Notice) -> Message:
         text = _personal_text(notice.row)
     else:
         text = notification(notice.row, inviter_id=notice.inviter_id).text
-    blocks: list[Block] = [SectionBlock(block_id=NOTICE_BLOCK, text=_mrkdwn(text))]
+    blocks: list[Block] = [SectionBlock(block_id=NOTICE_BLOCK, text=mrkdwn(text))]
     row = notice.row
     buttons = []
     if notice.reinvited_by or notice.reinviting:
-        who = _who(notice.reinvited_by) if notice.reinvited_by else ""
+        who = by_whom(notice.reinvited_by) if notice.reinvited_by else ""
         state = "re-invited" if notice.new_row is not None else "re-inviting…"
-        blocks.append(ContextBlock(elements=[_mrkdwn(f":repeat: {state}{who}")]))
+        blocks.append(ContextBlock(elements=[mrkdwn(f":repeat: {state}{who}")]))
         if notice.new_row is not None:
             new = notice.new_row
             blocks.append(
                 SectionBlock(
                     block_id=f"inv:{new.invitation_id}",
-                    text=_mrkdwn(row_line(new)),
+                    text=mrkdwn(row_line(new)),
                     accessory=row_button(new),
                 )
             )
@@ -80,7 +82,7 @@ def notice_message(notice: Notice) -> Message:
         buttons = [reinvite_button(row.invitation_id)]
     if buttons:
         blocks.append(ActionsBlock(block_id=ACTIONS_BLOCK, elements=buttons))
-    return Message(text=truncate(text, 3000), blocks=_dicts(blocks))
+    return Message(text=truncate(text, 3000), blocks=as_dicts(blocks))
 
 
 def _reinvitable(notice: Notice) -> bool:
@@ -109,7 +111,7 @@ def _personal_text(row: InviteRow) -> str:
     if row.status == "expired":
         return f":hourglass: Your invitation to {email} expired without being accepted."
     if row.status == "revoked":
-        return f":no_entry_sign: Your invitation to {email} was revoked{_who(row.changed_by)}."
+        return f":no_entry_sign: Your invitation to {email} was revoked{by_whom(row.changed_by)}."
     return f"Your invitation to {email}: {esc(row.status)}."
 
 
@@ -147,10 +149,10 @@ def summary_message(groups: Sequence[Group[str]]) -> Message:
         hidden = len(texts) - MAX_BLOCKS + 1
         texts = [*texts[: MAX_BLOCKS - 1], f"…and {hidden} more lines."]
     blocks: list[Block] = [
-        SectionBlock(block_id=f"summary:{i}", text=_mrkdwn(text)) for i, text in enumerate(texts)
+        SectionBlock(block_id=f"summary:{i}", text=mrkdwn(text)) for i, text in enumerate(texts)
     ]
     plain = "; ".join(summary_parts)
-    return Message(text=truncate(plain, 3000), blocks=_dicts(blocks))
+    return Message(text=truncate(plain, 3000), blocks=as_dicts(blocks))
 
 
 def _packed(head: str, addresses: Sequence[str]) -> list[str]:

@@ -13,7 +13,8 @@ from typing import cast
 
 from invite_bot.domain.notices import NoticeKind
 from invite_bot.domain.records import Reinvite
-from invite_bot.slack.blocks import InviteRow, Message
+from invite_bot.slack.blockkit import Message
+from invite_bot.slack.blocks import InviteRow
 from invite_bot.slack.context import Bot
 from invite_bot.slack.notice_blocks import Notice, notice_message
 from invite_bot.store import KnownInvitation, OutboxItem, Tx

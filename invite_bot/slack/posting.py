@@ -27,7 +27,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from invite_bot.domain.notices import Group, Notice, Single, plan_posts
-from invite_bot.slack.blocks import Message
+from invite_bot.slack.blockkit import Message
 from invite_bot.slack.context import Bot
 from invite_bot.slack.errors import SLACK_FAILURES, SlackFailure, classify
 from invite_bot.slack.notice_blocks import notice_message, summary_message

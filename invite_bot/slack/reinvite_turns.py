@@ -7,7 +7,8 @@ from slack_bolt.async_app import AsyncRespond
 
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.slack import listing
-from invite_bot.slack.blocks import REINVITABLE, parse_revoke_value, slack_date
+from invite_bot.slack.blockkit import REINVITABLE, slack_date
+from invite_bot.slack.blocks import parse_revoke_value
 from invite_bot.slack.context import Bot
 from invite_bot.slack.guard import Turn, require_inviter
 from invite_bot.slack.reinviting import Clicked, host_for, latest_for, reinvite, valid_invitation_id

@@ -24,7 +24,7 @@ from invite_bot.domain.policy import Refused
 from invite_bot.domain.records import Reinvite
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.gencove import GencoveError
-from invite_bot.slack.blocks import REINVITABLE, slack_date
+from invite_bot.slack.blockkit import REINVITABLE, slack_date
 from invite_bot.slack.context import Bot
 from invite_bot.slack.inviting import invite_if_allowed, read_addresses
 from invite_bot.slack.notices import posted_notice

@@ -30,9 +30,9 @@ from slack_sdk.webhook.webhook_response import WebhookResponse
 
 from invite_bot.config.logs import RedactSecrets, redact_json
 from invite_bot.slack import trust
-from invite_bot.slack.blocks import MAX_BLOCKS, SECTION_TEXT, Message, ephemeral
+from invite_bot.slack.blockkit import MAX_BLOCKS, SECTION_TEXT, Message, ephemeral
 from invite_bot.slack.errors import SLACK_FAILURES, SlackFailure, classify, from_status
-from invite_bot.slack.request import SlackRequest
+from invite_bot.slack.inbound import SlackRequest
 
 log = logging.getLogger(__name__)
 

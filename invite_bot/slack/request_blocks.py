@@ -26,17 +26,9 @@ from slack_sdk.models.views import View
 from invite_bot.domain.addresses import shown
 from invite_bot.domain.requests import MAX_REASON
 from invite_bot.domain.text import truncate
-from invite_bot.slack.blocks import (
-    MAX_BLOCKS,
-    SECTION_TEXT,
-    InviteRow,
-    Message,
-    esc,
-    invite_modal,
-    invite_result,
-    row_line,
-    slack_date,
-)
+from invite_bot.slack.blockkit import MAX_BLOCKS, SECTION_TEXT, Message, esc, slack_date
+from invite_bot.slack.blocks import InviteRow, invite_result, row_line
+from invite_bot.slack.modals import invite_modal
 from invite_bot.store import InviteRequest
 
 # action and callback ids

@@ -31,7 +31,7 @@ from invite_bot.domain.requests import (
     may_ask_instead,
 )
 from invite_bot.slack import deciding
-from invite_bot.slack.blocks import ADDRESSES_BLOCK, ADDRESSES_INPUT, ROLE_BLOCK, ROLE_INPUT
+from invite_bot.slack.blockkit import ADDRESSES_BLOCK, ADDRESSES_INPUT, ROLE_BLOCK, ROLE_INPUT
 from invite_bot.slack.context import Bot
 from invite_bot.slack.delivery import Posted, post
 from invite_bot.slack.errors import classify

@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from invite_bot.slack.blocks import InviteRow, Message, invite_result
+from invite_bot.slack.blockkit import Message
+from invite_bot.slack.blocks import InviteRow, invite_result
 from invite_bot.slack.context import Bot
 from invite_bot.slack.delivery import Posted, update
 from invite_bot.slack.job_kinds import kind_of

@@ -20,7 +20,7 @@ from invite_bot.domain.grammar import RevokeByEmail, RevokeTarget
 from invite_bot.domain.policy import check_rate
 from invite_bot.domain.text import escape_mrkdwn, truncate
 from invite_bot.gencove import GencoveError
-from invite_bot.slack.blocks import MAX_BLOCKS, SECTION_TEXT, Message
+from invite_bot.slack.blockkit import MAX_BLOCKS, SECTION_TEXT, Message
 from invite_bot.slack.context import Bot
 from invite_bot.slack.replies import describe, gencove_failed
 from invite_bot.slack.revoking import revoke

@@ -21,7 +21,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from invite_bot.slack.observed import ObservedWebClient
+from invite_bot.slack.client import ObservedWebClient
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from slack_sdk.models.views import View
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.gencove import GencoveError
 from invite_bot.slack import accepting, bulk
-from invite_bot.slack.blocks import (
+from invite_bot.slack.blockkit import (
     ADDRESSES_BLOCK,
     ADDRESSES_INPUT,
     API_KEY_BLOCK,
@@ -27,12 +27,12 @@ from invite_bot.slack.blocks import (
     ROLE_INPUT,
     Message,
     ephemeral,
-    link_modal,
 )
 from invite_bot.slack.context import Bot
 from invite_bot.slack.errors import classify
 from invite_bot.slack.guard import Guard, Reply, Turn, answer, then
 from invite_bot.slack.inviting import invite_if_allowed, read_addresses
+from invite_bot.slack.modals import link_modal
 from invite_bot.slack.replies import SOMETHING_BROKE, gencove_failed
 from invite_bot.store import NewInviteJob
 

@@ -19,7 +19,7 @@ from invite_bot.domain.requests import (
     may_ask_instead,
     parse_duration,
 )
-from invite_bot.slack.permissions import LOOKUP_FAILED
+from invite_bot.slack.people import LOOKUP_FAILED
 
 NOW = datetime(2026, 12, 8, 12, 0, tzinfo=UTC)
 LATER = NOW + timedelta(days=1)

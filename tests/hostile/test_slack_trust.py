@@ -16,7 +16,7 @@ from aiohttp import web
 from invite_bot.config.logs import REDACTED
 from invite_bot.playground.gencove import FakeGencove, Fault
 from invite_bot.playground.slack import FakeSlack, SlackFault, slash_command_body
-from invite_bot.slack.blocks import (
+from invite_bot.slack.blockkit import (
     ADDRESSES_BLOCK,
     ADDRESSES_INPUT,
     API_KEY_BLOCK,

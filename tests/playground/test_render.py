@@ -21,20 +21,16 @@ from invite_bot.playground.render import (
     render_view,
     text_object,
 )
+from invite_bot.slack.blockkit import REVOKE, ephemeral, with_note
 from invite_bot.slack.blocks import (
-    REVOKE,
-    Card,
     InviteRow,
     ListPage,
-    accept_card,
-    ephemeral,
     invitation_list,
-    invite_modal,
     invite_result,
-    link_modal,
     notification,
-    with_note,
 )
+from invite_bot.slack.card_blocks import Card, accept_card
+from invite_bot.slack.modals import invite_modal, link_modal
 
 NAMES = {"U0ADMIN01": "ana"}
 EXPIRES = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)

@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from invite_bot.playground.gencove import FakeGencove, FakeInvitation, FakeUser, Fault
 from invite_bot.playground.slack import FakeSlack, OpenedView, block_action_body
-from invite_bot.slack.blocks import (
+from invite_bot.slack.blockkit import (
     ACCEPT,
     API_KEY_BLOCK,
     API_KEY_INPUT,

@@ -10,15 +10,14 @@ from hypothesis import strategies as st
 
 from invite_bot.playground.slack import validate_blocks, validate_view
 from invite_bot.slack.blocks import (
-    Card,
     InviteRow,
     ListPage,
-    accept_card,
     invitation_list,
-    invite_modal,
     invite_result,
     notification,
 )
+from invite_bot.slack.card_blocks import Card, accept_card
+from invite_bot.slack.modals import invite_modal
 from tests.blocks_text import block_text, blocks_text, text_of
 
 EXPIRES = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)

@@ -25,7 +25,7 @@ from invite_bot.playground.slack import (
     event_body,
 )
 from invite_bot.playground.slack_files import SlackFile
-from invite_bot.slack.blocks import ADDRESSES_BLOCK, ADDRESSES_INPUT, FILE_BLOCK, FILE_INPUT
+from invite_bot.slack.blockkit import ADDRESSES_BLOCK, ADDRESSES_INPUT, FILE_BLOCK, FILE_INPUT
 from invite_bot.slack.bulk_blocks import BULK_CANCEL, BULK_START
 from invite_bot.slack.bulk_files import MAX_FILE_BYTES
 from tests.blocks_text import find_block, text_of

@@ -21,10 +21,10 @@ from invite_bot.gencove import GencoveError
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, block_action_body
 from invite_bot.slack import lifecycle
-from invite_bot.slack.blocks import Message
+from invite_bot.slack.blockkit import Message
 from invite_bot.slack.guard import Guard, Reply, Turn, answer, attach_request, then
+from invite_bot.slack.inbound import SlackRequest
 from invite_bot.slack.replies import INCOMPLETE, SOMETHING_BROKE, gencove_failed
-from invite_bot.slack.request import SlackRequest
 from invite_bot.store.jobs import Jobs
 from invite_bot.store.links import Links
 from tests.harness import ADMIN, BotUnderTest

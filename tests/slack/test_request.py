@@ -17,7 +17,7 @@ from invite_bot.playground.slack import (
     slash_command_body,
     view_submission_body,
 )
-from invite_bot.slack.request import IncompleteRequest, SlackRequest, delivery_key
+from invite_bot.slack.inbound import IncompleteRequest, SlackRequest, delivery_key
 
 
 def bolt_body(raw: bytes) -> dict[str, Any]:

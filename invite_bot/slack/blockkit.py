@@ -11,7 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from slack_sdk.models.blocks import Block, MarkdownTextObject
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 
 from invite_bot.domain.text import escape_mrkdwn, truncate
 
@@ -70,17 +75,35 @@ class Message:
     blocks: list[dict[str, Any]]
 
 
-def _dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
+def as_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
     return [block.to_dict() for block in blocks]
 
 
-def _mrkdwn(text: str) -> MarkdownTextObject:
+def mrkdwn(text: str) -> MarkdownTextObject:
     return MarkdownTextObject(text=truncate(text, SECTION_TEXT))
 
 
-def _who(changed_by: str | None) -> str:
+def by_whom(changed_by: str | None) -> str:
     if not changed_by:
         return ""
     if SLACK_USER_ID.fullmatch(changed_by):
         return f" by <@{changed_by}>"
     return f" by {esc(changed_by)}"
+
+
+def with_note(message: Message, note: str) -> Message:
+    """`message` with a note above it (`note` must already be escaped where needed).
+
+    The note takes one block; a message already at the limit gives up its closing hint.
+    """
+    blocks = [ContextBlock(elements=[mrkdwn(note)]).to_dict(), *message.blocks]
+    if len(blocks) > MAX_BLOCKS and blocks[-1].get("type") == "context":
+        blocks.pop()
+    return Message(
+        text=truncate(f"{note}\n{message.text}", SECTION_TEXT), blocks=blocks[:MAX_BLOCKS]
+    )
+
+
+def ephemeral(text: str) -> Message:
+    """A short note for one user; `text` must already be escaped where needed."""
+    return Message(text=truncate(text, 3000), blocks=as_dicts([SectionBlock(text=mrkdwn(text))]))
