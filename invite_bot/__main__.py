@@ -29,7 +29,6 @@ from invite_bot.runtime import (
     status_server,
 )
 from invite_bot.slack.errors import classify
-from invite_bot.slack.lifecycle import drain
 from invite_bot.store import Store, redact
 
 log = logging.getLogger("invite_bot")
@@ -185,7 +184,7 @@ async def run_socket(settings: Settings, args: argparse.Namespace) -> int:
         print("invite-bot connected in Socket Mode", flush=True)
         await stop.wait()
         await handler.close_async()  # type: ignore[no-untyped-call]
-        await drain(bot.background)
+        await bot.guard.drain(bot.background)
         await background.finish()
     return 0
 

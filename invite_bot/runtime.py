@@ -22,7 +22,6 @@ from invite_bot.config.settings import Settings
 from invite_bot.domain.health import Watching
 from invite_bot.slack.context import Bot
 from invite_bot.slack.errors import classify
-from invite_bot.slack.lifecycle import drain
 from invite_bot.store import Store, StoreUnavailable, Tx, redact
 from invite_bot.store.schema import utcnow
 
@@ -167,7 +166,7 @@ async def serving(
         finally:
             stop.set()
             await runner.cleanup()
-            await drain(bot.background)
+            await bot.guard.drain(bot.background)
             await background.finish()
 
 

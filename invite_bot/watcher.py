@@ -48,14 +48,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
-
 from invite_bot.config.logs import new_request_id
 from invite_bot.domain.notices import reminder_due
 from invite_bot.domain.transitions import LOOKUP_ORDER, diff, known_invitation, located
 from invite_bot.gencove import GencoveError, Invitation
 from invite_bot.gencove.models import ListStatus
-from invite_bot.slack.client import like
 from invite_bot.slack.context import Bot
 from invite_bot.slack.deciding import settle_all as settle_requests
 from invite_bot.slack.errors import SLACK_FAILURES, classify
@@ -91,14 +88,7 @@ class Watcher:
         # Set while run() holds leadership; poll()/deliver() called directly need none.
         self._lease: LeaderLease | None = None
         self._next_poll = 0.0  # time.monotonic() of run()'s next poll
-        # Notifications are posted without retries on 5xx or dropped connections: Slack may
-        # have posted before failing, and only the history check can tell. 429 is safe.
-        self._slack = like(
-            bot.slack,
-            token=bot.slack.token,
-            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=4)],
-        )
-        self._poster = Poster(bot, self._slack, still_leading=self._still_leading)
+        self._poster = Poster(bot, still_leading=self._still_leading)
 
     async def poll(self) -> PollStats:
         """One poll: read Gencove, record transitions, deliver the outbox.

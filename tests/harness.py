@@ -32,7 +32,6 @@ from invite_bot.playground.slack import (
 from invite_bot.slack.app import build_app, build_bot
 from invite_bot.slack.context import Bot
 from invite_bot.slack.http import web_app
-from invite_bot.slack.lifecycle import drain
 from invite_bot.store import Store
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
@@ -163,7 +162,7 @@ async def running_bot(
             yield under_test
         finally:
             await runner.cleanup()
-            await drain(bot.background)
+            await bot.guard.drain(bot.background)
             await bot.gencove.close()
             if bot.slack.session:
                 await bot.slack.session.close()

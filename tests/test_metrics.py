@@ -13,12 +13,10 @@ from pathlib import Path
 import aiohttp
 
 from invite_bot.config.metrics import Metrics
-from invite_bot.domain.grammar import parse_command
 from invite_bot.gencove.observe import operation_of
 from invite_bot.playground.gencove import FakeGencove, Fault
 from invite_bot.playground.slack import FakeSlack, SlackFault
-from invite_bot.slack.labels import button_of, modal_of, subcommand_of
-from tests.harness import BOT_TOKEN, bot_environment, sqlite_url
+from tests.harness import BOT_TOKEN, BotUnderTest, bot_environment, sqlite_url
 from tests.served import free_port, parse_metrics, served_bot, total, value
 
 NOTIFY = "C0NOTIFY1"
@@ -219,6 +217,7 @@ async def test_the_watch_process_serves_its_metrics_on_port(
 
 def test_label_values_outside_their_closed_sets_are_counted_as_other() -> None:
     metrics = Metrics()
+    metrics.name_requests({"command": frozenset({"invite"}), "button": frozenset({"revoke"})})
     metrics.command_handled("ana@lab.org", "done")
     metrics.interaction_handled("button", "revoke", "because I said so")
     metrics.gencove_request("/api/v2/invitations/1234", 200, 0.1)
@@ -267,16 +266,19 @@ def test_gencove_operations_are_fixed_names_whatever_the_ids() -> None:
     assert operation_of("PUT", f"/api/v2/invitations/{invitation}") == "other"
 
 
-def test_requests_are_named_by_subcommand_button_or_modal_never_by_what_was_typed() -> None:
-    assert subcommand_of(parse_command("invite ana@lab.org --role admin")) == "invite"
-    assert subcommand_of(parse_command("invite")) == "invite"  # the modal
-    assert subcommand_of(parse_command("invite ana@lab.org --colour red")) == "invite"
-    assert subcommand_of(parse_command("list expired")) == "list"
-    assert subcommand_of(parse_command("revoke bob@lab.org")) == "revoke"
-    assert subcommand_of(parse_command("ana@lab.org")) == "help"
-    assert subcommand_of(parse_command("")) == "help"
-    assert button_of("list_page_next") == "list_page"
-    assert button_of("revoke_invitation") == "revoke"
-    assert button_of("ana@lab.org") == "other"
-    assert modal_of("link_modal") == "link_modal"
-    assert modal_of("anything else") == "other"
+async def test_requests_are_named_by_subcommand_button_or_modal_never_by_what_was_typed(
+    bot: BotUnderTest,
+) -> None:
+    await bot.command("ana@lab.org")  # no such subcommand: help
+    await bot.command("")
+    await bot.command("invite ana@lab.org --colour red")  # a usage error is the invite's
+    await bot.command("list expired")
+    await bot.click("list_page:next", value="ana@lab.org")  # an odd value: still list_page
+    await bot.submit("anything else", {})  # a modal nobody registered is not counted
+    _, samples = parse_metrics(bot.bot.metrics.exposition().decode())
+    assert value(samples, "invite_bot_commands_total", subcommand="help", outcome="answered") == 2
+    assert value(samples, "invite_bot_commands_total", subcommand="invite", outcome="answered") == 1
+    assert total(samples, "invite_bot_commands_total", subcommand="list") == 1
+    assert total(samples, "invite_bot_interactions_total", action="list_page") == 1
+    assert total(samples, "invite_bot_interactions_total") == 1
+    assert "ana@lab.org" not in bot.bot.metrics.exposition().decode()

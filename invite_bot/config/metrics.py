@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from prometheus_client import (
@@ -36,8 +36,6 @@ from prometheus_client import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from invite_bot.domain.grammar import USAGE
-
 __all__ = ["CONTENT_TYPE", "OTHER", "Metrics"]
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -46,9 +44,7 @@ OTHER = "other"
 # `*_created` samples double every counter's lines and tell an operator nothing here.
 disable_created_metrics()  # type: ignore[no-untyped-call]
 
-SUBCOMMANDS = frozenset({*USAGE, "help"})
 INTERACTION_KINDS = frozenset({"button", "modal"})
-ACTIONS = frozenset({"revoke", "list_page", "accept", "link_account", "invite_modal", "link_modal"})
 # answered: the acknowledgement was the whole answer (help, a usage or field error);
 # done: the work after it ran; redelivered: Slack's retry of a delivery already handled.
 REQUEST_OUTCOMES = frozenset(
@@ -103,6 +99,9 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        # The names requests are counted under: what the app's router registered.
+        self._command_names: frozenset[str] = frozenset()
+        self._interaction_names: frozenset[str] = frozenset()
         # In this order, which is also the order `exposition()` lists the families in.
         self._declare_request_metrics(self.registry)
         self._declare_gencove_metrics(self.registry)
@@ -216,15 +215,21 @@ class Metrics:
 
     # -- Slack deliveries ---------------------------------------------------------------
 
+    def name_requests(self, names: Mapping[str, frozenset[str]]) -> None:
+        """The closed sets of request names (by kind: "command", "button", "modal"), as
+        the app registered them; any other name is counted as "other"."""
+        self._command_names = names.get("command", frozenset())
+        self._interaction_names = names.get("button", frozenset()) | names.get("modal", frozenset())
+
     def command_handled(self, subcommand: str, outcome: str) -> None:
         self._commands.labels(
-            closed(subcommand, SUBCOMMANDS), closed(outcome, REQUEST_OUTCOMES)
+            closed(subcommand, self._command_names), closed(outcome, REQUEST_OUTCOMES)
         ).inc()
 
     def interaction_handled(self, kind: str, action: str, outcome: str) -> None:
         self._interactions.labels(
             closed(kind, INTERACTION_KINDS),
-            closed(action, ACTIONS),
+            closed(action, self._interaction_names),
             closed(outcome, REQUEST_OUTCOMES),
         ).inc()
 

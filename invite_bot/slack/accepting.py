@@ -22,7 +22,7 @@ from invite_bot.gencove import (
     GencoveValidationError,
     InvitationDetails,
 )
-from invite_bot.slack.blockkit import Message, ephemeral
+from invite_bot.slack.blockkit import Message, note
 from invite_bot.slack.card_blocks import Card, accept_card
 from invite_bot.slack.context import Bot
 from invite_bot.store import Tx
@@ -66,12 +66,12 @@ async def card(bot: Bot, token_or_link: str, user_id: str) -> Message:
     """The ephemeral card `/gencove accept` shows."""
     token = invitation_token(token_or_link)
     if token is None:
-        return ephemeral(UNKNOWN_TOKEN)
+        return note(UNKNOWN_TOKEN)
     credentials = await bot.credentials_for(user_id)
     try:
         details = await bot.gencove.get_invitation_by_token(token, credentials=credentials)
     except GencoveNotFound:
-        return ephemeral(UNKNOWN_TOKEN)
+        return note(UNKNOWN_TOKEN)
     except GencoveUnauthorized:
         if credentials is None:
             raise
@@ -87,7 +87,7 @@ async def _card_for_refused_key(bot: Bot, token: str) -> Message:
     try:
         details = await bot.gencove.get_invitation_by_token(token)
     except GencoveNotFound:
-        return ephemeral(UNKNOWN_TOKEN)
+        return note(UNKNOWN_TOKEN)
     return accept_card(
         _card(details, linked=False), note=STATUS_NOTES.get(details.status) or KEY_REFUSED
     )
@@ -96,7 +96,7 @@ async def _card_for_refused_key(bot: Bot, token: str) -> Message:
 async def accept(bot: Bot, token: str, user_id: str, channel_id: str | None) -> Message:
     """Accept as the clicker; the outcome replaces the card."""
     if invitation_token(token) != token:
-        return ephemeral(UNKNOWN_TOKEN)
+        return note(UNKNOWN_TOKEN)
     # One accept per invitation at a time in this process: a double click sends one PATCH.
     async with _locks.lock(token):
         return await _accept(bot, token, user_id, channel_id)
@@ -109,7 +109,7 @@ async def _accept(bot: Bot, token: str, user_id: str, channel_id: str | None) ->
     try:
         before = await bot.gencove.get_invitation_by_token(token, credentials=credentials)
     except GencoveNotFound:
-        return ephemeral(UNKNOWN_TOKEN)
+        return note(UNKNOWN_TOKEN)
     except GencoveUnauthorized:
         return await _card_for_refused_key(bot, token)
     if before.status != "pending":
@@ -118,7 +118,7 @@ async def _accept(bot: Bot, token: str, user_id: str, channel_id: str | None) ->
         after = await bot.gencove.accept_invitation(token, credentials)
     except GencoveForbidden:
         link = await bot.store.read(lambda tx: tx.links.get(user_id))
-        return ephemeral(NOT_YOURS.format(email=escape_mrkdwn(link.gencove_email if link else "?")))
+        return note(NOT_YOURS.format(email=escape_mrkdwn(link.gencove_email if link else "?")))
     except GencoveUnauthorized:
         return await _card_for_refused_key(bot, token)
     except GencoveValidationError as exc:
@@ -128,7 +128,7 @@ async def _accept(bot: Bot, token: str, user_id: str, channel_id: str | None) ->
         try:
             now = await bot.gencove.get_invitation_by_token(token, credentials=credentials)
         except GencoveError:
-            return ephemeral(said)
+            return note(said)
         if now.status != "pending":
             return await _not_pending(bot, now, user_id)
         return accept_card(_card(now, linked=True), note=said)
@@ -138,7 +138,7 @@ async def _accept(bot: Bot, token: str, user_id: str, channel_id: str | None) ->
             actor_slack_id=user_id, action="accept", channel_id=channel_id, detail=detail
         )
     )
-    return ephemeral(_joined(after))
+    return note(_joined(after))
 
 
 def _joined(details: InvitationDetails) -> str:
@@ -153,7 +153,7 @@ async def _not_pending(bot: Bot, details: InvitationDetails, user_id: str) -> Me
     if details.status == "accepted" and details.last_status.actor is not None:
         link = await bot.store.read(lambda tx: tx.links.get(user_id))
         if link is not None and link.gencove_user_id == details.last_status.actor.id:
-            return ephemeral(_joined(details))
+            return note(_joined(details))
     return accept_card(_card(details, linked=True), note=STATUS_NOTES.get(details.status))
 
 

@@ -5,22 +5,22 @@ from __future__ import annotations
 import json
 import re
 
-from slack_bolt.async_app import AsyncApp
-
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.slack import accepting, listing, reinvite_turns
 from invite_bot.slack.blockkit import ACCEPT, LINK_FROM_CARD, LIST_PAGE, REINVITE, REVOKE
 from invite_bot.slack.blocks import parse_page_value, parse_revoke_value
 from invite_bot.slack.context import Bot
-from invite_bot.slack.guard import Guard, Reply, Turn, require_inviter, then
+from invite_bot.slack.guard import Reply, Turn, then
 from invite_bot.slack.modals import link_modal
+from invite_bot.slack.people import require_inviter
 from invite_bot.slack.replies import LINKING_OFF, describe
 from invite_bot.slack.results import render_job
 from invite_bot.slack.revoking import revoke
+from invite_bot.slack.router import Router
 from invite_bot.store import InviteJob, Tx
 
 
-def register(app: AsyncApp, bot: Bot, guard: Guard) -> None:
+def register(router: Router, bot: Bot) -> None:
     # Each click acknowledges at once; its work runs for the first delivery only.
     def revoke_clicked(turn: Turn) -> Reply:
         return then(lambda: _revoke(bot, turn))
@@ -38,11 +38,11 @@ def register(app: AsyncApp, bot: Bot, guard: Guard) -> None:
     def reinvite_clicked(turn: Turn) -> Reply:
         return then(lambda: reinvite_turns.clicked(bot, turn))
 
-    app.action(REVOKE)(guard.listener(revoke_clicked))
-    app.action(REINVITE)(guard.listener(reinvite_clicked))
-    app.action(re.compile(f"^{LIST_PAGE}"))(guard.listener(page_clicked))
-    app.action(ACCEPT)(guard.listener(accept_clicked))
-    app.action(LINK_FROM_CARD)(guard.listener(link_clicked))
+    router.action(REVOKE, revoke_clicked, name="revoke")
+    router.action(REINVITE, reinvite_clicked, name="reinvite")
+    router.action(re.compile(f"^{LIST_PAGE}"), page_clicked, name="list_page")
+    router.action(ACCEPT, accept_clicked, name="accept")
+    router.action(LINK_FROM_CARD, link_clicked, name="link_account")
 
 
 def _value(turn: Turn) -> str:
@@ -50,9 +50,9 @@ def _value(turn: Turn) -> str:
 
 
 async def _revoke(bot: Bot, turn: Turn) -> None:
-    request, respond = turn.request, turn.respond
+    request = turn.request
     user_id = request.user
-    if not await require_inviter(bot, user_id, respond):
+    if not await require_inviter(bot.inviters, turn):
         return
     invitation_id, list_page = parse_revoke_value(_value(turn))
     channel_id = request.channel_id
@@ -61,8 +61,7 @@ async def _revoke(bot: Bot, turn: Turn) -> None:
         # An ephemeral list: show the page again as Gencove now has it.
         status, offset = list_page
         message = await listing.page(bot, status, offset)  # type: ignore[arg-type]
-        shown = await respond(replace_original=True, text=message.text, blocks=message.blocks)
-        shown_ok = shown.status_code == 200
+        shown_ok = await turn.reply(message, replace=True)
     else:
         shown_ok = outcome.message_updated or (
             outcome.result in {"revoked", "not_pending"}
@@ -70,15 +69,9 @@ async def _revoke(bot: Bot, turn: Turn) -> None:
         )
     email = escape_mrkdwn(outcome.email) if outcome.email else "That invitation"
     if outcome.result != "revoked":
-        await respond(
-            response_type="ephemeral", replace_original=False, text=f"{email}: {describe(outcome)}"
-        )
+        await turn.reply(f"{email}: {describe(outcome)}")
     elif not shown_ok:
-        await respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text=f"{email}: revoked. (The message could not be updated to show it.)",
-        )
+        await turn.reply(f"{email}: revoked. (The message could not be updated to show it.)")
 
 
 def _job_shown(
@@ -101,34 +94,27 @@ async def _replace_clicked_message(bot: Bot, turn: Turn, invitation_id: str) -> 
     if job is None:
         return False
     rendered = await render_job(bot, job)
-    sent = await turn.respond(
-        replace_original=True,
-        response_type="in_channel",
-        text=rendered.text,
-        blocks=rendered.blocks,
-    )
-    return sent.status_code == 200
+    return await turn.reply(rendered, replace=True, public=True)
 
 
 async def _page(bot: Bot, turn: Turn) -> None:
-    respond = turn.respond
-    if not await require_inviter(bot, turn.request.user, respond):
+    if not await require_inviter(bot.inviters, turn):
         return
     status, offset = parse_page_value(_value(turn))
     message = await listing.page(bot, status, offset)  # type: ignore[arg-type]
-    await respond(replace_original=True, text=message.text, blocks=message.blocks)
+    await turn.reply(message, replace=True)
 
 
 async def _accept(bot: Bot, turn: Turn) -> None:
     request = turn.request
     message = await accepting.accept(bot, _value(turn), request.user, request.channel_id)
-    await turn.respond(replace_original=True, text=message.text, blocks=message.blocks)
+    await turn.reply(message, replace=True)
 
 
 async def _link_from_card(bot: Bot, turn: Turn) -> None:
     request = turn.request
     if bot.vault is None:
-        await turn.respond(response_type="ephemeral", replace_original=False, text=LINKING_OFF)
+        await turn.reply(LINKING_OFF)
         return
     metadata = json.dumps(
         {
@@ -137,4 +123,4 @@ async def _link_from_card(bot: Bot, turn: Turn) -> None:
             "response_url": request.response_url,
         }
     )
-    await bot.slack.views_open(trigger_id=request.trigger, view=link_modal(metadata=metadata))
+    await turn.open_form(link_modal(metadata=metadata))

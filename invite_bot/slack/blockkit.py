@@ -6,7 +6,7 @@ the `Message` value. Pure: no I/O.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -104,6 +104,42 @@ def with_note(message: Message, note: str) -> Message:
     )
 
 
-def ephemeral(text: str) -> Message:
-    """A short note for one user; `text` must already be escaped where needed."""
-    return Message(text=truncate(text, 3000), blocks=as_dicts([SectionBlock(text=mrkdwn(text))]))
+def note(text: str) -> Message:
+    """A message of one short text (already escaped where needed)."""
+    return Message(
+        text=truncate(text, SECTION_TEXT), blocks=as_dicts([SectionBlock(text=mrkdwn(text))])
+    )
+
+
+def pack(lines: Iterable[str], *, limit: int = SECTION_TEXT) -> list[str]:
+    """`lines` joined by new lines into as few texts of at most `limit` characters as they
+    fit in (a line longer than that alone is cut): one section each."""
+    texts: list[str] = []
+    current = ""
+    for line in lines:
+        line = truncate(line, limit)
+        if current and len(current) + 1 + len(line) > limit:
+            texts.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        texts.append(current)
+    return texts
+
+
+def fits_block_kit(blocks: object) -> bool:
+    """Whether Slack can take `blocks` as a message's: at most 50, sections within 3000
+    characters (text and each field)."""
+    if blocks is None:
+        return True
+    if not isinstance(blocks, Sequence) or len(blocks) > MAX_BLOCKS:
+        return False
+    for block in blocks:
+        if not isinstance(block, Mapping):
+            return False
+        if block.get("type") == "section":
+            texts = [block.get("text"), *(block.get("fields") or [])]
+            for text in texts:
+                if isinstance(text, Mapping) and len(str(text.get("text") or "")) > SECTION_TEXT:
+                    return False
+    return True

@@ -34,14 +34,14 @@ from invite_bot.slack.blockkit import (
     REINVITABLE,
     REINVITE,
     REVOKE,
-    SECTION_TEXT,
     STATUS_ICON,
     Message,
     as_dicts,
     by_whom,
-    ephemeral,
     esc,
     mrkdwn,
+    note,
+    pack,
     slack_date,
 )
 
@@ -174,16 +174,7 @@ def invite_result(rows: Sequence[InviteRow], *, inviter_id: str) -> Message:
 
 def _compact(rows: Sequence[InviteRow], max_sections: int) -> list[Block]:
     """Pack row lines into as few sections as fit, each under the text limit."""
-    sections: list[str] = []
-    current = ""
-    for row in rows:
-        line = row_line(row)
-        if current and len(current) + 1 + len(line) > SECTION_TEXT:
-            sections.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    if current:
-        sections.append(current)
+    sections = pack(row_line(row) for row in rows)
     if len(sections) > max_sections:
         hidden = len(sections) - max_sections + 1
         sections = [*sections[: max_sections - 1], f"…and {hidden} more groups of addresses."]
@@ -222,7 +213,7 @@ def invitation_list(page: ListPage) -> Message:
     """The ephemeral `/gencove list` page with Previous/Next and Revoke buttons."""
     label = "invitations" if page.status == "all" else f"{page.status} invitations"
     if page.count == 0:
-        return ephemeral(f"There are no {label}.")
+        return note(f"There are no {label}.")
     # Within Block Kit's 50 blocks whatever came in: the header, rows, the page buttons.
     rows = page.rows[: min(page.page_size, MAX_BLOCKS - 2)]
     first, last = page.offset + 1, page.offset + len(rows)

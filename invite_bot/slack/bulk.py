@@ -19,30 +19,28 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
-
 from invite_bot.domain.bulk import Row, check_rows, read_csv, read_pasted
 from invite_bot.domain.bulk_progress import Tally
 from invite_bot.domain.policy import Refused
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.gencove import GencoveError
 from invite_bot.slack import bulk_files, bulk_job
-from invite_bot.slack.blockkit import Message
+from invite_bot.slack.blockkit import Message, note
 from invite_bot.slack.bulk_blocks import (
     BULK_CANCEL,
     BULK_DISCARD,
     BULK_START,
     confirm_message,
-    note,
     progress_message,
     refused_message,
 )
 from invite_bot.slack.bulk_choice import take_to_cancel, take_to_start
 from invite_bot.slack.context import Bot
-from invite_bot.slack.delivery import Posted, post, update
-from invite_bot.slack.errors import SLACK_FAILURES, classify
-from invite_bot.slack.guard import Guard, Reply, Turn, require_inviter, then
+from invite_bot.slack.guard import Reply, Turn, then
 from invite_bot.slack.inviting import start_invite
+from invite_bot.slack.outbound import Posted
+from invite_bot.slack.people import require_inviter
+from invite_bot.slack.router import Router
 from invite_bot.slack.trust import OutOfDate
 from invite_bot.store import BulkDraft, NewInviteJob
 
@@ -57,7 +55,7 @@ DM_HINT = (
 )
 
 
-def register(app: AsyncApp, bot: Bot, guard: Guard) -> None:
+def register(router: Router, bot: Bot) -> None:
     bulk_job.register()  # the job kind: new and resumed bulk jobs show their progress
 
     def start_clicked(turn: Turn) -> Reply:
@@ -75,11 +73,11 @@ def register(app: AsyncApp, bot: Bot, guard: Guard) -> None:
     def direct_message(turn: Turn) -> Reply:
         return then(lambda: _direct_message(bot, turn))
 
-    app.action(BULK_START)(guard.listener(start_clicked))
-    app.action(BULK_DISCARD)(guard.listener(discard_clicked))
-    app.action(BULK_CANCEL)(guard.listener(cancel_clicked))
-    app.event("file_shared")(guard.listener(file_shared))
-    app.event("message")(guard.listener(direct_message))
+    router.action(BULK_START, start_clicked, name="bulk_start")
+    router.action(BULK_DISCARD, discard_clicked, name="bulk_discard")
+    router.action(BULK_CANCEL, cancel_clicked, name="bulk_cancel")
+    router.event("file_shared", file_shared, name="file_shared")
+    router.event("message", direct_message, name="direct_message")
 
 
 # -- where a list comes from ---------------------------------------------------
@@ -247,26 +245,20 @@ async def _may_invite(bot: Bot, user_id: str, channel_id: str) -> bool:
 
 async def _start_clicked(bot: Bot, turn: Turn) -> None:
     request = turn.request
-    if not await require_inviter(bot, request.user, turn.respond):
+    if not await require_inviter(bot.inviters, turn):
         return
     draft_id = _draft_id(turn)
     draft, owner = await bot.store.write(lambda tx: take_to_start(tx, draft_id, request.user))
     if owner is not None:
-        await turn.respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text=f"This list is <@{owner}>'s to start.",
-        )
+        await turn.reply(f"This list is <@{owner}>'s to start.")
         return
     if draft is None:
-        await turn.respond(
-            replace_original=True, text="That list is no longer here: send it again."
-        )
+        await turn.reply("That list is no longer here: send it again.", replace=True)
         return
-    await turn.respond(
-        replace_original=True,
-        text=f"Inviting the {len(draft.rows):,} good addresses of {escape_mrkdwn(draft.source)}; "
+    await turn.reply(
+        f"Inviting the {len(draft.rows):,} good addresses of {escape_mrkdwn(draft.source)}; "
         "the progress is in its own message.",
+        replace=True,
     )
     await begin(bot, draft, key=DRAFT_KEY + draft_id)
 
@@ -275,14 +267,12 @@ async def _discard_clicked(bot: Bot, turn: Turn) -> None:
     draft_id = _draft_id(turn)
     _, started = await bot.store.write(lambda tx: take_to_cancel(tx, draft_id))
     if started:
-        await turn.respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text="Not cancelled: that bulk invite has already started. Its progress message "
-            "has a Cancel button to stop it.",
+        await turn.reply(
+            "Not cancelled: that bulk invite has already started. Its progress message "
+            "has a Cancel button to stop it."
         )
         return
-    await turn.respond(replace_original=True, text="Cancelled: nobody was invited.")
+    await turn.reply("Cancelled: nobody was invited.", replace=True)
 
 
 def _draft_id(turn: Turn) -> str:
@@ -330,7 +320,7 @@ async def _post_progress(
     """The progress message in the asker's channel, else in their DM."""
     since = datetime.now(UTC)
     for channel in dict.fromkeys([draft.channel_id, draft.user_id]):
-        posted = await post(bot.slack, channel, message, key=key, since=since, look_first=True)
+        posted = await bot.outbound.post(channel, message, keys=[key], since=since, look_first=True)
         if isinstance(posted, Posted):
             return posted
         log.warning("bulk progress message not posted in %s: %s", channel, posted.error)
@@ -347,7 +337,7 @@ async def _post_progress(
 
 async def _cancel_clicked(bot: Bot, turn: Turn) -> None:
     request = turn.request
-    if not await require_inviter(bot, request.user, turn.respond):
+    if not await require_inviter(bot.inviters, turn):
         return
     value = str(turn.payload.get("value") or "")
     if not JOB_ID.fullmatch(value):
@@ -357,9 +347,7 @@ async def _cancel_clicked(bot: Bot, turn: Turn) -> None:
     if job is None or job.kind != "bulk":
         raise OutOfDate("a bulk invite's Cancel button")
     if not await bot.store.write(lambda tx: tx.jobs.cancel(job_id)):
-        await turn.respond(
-            response_type="ephemeral", replace_original=False, text="That bulk invite has ended."
-        )
+        await turn.reply("That bulk invite has ended.")
         return
     log.info("bulk job %s: cancel asked by %s", job.id, request.user)
     if job.message_channel_id and job.message_ts and bulk_job.may_update_now(job.id):
@@ -367,12 +355,8 @@ async def _cancel_clicked(bot: Bot, turn: Turn) -> None:
         stopping = progress_message(
             tally, inviter_id=job.slack_user_id, job_id=job.id, left=None, cancelled=True
         )
-        await update(bot.slack, Posted(job.message_channel_id, job.message_ts), stopping)
-    await turn.respond(
-        response_type="ephemeral",
-        replace_original=False,
-        text="Stopping after the requests in flight. What was sent stays sent.",
-    )
+        await bot.outbound.update(Posted(job.message_channel_id, job.message_ts), stopping)
+    await turn.reply("Stopping after the requests in flight. What was sent stays sent.")
 
 
 # -- notes ------------------------------------------------------------------------
@@ -382,13 +366,10 @@ async def _tell(bot: Bot, channel_id: str, user_id: str, message: Message) -> No
     if channel_id.startswith("D"):
         await _post_dm(bot, channel_id, message)
     else:
-        await bot.tell_privately(channel_id, user_id, message)
+        await bot.outbound.tell(user_id, message, channel=channel_id)
 
 
 async def _post_dm(bot: Bot, channel_id: str, message: Message) -> None:
-    try:
-        await bot.slack.chat_postMessage(
-            channel=channel_id, text=message.text, blocks=message.blocks
-        )
-    except SLACK_FAILURES as exc:
-        log.warning("a DM note was not posted (%s)", classify(exc).error)
+    posted = await bot.outbound.post(channel_id, message)
+    if not isinstance(posted, Posted):
+        log.warning("a DM note was not posted (%s)", posted.error)

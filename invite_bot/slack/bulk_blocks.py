@@ -11,7 +11,6 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ConfirmObject,
     ContextBlock,
-    MarkdownTextObject,
     SectionBlock,
 )
 
@@ -19,21 +18,12 @@ from invite_bot.domain.addresses import shown
 from invite_bot.domain.bulk import Check, Row
 from invite_bot.domain.bulk_progress import Tally, progress_bar, progress_line, summary_line
 from invite_bot.domain.text import escape_mrkdwn, truncate
-from invite_bot.slack.blockkit import Message
+from invite_bot.slack.blockkit import Message, as_dicts, mrkdwn, pack
 
 BULK_START = "bulk_start"
 BULK_DISCARD = "bulk_discard"
 BULK_CANCEL = "bulk_cancel"
-SECTION_TEXT = 3000
 BAD_ROWS_SHOWN = 40  # rows listed in the message; the rest are counted
-
-
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=truncate(text, SECTION_TEXT))
-
-
-def _dicts(blocks: Sequence[Block]) -> list[dict[str, object]]:
-    return [block.to_dict() for block in blocks]
 
 
 def bad_row_line(row: Row) -> str:
@@ -46,16 +36,9 @@ def _bad_sections(bad: Sequence[Row]) -> list[Block]:
     lines = [bad_row_line(row) for row in bad[:BAD_ROWS_SHOWN]]
     if len(bad) > BAD_ROWS_SHOWN:
         lines.append(f"…and {len(bad) - BAD_ROWS_SHOWN:,} more.")
-    sections: list[str] = []
-    current = ""
-    for line in lines:
-        if current and len(current) + 1 + len(line) > SECTION_TEXT:
-            sections.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    if current:
-        sections.append(current)
-    return [SectionBlock(block_id=f"bad:{i}", text=_md(text)) for i, text in enumerate(sections)]
+    return [
+        SectionBlock(block_id=f"bad:{i}", text=mrkdwn(text)) for i, text in enumerate(pack(lines))
+    ]
 
 
 def confirm_message(check: Check, *, source: str, draft_id: str) -> Message:
@@ -65,7 +48,7 @@ def confirm_message(check: Check, *, source: str, draft_id: str) -> Message:
         f"*{escape_mrkdwn(source)}*: {good:,} address{'es' if good != 1 else ''} can be "
         f"invited; {bad:,} row{'s' if bad != 1 else ''} cannot:"
     )
-    blocks: list[Block] = [SectionBlock(block_id="bulk_head", text=_md(head))]
+    blocks: list[Block] = [SectionBlock(block_id="bulk_head", text=mrkdwn(head))]
     blocks.extend(_bad_sections(check.bad))
     buttons = []
     if good:
@@ -80,17 +63,12 @@ def confirm_message(check: Check, *, source: str, draft_id: str) -> Message:
     buttons.append(ButtonElement(text="Cancel", action_id=BULK_DISCARD, value=draft_id))
     blocks.append(ActionsBlock(block_id="bulk_choice", elements=buttons))
     text = f"{source}: {good} can be invited, {bad} rows cannot."
-    return Message(text=truncate(text, 3000), blocks=_dicts(blocks))
+    return Message(text=truncate(text, 3000), blocks=as_dicts(blocks))
 
 
 def refused_message(source: str, reason: str) -> Message:
     text = f":warning: *{escape_mrkdwn(source)}*: nothing was sent. {escape_mrkdwn(reason)}"
-    return Message(text=truncate(text, 3000), blocks=_dicts([SectionBlock(text=_md(text))]))
-
-
-def note(text: str) -> Message:
-    """A short line (already escaped where needed)."""
-    return Message(text=truncate(text, 3000), blocks=_dicts([SectionBlock(text=_md(text))]))
+    return Message(text=truncate(text, 3000), blocks=as_dicts([SectionBlock(text=mrkdwn(text))]))
 
 
 def progress_message(
@@ -112,11 +90,11 @@ def progress_message(
     stopping = " · stopping after the requests in flight" if cancelled else ""
     head = f"<@{inviter_id}> is inviting {tally.total:,} addresses{stopping}"
     blocks: list[Block] = [
-        SectionBlock(block_id="bulk_progress", text=_md(f"{head}\n*{line}*\n`{bar}`")),
+        SectionBlock(block_id="bulk_progress", text=mrkdwn(f"{head}\n*{line}*\n`{bar}`")),
     ]
     if job_id is not None and not cancelled:
         blocks.append(ActionsBlock(block_id="bulk_actions", elements=[_cancel_button(job_id)]))
-    return Message(text=truncate(f"{head}: {line}", 3000), blocks=_dicts(blocks))
+    return Message(text=truncate(f"{head}: {line}", 3000), blocks=as_dicts(blocks))
 
 
 def _finished_message(
@@ -126,13 +104,13 @@ def _finished_message(
     head = f"<@{inviter_id}>'s bulk invite of {tally.total:,} addresses "
     head += "was cancelled" if cancelled else "is done"
     body = f"{head}: {summary_line(tally)}."
-    blocks: list[Block] = [SectionBlock(block_id="bulk_summary", text=_md(body))]
+    blocks: list[Block] = [SectionBlock(block_id="bulk_summary", text=mrkdwn(body))]
     if cancelled:
         blocks.append(
             ContextBlock(
                 block_id="bulk_cancelled",
                 elements=[
-                    _md(
+                    mrkdwn(
                         "Cancelled: the invitations already sent stay sent; "
                         f"{tally.cancelled:,} addresses were not sent."
                     )
@@ -142,10 +120,10 @@ def _finished_message(
     blocks.append(
         ContextBlock(
             block_id="bulk_report",
-            elements=[_md(report or "The report (a CSV of every address) is in the thread.")],
+            elements=[mrkdwn(report or "The report (a CSV of every address) is in the thread.")],
         )
     )
-    return Message(text=truncate(body, 3000), blocks=_dicts(blocks))
+    return Message(text=truncate(body, 3000), blocks=as_dicts(blocks))
 
 
 def _cancel_button(job_id: int) -> ButtonElement:

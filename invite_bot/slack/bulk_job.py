@@ -29,9 +29,9 @@ from invite_bot.slack.blockkit import Message
 from invite_bot.slack.blocks import InviteRow
 from invite_bot.slack.bulk_blocks import progress_message
 from invite_bot.slack.context import Bot
-from invite_bot.slack.delivery import Posted, update
-from invite_bot.slack.errors import SLACK_FAILURES, classify
+from invite_bot.slack.errors import SlackFailure
 from invite_bot.slack.job_kinds import JobKind, register_kind
+from invite_bot.slack.outbound import Posted
 from invite_bot.store import InviteJob
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ async def after_chunk(bot: Bot, job: InviteJob, rows: list[InviteRow]) -> None:
     if not pace.throttle.due(time.monotonic()):
         return
     message = await render(bot, job, rows, False)
-    failure = await update(bot.slack, Posted(job.message_channel_id, job.message_ts), message)
+    failure = await bot.outbound.update(Posted(job.message_channel_id, job.message_ts), message)
     if failure is not None:
         log.info("bulk job %s: progress not shown (%s)", job.id, failure.error)
 
@@ -151,22 +151,23 @@ async def after_finish(
         ]
     )
     tally = Tally.of(item.outcome for item in fresh.items)
-    try:
-        if posted is not None:
-            channel, thread = posted.channel, posted.ts
-        else:
-            opened = await bot.slack.conversations_open(users=job.slack_user_id)
-            channel, thread = str((opened.get("channel") or {}).get("id")), None
-        await bot.slack.files_upload_v2(
-            channel=channel,
-            thread_ts=thread,
-            content=report,
+    where: str | SlackFailure = posted.channel if posted else job.slack_user_id
+    if posted is None:
+        where = await bot.outbound.conversation_with(job.slack_user_id)
+    failure = (
+        where
+        if isinstance(where, SlackFailure)
+        else await bot.outbound.upload(
+            where,
+            report,
+            thread_ts=posted.ts if posted else None,
             filename=f"bulk-invite-{job.id}.csv",
             title=f"Bulk invite {job.id}: {summary_line(tally)}",
-            initial_comment=f"The report of this bulk invite: {summary_line(tally)}.",
+            comment=f"The report of this bulk invite: {summary_line(tally)}.",
         )
-    except SLACK_FAILURES as exc:
-        log.warning("bulk job %s: report not uploaded (%s)", job.id, classify(exc).error)
+    )
+    if failure is not None:
+        log.warning("bulk job %s: report not uploaded (%s)", job.id, failure.error)
 
 
 KIND = JobKind(

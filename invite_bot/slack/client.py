@@ -2,12 +2,9 @@
 listener, goes through `api_call`, which counts it by method and outcome and logs one
 DEBUG line (method, outcome, time; never arguments) under the request's id.
 
-It is also the one place every Web API text bound for Slack passes: with a `redactor`
-(the logs' redaction, `logs.redactor_for`), the `text`, `blocks`, `attachments` and `view`
-of every call are redacted there, so a secret quoted by Gencove never reaches a channel.
+What the bot shows people is redacted before it gets here, by `slack.outbound`.
 
-`like()` makes a copy with other retry handlers (the watcher posts without retrying 5xx)
-that keeps the observer and the redactor, so the copy's calls are counted and redacted.
+`like()` makes a copy (Bolt's, without a token) that keeps the observer.
 """
 
 from __future__ import annotations
@@ -23,7 +20,6 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from invite_bot.config.logs import RedactSecrets, redact_json
 from invite_bot.slack.errors import classify
 
 log = logging.getLogger("invite_bot.slack.calls")
@@ -50,16 +46,12 @@ class ObservedWebClient(AsyncWebClient):
         self,
         *args: Any,
         observer: CallObserver | None = None,
-        redactor: RedactSecrets | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.observer = observer
-        self.redactor = redactor
 
     async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
-        if self.redactor is not None:
-            kwargs = redacted_arguments(kwargs, self.redactor)
         started = time.monotonic()
         try:
             response = await super().api_call(api_method, **kwargs)
@@ -78,22 +70,6 @@ class ObservedWebClient(AsyncWebClient):
             self.observer.slack_call(method, outcome, seconds)
 
 
-SHOWN_FIELDS = ("text", "blocks", "attachments", "view")
-
-
-def redacted_arguments(kwargs: dict[str, Any], redactor: RedactSecrets) -> dict[str, Any]:
-    """`api_call`'s arguments with what Slack would show redacted (json, form or query)."""
-    out = dict(kwargs)
-    for part in ("json", "data", "params"):
-        fields = out.get(part)
-        if isinstance(fields, dict) and any(name in fields for name in SHOWN_FIELDS):
-            out[part] = {
-                name: redact_json(value, redactor) if name in SHOWN_FIELDS else value
-                for name, value in fields.items()
-            }
-    return out
-
-
 def like(
     client: AsyncWebClient,
     *,
@@ -110,5 +86,4 @@ def like(
     }
     if isinstance(client, ObservedWebClient):
         options["observer"] = client.observer
-        options["redactor"] = client.redactor
     return type(client)(**options)

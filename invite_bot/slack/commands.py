@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from typing import Any
-
-from slack_bolt.async_app import AsyncApp, AsyncRespond
 
 from invite_bot.domain.grammar import (
     Accept,
@@ -30,17 +29,16 @@ from invite_bot.domain.grammar import (
     Usage,
     WhoAmI,
     help_text,
-    parse_command,
     usage_message,
 )
 from invite_bot.domain.text import escape_mrkdwn, human_list
 from invite_bot.gencove import GencoveError
 from invite_bot.slack import accepting, listing, reinvite_turns, requests
 from invite_bot.slack.context import Bot
-from invite_bot.slack.errors import SLACK_FAILURES, classify
-from invite_bot.slack.guard import Guard, Reply, Turn, answer, require_inviter, then
+from invite_bot.slack.guard import Reply, Turn, answer, then
 from invite_bot.slack.inviting import invite_if_allowed, read_addresses
 from invite_bot.slack.modals import bulk_invite_modal, link_modal
+from invite_bot.slack.people import require_inviter
 from invite_bot.slack.personal import notify_me
 from invite_bot.slack.replies import (
     LINKING_OFF,
@@ -49,21 +47,43 @@ from invite_bot.slack.replies import (
 )
 from invite_bot.slack.request_blocks import ask_modal
 from invite_bot.slack.revoke_command import revoke_typed
+from invite_bot.slack.router import Router
 from invite_bot.store import NewInviteJob, Tx
 
 log = logging.getLogger(__name__)
 
 
-def register(app: AsyncApp, bot: Bot, guard: Guard) -> None:
-    def gencove_command(turn: Turn) -> Reply:
-        return on_command(bot, turn)
+def register(router: Router, bot: Bot) -> None:
+    def work(command: Command, turn: Turn) -> Reply:
+        return on_command(bot, command, turn)
 
-    app.command("/gencove")(guard.listener(gencove_command))
+    def usage(command: Usage, turn: Turn) -> Reply:
+        # A subcommand used wrongly is counted as that subcommand.
+        return replace(work(command, turn), name=command.subcommand)
+
+    router.subcommand(Help, work, name="help")
+    router.subcommand(Usage, usage, name="help")
+    for kind, name in SUBCOMMANDS:
+        router.subcommand(kind, work, name=name)
 
 
-def on_command(bot: Bot, turn: Turn) -> Reply:
+SUBCOMMANDS: tuple[tuple[type[Any], str], ...] = (
+    (Invite, "invite"),
+    (InviteModal, "invite"),
+    (ListInvitations, "list"),
+    (Revoke, "revoke"),
+    (Reinvite, "reinvite"),
+    (Accept, "accept"),
+    (Link, "link"),
+    (Unlink, "unlink"),
+    (WhoAmI, "whoami"),
+    (Notify, "notify"),
+    (Requests, "requests"),
+)
+
+
+def on_command(bot: Bot, parsed: Command, turn: Turn) -> Reply:
     """The ack for `/gencove …`, and the work after it (none when the ack says it all)."""
-    parsed = parse_command(str(turn.payload.get("text") or ""))
     if isinstance(parsed, Help):
         return answer(response_type="ephemeral", text=help_text(parsed.unknown_word))
     if isinstance(parsed, Usage):
@@ -79,18 +99,14 @@ def on_command(bot: Bot, turn: Turn) -> Reply:
 
 
 async def _invite(bot: Bot, turn: Turn, addresses: list[str], role: str | None) -> None:
-    request, respond = turn.request, turn.respond
+    request = turn.request
     refusal = await requests.asks_instead(bot, request.user)
     if refusal is not None:
         # A member who may not invite asks the inviters instead (invite_bot.slack.requests).
         wish = requests.Ask(
             request.user, request.channel, tuple(addresses), role, None, request.delivery_key
         )
-
-        async def tell(text: str, extra: dict[str, Any] | None) -> None:
-            await respond(response_type="ephemeral", text=text, **(extra or {}))
-
-        await requests.ask(bot, wish, refusal, tell=tell)
+        await requests.ask(bot, wish, refusal, tell=turn.reply)
         return
     job = NewInviteJob(
         slack_user_id=request.user,
@@ -100,87 +116,73 @@ async def _invite(bot: Bot, turn: Turn, addresses: list[str], role: str | None) 
         addresses=addresses,
         delivery_key=request.delivery_key,
     )
-    await invite_if_allowed(
-        bot, job, tell=lambda text: respond(response_type="ephemeral", text=text)
-    )
+    await invite_if_allowed(bot, job, tell=turn.reply)
 
 
 async def _open_invite_modal(bot: Bot, turn: Turn, role: str | None) -> None:
-    request, respond = turn.request, turn.respond
+    request = turn.request
     # A member who may not invite gets the same form as a request, with a "Why?" field.
     form = bulk_invite_modal  # an inviter's has the CSV field: a bulk invite
     if await requests.asks_instead(bot, request.user) is not None:
         form = ask_modal
-    elif not await require_inviter(bot, request.user, respond):
+    elif not await require_inviter(bot.inviters, turn):
         return
     metadata = json.dumps({"channel_id": request.channel})
     roles = bot.cached_roles()
     # trigger_id lives 3 s: open now, fill the role list in once Gencove answers.
-    opened = await bot.slack.views_open(
-        trigger_id=request.trigger,
-        view=form(roles or [], default_role=role, metadata=metadata),
-    )
+    opened = await turn.open_form(form(roles or [], default_role=role, metadata=metadata))
+    if opened is None:
+        return
     if roles is None:
         try:
             roles = await bot.role_names()
         except GencoveError as exc:
             log.warning("roles unavailable for the invite modal: %s", exc.message)
             if role:
-                await respond(
-                    response_type="ephemeral",
-                    text=ROLES_UNAVAILABLE.format(
+                await turn.reply(
+                    ROLES_UNAVAILABLE.format(
                         role=escape_mrkdwn(role), reason=escape_mrkdwn(exc.message)
-                    ),
+                    )
                 )
             return
-        view = opened["view"]
-        try:
-            await bot.slack.views_update(
-                view_id=view["id"],
-                hash=view.get("hash"),
-                view=form(roles, default_role=role, metadata=metadata),
-            )
-        except SLACK_FAILURES as exc:
-            # hash_conflict: the user already typed or submitted; the role stays the default.
-            log.info("invite modal not refreshed: %s", classify(exc).error)
-    if role and role not in roles:
-        await respond(
-            response_type="ephemeral",
-            text=UNKNOWN_ROLE.format(role=escape_mrkdwn(role), roles=human_list(roles)),
+        failure = await bot.outbound.update_view(
+            str(opened.get("id")),
+            form(roles, default_role=role, metadata=metadata),
+            hash=opened.get("hash"),
         )
+        if failure is not None:
+            # hash_conflict: the user already typed or submitted; the role stays the default.
+            log.info("invite modal not refreshed: %s", failure.error)
+    if role and role not in roles:
+        await turn.reply(UNKNOWN_ROLE.format(role=escape_mrkdwn(role), roles=human_list(roles)))
 
 
 async def _dispatch(bot: Bot, parsed: Command, turn: Turn) -> None:
-    request, respond = turn.request, turn.respond
+    request = turn.request
     user_id, channel_id = request.user, request.channel
     if isinstance(parsed, ListInvitations):
-        if await require_inviter(bot, user_id, respond):
+        if await require_inviter(bot.inviters, turn):
             message = await listing.page(bot, parsed.status, 0)
-            await respond(response_type="ephemeral", text=message.text, blocks=message.blocks)
+            await turn.reply(message)
     elif isinstance(parsed, Revoke):
-        if await require_inviter(bot, user_id, respond):
-            await _revoke_targets(bot, parsed, user_id, channel_id, respond)
+        if await require_inviter(bot.inviters, turn):
+            await _revoke_targets(bot, parsed, turn)
     elif isinstance(parsed, Notify) and parsed.action in ("me", "me_off"):
         # Anyone's own choice: a DM when their invitations are accepted, expire or are revoked.
-        await respond(
-            response_type="ephemeral", text=await notify_me(bot, user_id, parsed.action == "me")
-        )
+        await turn.reply(await notify_me(bot, user_id, parsed.action == "me"))
     elif isinstance(parsed, Notify):
-        if await require_inviter(bot, user_id, respond):
-            await _notify(bot, parsed, user_id, channel_id, respond)
+        if await require_inviter(bot.inviters, turn):
+            await _notify(bot, parsed, turn)
     elif isinstance(parsed, Reinvite):
         await reinvite_turns.typed(bot, parsed.email, turn)
     elif isinstance(parsed, Accept):
         message = await accepting.card(bot, parsed.token, user_id)
-        await respond(response_type="ephemeral", text=message.text, blocks=message.blocks)
+        await turn.reply(message)
     elif isinstance(parsed, Link):
         if bot.vault is None:
-            await respond(response_type="ephemeral", text=LINKING_OFF)
+            await turn.reply(LINKING_OFF)
             return
-        await bot.slack.views_open(
-            trigger_id=request.trigger,
-            view=link_modal(metadata=json.dumps({"channel_id": channel_id})),
-        )
+        await turn.open_form(link_modal(metadata=json.dumps({"channel_id": channel_id})))
     elif isinstance(parsed, Unlink):
         removed = await bot.store.write(lambda tx: _unlink(tx, user_id, channel_id))
         text = (
@@ -188,21 +190,22 @@ async def _dispatch(bot: Bot, parsed: Command, turn: Turn) -> None:
             if removed
             else "You had no Gencove account linked."
         )
-        await respond(response_type="ephemeral", text=text)
+        await turn.reply(text)
     elif isinstance(parsed, Requests):
         await requests.show_requests(bot, turn)
     elif isinstance(parsed, WhoAmI):
-        await respond(response_type="ephemeral", text=await accepting.whoami(bot, user_id))
+        await turn.reply(await accepting.whoami(bot, user_id))
     else:  # pragma: no cover - the grammar has no other commands
         raise AssertionError(f"unhandled command {parsed!r}")
 
 
-async def _revoke_targets(
-    bot: Bot, parsed: Revoke, user_id: str, channel_id: str, respond: AsyncRespond
-) -> None:
+async def _revoke_targets(bot: Bot, parsed: Revoke, turn: Turn) -> None:
     """One line per target; Gencove failing for one target does not hide the others."""
-    reply = await revoke_typed(bot, parsed.targets, user_id=user_id, channel_id=channel_id)
-    await respond(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
+    request = turn.request
+    reply = await revoke_typed(
+        bot, parsed.targets, user_id=request.user, channel_id=request.channel
+    )
+    await turn.reply(reply)
 
 
 def _unlink(tx: Tx, user_id: str, channel_id: str) -> bool:
@@ -228,9 +231,8 @@ def _unsubscribe(tx: Tx, user_id: str, channel_id: str) -> bool:
     return removed
 
 
-async def _notify(
-    bot: Bot, parsed: Notify, user_id: str, channel_id: str, respond: AsyncRespond
-) -> None:
+async def _notify(bot: Bot, parsed: Notify, turn: Turn) -> None:
+    user_id, channel_id = turn.request.user, turn.request.channel
     if parsed.action == "here":
         added = await bot.store.write(lambda tx: _subscribe(tx, user_id, channel_id))
         text = (
@@ -258,4 +260,4 @@ async def _notify(
             if always:
                 text += f", and always to <#{always}> (`INVITE_NOTIFY_CHANNEL`)"
             text += "."
-    await respond(response_type="ephemeral", text=text)
+    await turn.reply(text)

@@ -9,12 +9,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
 
-import aiohttp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from invite_bot.config.logs import RedactSecrets, redact_also, redact_json
+from invite_bot.config.logs import redact_also
 from invite_bot.config.metrics import Metrics
 from invite_bot.config.settings import Settings
 from invite_bot.config.vault import Vault
@@ -26,12 +23,10 @@ from invite_bot.gencove import (
     GencoveForbidden,
     GencoveUnauthorized,
 )
-from invite_bot.slack import trust
-from invite_bot.slack.blockkit import Message
-from invite_bot.slack.errors import SLACK_FAILURES, classify
+from invite_bot.slack.guard import Guard
+from invite_bot.slack.outbound import Outbound
 from invite_bot.slack.pending_list import PendingList
 from invite_bot.slack.people import Inviters
-from invite_bot.slack.sandbox import labelled
 from invite_bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -54,6 +49,8 @@ class Bot:
     gencove: GencoveClient
     store: Store
     slack: AsyncWebClient
+    outbound: Outbound  # every message the bot sends goes out through it
+    guard: Guard  # runs every listener: ack, dedupe, a visible outcome; drains at stop
     inviters: Inviters
     limiter: SlidingWindow
     vault: Vault | None
@@ -67,9 +64,6 @@ class Bot:
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     # invite jobs this process is running, or waiting to take over from a silent owner
     jobs_here: set[int] = field(default_factory=set)
-    # the logs' redaction, for what the bot sends through a response_url (the Web API
-    # client has its own, see slack/client.py)
-    redactor: RedactSecrets | None = None
     # revokes count against INVITE_RATE_LIMIT too, in a window of their own
     revokes: SlidingWindow | None = None
     # Gencove's pending list, one read shared by the invite jobs that start together
@@ -79,11 +73,6 @@ class Bot:
         if self.revokes is None:
             self.revokes = SlidingWindow(self.limiter.rate)
         self.pending_list = PendingList(self.gencove)
-
-    @property
-    def response_hosts(self) -> frozenset[str]:
-        """Where a response_url may point: Slack's host and the configured SLACK_API_URL's."""
-        return trust.response_hosts(self.settings.slack_api_url)
 
     async def credentials_for(self, slack_user_id: str) -> Credentials | None:
         """The user's own linked Gencove key, if any (so Gencove records the real actor)."""
@@ -155,60 +144,6 @@ class Bot:
         if self.settings.invite_notify_channel:
             channels.append(self.settings.invite_notify_channel)
         return [c for c in dict.fromkeys(channels) if c != besides]
-
-    async def slack_respond(
-        self,
-        response_url: str,
-        message: Message,
-        *,
-        response_type: str = "ephemeral",
-        replace_original: bool = False,
-    ) -> bool:
-        """Post through a `response_url` (works where the bot is not a member); False
-        when it did not land (logged) or the URL is not on Slack's host: the caller sends
-        it another way. The text and blocks are redacted like the logs."""
-        url = trust.response_url(response_url, self.response_hosts)
-        if url is None:
-            log.warning("a response_url not on Slack's host was not used")
-            return False
-        webhook = AsyncWebhookClient(url, timeout=10, session=self.slack.session)
-        shown: dict[str, Any] = {"text": message.text, "blocks": message.blocks}
-        if self.settings.gencove_sandbox:
-            shown = labelled(shown)
-        if self.redactor is not None:
-            shown = redact_json(shown, self.redactor)
-        try:
-            response = await webhook.send(
-                text=shown["text"],
-                blocks=shown["blocks"],
-                response_type=response_type,
-                replace_original=replace_original,
-            )
-        except SLACK_FAILURES as exc:
-            log.warning("response_url post failed (%s)", classify(exc).error)
-            return False
-        if response.status_code != 200:
-            log.warning("response_url post refused: HTTP %s", response.status_code)
-            return False
-        return True
-
-    async def tell_privately(self, channel_id: str, user_id: str, message: Message) -> bool:
-        """An ephemeral note in the channel, else a direct message; False if neither went."""
-        try:
-            await self.slack.chat_postEphemeral(
-                channel=channel_id, user=user_id, text=message.text, blocks=message.blocks
-            )
-            return True
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            log.info("no ephemeral note in %s (%s); sending a DM", channel_id, type(exc).__name__)
-        try:
-            await self.slack.chat_postMessage(
-                channel=user_id, text=message.text, blocks=message.blocks
-            )
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            log.error("a note to %s reached nobody (%s)", user_id, type(exc).__name__)
-            return False
-        return True
 
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         """Run work in the background, keeping a reference so it is not collected."""

@@ -20,9 +20,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import aiohttp
-from slack_sdk.errors import SlackApiError
-
 from invite_bot.domain.policy import check_rate
 from invite_bot.domain.requests import (
     RequestFacts,
@@ -32,12 +29,12 @@ from invite_bot.domain.requests import (
     decided_phrase,
     is_expired,
 )
-from invite_bot.slack.blockkit import Message, ephemeral
+from invite_bot.slack.blockkit import Message, note
 from invite_bot.slack.blocks import InviteRow
 from invite_bot.slack.context import Bot
-from invite_bot.slack.delivery import Posted, update
 from invite_bot.slack.guard import Turn
 from invite_bot.slack.inviting import read_addresses, start_invite
+from invite_bot.slack.outbound import Posted
 from invite_bot.slack.request_blocks import (
     DENY_REASON_BLOCK,
     DENY_REASON_INPUT,
@@ -148,9 +145,7 @@ async def open_deny_form(bot: Bot, turn: Turn) -> None:
         "message_ts": turn.request.message_ts or "",
         "response_url": turn.request.response_url or "",
     }
-    await bot.slack.views_open(
-        trigger_id=turn.request.trigger, view=deny_modal(request, metadata=metadata)
-    )
+    await turn.open_form(deny_modal(request, metadata=metadata))
 
 
 async def deny(bot: Bot, turn: Turn) -> None:
@@ -200,7 +195,7 @@ async def withdraw(bot: Bot, turn: Turn) -> None:
         lambda tx: tx.requests.open_requests(requester=user, limit=LISTED + 1)
     )
     listing = requests_list(found, as_inviter=False)
-    await turn.respond(replace_original=True, text=listing.text, blocks=listing.blocks)
+    await turn.reply(listing, replace=True)
     await _say(bot, turn, "Withdrawn: the inviters are no longer asked.")
 
 
@@ -248,7 +243,7 @@ async def settle(bot: Bot, request_id: int) -> bool:
     message = request_message(request, rows=rows, inviter_id=inviter)
     for shown in request.messages:
         if shown.message_ts:
-            failure = await update(bot.slack, Posted(shown.channel_id, shown.message_ts), message)
+            failure = await bot.outbound.update(Posted(shown.channel_id, shown.message_ts), message)
             if failure is not None:
                 log.warning("request %s: message not updated (%s)", request.id, failure.error)
     if request.status != "withdrawn":
@@ -339,31 +334,23 @@ async def _refresh_list(bot: Bot, turn: Turn) -> None:
     if turn.request.message_ts is None and turn.request.response_url:
         found = await bot.store.read(lambda tx: tx.requests.open_requests(limit=LISTED + 1))
         listing = requests_list(found, as_inviter=True)
-        await turn.respond(replace_original=True, text=listing.text, blocks=listing.blocks)
+        await turn.reply(listing, replace=True)
 
 
 async def _say(bot: Bot, turn: Turn, text: str) -> None:
-    """A private note to the clicker: the click's response_url, else in the channel or DM."""
+    """A private note to the clicker: the click's response_url, else the one the Deny form
+    carries, else in the channel or a DM."""
     request = turn.request
-    if request.response_url and turn.responder is not None:
-        await turn.respond(response_type="ephemeral", replace_original=False, text=text)
+    if request.response_url:
+        await turn.reply(text)
         return
     metadata_url = request.metadata.get("response_url")
-    if metadata_url and await bot.slack_respond(str(metadata_url), ephemeral(text)):
+    if metadata_url and await bot.outbound.respond(str(metadata_url), note(text)) is None:
         return
-    await tell(bot, request.channel_id or request.user, request.user, text, None)
-
-
-async def tell(
-    bot: Bot, channel: str, user: str, text: str, blocks: list[dict[str, Any]] | None
-) -> None:
-    """A private note after a form (which has no response_url): ephemeral, else a DM."""
-    message = Message(text=text, blocks=blocks) if blocks else ephemeral(text)
-    await bot.tell_privately(channel, user, message)
+    await turn.tell(text)
 
 
 async def _dm(bot: Bot, user: str, message: Message) -> None:
-    try:
-        await bot.slack.chat_postMessage(channel=user, text=message.text, blocks=message.blocks)
-    except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-        log.error("the member %s was not told of their request (%s)", user, type(exc).__name__)
+    sent = await bot.outbound.dm(user, message)
+    if not isinstance(sent, Posted):
+        log.error("the member %s was not told of their request (%s)", user, sent.error)

@@ -19,7 +19,7 @@ afterwards in a task of its own (slack_bolt/listener/asyncio_runner.py), so a mi
 finishes before the listener's `ack()` and never sees what happens after it. Hence
 `Guard.listener`, which wraps each decide function where it is registered
 (`app.action(REVOKE)(guard.listener(...))`), and also marks the listener task in flight
-for `lifecycle.drain()`.
+for `Guard.drain()`.
 
 Redeliveries are recognised by the body's fingerprint (`SlackRequest.delivery_key`,
 claimed in the database so a retry reaching another replica is caught too), not by the
@@ -29,27 +29,45 @@ The header is only logged.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from invite_bot.config.logs import RedactSecrets, new_request_id, redact_json
+from invite_bot.config.logs import new_request_id
 from invite_bot.config.metrics import Metrics
-from invite_bot.domain.policy import Refused
+from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.gencove import GencoveError
-from invite_bot.slack import labels, lifecycle
-from invite_bot.slack.blockkit import Message, ephemeral
-from invite_bot.slack.context import Bot
+from invite_bot.slack.blockkit import Message, fits_block_kit, note
+from invite_bot.slack.errors import SlackFailure
 from invite_bot.slack.inbound import IncompleteRequest, SlackRequest
-from invite_bot.slack.replies import INCOMPLETE, SOMETHING_BROKE, gencove_failed, store_unavailable
+from invite_bot.slack.outbound import UNTRUSTED, Outbound
 from invite_bot.slack.trust import OUT_OF_DATE, OutOfDate
 from invite_bot.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
+
+SOMETHING_BROKE = (
+    "Something went wrong on the bot's side and your request was not finished. "
+    "Try again; if it keeps failing, ask whoever runs the bot to look at its logs."
+)
+CANNOT_SAVE = (
+    "The bot cannot save right now (its database is unavailable); nothing was changed. "
+    "Try again in a few minutes."
+)
+SAVED_NOTHING_BUT = (
+    "The bot's database became unavailable after Gencove had acted, so this was done but "
+    "not recorded: {done}. Do not repeat it: `/gencove list` shows what Gencove has. The "
+    "bot's message about it may be missing or out of date until its database is back."
+)
+INCOMPLETE = (
+    "Slack's request came without its {missing}, so the bot did nothing with it. Try again."
+)
 
 REQUEST = "slack_request"  # the context key attach_request fills
 
@@ -90,26 +108,81 @@ def slack_request(context: Mapping[str, Any], body: Any) -> SlackRequest:
 
 @dataclass(frozen=True)
 class Turn:
-    """One request as a listener sees it."""
+    """One request as a listener sees it, and the ways to answer its sender."""
 
     request: SlackRequest
     payload: dict[str, Any]  # the command's fields, the clicked action or the submitted view
-    responder: AsyncRespond | None = None
+    outbound: Outbound
 
-    @property
-    def respond(self) -> AsyncRespond:
-        """Bolt's `respond` for this request's response_url."""
-        if self.responder is None:
-            raise IncompleteRequest("response_url")
-        return self.responder
+    async def reply(
+        self, message: Message | str, *, replace: bool = False, public: bool = False
+    ) -> bool:
+        """Answer through the request's response_url (`replace`: in place of the message
+        clicked; `public`: in the channel). Where that fails, the sender still gets it
+        privately (without blocks Slack refused). True when it landed where asked."""
+        shown = note(message) if isinstance(message, str) else message
+        url = self.request.response_url
+        failure = (
+            await self.outbound.respond(url, shown, replace=replace, public=public)
+            if url
+            else SlackFailure("refused", "no_response_url")
+        )
+        if failure is None:
+            return True
+        fallback = instead(shown, failure)
+        user = self.request.user_id
+        reached = False
+        if fallback is not None and user is not None:
+            channel = self.request.channel_id or user
+            reached = await self.outbound.tell(user, fallback, channel=channel)
+        if url:  # one line: what failed, never the URL or the text
+            what = "failed" if failure.outcome != "refused" else "was refused"
+            if failure.error == UNTRUSTED:
+                what = "was not sent there"
+            outcome = "sent as a private note instead" if reached else "and reached nobody"
+            log.warning("a reply through response_url %s (%s); %s", what, failure.error, outcome)
+        return False
+
+    async def tell(self, message: Message | str) -> bool:
+        """A private note for the sender, never in place of anything: the response_url,
+        else an ephemeral note in the channel, else a DM. False when none worked."""
+        shown = note(message) if isinstance(message, str) else message
+        url, user = self.request.response_url, self.request.user_id
+        if url and await self.outbound.respond(url, shown) is None:
+            return True
+        if user is None:
+            log.warning("a %s request names nobody to tell", self.request.kind)
+            return False
+        return await self.outbound.tell(user, shown, channel=self.request.channel_id or user)
+
+    async def open_form(self, view: Any) -> Mapping[str, Any] | None:
+        """Open a modal on this request's trigger; None when Slack would not (the sender
+        is told why)."""
+        opened = await self.outbound.open_view(self.request.trigger, view)
+        if isinstance(opened, SlackFailure):
+            log.warning("a form did not open: %s", opened.error)
+            await self.tell(f":warning: The form did not open: {opened.sentence}. Try again.")
+            return None
+        return opened
+
+
+def instead(message: Message, failure: SlackFailure) -> Message | None:
+    """What to send another way: the message itself, or its text alone when its blocks are
+    what Slack refused (or cannot take); None when there is nothing to show."""
+    refused_blocks = failure.error.startswith("invalid_blocks")
+    if message.blocks and fits_block_kit(message.blocks) and not refused_blocks:
+        return message
+    return note(message.text) if message.text else None
 
 
 @dataclass(frozen=True)
 class Reply:
-    """What a listener decided before its ack: the ack's arguments, then the work."""
+    """What a listener decided before its ack: the ack's arguments, then the work, and
+    (set by the router) the name the request is counted under."""
 
     ack: Mapping[str, Any] = field(default_factory=dict)
     then: Work | None = None
+    name: str | None = None
 
 
 def answer(**ack: Any) -> Reply:
@@ -127,53 +200,44 @@ Listener = Callable[..., Awaitable[None]]
 
 
 class Guard:
-    """Runs decide functions as Bolt listeners: ack, dedupe, work, a visible failure."""
+    """Runs decide functions as Bolt listeners: ack, dedupe, work, a visible failure; and
+    knows which of them are still at work, for a stop to wait on (`drain`)."""
 
     def __init__(
         self,
         *,
+        outbound: Outbound,
         first_delivery: Callable[[str], Awaitable[bool]],
-        tell_privately: Callable[[str, str, Message], Awaitable[bool]],
         metrics: Metrics | None = None,
-        redactor: RedactSecrets | None = None,
     ) -> None:
+        self._outbound = outbound
         self._first_delivery = first_delivery
-        self._tell_privately = tell_privately
         self._metrics = metrics
-        self._redactor = redactor  # an acknowledgement is text bound for Slack too
+        self._running: set[asyncio.Task[Any]] = set()
 
-    @classmethod
-    def for_bot(cls, bot: Bot) -> Guard:
-        return cls(
-            first_delivery=lambda key: bot.store.write(lambda tx: tx.deliveries.claim(key)),
-            tell_privately=bot.tell_privately,
-            metrics=bot.metrics,
-            redactor=bot.redactor,
-        )
-
-    def listener(self, decide: Decide, *, once: bool = True) -> Listener:
-        """A Bolt listener for `decide`. `once=False` runs the work for a redelivery too
-        (for work that only shows a result again, where skipping would leave less)."""
+    def listener(
+        self, decide: Decide, *, kind: str, name: str | None = None, once: bool = True
+    ) -> Listener:
+        """A Bolt listener for `decide`, counted as (`kind`, `name`). `once=False` runs
+        the work for a redelivery too (for work that only shows a result again, where
+        skipping would leave less)."""
 
         async def listener(
-            ack: AsyncAck,
-            body: dict[str, Any],
-            context: AsyncBoltContext,
-            payload: dict[str, Any],
-            respond: AsyncRespond | None,
+            ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, payload: dict[str, Any]
         ) -> None:
-            with lifecycle.in_flight():
-                turn = Turn(slack_request(context, body), payload, respond)
+            with self._in_flight():
+                turn = Turn(slack_request(context, body), payload, self._outbound)
+                reply = Reply()
                 try:
                     reply = decide(turn)
-                    await ack(**self._shown(reply.ack))
+                    await ack(**self._outbound.shown(reply.ack))
                 except Exception:
-                    self._count(turn, "failed")
+                    self._count(kind, reply.name or name, "failed")
                     raise
                 outcome = "answered"
                 if reply.then is not None:
                     outcome = await self.after_ack(turn, reply.then, once=once)
-                self._count(turn, outcome)
+                self._count(kind, reply.name or name, outcome)
 
         # Bolt names a listener after its function (in its logs): the decide function's name.
         listener.__name__ = getattr(decide, "__name__", listener.__name__)
@@ -191,50 +255,69 @@ class Guard:
                 return "redelivered"
             await work()
         except GencoveError as exc:
-            await self.tell(turn, gencove_failed(exc))
+            await self._tell(turn, gencove_failed(exc))
             return "gencove_error"
         except IncompleteRequest as exc:
             log.warning("a %s request without its %s", request.kind, exc.missing)
-            await self.tell(turn, INCOMPLETE.format(missing=exc.missing))
+            await self._tell(turn, INCOMPLETE.format(missing=exc.missing))
             return "incomplete"
         except OutOfDate as exc:
             log.warning("a %s request with %s the bot did not write", request.kind, exc)
-            await self.tell(turn, OUT_OF_DATE)
+            await self._tell(turn, OUT_OF_DATE)
             return "incomplete"  # a value it needed, unusable
         except Exception as exc:
             if (failure := store_failure(exc)) is not None:
                 # One line, not a trace: the cause is known, and it repeats while it lasts.
                 log.warning("database unavailable: %s (%s request)", failure.kind, request.kind)
-                await self.tell(turn, store_unavailable(failure))
+                await self._tell(turn, store_unavailable(failure))
                 return "failed"
             log.exception("unexpected failure after ack (%s)", request.kind)
-            await self.tell(turn, SOMETHING_BROKE)
+            await self._tell(turn, SOMETHING_BROKE)
             return "failed"
         return "done"
 
-    def _shown(self, ack: Mapping[str, Any]) -> dict[str, Any]:
-        """The acknowledgement's arguments, redacted like the logs."""
-        if self._redactor is None:
-            return dict(ack)
-        return {key: redact_json(value, self._redactor) for key, value in ack.items()}
+    def _count(self, kind: str, name: str | None, outcome: str) -> None:
+        if self._metrics is None or name is None:
+            return
+        if kind == "command":
+            self._metrics.command_handled(name, outcome)
+        elif kind in ("button", "modal"):
+            self._metrics.interaction_handled(kind, name, outcome)
 
-    def _count(self, turn: Turn, outcome: str) -> None:
-        if self._metrics is not None:
-            labels.count(self._metrics, turn.request, turn.payload, outcome)
-
-    async def tell(self, turn: Turn, text: str) -> None:
-        """A private note: through the response_url, else in the channel or as a DM."""
-        request = turn.request
+    async def _tell(self, turn: Turn, text: str) -> None:
         try:
-            if request.response_url and turn.responder is not None:
-                await turn.responder(response_type="ephemeral", text=text)
-            elif request.user_id is not None:
-                channel = request.channel_id or request.user_id
-                await self._tell_privately(channel, request.user_id, ephemeral(text))
-            else:
-                log.warning("a %s request failed and names nobody to tell", request.kind)
+            await turn.tell(text)
         except Exception as exc:
             log.error("could not tell the user that a request failed (%s)", type(exc).__name__)
+
+    @contextlib.contextmanager
+    def _in_flight(self) -> Iterator[None]:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    def listeners_at_work(self) -> list[asyncio.Task[Any]]:
+        """Listener tasks still at work (never the caller's own)."""
+        current = asyncio.current_task()
+        return [t for t in self._running if t is not current and not t.done()]
+
+    async def drain(self, extra: Iterable[asyncio.Task[Any]] = (), *, grace: float = 10.0) -> None:
+        """Wait up to `grace` seconds for the listeners at work (and `extra`); cancel the
+        rest. Work that started after an ack finishes before the process stops."""
+        tasks = {*self.listeners_at_work(), *(t for t in extra if not t.done())}
+        if not tasks:
+            return
+        _done, pending = await asyncio.wait(tasks, timeout=grace)
+        for task in pending:
+            task.cancel()
+        if pending:
+            log.warning("stopped with %d requests unfinished", len(pending))
+            await asyncio.gather(*pending, return_exceptions=True)
 
 
 def store_failure(exc: BaseException) -> StoreUnavailable | None:
@@ -249,10 +332,12 @@ def store_failure(exc: BaseException) -> StoreUnavailable | None:
     return None
 
 
-async def require_inviter(bot: Bot, user_id: str, respond: AsyncRespond) -> bool:
-    """True for an inviter; anyone else is told why not."""
-    decision = await bot.inviters.check(user_id)
-    if isinstance(decision, Refused):
-        await respond(response_type="ephemeral", text=decision.message)
-        return False
-    return True
+def store_unavailable(exc: StoreUnavailable) -> str:
+    """The database failed: nothing changed, or (`took_effect`) what did all the same."""
+    if not exc.took_effect:
+        return CANNOT_SAVE
+    return SAVED_NOTHING_BUT.format(done="; ".join(escape_mrkdwn(d) for d in exc.took_effect))
+
+
+def gencove_failed(exc: GencoveError) -> str:
+    return f":warning: Gencove said: {escape_mrkdwn(exc.message)}"

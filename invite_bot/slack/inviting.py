@@ -36,10 +36,11 @@ from invite_bot.slack import jobs
 from invite_bot.slack.blockkit import Message
 from invite_bot.slack.blocks import InviteRow
 from invite_bot.slack.context import Bot
-from invite_bot.slack.delivery import Place, Posted, deliver
+from invite_bot.slack.delivery import Place, deliver
 from invite_bot.slack.invite_steps import Outcome, Steps
 from invite_bot.slack.job_kinds import JobKind, kind_of
 from invite_bot.slack.job_records import place_message, record, store_job
+from invite_bot.slack.outbound import Posted
 from invite_bot.slack.results import job_message, job_rows
 from invite_bot.store import (
     InviteJob,

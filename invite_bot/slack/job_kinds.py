@@ -16,7 +16,7 @@ from invite_bot.store import InviteJob
 
 if TYPE_CHECKING:
     from invite_bot.slack.context import Bot
-    from invite_bot.slack.delivery import Posted
+    from invite_bot.slack.outbound import Posted
 
 
 @dataclass(frozen=True)

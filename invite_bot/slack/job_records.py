@@ -12,8 +12,8 @@ from invite_bot.domain.transitions import known_invitation, transition
 from invite_bot.gencove import Invitation
 from invite_bot.slack.blocks import InviteRow
 from invite_bot.slack.context import Bot
-from invite_bot.slack.delivery import Posted
 from invite_bot.slack.invite_steps import Outcome
+from invite_bot.slack.outbound import Posted
 from invite_bot.store import InviteJob, ItemOutcome, NewInviteJob, Tx
 from invite_bot.store.subscriptions import Subscriptions
 

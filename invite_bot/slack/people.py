@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from invite_bot.domain.keyed import TtlCache
 from invite_bot.domain.policy import Admins, Decision, Refused, decide_inviter, needs_lookup
 from invite_bot.slack.errors import classify
+from invite_bot.slack.guard import Turn
 
 log = logging.getLogger(__name__)
 
@@ -67,3 +68,12 @@ class Inviters:
         user = response.get("user") or {}
         allowed = bool(user.get("is_admin") or user.get("is_owner"))
         return self._users.put(user_id, allowed)
+
+
+async def require_inviter(inviters: Inviters, turn: Turn) -> bool:
+    """True when the request's sender is an inviter; anyone else is told why not."""
+    decision = await inviters.check(turn.request.user)
+    if isinstance(decision, Refused):
+        await turn.reply(decision.message)
+        return False
+    return True

@@ -24,14 +24,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from slack_sdk.web.async_client import AsyncWebClient
-
 from invite_bot.domain.notices import Group, Notice, Single, plan_posts
 from invite_bot.slack.blockkit import Message
 from invite_bot.slack.context import Bot
-from invite_bot.slack.errors import SLACK_FAILURES, SlackFailure, classify
+from invite_bot.slack.errors import SlackFailure
 from invite_bot.slack.notice_blocks import notice_message, summary_message
 from invite_bot.slack.notices import notice_for
+from invite_bot.slack.outbound import keys_of
 from invite_bot.store import OutboxItem, Tx
 
 log = logging.getLogger(__name__)
@@ -57,17 +56,14 @@ class _Unknown(Exception):
 
 
 class Poster:
-    def __init__(
-        self, bot: Bot, slack: AsyncWebClient, *, still_leading: Callable[[], Awaitable[bool]]
-    ) -> None:
+    def __init__(self, bot: Bot, *, still_leading: Callable[[], Awaitable[bool]]) -> None:
         self.bot = bot
-        self.slack = slack
+        self.outbound = bot.outbound
         self.interval = bot.settings.slack_post_interval
         self._still_leading = still_leading
         self._lead_lock = asyncio.Lock()
         self._lost = False
         self._next_at: dict[str, float] = {}  # channel -> time.monotonic() of its next post
-        self._dms: dict[str, str] = {}  # user -> the conversation with them
 
     async def deliver(self, items: Sequence[OutboxItem]) -> int:
         """Post `items` (notices; message updates are the caller's); returns posts made."""
@@ -109,14 +105,14 @@ class Poster:
         return {i.id for i in announcing if str(i.payload.get("email") or "") in busy}
 
     async def _channel(self, channel: str, items: list[OutboxItem]) -> int:
+        where = await self.outbound.conversation_with(channel)
+        if isinstance(where, SlackFailure):
+            log.warning("notices to %s wait: %s", channel, where.error)
+            return 0
         try:
-            where = await self._conversation(channel)
             items = await self._not_yet_posted(where, items)
             items = await self._still_due(items)
         except _Unknown:
-            return 0
-        except SLACK_FAILURES as exc:
-            log.warning("notices to %s wait: %s", channel, classify(exc).error)
             return 0
         posted = 0
         notices = [Notice(i.kind, i.new_status, i) for i in items]  # type: ignore[arg-type]
@@ -124,15 +120,21 @@ class Poster:
             if not await self.leading():
                 break
             covered = [post.item] if isinstance(post, Single) else list(post.items)
-            try:
-                message = await self._message(post)
-                async with self._slot(where):
-                    await self._mark_sending(covered)
-                    ts = await self._post(where, message, covered)
-                await self._mark_sent({ts: [i.id for i in covered]})
-                posted += 1
-            except SLACK_FAILURES as exc:
-                await self._failed(channel, covered, classify(exc))
+            message = await self._message(post)
+            async with self._slot(where):
+                await self._mark_sending(covered)
+                sent = await self.outbound.post(
+                    where,
+                    message,
+                    keys=[i.dedupe_key for i in covered],
+                    since=min(i.created_at for i in covered),
+                    event_type=METADATA_EVENT,
+                )
+            if isinstance(sent, SlackFailure):
+                await self._failed(channel, covered, sent)
+                continue
+            await self._mark_sent({sent.ts: [i.id for i in covered]})
+            posted += 1
         return posted
 
     async def _mark_sending(self, covered: Sequence[OutboxItem]) -> None:
@@ -157,15 +159,6 @@ class Poster:
         ]
         return summary_message(groups)
 
-    async def _conversation(self, channel: str) -> str:
-        """Where to post for `channel`: itself, or for a user the conversation with them."""
-        if channel[:1] not in ("U", "W"):
-            return channel
-        if channel not in self._dms:
-            opened = await self.slack.conversations_open(users=channel)
-            self._dms[channel] = str((opened.get("channel") or {}).get("id") or channel)
-        return self._dms[channel]
-
     async def _not_yet_posted(self, where: str, items: list[OutboxItem]) -> list[OutboxItem]:
         """Items a crash left 'sending' are looked up in the history first (once per
         channel); those found there are recorded as sent."""
@@ -184,26 +177,12 @@ class Poster:
 
     async def _in_history(self, where: str, since: datetime) -> dict[str, str]:
         """Outbox key -> ts of the bot's notices in the channel since `since`."""
-        oldest = (since - timedelta(minutes=1)).timestamp()
-        try:
-            history = await self.slack.conversations_history(
-                channel=where, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=200
-            )
-        except SLACK_FAILURES as exc:
-            failure = classify(exc)
-            log.warning("cannot check history of %s: %s", where, failure.error)
-            if failure.outcome != "refused":
-                raise _Unknown from None  # ask again next round rather than risk a second post
+        history = await self.outbound.history(where, since=since)
+        if isinstance(history, SlackFailure):
+            if history.outcome != "refused":
+                raise _Unknown  # ask again next round rather than risk a second post
             return {}  # it can never be checked there: post (at least once beats never)
-        keys: dict[str, str] = {}
-        for message in history.get("messages") or []:
-            metadata: dict[str, Any] = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            covered = [payload.get("key"), *(payload.get("keys") or [])]
-            for key in covered:
-                if isinstance(key, str):
-                    keys[key] = str(message.get("ts"))
-        return keys
+        return {key: str(message.get("ts")) for message in history for key in keys_of(message)}
 
     async def _still_due(self, items: list[OutboxItem]) -> list[OutboxItem]:
         """Reminders only for invitations still pending: the others are dropped."""
@@ -233,20 +212,6 @@ class Poster:
             yield
         finally:
             self._next_at[where] = time.monotonic() + self.interval
-
-    async def _post(
-        self, where: str, message: Message, covered: Sequence[OutboxItem]
-    ) -> str | None:
-        payload: dict[str, Any] = {"key": covered[0].dedupe_key}
-        if len(covered) > 1:
-            payload["keys"] = [i.dedupe_key for i in covered]
-        response = await self.slack.chat_postMessage(
-            channel=where,
-            text=message.text,
-            blocks=message.blocks,
-            metadata={"event_type": METADATA_EVENT, "event_payload": payload},
-        )
-        return str(response.get("ts")) if response.get("ts") else None
 
     async def _failed(
         self, channel: str, covered: Sequence[OutboxItem], failure: SlackFailure

@@ -3,26 +3,25 @@
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncRespond
-
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.slack import listing
 from invite_bot.slack.blockkit import REINVITABLE, slack_date
 from invite_bot.slack.blocks import parse_revoke_value
 from invite_bot.slack.context import Bot
-from invite_bot.slack.guard import Turn, require_inviter
+from invite_bot.slack.guard import Turn
+from invite_bot.slack.people import require_inviter
 from invite_bot.slack.reinviting import Clicked, host_for, latest_for, reinvite, valid_invitation_id
 
 
 async def clicked(bot: Bot, turn: Turn) -> None:
     """A click on Re-invite, in a result message, a notice, a reminder or a list."""
-    request, respond = turn.request, turn.respond
-    if not await require_inviter(bot, request.user, respond):
+    request = turn.request
+    if not await require_inviter(bot.inviters, turn):
         return
     value, list_page = parse_revoke_value(str(turn.payload.get("value") or ""))
     invitation_id = valid_invitation_id(value)
     if invitation_id is None:
-        await _note(respond, "That button does not name an invitation; nothing was re-invited.")
+        await turn.reply("That button does not name an invitation; nothing was re-invited.")
         return
     host = None if list_page else await host_for(bot, request.channel_id, request.message_ts)
     who = Clicked(
@@ -35,32 +34,29 @@ async def clicked(bot: Bot, turn: Turn) -> None:
     if list_page is not None:
         status, offset = list_page
         page = await listing.page(bot, status, offset)  # type: ignore[arg-type]
-        await respond(replace_original=True, text=page.text, blocks=page.blocks)
+        await turn.reply(page, replace=True)
     if outcome.result != "reinvited":
-        await _note(respond, outcome.note)
+        await turn.reply(outcome.note)
 
 
 async def typed(bot: Bot, email: str, turn: Turn) -> None:
     """`/gencove reinvite EMAIL`: re-invite the newest invitation to that address."""
-    request, respond = turn.request, turn.respond
-    if not await require_inviter(bot, request.user, respond):
+    request = turn.request
+    if not await require_inviter(bot.inviters, turn):
         return
     latest = await latest_for(bot, email)
     shown = escape_mrkdwn(email)
     if latest is None:
-        await _note(
-            respond, f"There is no invitation to {shown} to re-invite; use `/gencove invite`."
-        )
+        await turn.reply(f"There is no invitation to {shown} to re-invite; use `/gencove invite`.")
         return
     if latest.status == "pending":
-        await _note(
-            respond,
+        await turn.reply(
             f"The invitation to {shown} is still pending (expires "
             f"{slack_date(latest.expires)}), so no second one was sent.",
         )
         return
     if latest.status not in REINVITABLE:
-        await _note(respond, f"{shown} already {latest.status} the invitation.")
+        await turn.reply(f"{shown} already {latest.status} the invitation.")
         return
     who = Clicked(
         user_id=request.user,
@@ -70,8 +66,4 @@ async def typed(bot: Bot, email: str, turn: Turn) -> None:
     )
     outcome = await reinvite(bot, latest.id, who, host=None)
     if outcome.result != "reinvited":
-        await _note(respond, outcome.note)
-
-
-async def _note(respond: AsyncRespond, text: str) -> None:
-    await respond(response_type="ephemeral", replace_original=False, text=text)
+        await turn.reply(outcome.note)

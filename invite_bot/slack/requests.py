@@ -15,9 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from invite_bot.domain.policy import Refused, check_rate
@@ -31,12 +29,19 @@ from invite_bot.domain.requests import (
     may_ask_instead,
 )
 from invite_bot.slack import deciding
-from invite_bot.slack.blockkit import ADDRESSES_BLOCK, ADDRESSES_INPUT, ROLE_BLOCK, ROLE_INPUT
+from invite_bot.slack.blockkit import (
+    ADDRESSES_BLOCK,
+    ADDRESSES_INPUT,
+    ROLE_BLOCK,
+    ROLE_INPUT,
+    Message,
+    note,
+)
 from invite_bot.slack.context import Bot
-from invite_bot.slack.delivery import Posted, post
 from invite_bot.slack.errors import classify
-from invite_bot.slack.guard import Guard, Reply, Turn, answer, then
+from invite_bot.slack.guard import Reply, Turn, answer, then
 from invite_bot.slack.inviting import read_addresses
+from invite_bot.slack.outbound import Posted
 from invite_bot.slack.request_blocks import (
     APPROVE,
     ASK_MODAL,
@@ -49,12 +54,13 @@ from invite_bot.slack.request_blocks import (
     request_message,
     requests_list,
 )
+from invite_bot.slack.router import Router
 from invite_bot.store import InviteRequest, NewInviteRequest, Tx
 from invite_bot.store.schema import utcnow
 
 log = logging.getLogger(__name__)
 
-Tell = Callable[[str, dict[str, Any] | None], Awaitable[object]]
+Tell = Callable[[Message], Awaitable[object]]
 MODAL_ERROR_LIMIT = 150
 
 
@@ -70,7 +76,7 @@ class Ask:
     delivery_key: str | None
 
 
-def register(app: AsyncApp, bot: Bot, guard: Guard) -> None:
+def register(router: Router, bot: Bot) -> None:
     def approve_clicked(turn: Turn) -> Reply:
         return then(lambda: deciding.approve(bot, turn))
 
@@ -87,11 +93,11 @@ def register(app: AsyncApp, bot: Bot, guard: Guard) -> None:
     def ask_submitted(turn: Turn) -> Reply:
         return on_ask_submitted(bot, turn)
 
-    app.action(APPROVE)(guard.listener(approve_clicked))
-    app.action(DENY)(guard.listener(deny_clicked))
-    app.action(WITHDRAW)(guard.listener(withdraw_clicked))
-    app.view(DENY_MODAL)(guard.listener(deny_submitted))
-    app.view(ASK_MODAL)(guard.listener(ask_submitted))
+    router.action(APPROVE, approve_clicked, name="approve")
+    router.action(DENY, deny_clicked, name="deny")
+    router.action(WITHDRAW, withdraw_clicked, name="withdraw")
+    router.view(DENY_MODAL, deny_submitted, name="deny_modal")
+    router.view(ASK_MODAL, ask_submitted, name="ask_modal")
 
 
 async def asks_instead(bot: Bot, user_id: str) -> Refused | None:
@@ -110,7 +116,7 @@ async def ask(bot: Bot, wish: Ask, refusal: Refused, *, tell: Tell) -> None:
     """
     targets = await _where_to_ask(bot, wish, refusal)
     if isinstance(targets, str):
-        await tell(targets, None)
+        await tell(note(targets))
         return
     now = utcnow()
     request_id, created = await _store_request(bot, wish, now)
@@ -121,7 +127,7 @@ async def ask(bot: Bot, wish: Ask, refusal: Refused, *, tell: Tell) -> None:
     assert request is not None
     posted = await _post_request(bot, request, targets, since=now)
     confirmation = asked(request, where=_where_posted(targets, posted=posted))
-    await tell(confirmation.text, {"blocks": confirmation.blocks})
+    await tell(confirmation)
 
 
 async def _where_to_ask(bot: Bot, wish: Ask, refusal: Refused) -> Destinations | str:
@@ -182,8 +188,8 @@ async def _post_request(
     message = request_message(request)
     posted = 0
     for target in targets.targets:
-        where = await post(
-            bot.slack, target, message, key=f"invite-request:{request.id}:{target}", since=since
+        where = await bot.outbound.post(
+            target, message, keys=[f"invite-request:{request.id}:{target}"], since=since
         )
         if isinstance(where, Posted):
             await _posted_at(bot, request.id, where)
@@ -232,7 +238,7 @@ async def show_requests(bot: Bot, turn: Turn) -> None:
     decision = await bot.inviters.check(user)
     as_inviter = not isinstance(decision, Refused)
     if isinstance(decision, Refused) and not may_ask_instead(decision):
-        await turn.respond(response_type="ephemeral", text=decision.message)
+        await turn.reply(decision.message)
         return
     await deciding.expire_due(bot)
     found = await bot.store.read(
@@ -241,7 +247,7 @@ async def show_requests(bot: Bot, turn: Turn) -> None:
         )
     )
     message = requests_list(found, as_inviter=as_inviter)
-    await turn.respond(response_type="ephemeral", text=message.text, blocks=message.blocks)
+    await turn.reply(message)
 
 
 def on_ask_submitted(bot: Bot, turn: Turn) -> Reply:
@@ -267,10 +273,6 @@ async def _ask_from_form(
     user = request.user
     channel = request.channel_id or user  # from the form's private_metadata
 
-    async def tell(text: str, extra: dict[str, Any] | None) -> None:
-        blocks = (extra or {}).get("blocks")
-        await deciding.tell(bot, channel, user, text, blocks)
-
     refusal = await asks_instead(bot, user)
     if refusal is None:
         # An inviter now (or the lookup failed): the form asked, so nothing is invited.
@@ -280,10 +282,10 @@ async def _ask_from_form(
             if isinstance(decision, Refused)
             else "You may invite now: use `/gencove invite` to invite directly."
         )
-        await tell(text, None)
+        await turn.tell(text)
         return
     wish = Ask(user, channel, addresses, role, reason, request.delivery_key)
-    await ask(bot, wish, refusal, tell=tell)
+    await ask(bot, wish, refusal, tell=turn.tell)
 
 
 def ask_metadata(channel_id: str) -> str:

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from invite_bot.slack.blockkit import Message
 from invite_bot.slack.blocks import InviteRow, invite_result
 from invite_bot.slack.context import Bot
-from invite_bot.slack.delivery import Posted, update
 from invite_bot.slack.job_kinds import kind_of
 from invite_bot.slack.notices import render_posted, with_reinvites
+from invite_bot.slack.outbound import Posted
 from invite_bot.slack.request_blocks import request_message
 from invite_bot.store import InviteJob
 
@@ -102,7 +102,7 @@ async def refresh_message(bot: Bot, channel_id: str, message_ts: str) -> bool:
         if job is None:
             return False
         message = await render_job(bot, job, notice=False)  # looked for one just above
-    failure = await update(bot.slack, Posted(channel_id, message_ts), message)
+    failure = await bot.outbound.update(Posted(channel_id, message_ts), message)
     if failure is not None:
         log.warning("could not update result message: %s", failure.error)
         return False

@@ -20,7 +20,7 @@ from invite_bot.domain.grammar import RevokeByEmail, RevokeTarget
 from invite_bot.domain.policy import check_rate
 from invite_bot.domain.text import escape_mrkdwn, truncate
 from invite_bot.gencove import GencoveError
-from invite_bot.slack.blockkit import MAX_BLOCKS, SECTION_TEXT, Message
+from invite_bot.slack.blockkit import MAX_BLOCKS, SECTION_TEXT, Message, pack
 from invite_bot.slack.context import Bot
 from invite_bot.slack.replies import describe, gencove_failed
 from invite_bot.slack.revoking import revoke
@@ -98,16 +98,7 @@ async def _revoke_target(
 
 def report(lines: Sequence[str]) -> Message:
     """Every line, packed into sections within Block Kit's limits (pure)."""
-    sections: list[str] = []
-    current = ""
-    for line in lines:
-        line = truncate(line, SECTION_TEXT)
-        if current and len(current) + 1 + len(line) > SECTION_TEXT:
-            sections.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    if current:
-        sections.append(current)
+    sections = pack(lines)
     if len(sections) > MAX_BLOCKS:
         hidden = sum(s.count("\n") + 1 for s in sections[MAX_BLOCKS - 1 :])
         sections = [*sections[: MAX_BLOCKS - 1], f"…and {hidden} more."]

@@ -6,8 +6,6 @@ import json
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import SectionBlock
 from slack_sdk.models.views import View
 
@@ -26,14 +24,14 @@ from invite_bot.slack.blockkit import (
     ROLE_BLOCK,
     ROLE_INPUT,
     Message,
-    ephemeral,
+    note,
 )
 from invite_bot.slack.context import Bot
-from invite_bot.slack.errors import classify
-from invite_bot.slack.guard import Guard, Reply, Turn, answer, then
+from invite_bot.slack.guard import Reply, Turn, answer, then
 from invite_bot.slack.inviting import invite_if_allowed, read_addresses
 from invite_bot.slack.modals import link_modal
 from invite_bot.slack.replies import SOMETHING_BROKE, gencove_failed
+from invite_bot.slack.router import Router
 from invite_bot.store import NewInviteJob
 
 log = logging.getLogger(__name__)
@@ -41,17 +39,17 @@ log = logging.getLogger(__name__)
 MODAL_ERROR_LIMIT = 150  # Slack cuts inline field errors; keep them readable
 
 
-def register(app: AsyncApp, bot: Bot, guard: Guard) -> None:
+def register(router: Router, bot: Bot) -> None:
     def invite_submitted(turn: Turn) -> Reply:
         return on_invite_submitted(bot, turn)
 
     def link_submitted(turn: Turn) -> Reply:
         return on_link_submitted(bot, turn)
 
-    app.view(INVITE_MODAL)(guard.listener(invite_submitted))
+    router.view(INVITE_MODAL, invite_submitted, name="invite_modal")
     # A redelivered link submission checks and shows the key again: were it skipped, its
     # ack (the "checking…" view) would be the last thing the modal shows.
-    app.view(LINK_MODAL)(guard.listener(link_submitted, once=False))
+    router.view(LINK_MODAL, link_submitted, name="link_modal", once=False)
 
 
 def _value(view: dict[str, Any], block_id: str, action_id: str) -> Any:
@@ -158,8 +156,8 @@ async def _link(bot: Bot, turn: Turn, key: str) -> None:
         # Linked from an accept card: bring the card back, now with its Accept button
         # (as a note of its own when the card cannot be replaced).
         card = await _card_again(bot, str(token), user_id)
-        if not await bot.slack_respond(str(response_url), card, replace_original=True):
-            await bot.tell_privately(request.channel_id or user_id, user_id, card)
+        if await bot.outbound.respond(str(response_url), card, replace=True) is not None:
+            await bot.outbound.tell(user_id, card, channel=request.channel_id or user_id)
 
 
 async def _card_again(bot: Bot, token: str, user_id: str) -> Message:
@@ -170,7 +168,7 @@ async def _card_again(bot: Bot, token: str, user_id: str) -> Message:
     except Exception:
         log.exception("the accept card could not be shown again")
         text = SOMETHING_BROKE
-    return ephemeral(text)
+    return note(text)
 
 
 def _checking_view() -> dict[str, Any]:
@@ -189,17 +187,16 @@ def _result_view(text: str) -> dict[str, Any]:
 
 async def _update_view(bot: Bot, view: dict[str, Any], new_view: dict[str, Any]) -> bool:
     """Show the outcome in the modal; False when Slack would not (closed, or failing)."""
-    try:
-        await bot.slack.views_update(view_id=view["id"], view=new_view)
-    except SlackApiError as exc:
-        log.warning("could not update the link modal: %s", classify(exc).error)
+    failure = await bot.outbound.update_view(str(view.get("id")), new_view)
+    if failure is not None:
+        log.warning("could not update the link modal: %s", failure.error)
         return False
     return True
 
 
 async def _tell(bot: Bot, channel_id: str, user_id: str, text: str) -> None:
     """A note after a modal (there is no response_url there)."""
-    await bot.tell_privately(channel_id, user_id, ephemeral(text))
+    await bot.outbound.tell(user_id, note(text), channel=channel_id)
 
 
 def _plain(text: str) -> str:

@@ -21,7 +21,7 @@ from invite_bot.playground.render import (
     render_view,
     text_object,
 )
-from invite_bot.slack.blockkit import REVOKE, ephemeral, with_note
+from invite_bot.slack.blockkit import REVOKE, note, with_note
 from invite_bot.slack.blocks import (
     InviteRow,
     ListPage,
@@ -682,7 +682,7 @@ def test_the_bots_compact_result_and_notes() -> None:
     assert "⚠️ careful" in parsed.text
     for row in (rows[0], InviteRow("x@lab.org", "revoked", changed_by="U0ADMIN01")):
         _assert_clean(render_blocks(notification(row, inviter_id="U0ADMIN01").blocks))
-    _assert_clean(render_blocks(ephemeral("There are no invitations.").blocks))
+    _assert_clean(render_blocks(note("There are no invitations.").blocks))
 
 
 def test_the_bots_list_page() -> None:

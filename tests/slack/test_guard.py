@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+import aiohttp
 import pytest
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
@@ -20,24 +21,32 @@ from slack_sdk.web.async_client import AsyncWebClient
 from invite_bot.gencove import GencoveError
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, block_action_body
-from invite_bot.slack import lifecycle
-from invite_bot.slack.blockkit import Message
-from invite_bot.slack.guard import Guard, Reply, Turn, answer, attach_request, then
+from invite_bot.slack.guard import (
+    INCOMPLETE,
+    SOMETHING_BROKE,
+    Guard,
+    Reply,
+    Turn,
+    answer,
+    attach_request,
+    gencove_failed,
+    then,
+)
 from invite_bot.slack.inbound import SlackRequest
-from invite_bot.slack.replies import INCOMPLETE, SOMETHING_BROKE, gencove_failed
+from invite_bot.slack.outbound import Outbound
+from invite_bot.slack.trust import response_hosts
 from invite_bot.store.jobs import Jobs
 from invite_bot.store.links import Links
-from tests.harness import ADMIN, BotUnderTest
+from tests.harness import ADMIN, BOT_TOKEN, BotUnderTest
 
 ACTION = "do_it"
 
 
 class Recorder:
-    """The guard's two ways out: the delivery claim, and a private note."""
+    """The guard's claim of each delivery, kept in memory."""
 
     def __init__(self) -> None:
         self.claimed: set[str] = set()
-        self.notes: list[tuple[str, str, str]] = []
 
     async def first_delivery(self, key: str) -> bool:
         if key in self.claimed:
@@ -45,12 +54,24 @@ class Recorder:
         self.claimed.add(key)
         return True
 
-    async def tell_privately(self, channel_id: str, user_id: str, message: Message) -> bool:
-        self.notes.append((channel_id, user_id, message.text))
-        return True
+    def guard(self, outbound: Outbound) -> Guard:
+        return Guard(outbound=outbound, first_delivery=self.first_delivery)
 
-    def guard(self) -> Guard:
-        return Guard(first_delivery=self.first_delivery, tell_privately=self.tell_privately)
+
+@pytest.fixture
+async def outbound(slack: FakeSlack) -> AsyncIterator[Outbound]:
+    client = AsyncWebClient(
+        token=BOT_TOKEN, base_url=slack.api_url, session=aiohttp.ClientSession()
+    )
+    try:
+        yield Outbound(client, redactor=None, response_hosts=response_hosts(slack.api_url))
+    finally:
+        assert client.session is not None
+        await client.session.close()
+
+
+def notes(slack: FakeSlack) -> list[tuple[str | None, str | None, str | None]]:
+    return [(m.channel, m.user, m.text) for m in slack.ephemerals]
 
 
 def bolt_app(guard: Guard, decide: Callable[[Turn], Reply], *, once: bool = True) -> AsyncApp:
@@ -66,7 +87,7 @@ def bolt_app(guard: Guard, decide: Callable[[Turn], Reply], *, once: bool = True
         logger=logging.getLogger("tests.bolt"),
     )
     app.use(attach_request)
-    app.action(ACTION)(guard.listener(decide, once=once))
+    app.action(ACTION)(guard.listener(decide, kind="button", name="do_it", once=once))
     return app
 
 
@@ -88,30 +109,33 @@ async def dispatch(app: AsyncApp, body: str, **headers: str) -> BoltResponse:
     return await app.async_dispatch(AsyncBoltRequest(body=body, headers=dict(headers)))
 
 
-async def test_a_listener_still_at_work_after_its_ack_is_found_and_drained() -> None:
+async def test_a_listener_still_at_work_after_its_ack_is_found_and_drained(
+    outbound: Outbound,
+) -> None:
     release, finished = asyncio.Event(), asyncio.Event()
 
     async def work() -> None:
         await release.wait()
         finished.set()
 
-    app = bolt_app(Recorder().guard(), lambda turn: then(work))
+    guard = Recorder().guard(outbound)
+    app = bolt_app(guard, lambda turn: then(work))
     response = await dispatch(app, click())
     assert response.status == 200  # Slack has its answer while the work goes on
     await asyncio.sleep(0.05)
-    [task] = lifecycle.listener_tasks()
+    [task] = guard.listeners_at_work()
     assert not task.done()
-    draining = asyncio.create_task(lifecycle.drain(grace=5))
+    draining = asyncio.create_task(guard.drain(grace=5))
     await asyncio.sleep(0.05)
     assert not draining.done()  # drain waits for the listener ...
     release.set()
     await asyncio.wait_for(draining, 5)
     assert finished.is_set()  # ... which finished its work
-    assert lifecycle.listener_tasks() == []
+    assert guard.listeners_at_work() == []
 
 
 async def test_drain_cancels_a_listener_that_outlives_the_grace(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, outbound: Outbound
 ) -> None:
     cancelled = asyncio.Event()
 
@@ -122,17 +146,18 @@ async def test_drain_cancels_a_listener_that_outlives_the_grace(
             cancelled.set()
             raise
 
-    app = bolt_app(Recorder().guard(), lambda turn: then(work))
+    guard = Recorder().guard(outbound)
+    app = bolt_app(guard, lambda turn: then(work))
     await dispatch(app, click())
     await asyncio.sleep(0.05)
-    assert len(lifecycle.listener_tasks()) == 1
-    await lifecycle.drain(grace=0.1)
+    assert len(guard.listeners_at_work()) == 1
+    await guard.drain(grace=0.1)
     assert cancelled.is_set()
-    assert lifecycle.listener_tasks() == []
+    assert guard.listeners_at_work() == []
     assert "stopped with 1 requests unfinished" in caplog.text
 
 
-async def test_a_redelivery_gets_the_same_ack_and_has_no_second_effect() -> None:
+async def test_a_redelivery_gets_the_same_ack_and_has_no_second_effect(outbound: Outbound) -> None:
     recorder = Recorder()
     runs: list[str | None] = []
 
@@ -140,7 +165,7 @@ async def test_a_redelivery_gets_the_same_ack_and_has_no_second_effect() -> None
         runs.append(turn.request.user_id)
 
     app = bolt_app(
-        recorder.guard(), lambda turn: Reply(ack={"text": "on it"}, then=lambda: work(turn))
+        recorder.guard(outbound), lambda turn: Reply(ack={"text": "on it"}, then=lambda: work(turn))
     )
     body = click()
     first = await dispatch(app, body)
@@ -153,13 +178,13 @@ async def test_a_redelivery_gets_the_same_ack_and_has_no_second_effect() -> None
     assert len(recorder.claimed) == 2
 
 
-async def test_once_false_runs_the_work_for_a_redelivery_too() -> None:
+async def test_once_false_runs_the_work_for_a_redelivery_too(outbound: Outbound) -> None:
     runs: list[int] = []
 
     async def work() -> None:
         runs.append(1)
 
-    app = bolt_app(Recorder().guard(), lambda turn: then(work), once=False)
+    app = bolt_app(Recorder().guard(outbound), lambda turn: then(work), once=False)
     body = click()
     await dispatch(app, body)
     await dispatch(app, body, **{"X-Slack-Retry-Num": "1"})
@@ -167,9 +192,9 @@ async def test_once_false_runs_the_work_for_a_redelivery_too() -> None:
     assert runs == [1, 1]
 
 
-async def test_an_ack_that_is_the_whole_answer_claims_nothing() -> None:
+async def test_an_ack_that_is_the_whole_answer_claims_nothing(outbound: Outbound) -> None:
     recorder = Recorder()
-    app = bolt_app(recorder.guard(), lambda turn: answer(text="just this"))
+    app = bolt_app(recorder.guard(outbound), lambda turn: answer(text="just this"))
     response = await dispatch(app, click())
     assert response.body == "just this"
     assert recorder.claimed == set()
@@ -184,27 +209,29 @@ async def until(condition: Callable[[], object]) -> None:
 
 
 async def test_an_unexpected_failure_is_told_once_and_logged_once(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, outbound: Outbound, slack: FakeSlack
 ) -> None:
     recorder = Recorder()
 
     async def work() -> None:
         raise RuntimeError("the database went away")
 
-    app = bolt_app(recorder.guard(), lambda turn: then(work))
+    app = bolt_app(recorder.guard(outbound), lambda turn: then(work))
     caplog.set_level(logging.INFO)
     response = await dispatch(app, click())
     assert response.status == 200
-    await until(lambda: recorder.notes)
+    await until(lambda: slack.ephemerals)
     await asyncio.sleep(0.05)
-    # no response_url: an ephemeral note in the channel (else a DM), by Bot.tell_privately
-    assert recorder.notes == [("C1", "U1", SOMETHING_BROKE)]
+    # no response_url: an ephemeral note in the channel (else a DM)
+    assert notes(slack) == [("C1", "U1", SOMETHING_BROKE)]
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1
     assert errors[0].exc_info is not None
 
 
-async def test_a_gencove_failure_says_what_gencove_said(caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_gencove_failure_says_what_gencove_said(
+    caplog: pytest.LogCaptureFixture, outbound: Outbound, slack: FakeSlack
+) -> None:
     recorder = Recorder()
 
     failure = GencoveError("quota exceeded")
@@ -212,64 +239,61 @@ async def test_a_gencove_failure_says_what_gencove_said(caplog: pytest.LogCaptur
     async def work() -> None:
         raise failure
 
-    app = bolt_app(recorder.guard(), lambda turn: then(work))
+    app = bolt_app(recorder.guard(outbound), lambda turn: then(work))
     await dispatch(app, click())
-    await until(lambda: recorder.notes)
-    assert recorder.notes == [("C1", "U1", gencove_failed(failure))]
+    await until(lambda: slack.ephemerals)
+    assert notes(slack) == [("C1", "U1", gencove_failed(failure))]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-async def test_a_request_without_what_the_work_needs_says_so() -> None:
+async def test_a_request_without_what_the_work_needs_says_so(
+    outbound: Outbound, slack: FakeSlack
+) -> None:
     recorder = Recorder()
 
     async def work(turn: Turn) -> None:
         _ = turn.request.trigger  # e.g. to open a modal
 
-    app = bolt_app(recorder.guard(), lambda turn: then(lambda: work(turn)))
+    app = bolt_app(recorder.guard(outbound), lambda turn: then(lambda: work(turn)))
     await dispatch(app, click(trigger_id=None))
-    await until(lambda: recorder.notes)
-    assert recorder.notes == [("C1", "U1", INCOMPLETE.format(missing="trigger_id"))]
+    await until(lambda: slack.ephemerals)
+    assert notes(slack) == [("C1", "U1", INCOMPLETE.format(missing="trigger_id"))]
 
 
-async def test_a_request_naming_nobody_fails_quietly(caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_request_naming_nobody_fails_quietly(
+    caplog: pytest.LogCaptureFixture, outbound: Outbound, slack: FakeSlack
+) -> None:
     recorder = Recorder()
 
     async def work(turn: Turn) -> None:
         _ = turn.request.user
 
-    app = bolt_app(recorder.guard(), lambda turn: then(lambda: work(turn)))
+    app = bolt_app(recorder.guard(outbound), lambda turn: then(lambda: work(turn)))
     response = await dispatch(app, click(user=None))
     assert response.status == 200
     await until(lambda: "names nobody to tell" in caplog.text)
-    assert recorder.notes == []
+    assert slack.ephemerals == []
 
 
-async def test_with_a_response_url_the_failure_goes_there() -> None:
-    recorder = Recorder()
-    said: list[dict[str, Any]] = []
-
-    async def respond(**kwargs: Any) -> None:
-        said.append(kwargs)
-
+async def test_with_a_response_url_the_failure_goes_there(
+    outbound: Outbound, slack: FakeSlack
+) -> None:
     async def work() -> None:
         raise RuntimeError("boom")
 
+    url = slack.new_response_url()
     request = SlackRequest(
-        kind="block_actions",
-        delivery_key="k1",
-        user_id="U1",
-        channel_id="C1",
-        response_url="https://hooks.example/r/1",
+        kind="block_actions", delivery_key="k1", user_id="U1", channel_id="C1", response_url=url
     )
-    turn = Turn(request, {}, respond)  # type: ignore[arg-type]
-    await recorder.guard().after_ack(turn, work)
-    assert said == [{"response_type": "ephemeral", "text": SOMETHING_BROKE}]
-    assert recorder.notes == []
+    await Recorder().guard(outbound).after_ack(Turn(request, {}, outbound), work)
+    [said] = slack.response_posts(url)
+    assert (said["text"], said["response_type"]) == (SOMETHING_BROKE, "ephemeral")
+    assert slack.ephemerals == []
 
 
 async def test_the_middleware_reads_the_request_once_into_the_context() -> None:
     seen: list[Any] = []
-    app = bolt_app(Recorder().guard(), lambda turn: answer())
+    app = bolt_app(Recorder().guard(outbound), lambda turn: answer())
 
     @app.action("peek")
     async def peek(ack: Callable[[], Awaitable[None]], context: dict[str, Any]) -> None:

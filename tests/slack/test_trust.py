@@ -9,9 +9,10 @@ import pytest
 
 from invite_bot.config.logs import REDACTED, RedactSecrets, redact_json
 from invite_bot.slack import trust
+from invite_bot.slack.blockkit import Message, fits_block_kit
 from invite_bot.slack.blocks import InviteRow, ListPage, invitation_list, parse_page_value
 from invite_bot.slack.errors import SlackFailure
-from invite_bot.slack.replying import fits_block_kit, instead
+from invite_bot.slack.guard import instead
 
 HOSTS = trust.response_hosts("http://127.0.0.1:8123/api/")
 
@@ -164,14 +165,14 @@ def test_a_reply_sent_another_way_leaves_out_blocks_slack_refused() -> None:
     blocks = [{"type": "divider"}]
     refused = SlackFailure("refused", "invalid_blocks", 400)
     expired = SlackFailure("refused", "expired_url", 404)
-    again = instead({"text": "hi", "blocks": blocks}, expired)
+    again = instead(Message("hi", blocks), expired)
     assert again is not None
     assert again.blocks == blocks
-    text_only = instead({"text": "hi", "blocks": blocks}, refused)
+    text_only = instead(Message("hi", blocks), refused)
     assert text_only is not None
     assert "hi" in json.dumps(text_only.blocks)
     assert text_only.blocks != blocks
-    assert instead({"text": "", "blocks": None}, refused) is None
+    assert instead(Message("", []), refused) is None
 
 
 def test_redact_json_reaches_every_string_but_keys() -> None:
