@@ -44,7 +44,7 @@ SERVE = ["invite_bot", "serve", "--host", "127.0.0.1", "--no-watch"]
 SERVE_WATCHING = ["invite_bot", "serve", "--host", "127.0.0.1"]
 BARE = ["bench.bare_app"]
 # What serve imports before it starts (tracemalloc starts after these, see bench._probe).
-PRELOAD = ("invite_bot.__main__", "invite_bot.slack.app", "invite_bot.slack.web")
+PRELOAD = ("invite_bot.__main__", "invite_bot.app", "invite_bot.slack.http")
 # Modules a serve process on SQLite with no linked key should not hold (issue 14).
 WATCHED = (
     "alembic",

@@ -1,4 +1,5 @@
-"""(c) Watcher cost: `invite_bot.watcher.Watcher` in this process vs re-listing everything.
+"""(c) Watcher cost: the watcher (`features/notify/watcher.py`) in this process vs re-listing
+everything.
 
 The organization lives in a standalone Gencove stand-in (validation off) seeded with
 ``total`` invitations, ``pending`` of them pending; Slack is a standalone stand-in too,
@@ -20,10 +21,10 @@ from pathlib import Path
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bench.common import NOTIFY_CHANNEL, StandIn, app_env, gencove_stand_in, slack_stand_in
+from invite_bot.app import build_bot, gencove_client, slack_client
+from invite_bot.features.notify.watcher import PollStats, Watcher
 from invite_bot.gencove import GencoveClient
-from invite_bot.slack.app import build_bot, gencove_client, slack_client
 from invite_bot.store import Store
-from invite_bot.watcher import PollStats, Watcher
 from tests.harness import settings_for
 
 

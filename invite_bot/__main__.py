@@ -172,7 +172,7 @@ async def run_serve(settings: Settings, args: argparse.Namespace) -> int:
 async def run_socket(settings: Settings, args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
-    from invite_bot.slack.app import build_app
+    from invite_bot.app import build_app
 
     assert settings.slack_app_token is not None
     stop = _stop_event()
@@ -190,7 +190,7 @@ async def run_socket(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def run_watch(settings: Settings, args: argparse.Namespace) -> int:
-    from invite_bot.watcher import Watcher
+    from invite_bot.features.notify.watcher import Watcher
 
     stop = _stop_event()
     async with (
@@ -235,7 +235,7 @@ async def _check_app_token(client: AsyncWebClient, token: SecretStr) -> bool:
 
 async def run_check(settings: Settings) -> int:
     """Each part with a verdict; exit 1 if any failed."""
-    from invite_bot.slack.app import gencove_client, slack_client
+    from invite_bot.app import gencove_client, slack_client
 
     print("settings: ok")
     failed = False

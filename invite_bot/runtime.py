@@ -18,15 +18,15 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from slack_sdk.errors import SlackApiError
 
+from invite_bot.bot import Bot
 from invite_bot.config.settings import Settings
 from invite_bot.domain.health import Watching
-from invite_bot.slack.context import Bot
 from invite_bot.slack.errors import classify
 from invite_bot.store import Store, StoreUnavailable, Tx, redact
 from invite_bot.store.schema import utcnow
 
 if TYPE_CHECKING:
-    from invite_bot.watcher import Watcher
+    from invite_bot.features.notify.watcher import Watcher
 
 log = logging.getLogger("invite_bot")
 
@@ -50,7 +50,7 @@ async def open_store(settings: Settings) -> Store:
 @contextlib.asynccontextmanager
 async def connected_bot(settings: Settings) -> AsyncIterator[tuple[Bot, dict[str, Any]]]:
     """The bot's services and Slack's `auth.test` answer; everything is closed after."""
-    from invite_bot.slack.app import build_bot
+    from invite_bot.app import build_bot
 
     store = await open_store(settings)
     bot = build_bot(settings, store)
@@ -86,12 +86,12 @@ class Background:
 def start_background(bot: Bot, stop: asyncio.Event, *, watch: bool) -> Background:
     """Resuming jobs, and the watcher when `watch` (only then is its module imported: a
     `serve --no-watch` replica never polls)."""
-    from invite_bot.slack.inviting import resume_jobs
+    from invite_bot.jobs.engine import resume_jobs
 
     tasks = [asyncio.create_task(_resume_loop(bot, stop, resume_jobs))]
     watcher = None
     if watch:
-        from invite_bot.watcher import Watcher
+        from invite_bot.features.notify.watcher import Watcher
 
         watcher = Watcher(bot)
         tasks.append(asyncio.create_task(watcher.run(stop)))
@@ -139,7 +139,7 @@ async def serving(
     settings: Settings, *, host: str, port: int, watch: bool
 ) -> AsyncIterator[Serving]:
     """HTTP mode until the block exits; then in-flight work gets its grace to finish."""
-    from invite_bot.slack.app import build_app
+    from invite_bot.app import build_app
     from invite_bot.slack.http import web_app
 
     stop = asyncio.Event()

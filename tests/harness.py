@@ -19,6 +19,8 @@ import aiohttp
 from aiohttp import web
 from cryptography.fernet import Fernet
 
+from invite_bot.app import build_app, build_bot
+from invite_bot.bot import Bot
 from invite_bot.config.settings import Settings, load_settings
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import (
@@ -29,8 +31,6 @@ from invite_bot.playground.slack import (
     slash_command_body,
     view_submission_body,
 )
-from invite_bot.slack.app import build_app, build_bot
-from invite_bot.slack.context import Bot
 from invite_bot.slack.http import web_app
 from invite_bot.store import Store
 

@@ -40,7 +40,7 @@ HEAVY = (
     "sqlalchemy.ext.asyncio",
     "sqlalchemy.orm",
     "invite_bot.playground",
-    "invite_bot.watcher",
+    "invite_bot.features.notify.watcher",
 )
 # Imported wherever schema.py is (see the module's docstring).
 EVERYWHERE = ["sqlalchemy.dialects.postgresql"]
@@ -58,7 +58,7 @@ from datetime import UTC, datetime
 import invite_bot.__main__  # the command line, as `python -m invite_bot serve` runs it
 from invite_bot.domain.health import Watching
 from invite_bot.config.settings import load_settings
-from invite_bot.slack.app import build_app, build_bot
+from invite_bot.app import build_app, build_bot
 from invite_bot.slack.http import web_app
 from invite_bot.store import Store
 

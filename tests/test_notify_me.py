@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from invite_bot.features.notify.watcher import Watcher
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
-from invite_bot.watcher import Watcher
 from tests.harness import ADMIN, BotUnderTest, running_bot, sqlite_url
 
 NEWS = "C0NEWS001"

@@ -11,9 +11,9 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from invite_bot.jobs.engine import resume_jobs
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, Message
-from invite_bot.slack.inviting import resume_jobs
 from invite_bot.store import KnownInvitation, NewInviteJob
 from tests.harness import ADMIN, running_bot, sqlite_url
 

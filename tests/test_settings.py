@@ -165,7 +165,7 @@ def test_blank_optional_secrets_count_as_absent(monkeypatch: pytest.MonkeyPatch)
 def test_a_gencove_deadline_shorter_than_one_try_is_refused_and_a_good_one_is_used(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from invite_bot.slack.app import gencove_client
+    from invite_bot.app import gencove_client
 
     for key, value in GOOD.items():
         monkeypatch.setenv(key, value)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+from invite_bot.features.notify.watcher import Watcher
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
-from invite_bot.watcher import Watcher
 from tests.harness import ADMIN, running_bot, sqlite_url
 
 NEWS = "C0NEWS001"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from invite_bot.features.notify.watcher import Watcher
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
 from invite_bot.store.outbox import Outbox
-from invite_bot.watcher import Watcher
 from tests.blocks_text import action_ids, block_text
 from tests.dbs import DATABASES, fresh_database
 from tests.harness import ADMIN, BotUnderTest, running_bot

@@ -268,7 +268,7 @@ def leaders(*watchers: WatcherProcess) -> list[WatcherProcess]:
 
 
 def polls(watcher: WatcherProcess) -> int:
-    return watcher.output().count("invite_bot.watcher: poll:")
+    return watcher.output().count("invite_bot.features.notify.watcher: poll:")
 
 
 def list_requests_since(gencove: FakeGencove, since: datetime) -> list[datetime]:

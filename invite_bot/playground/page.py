@@ -32,13 +32,13 @@ from typing import Any
 
 from aiohttp import web
 
+from invite_bot.features.notify.watcher import Watcher
 from invite_bot.playground import panes, shared_files
 from invite_bot.playground.conversations import Entry, LocalSlack
 from invite_bot.playground.gencove import FakeGencove, FakeInvitation
 from invite_bot.playground.shared_files import FILES_ROUTE
 from invite_bot.playground.slack_files import SlackFile
 from invite_bot.playground.world import Channel, Person, channel, person
-from invite_bot.watcher import Watcher
 
 STATIC = Path(__file__).resolve().parent / "static"
 WEB_APP_LINK = "https://web.gencove.com/invitation/"  # how a link looks; only its token is used

@@ -1,5 +1,5 @@
 """Invite jobs that start together share one read of Gencove's pending list, but never a
-read that began before their claims were taken (slack/pending_list.py)."""
+read that began before their claims were taken (jobs/pending.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import asyncio
 import time
 
 from invite_bot.gencove.client import GencoveClient
+from invite_bot.jobs.pending import PendingList
 from invite_bot.playground.gencove import FakeGencove
-from invite_bot.slack.pending_list import PendingList
 
 LISTING = "/api/v2/invitations/"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import aiohttp
 
+from invite_bot.jobs.engine import resume_jobs
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, deliver, slash_command_body
-from invite_bot.slack.inviting import resume_jobs
 from invite_bot.store import Store
 from tests.harness import ADMIN, SIGNING_SECRET, bot_environment, running_bot, sqlite_url
 from tests.hostile.conftest import assert_no_secret

@@ -7,9 +7,9 @@ import json
 import random
 from datetime import timedelta
 
+from invite_bot.jobs.engine import resume_jobs
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, SlackFault
-from invite_bot.slack.inviting import resume_jobs
 from tests.harness import ADMIN, BotUnderTest
 from tests.hostile.support import message_text, revoke_buttons, section_for, until
 

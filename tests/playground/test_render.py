@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from invite_bot.domain.grammar import help_text
 from invite_bot.domain.text import escape_mrkdwn
+from invite_bot.features.accounts.blocks import Card, accept_card
+from invite_bot.features.invite.modals import invite_modal, link_modal
 from invite_bot.playground.mrkdwn import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, emojify
 from invite_bot.playground.render import (
     mrkdwn,
@@ -29,8 +31,6 @@ from invite_bot.slack.blocks import (
     invite_result,
     notification,
 )
-from invite_bot.slack.card_blocks import Card, accept_card
-from invite_bot.slack.modals import invite_modal, link_modal
 
 NAMES = {"U0ADMIN01": "ana"}
 EXPIRES = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)

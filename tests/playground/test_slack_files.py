@@ -9,8 +9,8 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from invite_bot.features.invite.modals import bulk_invite_modal, invite_modal
 from invite_bot.playground.slack import FakeSlack, validate_view
-from invite_bot.slack.modals import bulk_invite_modal, invite_modal
 
 TOKEN = "xoxb-files-test"
 

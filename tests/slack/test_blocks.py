@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from invite_bot.features.accounts.blocks import Card, accept_card
+from invite_bot.features.invite.modals import invite_modal
 from invite_bot.playground.slack import validate_blocks, validate_view
 from invite_bot.slack.blocks import (
     InviteRow,
@@ -16,8 +18,6 @@ from invite_bot.slack.blocks import (
     invite_result,
     notification,
 )
-from invite_bot.slack.card_blocks import Card, accept_card
-from invite_bot.slack.modals import invite_modal
 from tests.blocks_text import block_text, blocks_text, text_of
 
 EXPIRES = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)

@@ -15,6 +15,8 @@ from typing import Any
 
 import aiohttp
 
+from invite_bot.features.bulk.blocks import BULK_CANCEL, BULK_START
+from invite_bot.features.bulk.files import MAX_FILE_BYTES
 from invite_bot.playground.gencove import FakeGencove, Fault
 from invite_bot.playground.slack import (
     FakeSlack,
@@ -26,8 +28,6 @@ from invite_bot.playground.slack import (
 )
 from invite_bot.playground.slack_files import SlackFile
 from invite_bot.slack.blockkit import ADDRESSES_BLOCK, ADDRESSES_INPUT, FILE_BLOCK, FILE_INPUT
-from invite_bot.slack.bulk_blocks import BULK_CANCEL, BULK_START
-from invite_bot.slack.bulk_files import MAX_FILE_BYTES
 from tests.blocks_text import find_block, text_of
 from tests.harness import (
     ADMIN,

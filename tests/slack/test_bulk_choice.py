@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import asyncio
 
+from invite_bot.features.bulk.blocks import BULK_DISCARD, BULK_START
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, Message, SlackDelivery, block_action_body
-from invite_bot.slack.bulk_blocks import BULK_DISCARD, BULK_START
 from tests.blocks_text import find_block
 from tests.harness import ADMIN, BotUnderTest
 from tests.hostile.support import until

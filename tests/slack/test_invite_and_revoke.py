@@ -325,7 +325,7 @@ async def test_revoke_on_a_message_posted_through_response_url_replaces_it(
 async def test_a_revoke_from_slack_is_announced_in_other_subscribed_channels(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
-    from invite_bot.watcher import Watcher
+    from invite_bot.features.notify.watcher import Watcher
 
     await bot.command("invite ana@lab.org")
     await bot.posted_results()

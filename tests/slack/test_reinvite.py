@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from invite_bot.features.notify.watcher import Watcher
 from invite_bot.playground.gencove import FakeGencove, FakeInvitation
 from invite_bot.playground.slack import FakeSlack, Message
-from invite_bot.watcher import Watcher
 from tests.blocks_text import block_text
 from tests.harness import ADMIN, OUTSIDER, BotUnderTest, running_bot, sqlite_url
 

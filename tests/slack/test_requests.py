@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
+from invite_bot.features.notify.watcher import Watcher
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, Message
 from invite_bot.store import InviteRequest
-from invite_bot.watcher import Watcher
 from tests.blocks_text import block_text
 from tests.dbs import database_url as database_url
 from tests.harness import ADMIN, OUTSIDER, BotUnderTest, running_bot, sqlite_url

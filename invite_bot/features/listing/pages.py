@@ -1,0 +1,38 @@
+"""`/gencove list`: one page of Gencove's list, straight from Gencove (the source of truth)."""
+
+from __future__ import annotations
+
+from invite_bot.bot import Bot
+from invite_bot.features.notify.notices import with_reinvites
+from invite_bot.gencove import Invitation
+from invite_bot.gencove.models import ListStatus
+from invite_bot.slack.blockkit import Message
+from invite_bot.slack.blocks import InviteRow, ListPage, invitation_list
+from invite_bot.slack.trust import MAX_OFFSET
+
+PAGE_SIZE = 20
+
+
+def row(invitation: Invitation) -> InviteRow:
+    actor = invitation.last_status.actor
+    return InviteRow(
+        email=invitation.email or "(no address)",
+        status=invitation.status,
+        role=invitation.role,
+        invitation_id=invitation.id,
+        expires=invitation.expires,
+        changed_by=actor.name if actor and invitation.status != "pending" else None,
+    )
+
+
+async def page(bot: Bot, status: ListStatus, offset: int) -> Message:
+    """One page of PAGE_SIZE rows at most, whatever Gencove sent (the Gencove client cuts a
+    page to the limit it asked for; this holds even if it did not): 20 rows, a header and
+    the Previous/Next buttons stay within Block Kit's 50 blocks."""
+    offset = min(max(0, offset), MAX_OFFSET)
+    result = await bot.gencove.list_invitations_page(status, PAGE_SIZE, offset)
+    shown = result.results[:PAGE_SIZE]
+    rows = await with_reinvites(bot, [row(i) for i in shown], follow=False)
+    return invitation_list(
+        ListPage(status=status, offset=offset, count=result.count, rows=rows, page_size=PAGE_SIZE)
+    )
