@@ -26,9 +26,13 @@ from invite_bot.domain.ratelimit import SlidingWindow
 from invite_bot.features import actions, commands, views
 from invite_bot.features.bulk import intake as bulk
 from invite_bot.features.bulk import job as bulk_job
+from invite_bot.features.invite import result as invite_result
+from invite_bot.features.notify import notices
 from invite_bot.features.requests import asking as requests
+from invite_bot.features.requests import deciding
 from invite_bot.gencove import GencoveClient
 from invite_bot.gencove.observe import RequestObserver
+from invite_bot.jobs.kinds import JobKinds
 from invite_bot.slack.client import CallObserver, ObservedWebClient, like
 from invite_bot.slack.guard import Guard, attach_request
 from invite_bot.slack.outbound import Outbound
@@ -74,9 +78,6 @@ def gencove_client(
 
 
 def build_bot(settings: Settings, store: Store) -> Bot:
-    # Every process renders and resumes bulk jobs alike (a `watch` worker refreshes their
-    # messages too), so the job kind is known before any job is touched.
-    bulk_job.register()
     metrics = Metrics()
     client = slack_client(settings, observer=metrics)
     outbound = Outbound(
@@ -93,6 +94,7 @@ def build_bot(settings: Settings, store: Store) -> Bot:
         store=store,
         slack=client,
         outbound=outbound,
+        kinds=job_kinds(),
         guard=Guard(
             outbound=outbound,
             first_delivery=lambda key: store.write(lambda tx: tx.deliveries.claim(key)),
@@ -104,6 +106,17 @@ def build_bot(settings: Settings, store: Store) -> Bot:
         instance=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
         job_lease=timedelta(seconds=settings.invite_job_lease),
     )
+
+
+def job_kinds() -> JobKinds:
+    """The job kinds, and who renders the messages features own. Every process renders and
+    resumes jobs alike (a `watch` worker refreshes their messages too)."""
+    kinds = JobKinds()
+    kinds.register("invite", invite_result.PLAIN)
+    kinds.register("bulk", bulk_job.KIND)
+    kinds.own(notices.render_posted)  # a notification or reminder a re-invite changed
+    kinds.own(deciding.shown_at)  # a request with its approval's results
+    return kinds
 
 
 def build_app(bot: Bot, identity: dict[str, Any]) -> AsyncApp:

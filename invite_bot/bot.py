@@ -23,6 +23,7 @@ from invite_bot.gencove import (
     GencoveForbidden,
     GencoveUnauthorized,
 )
+from invite_bot.jobs.kinds import JobKinds
 from invite_bot.jobs.pending import PendingList
 from invite_bot.slack.guard import Guard
 from invite_bot.slack.outbound import Outbound
@@ -51,6 +52,7 @@ class Bot:
     slack: AsyncWebClient
     outbound: Outbound  # every message the bot sends goes out through it
     guard: Guard  # runs every listener: ack, dedupe, a visible outcome; drains at stop
+    kinds: JobKinds  # the job kinds and message owners the features registered
     inviters: Inviters
     limiter: SlidingWindow
     vault: Vault | None

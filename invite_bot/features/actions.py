@@ -8,17 +8,18 @@ import re
 from invite_bot.bot import Bot
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.features.accounts import accepting
-from invite_bot.features.invite.modals import link_modal
+from invite_bot.features.accounts.blocks import ACCEPT, LINK_FROM_CARD, LINKING_OFF, link_modal
 from invite_bot.features.listing import pages as listing
+from invite_bot.features.listing.blocks import LIST_PAGE
 from invite_bot.features.reinvite import listeners as reinvite_turns
-from invite_bot.features.replies import LINKING_OFF, describe
+from invite_bot.features.reinvite.blocks import REINVITE
+from invite_bot.features.revoke.blocks import REVOKE, describe, parse_revoke_value
 from invite_bot.features.revoke.revoking import revoke
 from invite_bot.jobs.refresh import render_job
-from invite_bot.slack.blockkit import ACCEPT, LINK_FROM_CARD, LIST_PAGE, REINVITE, REVOKE
-from invite_bot.slack.blocks import parse_page_value, parse_revoke_value
 from invite_bot.slack.guard import Reply, Turn, then
 from invite_bot.slack.people import require_inviter
 from invite_bot.slack.router import Router
+from invite_bot.slack.trust import parse_page_value
 from invite_bot.store import InviteJob, Tx
 
 

@@ -34,16 +34,16 @@ from invite_bot.domain.grammar import (
 )
 from invite_bot.domain.text import escape_mrkdwn, human_list
 from invite_bot.features.accounts import accepting
-from invite_bot.features.invite.modals import bulk_invite_modal, link_modal
+from invite_bot.features.accounts.blocks import LINKING_OFF, link_modal
+from invite_bot.features.invite.checks import invite_if_allowed, read_addresses
+from invite_bot.features.invite.modals import ROLES_UNAVAILABLE, UNKNOWN_ROLE, bulk_invite_modal
 from invite_bot.features.listing import pages as listing
 from invite_bot.features.notify.personal import notify_me
 from invite_bot.features.reinvite import listeners as reinvite_turns
-from invite_bot.features.replies import LINKING_OFF, ROLES_UNAVAILABLE, UNKNOWN_ROLE
 from invite_bot.features.requests import asking as requests
 from invite_bot.features.requests.blocks import ask_modal
 from invite_bot.features.revoke.typed import revoke_typed
 from invite_bot.gencove import GencoveError
-from invite_bot.jobs.engine import invite_if_allowed, read_addresses
 from invite_bot.slack.guard import Reply, Turn, answer, then
 from invite_bot.slack.people import require_inviter
 from invite_bot.slack.router import Router

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from invite_bot.domain.text import escape_mrkdwn
-from invite_bot.features.revoke.revoking import RevokeOutcome
 from invite_bot.gencove import GencoveError
 from invite_bot.store import StoreUnavailable
 
@@ -23,17 +22,6 @@ SAVED_NOTHING_BUT = (
 INCOMPLETE = (
     "Slack's request came without its {missing}, so the bot did nothing with it. Try again."
 )
-UNKNOWN_ROLE = (
-    "`{role}` is not one of the organization's roles ({roles}), so the form starts with "
-    "the default role: pick one there."
-)
-ROLES_UNAVAILABLE = (
-    "The form could not list the organization's roles ({reason}), so `{role}` is not "
-    "preselected: invitations from it get the default role."
-)
-LINKING_OFF = (
-    "Linking accounts is not set up on this bot: its operator must set `INVITE_BOT_SECRET_KEY`."
-)
 
 
 def store_unavailable(exc: StoreUnavailable) -> str:
@@ -47,12 +35,3 @@ def gencove_failed(exc: GencoveError) -> str:
     return f":warning: Gencove said: {escape_mrkdwn(exc.message)}"
 
 
-def describe(outcome: RevokeOutcome) -> str:
-    """What happened to one revoke, after the address (`ana@lab.org: revoked.`)."""
-    if outcome.result == "revoked":
-        return "revoked."
-    if outcome.result == "not_pending":
-        return f"nothing revoked: the invitation is already {outcome.status}."
-    if outcome.result == "unknown":
-        return "nothing revoked: Gencove does not know this invitation."
-    return f"not revoked. Gencove said: {escape_mrkdwn(outcome.message or 'unknown error')}"

@@ -12,25 +12,21 @@ from slack_sdk.models.views import View
 from invite_bot.bot import Bot
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.features.accounts import accepting
+from invite_bot.features.accounts.blocks import API_KEY_BLOCK, API_KEY_INPUT, LINK_MODAL, link_modal
 from invite_bot.features.bulk import intake as bulk
-from invite_bot.features.invite.modals import link_modal
-from invite_bot.features.replies import SOMETHING_BROKE, gencove_failed
-from invite_bot.gencove import GencoveError
-from invite_bot.jobs.engine import invite_if_allowed, read_addresses
-from invite_bot.slack.blockkit import (
+from invite_bot.features.invite.checks import invite_if_allowed, read_addresses
+from invite_bot.features.invite.modals import (
     ADDRESSES_BLOCK,
     ADDRESSES_INPUT,
-    API_KEY_BLOCK,
-    API_KEY_INPUT,
     FILE_BLOCK,
     FILE_INPUT,
     INVITE_MODAL,
-    LINK_MODAL,
     ROLE_BLOCK,
     ROLE_INPUT,
-    Message,
-    note,
 )
+from invite_bot.features.replies import SOMETHING_BROKE, gencove_failed
+from invite_bot.gencove import GencoveError
+from invite_bot.slack.blockkit import Message, note
 from invite_bot.slack.guard import Reply, Turn, answer, then
 from invite_bot.slack.router import Router
 from invite_bot.store import NewInviteJob

@@ -25,22 +25,18 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence, Set
+from collections.abc import Mapping, Sequence, Set
 from datetime import timedelta
 
 from invite_bot.bot import Bot
-from invite_bot.config.settings import Settings
-from invite_bot.domain.addresses import AddressParse, parse_addresses
-from invite_bot.domain.policy import Refused, check_addresses, check_rate
+from invite_bot.domain.rows import InviteRow
 from invite_bot.gencove import Invitation
 from invite_bot.jobs import holding as jobs
 from invite_bot.jobs.delivery import Place, deliver
-from invite_bot.jobs.kinds import JobKind, kind_of
+from invite_bot.jobs.kinds import JobKind
 from invite_bot.jobs.recording import place_message, record, store_job
-from invite_bot.jobs.refresh import job_message, job_rows
+from invite_bot.jobs.rows import job_rows
 from invite_bot.jobs.steps import Outcome, Steps
-from invite_bot.slack.blockkit import Message
-from invite_bot.slack.blocks import InviteRow
 from invite_bot.slack.outbound import Posted
 from invite_bot.store import (
     InviteJob,
@@ -59,45 +55,6 @@ STILL_INVITING = (
     "Check `/gencove list` in a minute."
 )
 CANCELLED = "Not sent: the job was cancelled before this address."
-
-
-async def _render_result(
-    bot: Bot, job: InviteJob, rows: list[InviteRow], finished: bool
-) -> Message:
-    return await job_message(bot, job, rows)
-
-
-PLAIN = JobKind(render=_render_result)  # a command, the modal, a re-invite, a request
-
-
-def read_addresses(settings: Settings, text: str) -> tuple[AddressParse, Refused | None]:
-    """The addresses typed (in the command or the modal) and, if any is wrong, why."""
-    parsed = parse_addresses(
-        text, max_count=settings.invite_max_per_command, allowed_domains=settings.allowed_domains
-    )
-    refusal = check_addresses(
-        parsed,
-        max_count=settings.invite_max_per_command,
-        allowed_domains=settings.allowed_domains,
-    )
-    return parsed, refusal
-
-
-async def invite_if_allowed(
-    bot: Bot, job: NewInviteJob, *, tell: Callable[[str], Awaitable[object]]
-) -> None:
-    """Check the inviter and their rate limit, then invite; a refusal goes to `tell`."""
-    user_id, count = job.slack_user_id, len(job.addresses)
-    decision = await bot.inviters.check(user_id)
-    if isinstance(decision, Refused):
-        await tell(decision.message)
-        return
-    allowance = bot.limiter.allow(user_id, count, time.monotonic())
-    limited = check_rate(allowance, rate=bot.limiter.rate, requested=count)
-    if limited is not None:
-        await tell(limited.message)
-        return
-    await start_invite(bot, job)
 
 
 async def start_invite(bot: Bot, new_job: NewInviteJob) -> InviteJob:
@@ -130,7 +87,7 @@ async def run_job(
     so `resume_jobs` tries to deliver it again later. `claimed`: the addresses the caller
     has claimed for the job already.
     """
-    kind = kind_of(job) or PLAIN
+    kind = bot.kinds.of(job)
     async with jobs.holding(bot, job.id):
         run = _Run(bot, job, kind, resumed=resumed)
         try:

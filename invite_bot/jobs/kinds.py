@@ -1,8 +1,8 @@
 """Kinds of invite job: how each shows itself, and what it does between chunks and at the
-end. A plain invite (the command, the modal, a re-invite, an approved request) has no
-entry here: its message is `results.job_message`. A bulk job registers its own
-(`invite_bot.slack.bulk_job`), so a resumed job, and any later refresh of its message
-(a click, a poll), render it the same way."""
+end. Features register theirs with the app's `JobKinds` (a plain invite: "invite"; a bulk
+invite: "bulk"), so a resumed job, and any later refresh of its message (a click, a poll),
+render it the same way. Also the owners of posted messages: who re-renders a message the
+bot posted when something it shows changes."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from invite_bot.domain.rows import InviteRow
 from invite_bot.slack.blockkit import Message
-from invite_bot.slack.blocks import InviteRow
 from invite_bot.store import InviteJob
 
 if TYPE_CHECKING:
@@ -31,14 +31,36 @@ class JobKind:
     wait_when_busy: bool = False  # 429/5xx leave the address open; the job waits
 
 
-_KINDS: dict[str, JobKind] = {}
+Owner = Callable[["Bot", str, str], Awaitable[Message | None]]
 
 
-def register_kind(name: str, kind: JobKind) -> None:
-    """Make `name` a job kind (`NewInviteJob.kind`), for new and resumed jobs alike."""
-    _KINDS[name] = kind
+class JobKinds:
+    """The job kinds of one app, and the owners of the messages its features post."""
 
+    def __init__(self) -> None:
+        self._kinds: dict[str, JobKind] = {}
+        self._owners: list[Owner] = []
 
-def kind_of(job: InviteJob) -> JobKind | None:
-    """The job's registered kind; None for a plain invite."""
-    return _KINDS.get(job.kind)
+    def register(self, name: str, kind: JobKind) -> None:
+        """Make `name` a job kind (`NewInviteJob.kind`), for new and resumed jobs alike."""
+        self._kinds[name] = kind
+
+    def of(self, job: InviteJob) -> JobKind:
+        """The job's kind; LookupError for a kind no feature registered."""
+        found = self._kinds.get(job.kind)
+        if found is None:
+            raise LookupError(f"job {job.id} is of an unknown kind {job.kind!r}")
+        return found
+
+    def own(self, owner: Owner) -> None:
+        """`owner(bot, channel, ts)` renders the messages it posted (None: not one of its)."""
+        self._owners.append(owner)
+
+    async def owned(self, bot: Bot, channel: str, ts: str) -> Message | None:
+        """The message at (channel, ts) as its owner renders it now; None when no feature
+        owns it (a job's own message)."""
+        for owner in self._owners:
+            message = await owner(bot, channel, ts)
+            if message is not None:
+                return message
+        return None

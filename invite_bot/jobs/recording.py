@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from invite_bot.bot import Bot
+from invite_bot.domain.rows import InviteRow
 from invite_bot.domain.transitions import known_invitation, transition
 from invite_bot.gencove import Invitation
 from invite_bot.jobs.steps import Outcome
-from invite_bot.slack.blocks import InviteRow
 from invite_bot.slack.outbound import Posted
 from invite_bot.store import InviteJob, ItemOutcome, NewInviteJob, Tx
 from invite_bot.store.subscriptions import Subscriptions

@@ -20,40 +20,10 @@ from slack_sdk.models.blocks import (
 
 from invite_bot.domain.text import escape_mrkdwn, truncate
 
-# action and callback ids: the one place listeners and builders agree on
-REVOKE = "revoke_invitation"
-REINVITE = "reinvite_invitation"
-REINVITABLE = ("expired", "revoked")
-LIST_PAGE = "list_page"
-ACCEPT = "accept_invitation"
-LINK_FROM_CARD = "link_from_card"
-INVITE_MODAL = "invite_modal"
-LINK_MODAL = "link_modal"
-ADDRESSES_BLOCK = "addresses"
-ADDRESSES_INPUT = "addresses_input"
-ROLE_BLOCK = "role"
-ROLE_INPUT = "role_input"
-API_KEY_BLOCK = "api_key"
-FILE_BLOCK = "csv_file"  # the invite modal's CSV field (a bulk invite)
-FILE_INPUT = "csv_file_input"
-API_KEY_INPUT = "api_key_input"
-
 # A Slack user ID, not a Gencove name that merely starts with U or W ("Ursula").
 SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{8,}")
 MAX_BLOCKS = 50
 SECTION_TEXT = 3000
-DETAILED_ROWS = 45  # above this a result message switches to compact lines
-
-STATUS_ICON = {
-    "pending": ":envelope:",
-    "accepted": ":white_check_mark:",
-    "expired": ":hourglass:",
-    "revoked": ":no_entry_sign:",
-    "failed": ":warning:",
-    "member": ":bust_in_silhouette:",
-    "unsure": ":grey_question:",
-    "working": ":hourglass_flowing_sand:",
-}
 
 
 def esc(text: str) -> str:
@@ -143,3 +113,15 @@ def fits_block_kit(blocks: object) -> bool:
                 if isinstance(text, Mapping) and len(str(text.get("text") or "")) > SECTION_TEXT:
                     return False
     return True
+
+
+STATUS_ICON = {
+    "pending": ":envelope:",
+    "accepted": ":white_check_mark:",
+    "expired": ":hourglass:",
+    "revoked": ":no_entry_sign:",
+    "failed": ":warning:",
+    "member": ":bust_in_silhouette:",
+    "unsure": ":grey_question:",
+    "working": ":hourglass_flowing_sand:",
+}

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from invite_bot.domain.grammar import STATUSES, Status
+from invite_bot.domain.pages import list_page
 
 SLACK_RESPONSE_HOSTS = frozenset({"hooks.slack.com"})
 CHANNEL_ID = re.compile(r"[CGD][A-Z0-9_]{1,40}")
@@ -35,9 +35,6 @@ MESSAGE_TS = re.compile(r"[0-9]{1,12}\.[0-9]{1,9}")
 REQUEST_ID = re.compile(r"[0-9]{1,18}")
 MAX_URL = 2000
 MAX_TOKEN = 2000  # an invitation token (Slack's button value limit)
-# The furthest `/gencove list` page a button may ask for: far past any organization's
-# invitations, and small enough for Gencove.
-MAX_OFFSET = 100_000
 OUT_OF_DATE = "That button is out of date: run `/gencove list` again."
 
 
@@ -135,32 +132,9 @@ def metadata(raw: object) -> Metadata:
     return Metadata(fields, tuple(rejected))
 
 
-@dataclass(frozen=True)
-class ListPage:
-    """A `/gencove list` page a button asks for."""
-
-    status: Status
-    offset: int
-
-
-def list_page(value: object) -> ListPage | None:
-    """The page a Previous/Next (or a list's Revoke) button names; None when it is not one
-    the bot could have written: the caller says the button is out of date."""
-    if not isinstance(value, str) or len(value) > 200:
-        return None
-    try:
-        data = json.loads(value)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(data, dict):
-        return None
-    status, offset = data.get("status"), data.get("offset")
-    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
-        return None
-    known = next((s for s in STATUSES if s == status), None)
-    return ListPage(known, offset) if known is not None else None
-
-
-def page_value(status: str, offset: int) -> str:
-    """The button value `list_page` reads back."""
-    return json.dumps({"status": status, "offset": offset}, separators=(",", ":"))
+def parse_page_value(value: str) -> tuple[str, int]:
+    """(status, offset) of a list button; `OutOfDate` when it is not one we wrote."""
+    page = list_page(value)
+    if page is None:
+        raise OutOfDate("a list button's page value")
+    return page.status, page.offset

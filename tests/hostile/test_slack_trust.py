@@ -14,18 +14,12 @@ import pytest
 from aiohttp import web
 
 from invite_bot.config.logs import REDACTED
+from invite_bot.features.accounts.blocks import API_KEY_BLOCK, API_KEY_INPUT, LINK_MODAL
+from invite_bot.features.invite.modals import ADDRESSES_BLOCK, ADDRESSES_INPUT, INVITE_MODAL
+from invite_bot.features.listing.blocks import LIST_PAGE
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove, Fault
 from invite_bot.playground.slack import FakeSlack, SlackFault, slash_command_body
-from invite_bot.slack.blockkit import (
-    ADDRESSES_BLOCK,
-    ADDRESSES_INPUT,
-    API_KEY_BLOCK,
-    API_KEY_INPUT,
-    INVITE_MODAL,
-    LINK_MODAL,
-    LIST_PAGE,
-    REVOKE,
-)
 from invite_bot.slack.trust import OUT_OF_DATE
 from tests.harness import ADMIN, OUTSIDER, BotUnderTest
 from tests.hostile.support import message_text, until

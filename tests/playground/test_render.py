@@ -12,9 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from invite_bot.domain.grammar import help_text
+from invite_bot.domain.rows import InviteRow
 from invite_bot.domain.text import escape_mrkdwn
-from invite_bot.features.accounts.blocks import Card, accept_card
-from invite_bot.features.invite.modals import invite_modal, link_modal
+from invite_bot.features.accounts.blocks import Card, accept_card, link_modal
+from invite_bot.features.invite.modals import invite_modal
+from invite_bot.features.invite.result import invite_result
+from invite_bot.features.listing.blocks import ListPage, invitation_list
+from invite_bot.features.notify.blocks import notification
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.mrkdwn import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, emojify
 from invite_bot.playground.render import (
     mrkdwn,
@@ -23,14 +28,7 @@ from invite_bot.playground.render import (
     render_view,
     text_object,
 )
-from invite_bot.slack.blockkit import REVOKE, note, with_note
-from invite_bot.slack.blocks import (
-    InviteRow,
-    ListPage,
-    invitation_list,
-    invite_result,
-    notification,
-)
+from invite_bot.slack.blockkit import note, with_note
 
 NAMES = {"U0ADMIN01": "ana"}
 EXPIRES = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)

@@ -16,15 +16,15 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 
-from invite_bot.playground.gencove import FakeGencove, FakeInvitation, FakeUser, Fault
-from invite_bot.playground.slack import FakeSlack, OpenedView, block_action_body
-from invite_bot.slack.blockkit import (
+from invite_bot.features.accounts.blocks import (
     ACCEPT,
     API_KEY_BLOCK,
     API_KEY_INPUT,
     LINK_FROM_CARD,
     LINK_MODAL,
 )
+from invite_bot.playground.gencove import FakeGencove, FakeInvitation, FakeUser, Fault
+from invite_bot.playground.slack import FakeSlack, OpenedView, block_action_body
 from invite_bot.store import normalise_database_url
 from invite_bot.store.runner import open_runner
 from tests.blocks_text import block_text, blocks_text

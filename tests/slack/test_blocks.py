@@ -8,16 +8,13 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from invite_bot.domain.rows import InviteRow
 from invite_bot.features.accounts.blocks import Card, accept_card
 from invite_bot.features.invite.modals import invite_modal
+from invite_bot.features.invite.result import invite_result
+from invite_bot.features.listing.blocks import ListPage, invitation_list
+from invite_bot.features.notify.blocks import notification
 from invite_bot.playground.slack import validate_blocks, validate_view
-from invite_bot.slack.blocks import (
-    InviteRow,
-    ListPage,
-    invitation_list,
-    invite_result,
-    notification,
-)
 from tests.blocks_text import block_text, blocks_text, text_of
 
 EXPIRES = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)

@@ -17,6 +17,12 @@ import aiohttp
 
 from invite_bot.features.bulk.blocks import BULK_CANCEL, BULK_START
 from invite_bot.features.bulk.files import MAX_FILE_BYTES
+from invite_bot.features.invite.modals import (
+    ADDRESSES_BLOCK,
+    ADDRESSES_INPUT,
+    FILE_BLOCK,
+    FILE_INPUT,
+)
 from invite_bot.playground.gencove import FakeGencove, Fault
 from invite_bot.playground.slack import (
     FakeSlack,
@@ -27,7 +33,6 @@ from invite_bot.playground.slack import (
     event_body,
 )
 from invite_bot.playground.slack_files import SlackFile
-from invite_bot.slack.blockkit import ADDRESSES_BLOCK, ADDRESSES_INPUT, FILE_BLOCK, FILE_INPUT
 from tests.blocks_text import find_block, text_of
 from tests.harness import (
     ADMIN,

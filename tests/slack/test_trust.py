@@ -8,11 +8,14 @@ from typing import Any
 import pytest
 
 from invite_bot.config.logs import REDACTED, RedactSecrets, redact_json
+from invite_bot.domain import pages
+from invite_bot.domain.rows import InviteRow
+from invite_bot.features.listing.blocks import ListPage, invitation_list
 from invite_bot.slack import trust
 from invite_bot.slack.blockkit import Message, fits_block_kit
-from invite_bot.slack.blocks import InviteRow, ListPage, invitation_list, parse_page_value
 from invite_bot.slack.errors import SlackFailure
 from invite_bot.slack.guard import instead
+from invite_bot.slack.trust import parse_page_value
 
 HOSTS = trust.response_hosts("http://127.0.0.1:8123/api/")
 
@@ -106,9 +109,9 @@ def test_private_metadata_keeps_only_the_fields_the_bot_writes(
 @pytest.mark.parametrize(
     ("value", "page"),
     [
-        ('{"status":"pending","offset":0}', trust.ListPage("pending", 0)),
-        ('{"status":"all","offset":40}', trust.ListPage("all", 40)),
-        (trust.page_value("revoked", trust.MAX_OFFSET), trust.ListPage("revoked", 100_000)),
+        ('{"status":"pending","offset":0}', pages.PageRef("pending", 0)),
+        ('{"status":"all","offset":40}', pages.PageRef("all", 40)),
+        (pages.page_value("revoked", pages.MAX_OFFSET), pages.PageRef("revoked", 100_000)),
         ('{"status":"<!channel>","offset":0}', None),
         ('{"status":"PENDING","offset":0}', None),
         ('{"status":"pending","offset":-20}', None),
@@ -124,9 +127,9 @@ def test_private_metadata_keeps_only_the_fields_the_bot_writes(
     ],
 )
 def test_a_list_button_names_a_known_status_and_an_offset_in_range(
-    value: str, page: trust.ListPage | None
+    value: str, page: pages.PageRef | None
 ) -> None:
-    assert trust.list_page(value) == page
+    assert pages.list_page(value) == page
     if page is None:
         with pytest.raises(trust.OutOfDate):
             parse_page_value(value)
@@ -137,9 +140,9 @@ def test_what_the_list_writes_its_buttons_read_back() -> None:
     message = invitation_list(ListPage(status="pending", offset=20, count=200, rows=rows))
     assert len(message.blocks) <= 50  # rows past the page size are not shown
     values = [e["value"] for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
-    assert [trust.list_page(v) for v in values] == [
-        trust.ListPage("pending", 0),
-        trust.ListPage("pending", 40),
+    assert [pages.list_page(v) for v in values] == [
+        pages.PageRef("pending", 0),
+        pages.PageRef("pending", 40),
     ]
 
 

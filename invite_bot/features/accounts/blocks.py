@@ -7,19 +7,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock, SectionBlock
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    InputBlock,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
 
 from invite_bot.domain.text import truncate
-from invite_bot.slack.blockkit import (
-    ACCEPT,
-    LINK_FROM_CARD,
-    STATUS_ICON,
-    Message,
-    as_dicts,
-    esc,
-    mrkdwn,
-    slack_date,
-)
+from invite_bot.slack.blockkit import STATUS_ICON, Message, as_dicts, esc, mrkdwn, slack_date
 
 
 @dataclass(frozen=True)
@@ -66,3 +67,49 @@ def accept_card(card: Card, *, note: str | None = None) -> Message:
             )
         blocks.append(ActionsBlock(block_id="card_actions", elements=[button]))
     return Message(text=truncate(lines[0], 3000), blocks=as_dicts(blocks))
+
+
+ACCEPT = "accept_invitation"
+
+
+LINK_FROM_CARD = "link_from_card"
+
+
+LINK_MODAL = "link_modal"
+
+
+API_KEY_BLOCK = "api_key"
+
+
+API_KEY_INPUT = "api_key_input"
+
+
+def link_modal(*, metadata: str) -> View:
+    """The modal `/gencove link` opens to paste a personal API key."""
+    return View(
+        type="modal",
+        callback_id=LINK_MODAL,
+        title=PlainTextObject(text="Link Gencove account"),
+        submit=PlainTextObject(text="Link"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=metadata,
+        blocks=[
+            SectionBlock(
+                text=mrkdwn(
+                    "Paste a personal API key from Gencove (Account → API keys). The bot "
+                    "stores it encrypted and uses it only for what *you* do from Slack: "
+                    "accepting your invitations, and inviting or revoking as you."
+                )
+            ),
+            InputBlock(
+                block_id=API_KEY_BLOCK,
+                label="Gencove API key",
+                element=PlainTextInputElement(action_id=API_KEY_INPUT, max_length=500),
+            ),
+        ],
+    )
+
+
+LINKING_OFF = (
+    "Linking accounts is not set up on this bot: its operator must set `INVITE_BOT_SECRET_KEY`."
+)

@@ -57,7 +57,6 @@ DM_HINT = (
 
 
 def register(router: Router, bot: Bot) -> None:
-    bulk_job.register()  # the job kind: new and resumed bulk jobs show their progress
 
     def start_clicked(turn: Turn) -> Reply:
         return then(lambda: _start_clicked(bot, turn))

@@ -1,6 +1,6 @@
 """The bulk job kind: its progress message, updated at most every 2 s, and its report.
 
-Registered with the job runner (`job_kinds.register_kind("bulk", KIND)`), so a resumed job
+Registered as the job kind "bulk" (`app.job_kinds`), so a resumed job
 (after a crash or restart) gets the same hooks: `render` draws the message from the job's
 rows (the progress while it runs; the counts by outcome at the end), `after_chunk` updates
 it when `UPDATE_INTERVAL` has passed since the last update (within Slack's `chat.update`
@@ -26,10 +26,10 @@ from invite_bot.domain.bulk_progress import (
     seconds_left,
     summary_line,
 )
+from invite_bot.domain.rows import InviteRow
 from invite_bot.features.bulk.blocks import progress_message
-from invite_bot.jobs.kinds import JobKind, register_kind
+from invite_bot.jobs.kinds import JobKind
 from invite_bot.slack.blockkit import Message
-from invite_bot.slack.blocks import InviteRow
 from invite_bot.slack.errors import SlackFailure
 from invite_bot.slack.outbound import Posted
 from invite_bot.store import InviteJob
@@ -173,7 +173,3 @@ async def after_finish(
 KIND = JobKind(
     render=render, after_chunk=after_chunk, after_finish=after_finish, wait_when_busy=True
 )
-
-
-def register() -> None:
-    register_kind("bulk", KIND)

@@ -12,26 +12,12 @@ from slack_sdk.models.blocks import (
     Option,
     PlainTextInputElement,
     PlainTextObject,
-    SectionBlock,
     StaticSelectElement,
 )
 from slack_sdk.models.blocks.block_elements import FileInputElement
 from slack_sdk.models.views import View
 
 from invite_bot.domain.text import truncate
-from invite_bot.slack.blockkit import (
-    ADDRESSES_BLOCK,
-    ADDRESSES_INPUT,
-    API_KEY_BLOCK,
-    API_KEY_INPUT,
-    FILE_BLOCK,
-    FILE_INPUT,
-    INVITE_MODAL,
-    LINK_MODAL,
-    ROLE_BLOCK,
-    ROLE_INPUT,
-    mrkdwn,
-)
 
 
 def invite_modal(
@@ -99,27 +85,34 @@ def bulk_invite_modal(roles: Sequence[str], *, default_role: str | None, metadat
     return invite_modal(roles, default_role=default_role, metadata=metadata, bulk=True)
 
 
-def link_modal(*, metadata: str) -> View:
-    """The modal `/gencove link` opens to paste a personal API key."""
-    return View(
-        type="modal",
-        callback_id=LINK_MODAL,
-        title=PlainTextObject(text="Link Gencove account"),
-        submit=PlainTextObject(text="Link"),
-        close=PlainTextObject(text="Cancel"),
-        private_metadata=metadata,
-        blocks=[
-            SectionBlock(
-                text=mrkdwn(
-                    "Paste a personal API key from Gencove (Account → API keys). The bot "
-                    "stores it encrypted and uses it only for what *you* do from Slack: "
-                    "accepting your invitations, and inviting or revoking as you."
-                )
-            ),
-            InputBlock(
-                block_id=API_KEY_BLOCK,
-                label="Gencove API key",
-                element=PlainTextInputElement(action_id=API_KEY_INPUT, max_length=500),
-            ),
-        ],
-    )
+INVITE_MODAL = "invite_modal"
+
+
+ADDRESSES_BLOCK = "addresses"
+
+
+ADDRESSES_INPUT = "addresses_input"
+
+
+ROLE_BLOCK = "role"
+
+
+ROLE_INPUT = "role_input"
+
+
+FILE_BLOCK = "csv_file"  # the invite modal's CSV field (a bulk invite)
+
+
+FILE_INPUT = "csv_file_input"
+
+
+UNKNOWN_ROLE = (
+    "`{role}` is not one of the organization's roles ({roles}), so the form starts with "
+    "the default role: pick one there."
+)
+
+
+ROLES_UNAVAILABLE = (
+    "The form could not list the organization's roles ({reason}), so `{role}` is not "
+    "preselected: invitations from it get the default role."
+)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from invite_bot.bot import Bot
-from invite_bot.features.notify.notices import with_reinvites
+from invite_bot.domain.pages import MAX_OFFSET
+from invite_bot.domain.rows import InviteRow
+from invite_bot.features.listing.blocks import ListPage, invitation_list
 from invite_bot.gencove import Invitation
 from invite_bot.gencove.models import ListStatus
+from invite_bot.jobs.rows import with_reinvites
 from invite_bot.slack.blockkit import Message
-from invite_bot.slack.blocks import InviteRow, ListPage, invitation_list
-from invite_bot.slack.trust import MAX_OFFSET
 
 PAGE_SIZE = 20
 

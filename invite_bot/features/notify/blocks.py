@@ -11,11 +11,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from slack_sdk.models.blocks import ActionsBlock, Block, ContextBlock, SectionBlock
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ContextBlock,
+    SectionBlock,
+)
 
 from invite_bot.domain.addresses import shown
 from invite_bot.domain.notices import Group, NoticeKind
+from invite_bot.domain.rows import InviteRow
 from invite_bot.domain.text import truncate
+from invite_bot.features.invite.rows import row_button, row_line
+from invite_bot.features.reinvite.blocks import reinvite_button
+from invite_bot.features.revoke.blocks import revoke_button
 from invite_bot.slack.blockkit import (
     MAX_BLOCKS,
     SECTION_TEXT,
@@ -25,14 +34,6 @@ from invite_bot.slack.blockkit import (
     esc,
     mrkdwn,
     slack_date,
-)
-from invite_bot.slack.blocks import (
-    InviteRow,
-    notification,
-    reinvite_button,
-    revoke_button,
-    row_button,
-    row_line,
 )
 
 NOTICE_BLOCK = "notice"
@@ -175,3 +176,20 @@ def reminder_row(
     return InviteRow(
         email=email, status=status, role=role, invitation_id=invitation_id, expires=expires
     )
+
+
+def notification(row: InviteRow, *, inviter_id: str | None) -> Message:
+    """A channel notification of one transition, e.g. "bob@lab.org accepted …"."""
+    email = esc(shown(row.email))
+    who = f"invited by <@{inviter_id}>" if inviter_id else "invited outside Slack"
+    role = f", role {esc(row.role)}" if row.role else ""
+    verbs = {
+        "pending": f":envelope: {email} was invited ({who}{role}, "
+        f"expires {slack_date(row.expires)})",
+        "accepted": f":white_check_mark: {email} accepted the invitation ({who}{role})",
+        "expired": f":hourglass: The invitation to {email} expired ({who}{role})",
+        "revoked": f":no_entry_sign: The invitation to {email} was revoked"
+        f"{by_whom(row.changed_by)} ({who}{role})",
+    }
+    text = verbs.get(row.status, f"{email}: {esc(row.status)} ({who}{role})")
+    return Message(text=truncate(text, 3000), blocks=as_dicts([SectionBlock(text=mrkdwn(text))]))

@@ -6,7 +6,6 @@ updates it the same way. Also the re-invite overlay of result-message and list r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import cast
@@ -14,9 +13,10 @@ from typing import cast
 from invite_bot.bot import Bot
 from invite_bot.domain.notices import NoticeKind
 from invite_bot.domain.records import Reinvite
+from invite_bot.domain.rows import InviteRow
 from invite_bot.features.notify.blocks import Notice, notice_message
+from invite_bot.jobs.rows import known_row
 from invite_bot.slack.blockkit import Message
-from invite_bot.slack.blocks import InviteRow
 from invite_bot.store import KnownInvitation, OutboxItem, Tx
 
 NOTICE_KINDS = ("notify", "reminder", "dm")
@@ -24,17 +24,6 @@ NOTICE_KINDS = ("notify", "reminder", "dm")
 
 def _when(value: object) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) and value else None
-
-
-def known_row(known: KnownInvitation) -> InviteRow:
-    return InviteRow(
-        email=known.email,
-        status=known.status,
-        role=known.role,
-        invitation_id=known.id,
-        expires=known.expires,
-        changed_by=known.changed_by,
-    )
 
 
 async def notice_for(bot: Bot, item: OutboxItem) -> Notice:
@@ -102,32 +91,3 @@ async def render_posted(bot: Bot, channel_id: str, message_ts: str) -> Message |
     return None if item is None else notice_message(await notice_for(bot, item))
 
 
-async def with_reinvites(
-    bot: Bot, rows: Sequence[InviteRow], *, follow: bool = True
-) -> list[InviteRow]:
-    """Rows of a result message or a list with their re-invites shown: the old row says
-    who re-invited it (and loses its button); with `follow`, the new invitation's row
-    follows it."""
-    ids = [row.invitation_id for row in rows if row.invitation_id]
-    reinvites = await bot.store.read(lambda tx: tx.reinvites.get_many(ids)) if ids else {}
-    if not reinvites:
-        return list(rows)
-    new_ids = [r.new_invitation_id for r in reinvites.values() if r.new_invitation_id]
-    found = await bot.store.read(lambda tx: tx.invitations.get_many(new_ids)) if new_ids else []
-    new = {k.id: k for k in found}
-    shown = {row.invitation_id for row in rows}
-    out: list[InviteRow] = []
-    for row in rows:
-        reinvite = reinvites.get(row.invitation_id or "")
-        if reinvite is None:
-            out.append(row)
-            continue
-        out.append(replace(row, reinvited_by=reinvite.by_user))
-        if not follow:
-            continue
-        made = new.get(reinvite.new_invitation_id or "")
-        if made is None:
-            out.append(InviteRow(email=row.email, status="working", role=row.role))
-        elif made.id not in shown:
-            out.append(known_row(made))
-    return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 from invite_bot.bot import Bot
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.features.listing import pages as listing
+from invite_bot.features.reinvite.blocks import REINVITABLE
 from invite_bot.features.reinvite.reinviting import (
     Clicked,
     host_for,
@@ -13,8 +14,8 @@ from invite_bot.features.reinvite.reinviting import (
     reinvite,
     valid_invitation_id,
 )
-from invite_bot.slack.blockkit import REINVITABLE, slack_date
-from invite_bot.slack.blocks import parse_revoke_value
+from invite_bot.features.revoke.blocks import parse_revoke_value
+from invite_bot.slack.blockkit import slack_date
 from invite_bot.slack.guard import Turn
 from invite_bot.slack.people import require_inviter
 

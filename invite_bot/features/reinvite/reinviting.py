@@ -24,13 +24,14 @@ from invite_bot.bot import Bot
 from invite_bot.domain.policy import Refused
 from invite_bot.domain.records import Reinvite
 from invite_bot.domain.text import escape_mrkdwn
+from invite_bot.features.invite.checks import invite_if_allowed, read_addresses
 from invite_bot.features.notify.notices import posted_notice
-from invite_bot.features.replies import describe
+from invite_bot.features.reinvite.blocks import REINVITABLE
+from invite_bot.features.revoke.blocks import describe
 from invite_bot.features.revoke.revoking import locate, record, revoke
 from invite_bot.gencove import GencoveError
-from invite_bot.jobs.engine import invite_if_allowed, read_addresses
 from invite_bot.jobs.refresh import refresh_message
-from invite_bot.slack.blockkit import REINVITABLE, slack_date
+from invite_bot.slack.blockkit import slack_date
 from invite_bot.store import KnownInvitation, NewInviteJob, Tx
 
 log = logging.getLogger(__name__)

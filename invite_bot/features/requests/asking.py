@@ -29,6 +29,13 @@ from invite_bot.domain.requests import (
     expires_at,
     may_ask_instead,
 )
+from invite_bot.features.invite.checks import read_addresses
+from invite_bot.features.invite.modals import (
+    ADDRESSES_BLOCK,
+    ADDRESSES_INPUT,
+    ROLE_BLOCK,
+    ROLE_INPUT,
+)
 from invite_bot.features.requests import deciding
 from invite_bot.features.requests.blocks import (
     APPROVE,
@@ -42,15 +49,7 @@ from invite_bot.features.requests.blocks import (
     request_message,
     requests_list,
 )
-from invite_bot.jobs.engine import read_addresses
-from invite_bot.slack.blockkit import (
-    ADDRESSES_BLOCK,
-    ADDRESSES_INPUT,
-    ROLE_BLOCK,
-    ROLE_INPUT,
-    Message,
-    note,
-)
+from invite_bot.slack.blockkit import Message, note
 from invite_bot.slack.errors import classify
 from invite_bot.slack.guard import Reply, Turn, answer, then
 from invite_bot.slack.outbound import Posted

@@ -25,10 +25,12 @@ from slack_sdk.models.views import View
 
 from invite_bot.domain.addresses import shown
 from invite_bot.domain.requests import MAX_REASON
+from invite_bot.domain.rows import InviteRow
 from invite_bot.domain.text import truncate
 from invite_bot.features.invite.modals import invite_modal
+from invite_bot.features.invite.result import invite_result
+from invite_bot.features.invite.rows import row_line
 from invite_bot.slack.blockkit import MAX_BLOCKS, SECTION_TEXT, Message, esc, slack_date
-from invite_bot.slack.blocks import InviteRow, invite_result, row_line
 from invite_bot.store import InviteRequest
 
 # action and callback ids

@@ -30,6 +30,8 @@ from invite_bot.domain.requests import (
     decided_phrase,
     is_expired,
 )
+from invite_bot.domain.rows import InviteRow
+from invite_bot.features.invite.checks import read_addresses
 from invite_bot.features.requests.blocks import (
     DENY_REASON_BLOCK,
     DENY_REASON_INPUT,
@@ -39,10 +41,9 @@ from invite_bot.features.requests.blocks import (
     request_message,
     requests_list,
 )
-from invite_bot.jobs.engine import read_addresses, start_invite
-from invite_bot.jobs.refresh import job_rows
+from invite_bot.jobs.engine import start_invite
+from invite_bot.jobs.rows import job_rows
 from invite_bot.slack.blockkit import Message, note
-from invite_bot.slack.blocks import InviteRow
 from invite_bot.slack.guard import Turn
 from invite_bot.slack.outbound import Posted
 from invite_bot.store import InviteRequest, NewInviteJob, RequestMessage, Tx
@@ -354,3 +355,16 @@ async def _dm(bot: Bot, user: str, message: Message) -> None:
     sent = await bot.outbound.dm(user, message)
     if not isinstance(sent, Posted):
         log.error("the member %s was not told of their request (%s)", user, sent.error)
+
+
+async def shown_at(bot: Bot, channel_id: str, message_ts: str) -> Message | None:
+    """The request message at (channel, ts) with its approval's results, when the bot
+    posted one there and it was approved (its job's message is the request's)."""
+    job = await bot.store.read(lambda tx: tx.jobs.for_message(channel_id, message_ts))
+    if job is None:
+        return None
+    job_id = job.id
+    request = await bot.store.read(lambda tx: tx.requests.for_job(job_id))
+    if request is None:
+        return None
+    return request_message(request, rows=await job_rows(bot, job), inviter_id=job.slack_user_id)

@@ -20,7 +20,8 @@ from invite_bot.bot import Bot
 from invite_bot.domain.grammar import RevokeByEmail, RevokeTarget
 from invite_bot.domain.policy import check_rate
 from invite_bot.domain.text import escape_mrkdwn, truncate
-from invite_bot.features.replies import describe, gencove_failed
+from invite_bot.features.replies import gencove_failed
+from invite_bot.features.revoke.blocks import describe
 from invite_bot.features.revoke.revoking import revoke
 from invite_bot.gencove import GencoveError
 from invite_bot.slack.blockkit import MAX_BLOCKS, SECTION_TEXT, Message, pack

@@ -1,0 +1,110 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    SectionBlock,
+)
+
+from invite_bot.bot import Bot
+from invite_bot.domain.rows import InviteRow
+from invite_bot.domain.text import truncate
+from invite_bot.features.invite.rows import (
+    DETAILED_ROWS,
+    row_block_id,
+    row_button,
+    row_line,
+)
+from invite_bot.jobs.kinds import JobKind
+from invite_bot.slack.blockkit import (
+    MAX_BLOCKS,
+    Message,
+    as_dicts,
+    mrkdwn,
+    pack,
+)
+from invite_bot.store import (
+    InviteJob,
+)
+
+
+def invite_result(rows: Sequence[InviteRow], *, inviter_id: str) -> Message:
+    """The ONE in-channel message an invite command posts (and later updates)."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    invited = counts.get("pending", 0)
+    summary = f"<@{inviter_id}> invited {invited} of {len(rows)} address" + (
+        "es" if len(rows) != 1 else ""
+    )
+    notes = [
+        f"{counts[status]} {label}"
+        for status, label in (
+            ("member", "already a member" if counts.get("member") == 1 else "already members"),
+            ("unsure", "not confirmed"),
+            ("failed", "failed"),
+        )
+        if counts.get(status)
+    ]
+    if notes:
+        summary += f" ({', '.join(notes)})"
+    blocks: list[Block] = [SectionBlock(block_id="summary", text=mrkdwn(summary + "."))]
+    if len(rows) <= DETAILED_ROWS:
+        for index, row in enumerate(rows):
+            accessory = row_button(row)
+            blocks.append(
+                SectionBlock(
+                    block_id=row_block_id(row, index),
+                    text=mrkdwn(row_line(row)),
+                    accessory=accessory,
+                )
+            )
+    else:
+        blocks.extend(_compact(rows, MAX_BLOCKS - 2))
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    mrkdwn(
+                        "Too many addresses for a button each: use `/gencove list` "
+                        "to revoke any of them."
+                    )
+                ]
+            )
+        )
+    text = truncate(f"{summary}: " + ", ".join(r.email for r in rows), 3000)
+    return Message(text=text, blocks=as_dicts(blocks))
+
+
+def _compact(rows: Sequence[InviteRow], max_sections: int) -> list[Block]:
+    """Pack row lines into as few sections as fit, each under the text limit."""
+    sections = pack(row_line(row) for row in rows)
+    if len(sections) > max_sections:
+        hidden = len(sections) - max_sections + 1
+        sections = [*sections[: max_sections - 1], f"…and {hidden} more groups of addresses."]
+    return [
+        SectionBlock(block_id=f"rows:{i}", text=mrkdwn(text)) for i, text in enumerate(sections)
+    ]
+
+
+async def _render_result(
+    bot: Bot, job: InviteJob, rows: list[InviteRow], finished: bool
+) -> Message:
+    return await job_message(bot, job, rows)
+
+
+PLAIN = JobKind(render=_render_result)  # a command, the modal, a re-invite, a request
+
+
+async def job_message(bot: Bot, job: InviteJob, rows: list[InviteRow]) -> Message:
+    """The job's message showing `rows`. A job that started in a message another feature
+    owns shows its results there, as that feature renders it (an approved request under
+    the request; a re-invite clicked on a notification or reminder in that notice)."""
+    if job.message_channel_id and job.message_ts:
+        owned = await bot.kinds.owned(bot, job.message_channel_id, job.message_ts)
+        if owned is not None:
+            return owned
+    return invite_result(rows, inviter_id=job.slack_user_id)
