@@ -22,7 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bench.common import NOTIFY_CHANNEL, StandIn, app_env, gencove_stand_in, slack_stand_in
 from invite_bot.app import build_bot, gencove_client, slack_client
-from invite_bot.features.notify.watcher import PollStats, Watcher
+from invite_bot.features.notify.watcher import PollStats
 from invite_bot.gencove import GencoveClient
 from invite_bot.store import Store
 from tests.harness import settings_for
@@ -158,7 +158,7 @@ async def watcher_cost(*, total: int, pending: int, transitions: int, polls: int
             gencove = gencove_client(settings)
             slack = slack_client(settings)
             try:
-                watcher = Watcher(bot)
+                watcher = bot.watcher()
                 watcher_baseline = await _timed(watcher.poll)
                 watched: list[Sample] = []
                 for _ in range(polls):

@@ -184,13 +184,12 @@ async def run_socket(settings: Settings, args: argparse.Namespace) -> int:
         print("invite-bot connected in Socket Mode", flush=True)
         await stop.wait()
         await handler.close_async()  # type: ignore[no-untyped-call]
-        await bot.guard.drain(bot.background)
+        await bot.guard.drain(bot.jobs.holding.tasks)
         await background.finish()
     return 0
 
 
 async def run_watch(settings: Settings, args: argparse.Namespace) -> int:
-    from invite_bot.features.notify.watcher import Watcher
 
     stop = _stop_event()
     async with (
@@ -200,7 +199,7 @@ async def run_watch(settings: Settings, args: argparse.Namespace) -> int:
         print("invite-bot watcher running", flush=True)
         if url is not None:
             print(f"invite-bot metrics on {url}/metrics", flush=True)
-        await Watcher(bot).run(stop)
+        await bot.watcher().run(stop)
     return 0
 
 

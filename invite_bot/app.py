@@ -1,4 +1,10 @@
-"""Building the bot: services, the Bolt app, and the Slack Web API client."""
+"""Building the bot: the one place that knows every part and every feature.
+
+`build_bot` makes the parts (the store is opened by the caller): the Slack and Gencove
+clients, the one outbound path, the guard, the job engine, and each feature's use case,
+each given only what it uses. `build_app` is the Bolt app, with every feature's
+listeners registered on the router.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,9 @@ import logging
 import os
 import socket
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
@@ -15,7 +22,6 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 
-from invite_bot.bot import Bot
 from invite_bot.config.logs import redactor_for
 from invite_bot.config.metrics import Metrics
 from invite_bot.config.settings import Settings
@@ -23,15 +29,34 @@ from invite_bot.config.vault import Vault
 from invite_bot.domain.command_types import COMMAND
 from invite_bot.domain.grammar import parse_command
 from invite_bot.domain.ratelimit import SlidingWindow
-from invite_bot.features import actions, commands, views
-from invite_bot.features.bulk import intake as bulk
-from invite_bot.features.bulk import job as bulk_job
-from invite_bot.features.invite import result as invite_result
-from invite_bot.features.notify import notices
-from invite_bot.features.requests import asking as requests
-from invite_bot.features.requests import deciding
+from invite_bot.features.accounts import listeners as accounts
+from invite_bot.features.accounts.accepting import Accepting
+from invite_bot.features.accounts.keys import KeyRing
+from invite_bot.features.accounts.linking import Linking
+from invite_bot.features.bulk import listeners as bulk
+from invite_bot.features.bulk.files import Files
+from invite_bot.features.bulk.intake import Bulk
+from invite_bot.features.bulk.job import BulkKind
+from invite_bot.features.help import listeners as help_
+from invite_bot.features.invite import listeners as invite
+from invite_bot.features.invite.checks import Inviting
+from invite_bot.features.invite.result import plain_kind
+from invite_bot.features.listing import listeners as listing
+from invite_bot.features.listing.pages import Pages
+from invite_bot.features.notify import listeners as notify
+from invite_bot.features.notify.notices import Notices
+from invite_bot.features.reinvite import listeners as reinvite
+from invite_bot.features.reinvite.reinviting import Reinviting
+from invite_bot.features.requests import listeners as requests
+from invite_bot.features.requests.asking import Asking
+from invite_bot.features.requests.deciding import Deciding
+from invite_bot.features.revoke import listeners as revoke
+from invite_bot.features.revoke.revoking import Revoking
+from invite_bot.features.revoke.typed import RevokeCommand
 from invite_bot.gencove import GencoveClient
 from invite_bot.gencove.observe import RequestObserver
+from invite_bot.gencove.roles import Roles
+from invite_bot.jobs.engine import Jobs
 from invite_bot.jobs.kinds import JobKinds
 from invite_bot.slack.client import CallObserver, ObservedWebClient, like
 from invite_bot.slack.guard import Guard, attach_request
@@ -42,7 +67,42 @@ from invite_bot.slack.router import Router
 from invite_bot.slack.trust import response_hosts
 from invite_bot.store import Store
 
+if TYPE_CHECKING:
+    from invite_bot.features.notify.watcher import Watcher
+
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Bot:
+    """Everything one bot is made of. Only the command line, the runtime and tests hold it;
+    a feature is given the parts it uses, never this."""
+
+    settings: Settings
+    metrics: Metrics  # this bot's numbers, served at GET /metrics (a registry of its own)
+    store: Store
+    gencove: GencoveClient
+    slack: AsyncWebClient
+    outbound: Outbound  # every message the bot sends goes out through it
+    guard: Guard  # runs every listener: ack, dedupe, a visible outcome; drains at stop
+    jobs: Jobs
+    features: Features
+
+    def watcher(self) -> Watcher:
+        """The watcher of this bot (imported only where one runs: `serve --no-watch` never
+        polls)."""
+        from invite_bot.features.notify.watcher import Watcher
+
+        return Watcher(
+            store=self.store,
+            gencove=self.gencove,
+            outbound=self.outbound,
+            metrics=self.metrics,
+            settings=self.settings,
+            messages=self.jobs.messages,
+            settle_requests=self.features.deciding.settle_all,
+            instance=self.jobs.holding.instance,
+        )
 
 
 def slack_client(settings: Settings, *, observer: CallObserver | None = None) -> AsyncWebClient:
@@ -62,9 +122,7 @@ def slack_client(settings: Settings, *, observer: CallObserver | None = None) ->
     )
 
 
-def gencove_client(
-    settings: Settings, *, observer: RequestObserver | None = None
-) -> GencoveClient:
+def gencove_client(settings: Settings, *, observer: RequestObserver | None = None) -> GencoveClient:
     return GencoveClient(
         settings.gencove_api_url,
         settings.gencove_api_key,
@@ -78,8 +136,10 @@ def gencove_client(
 
 
 def build_bot(settings: Settings, store: Store) -> Bot:
+    """The bot's parts, on `store` (open, and closed by the caller)."""
     metrics = Metrics()
     client = slack_client(settings, observer=metrics)
+    gencove = gencove_client(settings, observer=metrics)
     outbound = Outbound(
         client,
         redactor=redactor_for(settings.secrets()),  # what the bot sends Slack, like its logs
@@ -87,36 +147,122 @@ def build_bot(settings: Settings, store: Store) -> Bot:
         sandbox=settings.gencove_sandbox,
     )
     secret = settings.invite_bot_secret_key
-    return Bot(
-        settings=settings,
-        metrics=metrics,
-        gencove=gencove_client(settings, observer=metrics),
-        store=store,
-        slack=client,
-        outbound=outbound,
-        kinds=job_kinds(),
-        guard=Guard(
-            outbound=outbound,
-            first_delivery=lambda key: store.write(lambda tx: tx.deliveries.claim(key)),
-            metrics=metrics,
-        ),
-        inviters=Inviters(settings.admins, client),
-        limiter=SlidingWindow(settings.rate_limit),
-        vault=Vault(secret.get_secret_value()) if secret else None,
-        instance=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
-        job_lease=timedelta(seconds=settings.invite_job_lease),
-    )
-
-
-def job_kinds() -> JobKinds:
-    """The job kinds, and who renders the messages features own. Every process renders and
-    resumes jobs alike (a `watch` worker refreshes their messages too)."""
+    vault = Vault(secret.get_secret_value()) if secret else None
+    keys = KeyRing(store, vault)
     kinds = JobKinds()
-    kinds.register("invite", invite_result.PLAIN)
-    kinds.register("bulk", bulk_job.KIND)
-    kinds.own(notices.render_posted)  # a notification or reminder a re-invite changed
-    kinds.own(deciding.shown_at)  # a request with its approval's results
-    return kinds
+    jobs = Jobs(
+        store=store,
+        gencove=gencove,
+        outbound=outbound,
+        metrics=metrics,
+        keys=keys,
+        kinds=kinds,
+        instance=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
+        lease=timedelta(seconds=settings.invite_job_lease),
+        notify_channel=settings.invite_notify_channel,
+    )
+    features = _features(settings, store, gencove, outbound, client, vault, keys, jobs)
+    # Every process renders and resumes jobs alike (a `watch` worker refreshes their
+    # messages too): the kinds, and who renders the messages features own, are known here.
+    kinds.register("invite", plain_kind(kinds))
+    kinds.register("bulk", features.bulk_kind.kind)
+    kinds.own(features.notices.render_posted)  # a notification or reminder re-invited
+    kinds.own(features.deciding.shown_at)  # a request with its approval's results
+    guard = Guard(
+        outbound=outbound,
+        first_delivery=lambda key: store.write(lambda tx: tx.deliveries.claim(key)),
+        metrics=metrics,
+    )
+    return Bot(settings, metrics, store, gencove, client, outbound, guard, jobs, features)
+
+
+@dataclass(frozen=True)
+class Features:
+    """Each feature's use case, made once per bot."""
+
+    inviters: Inviters
+    keys: KeyRing
+    roles: Roles
+    inviting: Inviting
+    pages: Pages
+    notices: Notices
+    revoking: Revoking
+    revoke_command: RevokeCommand
+    reinviting: Reinviting
+    accepting: Accepting
+    linking: Linking
+    asking: Asking
+    deciding: Deciding
+    bulk: Bulk
+    bulk_kind: BulkKind
+
+
+def _features(
+    settings: Settings,
+    store: Store,
+    gencove: GencoveClient,
+    outbound: Outbound,
+    client: AsyncWebClient,
+    vault: Vault | None,
+    keys: KeyRing,
+    jobs: Jobs,
+) -> Features:
+    inviters = Inviters(settings.admins, client)
+    roles = Roles(gencove)
+    limiter = SlidingWindow(settings.rate_limit)
+    inviting = Inviting(settings, inviters, limiter, jobs)
+    pages = Pages(gencove=gencove, store=store)
+    notices = Notices(store=store)
+    revoking = Revoking(
+        store=store,
+        gencove=gencove,
+        keys=keys,
+        messages=jobs.messages,
+        notify_channel=settings.invite_notify_channel,
+    )
+    files = Files(client=client, bot_token=settings.slack_bot_token, api_url=settings.slack_api_url)
+    return Features(
+        inviters=inviters,
+        keys=keys,
+        roles=roles,
+        inviting=inviting,
+        pages=pages,
+        notices=notices,
+        revoking=revoking,
+        # revokes count against INVITE_RATE_LIMIT too, in a window of their own
+        revoke_command=RevokeCommand(
+            revoking=revoking,
+            gencove=gencove,
+            max_targets=settings.invite_max_per_command,
+            window=SlidingWindow(settings.rate_limit),
+        ),
+        reinviting=Reinviting(
+            store=store,
+            gencove=gencove,
+            inviting=inviting,
+            revoking=revoking,
+            notices=notices,
+            messages=jobs.messages,
+        ),
+        accepting=Accepting(store=store, gencove=gencove, keys=keys),
+        linking=Linking(
+            store=store, gencove=gencove, keys=keys, vault=vault, org_key=settings.gencove_api_key
+        ),
+        asking=Asking(
+            settings=settings, store=store, outbound=outbound, inviting=inviting, client=client
+        ),
+        deciding=Deciding(store=store, outbound=outbound, inviting=inviting, jobs=jobs),
+        bulk=Bulk(
+            settings=settings,
+            store=store,
+            outbound=outbound,
+            files=files,
+            inviting=inviting,
+            roles=roles,
+            jobs=jobs,
+        ),
+        bulk_kind=BulkKind(store, outbound),
+    )
 
 
 def build_app(bot: Bot, identity: dict[str, Any]) -> AsyncApp:
@@ -125,6 +271,50 @@ def build_app(bot: Bot, identity: dict[str, Any]) -> AsyncApp:
     `identity` is the `auth.test` answer taken once at start-up, so Bolt never calls
     Slack before a request is acknowledged.
     """
+    app = _bolt_app(bot, identity)
+    app.use(attach_request)  # the SlackRequest, read once, in every listener's context
+    router = Router(bot.guard, parse=parse_command, command=COMMAND)
+    register_features(router, bot)
+    bot.metrics.name_requests(router.names)
+    router.attach(app)
+
+    @app.error
+    async def on_error(error: Exception) -> None:
+        log.error("unhandled error in a listener: %s", type(error).__name__)
+
+    return app
+
+
+def register_features(router: Router, bot: Bot) -> None:
+    """Every feature's listeners, each given the parts it uses."""
+    f, settings = bot.features, bot.settings
+    help_.register(router)
+    invite.register(
+        router,
+        inviting=f.inviting,
+        asking=f.asking,
+        bulk=f.bulk,
+        roles=f.roles,
+        outbound=bot.outbound,
+    )
+    listing.register(router, f.pages, f.inviters)
+    revoke.register(
+        router,
+        revoking=f.revoking,
+        command=f.revoke_command,
+        inviters=f.inviters,
+        pages=f.pages,
+        messages=bot.jobs.messages,
+        store=bot.store,
+    )
+    reinvite.register(router, f.reinviting, f.inviters, f.pages)
+    accounts.register(router, f.accepting, f.linking, bot.outbound)
+    notify.register(router, bot.store, f.inviters, notify_channel=settings.invite_notify_channel)
+    requests.register(router, f.asking, f.deciding, f.inviting)
+    bulk.register(router, f.bulk, f.bulk_kind)
+
+
+def _bolt_app(bot: Bot, identity: dict[str, Any]) -> AsyncApp:
     result = AuthorizeResult(
         enterprise_id=identity.get("enterprise_id"),
         team_id=identity.get("team_id"),
@@ -144,7 +334,7 @@ def build_app(bot: Bot, identity: dict[str, Any]) -> AsyncApp:
     quiet = _Without(warning_client_prioritized_and_token_skipped())
     bolt_log.addFilter(quiet)
     try:
-        app = AsyncApp(
+        return AsyncApp(
             # Named, Bolt does not read its caller's source (inspect.stack(): ~0.7 MiB kept).
             name="invite-bot",
             client=like(bot.slack),
@@ -155,21 +345,6 @@ def build_app(bot: Bot, identity: dict[str, Any]) -> AsyncApp:
         )
     finally:
         bolt_log.removeFilter(quiet)
-    app.use(attach_request)  # the SlackRequest, read once, in every listener's context
-    router = Router(bot.guard, parse=parse_command, command=COMMAND)
-    commands.register(router, bot)
-    actions.register(router, bot)
-    views.register(router, bot)
-    requests.register(router, bot)
-    bulk.register(router, bot)
-    bot.metrics.name_requests(router.names)
-    router.attach(app)
-
-    @app.error
-    async def on_error(error: Exception) -> None:
-        log.error("unhandled error in a listener: %s", type(error).__name__)
-
-    return app
 
 
 class _Without(logging.Filter):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from slack_sdk.errors import SlackApiError
 
-from invite_bot.bot import Bot
 from invite_bot.config.settings import Settings
 from invite_bot.domain.health import Watching
 from invite_bot.slack.errors import classify
@@ -26,6 +25,7 @@ from invite_bot.store import Store, StoreUnavailable, Tx, redact
 from invite_bot.store.schema import utcnow
 
 if TYPE_CHECKING:
+    from invite_bot.app import Bot
     from invite_bot.features.notify.watcher import Watcher
 
 log = logging.getLogger("invite_bot")
@@ -63,7 +63,7 @@ async def connected_bot(settings: Settings) -> AsyncIterator[tuple[Bot, dict[str
             raise StartupError(f"Slack is unreachable ({type(exc).__name__})") from None
         yield bot, identity
     finally:
-        for task in list(bot.background):
+        for task in list(bot.jobs.holding.tasks):
             task.cancel()
         await bot.gencove.close()
         await bot.slack.session.close() if bot.slack.session else None
@@ -86,14 +86,10 @@ class Background:
 def start_background(bot: Bot, stop: asyncio.Event, *, watch: bool) -> Background:
     """Resuming jobs, and the watcher when `watch` (only then is its module imported: a
     `serve --no-watch` replica never polls)."""
-    from invite_bot.jobs.engine import resume_jobs
-
-    tasks = [asyncio.create_task(_resume_loop(bot, stop, resume_jobs))]
+    tasks = [asyncio.create_task(_resume_loop(bot, stop))]
     watcher = None
     if watch:
-        from invite_bot.features.notify.watcher import Watcher
-
-        watcher = Watcher(bot)
+        watcher = bot.watcher()
         tasks.append(asyncio.create_task(watcher.run(stop)))
     return Background(tasks, watcher)
 
@@ -105,13 +101,11 @@ def _prune(tx: Tx) -> None:
     tx.drafts.prune(utcnow())
 
 
-async def _resume_loop(
-    bot: Bot, stop: asyncio.Event, resume: Callable[[Bot], Awaitable[int]]
-) -> None:
+async def _resume_loop(bot: Bot, stop: asyncio.Event) -> None:
     """Finish invite jobs a crashed process left open (now, and now and then after)."""
     while not stop.is_set():
         try:
-            await resume(bot)
+            await bot.jobs.resume()
             await bot.store.write(_prune)
         except StoreUnavailable as exc:
             log.warning("invite jobs not resumed, database unavailable: %s", exc.kind)
@@ -166,7 +160,7 @@ async def serving(
         finally:
             stop.set()
             await runner.cleanup()
-            await bot.guard.drain(bot.background)
+            await bot.guard.drain(bot.jobs.holding.tasks)
             await background.finish()
 
 

@@ -19,8 +19,7 @@ import aiohttp
 from aiohttp import web
 from cryptography.fernet import Fernet
 
-from invite_bot.app import build_app, build_bot
-from invite_bot.bot import Bot
+from invite_bot.app import Bot, build_app, build_bot
 from invite_bot.config.settings import Settings, load_settings
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import (
@@ -162,7 +161,7 @@ async def running_bot(
             yield under_test
         finally:
             await runner.cleanup()
-            await bot.guard.drain(bot.background)
+            await bot.guard.drain(bot.jobs.holding.tasks)
             await bot.gencove.close()
             if bot.slack.session:
                 await bot.slack.session.close()

@@ -73,7 +73,8 @@ async def main(url, link):
         web_app(app, store, bot.metrics, watching=Watching(60, here_since=datetime.now(UTC)))
         health = await store.health()
         if link:
-            bot.vault.decrypt(bot.vault.encrypt("gc-personal-key"))
+            vault = bot.features.linking.vault
+            vault.decrypt(vault.encrypt("gc-personal-key"))
     finally:
         await bot.gencove.close()
         await bot.slack.session.close()

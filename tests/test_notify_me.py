@@ -38,7 +38,7 @@ async def bot(
 async def _invite(bot: BotUnderTest, *emails: str) -> Watcher:
     await bot.command("invite " + " ".join(emails))
     await bot.posted_results()
-    watcher = Watcher(bot.bot)
+    watcher = bot.bot.watcher()
     await watcher.poll()
     return watcher
 

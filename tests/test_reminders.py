@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from invite_bot.features.notify.watcher import Watcher
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
 from tests.harness import ADMIN, BotUnderTest, bot_environment, running_bot, sqlite_url
@@ -37,7 +36,7 @@ async def test_one_reminder_in_the_channel_and_to_the_inviter_and_none_once_acce
 ) -> None:
     await bot.command("invite ana@lab.org bob@lab.org")
     await bot.posted_results()
-    watcher = Watcher(bot.bot)
+    watcher = bot.bot.watcher()
     await watcher.poll()  # the silent baseline
     ana, bob = gencove.find("ana@lab.org")[0], gencove.find("bob@lab.org")[0]
     gencove.expire_soon(ana)
@@ -63,7 +62,7 @@ async def test_no_reminder_when_turned_off(
     async with running_bot(
         gencove, slack, sqlite_url(tmp_path), INVITE_NOTIFY_CHANNEL=NEWS, INVITE_REMIND_BEFORE="off"
     ) as bot:
-        watcher = Watcher(bot.bot)
+        watcher = bot.bot.watcher()
         ana = gencove.add_invitation("ana@lab.org")
         await watcher.poll()
         gencove.expire_soon(ana)

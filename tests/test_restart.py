@@ -11,7 +11,6 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from invite_bot.jobs.engine import resume_jobs
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, Message
 from invite_bot.store import KnownInvitation, NewInviteJob
@@ -123,8 +122,8 @@ async def test_an_invite_job_a_crash_left_unfinished_is_resumed_without_inviting
     await asyncio.sleep(0.3)  # the dead process's claim on the job runs out
 
     async with running_bot(gencove, slack, url) as restarted:
-        assert await resume_jobs(restarted.bot) == 1
-        assert await resume_jobs(restarted.bot) == 0
+        assert await restarted.bot.jobs.resume() == 1
+        assert await restarted.bot.jobs.resume() == 0
         job = await restarted.store.read(lambda tx: tx.jobs.get(job_id))
         assert job is not None
         assert job.finished_at is not None

@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from invite_bot.features.notify.watcher import Watcher
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
 from tests.harness import ADMIN, running_bot, sqlite_url
@@ -21,7 +20,7 @@ async def test_seven_expiring_in_one_poll_are_one_summary(
     async with running_bot(
         gencove, slack, sqlite_url(tmp_path), INVITE_NOTIFY_CHANNEL=NEWS, INVITE_REMIND_BEFORE="off"
     ) as bot:
-        watcher = Watcher(bot.bot)
+        watcher = bot.bot.watcher()
         invitations = [gencove.add_invitation(f"p{i}@lab.org") for i in range(7)]
         await watcher.poll()
         for invitation in invitations:
@@ -40,7 +39,7 @@ async def test_five_are_posted_one_by_one_paced_without_holding_up_another_chann
     gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
 ) -> None:
     async with running_bot(gencove, slack, sqlite_url(tmp_path), INVITE_NOTIFY_CHANNEL=NEWS) as bot:
-        watcher = Watcher(bot.bot)
+        watcher = bot.bot.watcher()
         invitations = [gencove.add_invitation(f"p{i}@lab.org") for i in range(5)]
         await watcher.poll()
         await bot.store.write(lambda tx: tx.subscriptions.add("C0OTHER01", ADMIN))
@@ -67,7 +66,7 @@ async def test_a_fifty_address_invite_is_one_summary_in_a_subscribed_channel(
     gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
 ) -> None:
     async with running_bot(gencove, slack, sqlite_url(tmp_path), INVITE_NOTIFY_CHANNEL=NEWS) as bot:
-        watcher = Watcher(bot.bot)
+        watcher = bot.bot.watcher()
         await watcher.poll()
         emails = [f"u{i:02d}@lab.org" for i in range(50)]
         await bot.command("invite " + " ".join(emails))

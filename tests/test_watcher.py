@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from invite_bot.features.notify.watcher import Watcher
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
 from invite_bot.store.outbox import Outbox
@@ -36,7 +35,7 @@ async def test_first_poll_is_a_silent_baseline(
     watched: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
     gencove.add_invitation("old@lab.org")
-    stats = await Watcher(watched.bot).poll()
+    stats = await watched.bot.watcher().poll()
     assert stats.baseline
     assert slack.calls_to("chat.postMessage") == []
     assert (await watched.store.read(lambda tx: tx.invitations.by_email("old@lab.org")))[
@@ -47,7 +46,7 @@ async def test_first_poll_is_a_silent_baseline(
 async def test_each_transition_is_notified_once_per_channel(
     watched: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
-    watcher = Watcher(watched.bot)
+    watcher = watched.bot.watcher()
     ana = gencove.add_invitation("ana@lab.org")
     bob = gencove.add_invitation("bob@lab.org")
     cid = gencove.add_invitation("cid@lab.org")
@@ -76,7 +75,7 @@ async def test_a_poll_costs_pending_pages_plus_a_constant(
     watched: BotUnderTest, gencove: FakeGencove
 ) -> None:
     gencove.seed(1500, 250)
-    watcher = Watcher(watched.bot)
+    watcher = watched.bot.watcher()
     await watcher.poll()
     pending = [i for i in gencove.invitations.values() if i.status == "pending"]
     for invitation in pending[:5]:
@@ -93,7 +92,7 @@ async def test_a_poll_costs_pending_pages_plus_a_constant(
 async def test_acceptance_updates_the_original_result_message(
     watched: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
-    watcher = Watcher(watched.bot)
+    watcher = watched.bot.watcher()
     await watcher.poll()
     await watched.command("invite ana@lab.org")
     await slack.wait_for(lambda: slack.messages_in("C_GENERAL"))
@@ -116,7 +115,7 @@ async def test_acceptance_updates_the_original_result_message(
 async def test_notification_left_in_sending_after_a_crash_is_not_posted_twice(
     watched: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
-    watcher = Watcher(watched.bot)
+    watcher = watched.bot.watcher()
     ana = gencove.add_invitation("ana@lab.org")
     await watcher.poll()
     gencove.accept(ana)
@@ -138,7 +137,7 @@ async def test_notification_left_in_sending_after_a_crash_is_not_posted_twice(
 async def test_invitation_made_from_slack_is_announced_in_other_subscribed_channels(
     watched: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
-    watcher = Watcher(watched.bot)
+    watcher = watched.bot.watcher()
     await watcher.poll()
     await watched.store.write(lambda tx: tx.subscriptions.add("C_NEWS", ADMIN))
     await watched.store.write(lambda tx: tx.subscriptions.add("C_GENERAL", ADMIN))
@@ -160,7 +159,7 @@ async def test_notification_answered_with_a_slack_5xx_is_checked_before_it_is_po
 ) -> None:
     from invite_bot.playground.slack import SlackFault
 
-    watcher = Watcher(watched.bot)
+    watcher = watched.bot.watcher()
     ana = gencove.add_invitation("ana@lab.org")
     await watcher.poll()
     gencove.accept(ana)

@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Which page of `/gencove list` a button asks for: the value written into a Previous,
+Next or list-row button, and read back (anything else is out of date)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""One address as a message shows it: a pure value every message builder takes."""
 
 from __future__ import annotations
 

@@ -12,10 +12,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from invite_bot.bot import Bot
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.slack.blockkit import Message, with_note
-from invite_bot.slack.outbound import Posted
+from invite_bot.slack.outbound import Outbound, Posted
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +40,12 @@ class Delivered:
     reached: bool
 
 
-async def deliver(bot: Bot, place: Place, message: Message, *, resumed: bool) -> Delivered:
+async def deliver(
+    outbound: Outbound, place: Place, message: Message, *, resumed: bool
+) -> Delivered:
     """Show `message` where `place` says, by the best way that works (see module doc)."""
     if place.message is not None:
-        failure = await bot.outbound.update(place.message, message)
+        failure = await outbound.update(place.message, message)
         if failure is None:
             return Delivered(place.message, True)
         log.error("could not update message %s: %s", place.key, failure.error)
@@ -53,8 +54,8 @@ async def deliver(bot: Bot, place: Place, message: Message, *, resumed: bool) ->
             f"<#{place.message.channel}> ({escape_mrkdwn(failure.error)}); "
             "this is where it stands."
         )
-        return Delivered(None, await tell_asker(bot, place, with_note(message, note)))
-    result = await bot.outbound.post(
+        return Delivered(None, await tell_asker(outbound, place, with_note(message, note)))
+    result = await outbound.post(
         place.channel_id, message, keys=[place.key], since=place.since, look_first=resumed
     )
     if isinstance(result, Posted):
@@ -62,7 +63,7 @@ async def deliver(bot: Bot, place: Place, message: Message, *, resumed: bool) ->
     if (
         result.cannot_post_here
         and place.response_url
-        and await bot.outbound.respond(place.response_url, message, public=True) is None
+        and await outbound.respond(place.response_url, message, public=True) is None
     ):
         return Delivered(None, True)
     log.error("could not post message %s: %s", place.key, result.error)
@@ -76,12 +77,12 @@ async def deliver(bot: Bot, place: Place, message: Message, *, resumed: bool) ->
             f":warning: Slack did not take the result message for <#{place.channel_id}> "
             f"({escape_mrkdwn(result.error)}), so here it is, visible only to you."
         )
-    return Delivered(None, await tell_asker(bot, place, with_note(message, note)))
+    return Delivered(None, await tell_asker(outbound, place, with_note(message, note)))
 
 
-async def tell_asker(bot: Bot, place: Place, message: Message) -> bool:
+async def tell_asker(outbound: Outbound, place: Place, message: Message) -> bool:
     """A copy for the asker alone: response_url, an ephemeral note, else a DM."""
     # A modal invite from a channel the bot is not in ends in a direct message.
-    return await bot.outbound.tell(
+    return await outbound.tell(
         place.user_id, message, channel=place.channel_id, response_url=place.response_url
     )

@@ -15,7 +15,6 @@ from invite_bot.slack.blockkit import Message
 from invite_bot.store import InviteJob
 
 if TYPE_CHECKING:
-    from invite_bot.bot import Bot
     from invite_bot.slack.outbound import Posted
 
 
@@ -23,15 +22,16 @@ if TYPE_CHECKING:
 class JobKind:
     """How a kind of job shows itself, and what it does between chunks and at the end."""
 
-    render: Callable[[Bot, InviteJob, list[InviteRow], bool], Awaitable[Message]]
-    after_chunk: Callable[[Bot, InviteJob, list[InviteRow]], Awaitable[None]] | None = None
-    after_finish: (
-        Callable[[Bot, InviteJob, list[InviteRow], Posted | None], Awaitable[None]] | None
-    ) = None
+    # the job's message for its rows; the last argument: whether the job is finished
+    render: Callable[[InviteJob, list[InviteRow], bool], Awaitable[Message]]
+    after_chunk: Callable[[InviteJob, list[InviteRow]], Awaitable[None]] | None = None
+    after_finish: Callable[[InviteJob, list[InviteRow], Posted | None], Awaitable[None]] | None = (
+        None
+    )
     wait_when_busy: bool = False  # 429/5xx leave the address open; the job waits
 
 
-Owner = Callable[["Bot", str, str], Awaitable[Message | None]]
+Owner = Callable[[str, str], Awaitable[Message | None]]
 
 
 class JobKinds:
@@ -53,14 +53,14 @@ class JobKinds:
         return found
 
     def own(self, owner: Owner) -> None:
-        """`owner(bot, channel, ts)` renders the messages it posted (None: not one of its)."""
+        """`owner(channel, ts)` renders the messages it posted (None: not one of its)."""
         self._owners.append(owner)
 
-    async def owned(self, bot: Bot, channel: str, ts: str) -> Message | None:
+    async def owned(self, channel: str, ts: str) -> Message | None:
         """The message at (channel, ts) as its owner renders it now; None when no feature
         owns it (a job's own message)."""
         for owner in self._owners:
-            message = await owner(bot, channel, ts)
+            message = await owner(channel, ts)
             if message is not None:
                 return message
         return None

@@ -1,45 +1,42 @@
 """What an invite job writes to the store, each a unit of work of its own: the job with
 its first claims (`store_job`), each chunk's outcomes (`record`), and where its message
-is, with the job's end (`place_message`). Kept apart from the job's run (inviting.py)."""
+is, with the job's end (`place_message`). Kept apart from the job's run (engine.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from invite_bot.bot import Bot
 from invite_bot.domain.rows import InviteRow
 from invite_bot.domain.transitions import known_invitation, transition
 from invite_bot.gencove import Invitation
 from invite_bot.jobs.steps import Outcome
 from invite_bot.slack.outbound import Posted
-from invite_bot.store import InviteJob, ItemOutcome, NewInviteJob, Tx
-from invite_bot.store.subscriptions import Subscriptions
+from invite_bot.store import InviteJob, ItemOutcome, NewInviteJob, Store, Tx
 
 
 def store_job(
-    tx: Tx, bot: Bot, new_job: NewInviteJob, running: frozenset[int]
+    tx: Tx,
+    new_job: NewInviteJob,
+    *,
+    owner: str,
+    lease: timedelta,
+    running: frozenset[int],
+    notify_channel: str | None,
 ) -> tuple[InviteJob, tuple[set[str], list[str]] | None]:
     """The job as stored, and (its claimed addresses, the channels to announce in); None
     instead of the latter for a job stored before (a redelivery) that is not to run here."""
-    job_id = tx.jobs.create(new_job, owner=bot.instance, lease=bot.job_lease)
+    job_id = tx.jobs.create(new_job, owner=owner, lease=lease)
     job = tx.jobs.get(job_id)
     assert job is not None
-    if job.finished_at is not None or job.owner != bot.instance or job.id in running:
+    if job.finished_at is not None or job.owner != owner or job.id in running:
         return job, None
     # The duplicate guard's first claim, in the same transaction (see _Run.claim).
-    claimed = tx.claims.take(job.id, job.pending_emails, owner=bot.instance, lease=bot.job_lease)
+    claimed = tx.claims.take(job.id, job.pending_emails, owner=owner, lease=lease)
     # The channel the job posts in gets the result message, not a notification too.
-    return job, (claimed, _channels(bot, tx.subscriptions, besides=new_job.channel_id))
-
-
-def _channels(bot: Bot, subscriptions: Subscriptions, *, besides: str) -> list[str]:
-    """Subscribed channels plus INVITE_NOTIFY_CHANNEL, once each, minus `besides`."""
-    channels = [s.channel_id for s in subscriptions.all()]
-    if bot.settings.invite_notify_channel:
-        channels.append(bot.settings.invite_notify_channel)
-    return [c for c in dict.fromkeys(channels) if c != besides]
+    announce_in = tx.subscriptions.notified(also=notify_channel, besides=new_job.channel_id)
+    return job, (claimed, announce_in)
 
 
 def place_message(
@@ -83,7 +80,7 @@ AUDIT_ACTIONS = {
 
 
 async def record(
-    bot: Bot, job: InviteJob, outcomes: Sequence[Outcome], announce_in: Sequence[str]
+    store: Store, job: InviteJob, outcomes: Sequence[Outcome], announce_in: Sequence[str]
 ) -> dict[str, InviteRow]:
     """Record a chunk's outcomes in one transaction: the invitations, the job's items, the
     audit entries, the claims' release and the announcements land together or not at all.
@@ -114,7 +111,7 @@ async def record(
     ]
     audited = [_audit_entry(job, o) for o in outcomes]
 
-    def store(tx: Tx) -> None:
+    def write(tx: Tx) -> None:
         if invitations:
             tx.invitations.record(invitations)
         tx.jobs.record_items(job.id, items)
@@ -125,7 +122,7 @@ async def record(
             # Subscribed channels hear of invitations made from Slack too.
             tx.transitions.apply(announced, notify_channels=announce_in)
 
-    await bot.store.write(store)
+    await store.write(write)
     return {o.email: row_of(o) for o in outcomes}
 
 

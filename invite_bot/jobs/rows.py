@@ -1,17 +1,17 @@
-"""TODO docstring."""
+"""The rows of a job's message, from the stored facts: each address as its message shows
+it now, with the re-invites made from it."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from invite_bot.bot import Bot
 from invite_bot.domain.rows import InviteRow
-from invite_bot.store import InviteJob, KnownInvitation
+from invite_bot.store import InviteJob, KnownInvitation, Store
 
 
 async def job_rows(
-    bot: Bot, job: InviteJob, *, known: Mapping[str, InviteRow] | None = None
+    store: Store, job: InviteJob, *, known: Mapping[str, InviteRow] | None = None
 ) -> list[InviteRow]:
     """The job's addresses as its message shows them. `known`: rows just learnt, by
     address (the store is read only for the others, so a fresh job costs no read)."""
@@ -19,7 +19,7 @@ async def job_rows(
     ids = [
         item.invitation_id for item in job.items if item.invitation_id and item.email not in fresh
     ]
-    found = await bot.store.read(lambda tx: tx.invitations.get_many(ids)) if ids else []
+    found = await store.read(lambda tx: tx.invitations.get_many(ids)) if ids else []
     stored = {inv.id: inv for inv in found}
     rows = []
     for item in job.items:
@@ -49,7 +49,7 @@ async def job_rows(
     # A pending invitation is not re-invited: only a job showing others can have any.
     if all(row.status in ("pending", "failed", "member", "unsure", "working") for row in rows):
         return rows
-    return await with_reinvites(bot, rows)
+    return await with_reinvites(store, rows)
 
 
 def known_row(known: KnownInvitation) -> InviteRow:
@@ -64,17 +64,17 @@ def known_row(known: KnownInvitation) -> InviteRow:
 
 
 async def with_reinvites(
-    bot: Bot, rows: Sequence[InviteRow], *, follow: bool = True
+    store: Store, rows: Sequence[InviteRow], *, follow: bool = True
 ) -> list[InviteRow]:
     """Rows of a result message or a list with their re-invites shown: the old row says
     who re-invited it (and loses its button); with `follow`, the new invitation's row
     follows it."""
     ids = [row.invitation_id for row in rows if row.invitation_id]
-    reinvites = await bot.store.read(lambda tx: tx.reinvites.get_many(ids)) if ids else {}
+    reinvites = await store.read(lambda tx: tx.reinvites.get_many(ids)) if ids else {}
     if not reinvites:
         return list(rows)
     new_ids = [r.new_invitation_id for r in reinvites.values() if r.new_invitation_id]
-    found = await bot.store.read(lambda tx: tx.invitations.get_many(new_ids)) if new_ids else []
+    found = await store.read(lambda tx: tx.invitations.get_many(new_ids)) if new_ids else []
     new = {k.id: k for k in found}
     shown = {row.invitation_id for row in rows}
     out: list[InviteRow] = []

@@ -22,7 +22,6 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from invite_bot.bot import Bot
 from invite_bot.gencove import (
     Credentials,
     GencoveError,
@@ -33,8 +32,10 @@ from invite_bot.gencove import (
     GencoveValidationError,
     Invitation,
 )
+from invite_bot.gencove.acting import LinkedKeys, act_with
+from invite_bot.gencove.client import GencoveClient
 from invite_bot.gencove.create_pace import in_background
-from invite_bot.store import InviteJob, JobOutcome, KnownInvitation
+from invite_bot.store import InviteJob, JobOutcome, KnownInvitation, Store
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,17 @@ class Outcome:
 class Steps:
     """The steps for each address of one run of a job."""
 
-    def __init__(self, bot: Bot, job: InviteJob, *, maybe_sent: bool, wait_when_busy: bool) -> None:
-        self.bot, self.job = bot, job
+    def __init__(
+        self,
+        gencove: GencoveClient,
+        store: Store,
+        keys: LinkedKeys,
+        job: InviteJob,
+        *,
+        maybe_sent: bool,
+        wait_when_busy: bool,
+    ) -> None:
+        self.gencove, self.store, self.keys, self.job = gencove, store, keys, job
         self.maybe_sent = maybe_sent  # a crash may have left invitations this job made
         self.wait_when_busy = wait_when_busy
         self.stopped_by: str | None = None  # why no further create is sent
@@ -79,7 +89,7 @@ class Steps:
             return None
         if self._credentials is None:
             self._credentials = asyncio.ensure_future(
-                self.bot.credentials_for(self.job.slack_user_id)
+                self.keys.credentials_for(self.job.slack_user_id)
             )
         return await asyncio.shield(self._credentials)
 
@@ -142,25 +152,25 @@ class Steps:
         """
         if pending is not None:
             return pending.get(email.lower())
-        known = await self.bot.store.read(
+        known = await self.store.read(
             lambda tx: tx.invitations.by_email(email, status="pending")
         )
         now = datetime.now(UTC)
         remembered = any(k.expires is None or k.expires > now for k in known)
         if not (remembered or self.maybe_sent):
             return None
-        return await self.bot.gencove.find_pending(email)
+        return await self.gencove.find_pending(email)
 
     async def _create(self, email: str, role: str) -> tuple[Invitation, bool]:
-        bot = self.bot
+        gencove = self.gencove
         try:
             credentials = await self._inviter_credentials()
             # A job that waits when Gencove is busy (bulk) is background work: when
             # Gencove's pace holds creates back, a person's own invite goes first.
             with in_background() if self.wait_when_busy else contextlib.nullcontext():
-                made, as_linked = await bot.act_with(
+                made, as_linked = await act_with(
                     credentials,
-                    lambda credentials: bot.gencove.create_invitation(
+                    lambda credentials: gencove.create_invitation(
                         email, role, credentials=credentials
                     ),
                 )
@@ -169,7 +179,7 @@ class Steps:
             return made, as_linked
         except GencoveValidationError as exc:
             # Gencove refuses a second pending invitation: show the one that exists.
-            found = await bot.gencove.find_pending(email)
+            found = await gencove.find_pending(email)
             if found is None:
                 raise
             log.info("create refused (%s); showing the pending invitation", exc.message)
@@ -179,7 +189,7 @@ class Steps:
         """Whether the address already belongs to a member (unknown counts as no: the
         invite then goes ahead, as it did before the bot could ask)."""
         try:
-            return await self.bot.gencove.is_member(email)
+            return await self.gencove.is_member(email)
         except GencoveError as exc:
             if isinstance(exc, GencoveMaintenance) or (self.wait_when_busy and _busy(exc)):
                 raise

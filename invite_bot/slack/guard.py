@@ -199,6 +199,11 @@ Decide = Callable[[Turn], Reply]
 Listener = Callable[..., Awaitable[None]]
 
 
+def later(work: Callable[[Turn], Awaitable[None]]) -> Decide:
+    """A listener that acknowledges at once with nothing, then does `work(turn)`."""
+    return lambda turn: then(lambda: work(turn))
+
+
 class Guard:
     """Runs decide functions as Bolt listeners: ack, dedupe, work, a visible failure; and
     knows which of them are still at work, for a stop to wait on (`drain`)."""

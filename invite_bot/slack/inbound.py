@@ -161,3 +161,9 @@ def _header(headers: Mapping[str, Sequence[str] | str] | None, name: str) -> str
                 return values
             return str(values[0]) if values else None
     return None
+
+
+def view_value(view: Mapping[str, Any], block_id: str, action_id: str) -> Mapping[str, Any]:
+    """One input's state in a submitted view (empty when the view has none such)."""
+    values = _map(_map(view.get("state")).get("values"))
+    return _map(_map(values.get(block_id)).get(action_id))

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from invite_bot.domain.pages import list_page
+from invite_bot.domain.pages import PageRef, list_page
 
 SLACK_RESPONSE_HOSTS = frozenset({"hooks.slack.com"})
 CHANNEL_ID = re.compile(r"[CGD][A-Z0-9_]{1,40}")
@@ -132,9 +132,9 @@ def metadata(raw: object) -> Metadata:
     return Metadata(fields, tuple(rejected))
 
 
-def parse_page_value(value: str) -> tuple[str, int]:
-    """(status, offset) of a list button; `OutOfDate` when it is not one we wrote."""
+def parse_page_value(value: str) -> PageRef:
+    """The page a list button names; `OutOfDate` when it is not one the bot wrote."""
     page = list_page(value)
     if page is None:
         raise OutOfDate("a list button's page value")
-    return page.status, page.offset
+    return page

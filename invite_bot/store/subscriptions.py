@@ -31,3 +31,11 @@ class Subscriptions(Repository):
             select(subscriptions).order_by(subscriptions.c.since, subscriptions.c.channel_id)
         )
         return [from_row(Subscription, row) for row in result.mappings()]
+
+    def notified(self, *, also: str | None = None, besides: str | None = None) -> list[str]:
+        """The channels told of invitation changes: the subscribed ones and `also` (the
+        configured notification channel), once each, minus `besides`."""
+        channels = [s.channel_id for s in self.all()]
+        if also:
+            channels.append(also)
+        return [c for c in dict.fromkeys(channels) if c != besides]

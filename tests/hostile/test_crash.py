@@ -9,7 +9,6 @@ from pathlib import Path
 
 import aiohttp
 
-from invite_bot.jobs.engine import resume_jobs
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, deliver, slash_command_body
 from invite_bot.store import Store
@@ -101,7 +100,7 @@ async def test_a_live_owner_keeps_its_job_while_another_process_watches(
         running_bot(gencove, slack, database, **patient) as owner,
         running_bot(gencove, slack, database, **patient) as other,
     ):
-        owner.bot.job_lease = other.bot.job_lease = timedelta(seconds=1)
+        owner.bot.jobs.holding.lease = other.bot.jobs.holding.lease = timedelta(seconds=1)
         gencove.hold = asyncio.Event()  # Gencove takes its time: the job runs for a while
         await owner.command("invite ana@lab.org bob@lab.org")
         # The job's one read of the pending list goes through; its creates are held.
@@ -113,17 +112,17 @@ async def test_a_live_owner_keeps_its_job_while_another_process_watches(
         # (alongside it, each address was looked up among the members: those went too)
         await until(lambda: gencove.count("POST", CREATE) == 2)
         assert gencove.count("GET", MEMBERS) == 2
-        assert await resume_jobs(other.bot) == 0
+        assert await other.bot.jobs.resume() == 0
         await asyncio.sleep(2.5)  # more than two leases: only renewals kept the job
-        assert other.bot.jobs_here == {1}  # still watching, not running it
+        assert other.bot.jobs.holding.running == {1}  # still watching, not running it
         job = await other.store.read(lambda tx: tx.jobs.get(1))
         assert job is not None
-        assert job.owner == owner.bot.instance
+        assert job.owner == owner.bot.jobs.holding.instance
         assert gencove.count("POST", CREATE) == 2
         assert gencove.count("GET", CREATE) == 1  # the owner's; a take-over would read again
         gencove.hold.set()
         await slack.wait_for(lambda: slack.messages_in("C_GENERAL"))
-        await until(lambda: not other.bot.jobs_here, timeout=20)
+        await until(lambda: not other.bot.jobs.holding.running, timeout=20)
         await asyncio.sleep(0.2)
     assert len(slack.messages_in("C_GENERAL")) == 1
     assert gencove.count("POST", CREATE) == 2

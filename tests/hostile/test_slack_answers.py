@@ -31,7 +31,7 @@ async def test_a_result_post_that_landed_but_whose_answer_was_spoiled_is_not_pos
     slack.inject("chat.postMessage", spoiled)
     _, url = await bot.command("invite ana@lab.org")
     await slack.wait_for(lambda: slack.calls_to("conversations.history"))
-    await until(lambda: not bot.bot.jobs_here)
+    await until(lambda: not bot.bot.jobs.holding.running)
     assert await _finished(bot)
     [message] = slack.messages_in("C_GENERAL")
     assert "ana@lab.org" in message_text(message)
@@ -51,7 +51,7 @@ async def test_a_result_post_answered_500_is_looked_for_then_posted_once(
     slack.inject("chat.postMessage", SlackFault.status(500))
     await bot.command("invite ana@lab.org")
     await slack.wait_for(lambda: slack.messages_in("C_GENERAL"))
-    await until(lambda: not bot.bot.jobs_here)
+    await until(lambda: not bot.bot.jobs.holding.running)
     await asyncio.sleep(0.2)
     assert len(slack.messages_in("C_GENERAL")) == 1
     assert [c.status for c in slack.calls_to("chat.postMessage")] == [500, 200]

@@ -7,7 +7,6 @@ import json
 import random
 from datetime import timedelta
 
-from invite_bot.jobs.engine import resume_jobs
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, SlackFault
 from tests.harness import ADMIN, BotUnderTest
@@ -146,7 +145,7 @@ async def test_slack_refusing_the_result_tells_the_inviter_through_response_url(
 async def test_a_result_that_reached_nobody_is_delivered_when_slack_is_back(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
-    bot.bot.job_lease = timedelta(seconds=1)
+    bot.bot.jobs.holding.lease = timedelta(seconds=1)
     # the channel post (Slack's "internal_error" may hide a post that landed: the bot looks
     # in the history, finds none, posts once more), then the direct message of last resort
     slack.inject("chat.postMessage", *[SlackFault.error("internal_error")] * 3)
@@ -154,13 +153,13 @@ async def test_a_result_that_reached_nobody_is_delivered_when_slack_is_back(
     slack.inject("chat.postEphemeral", SlackFault.error("internal_error"))
     await bot.command("invite ana@lab.org")
     await slack.wait_for(lambda: slack.calls_to("chat.postEphemeral"), timeout=15)
-    await until(lambda: not bot.bot.jobs_here)  # the attempt is over
+    await until(lambda: not bot.bot.jobs.holding.running)  # the attempt is over
     assert slack.messages_in("C_GENERAL") == []
     assert len(slack.calls_to("conversations.history")) == 2  # looked before each re-post
     await _until_job(bot, finished=False)  # kept, to be delivered later
 
     await asyncio.sleep(1.1)  # its lease runs out: nobody works on it any more
-    assert await resume_jobs(bot.bot) == 1
+    assert await bot.bot.jobs.resume() == 1
     text = await _one_message(slack, "C_GENERAL")
     assert "ana@lab.org" in text
     assert len(gencove.find("ana@lab.org")) == 1

@@ -325,7 +325,6 @@ async def test_revoke_on_a_message_posted_through_response_url_replaces_it(
 async def test_a_revoke_from_slack_is_announced_in_other_subscribed_channels(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
-    from invite_bot.features.notify.watcher import Watcher
 
     await bot.command("invite ana@lab.org")
     await bot.posted_results()
@@ -334,7 +333,7 @@ async def test_a_revoke_from_slack_is_announced_in_other_subscribed_channels(
     await bot.command("revoke ana@lab.org")
     await slack.wait_for(lambda: gencove.find("ana@lab.org")[0].status == "revoked")
     await asyncio.sleep(0.2)
-    await Watcher(bot.bot).deliver()
+    await bot.bot.watcher().deliver()
     news = [m.text or "" for m in slack.messages_in("C_NEWS")]
     assert len(news) == 1
     assert "was revoked by <@" in news[0]

@@ -46,7 +46,7 @@ async def _invited(bot: BotUnderTest, slack: FakeSlack, email: str) -> tuple[Mes
     await bot.command(f"invite {email}")
     posts = await bot.posted_results()
     response = posts[-1].response or {}
-    watcher = Watcher(bot.bot)
+    watcher = bot.bot.watcher()
     await watcher.poll()
     return slack.messages[(str(response["channel"]), str(response["ts"]))], watcher
 

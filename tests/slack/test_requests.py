@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from invite_bot.features.notify.watcher import Watcher
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, Message
 from invite_bot.store import InviteRequest
@@ -270,7 +269,7 @@ async def test_an_expired_request_is_marked_once_and_cannot_be_approved(
         _, url = await bot.click("request_approve", message=message)
         await slack.wait_for(lambda: slack.response_posts(url))
         assert "expired" in slack.response_posts(url)[0]["text"]
-        watcher = Watcher(bot.bot)
+        watcher = bot.bot.watcher()
         await watcher.poll()
         await watcher.poll()
         [dm] = await _dm_to(slack, OUTSIDER_DM)
@@ -293,7 +292,7 @@ async def test_the_watcher_expires_a_request_nobody_clicked(
         request = await _request_of(bot, message)
         assert request is not None
         await _until(lambda: datetime.now(UTC) >= request.expires_at)
-        await asyncio.gather(Watcher(bot.bot).poll(), Watcher(bot.bot).poll())
+        await asyncio.gather(bot.bot.watcher().poll(), bot.bot.watcher().poll())
         await _dm_to(slack, OUTSIDER_DM)
         assert "Expired" in block_text(_shown(slack, message).blocks, "request_status")
         assert len(await bot.store.read(lambda tx: tx.audit.entries(action="request_expired"))) == 1

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import aiohttp
+from pydantic import SecretStr
+from slack_sdk.web.async_client import AsyncWebClient
 
-from invite_bot.bot import Bot
 from invite_bot.slack.errors import SLACK_FAILURES, classify
 
 log = logging.getLogger(__name__)
@@ -28,58 +29,78 @@ class Fetched:
     problem: str | None = None
 
 
-async def fetch(bot: Bot, file_id: str) -> Fetched:
-    try:
-        answer = await bot.slack.files_info(file=file_id)
-    except SLACK_FAILURES as exc:
-        failure = classify(exc)
-        log.warning("files.info failed: %s", failure.error)
-        return Fetched("the file", problem=f"Slack would not describe the file ({failure.error}).")
-    info = answer.get("file") or {}
-    name = str(info.get("name") or "the file")[:200]
-    filetype = str(info.get("filetype") or "").lower()
-    if filetype and filetype not in TEXT_TYPES and not name.lower().endswith((".csv", ".txt")):
-        return Fetched(name, problem="It is not a CSV file (`email[,role]` per line).")
-    size = int(info.get("size") or 0)
-    if size > MAX_FILE_BYTES:
-        return Fetched(name, problem=f"It is {size:,} bytes; a CSV of addresses is far smaller.")
-    url = str(info.get("url_private_download") or info.get("url_private") or "")
-    if not _slack_host(bot, url):
-        log.warning("a file's url_private is not on Slack's host; not fetched")
-        return Fetched(name, problem="Slack gave no address to fetch the file from.")
-    token = bot.settings.slack_bot_token.get_secret_value()
-    session = bot.slack.session
-    if session is None:
-        return Fetched(name, problem="The file could not be fetched.")
-    try:
-        async with session.get(
-            url,
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=aiohttp.ClientTimeout(total=30),
-            allow_redirects=False,
-        ) as response:
-            if response.status != 200:
-                log.warning("file download answered HTTP %s", response.status)
-                return Fetched(
-                    name, problem=f"Slack would not hand over the file ({response.status})."
-                )
-            data = await _read_whole(response)
-            announced = response.content_length
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        log.warning("file download failed (%s)", type(exc).__name__)
-        return Fetched(name, problem="The file could not be fetched from Slack. Try again.")
-    if data is None:
-        return Fetched(name, problem="It is too large for a CSV of addresses.")
-    # A file is read whole or not at all: a cut row could be an address nobody wrote.
-    for expected in (announced, size or None):
-        if expected is not None and expected != len(data):
-            log.warning("file download gave %d bytes of %d", len(data), expected)
+class Files:
+    """A file someone shared with the bot, fetched from Slack with the bot token."""
+
+    def __init__(self, *, client: AsyncWebClient, bot_token: SecretStr, api_url: str) -> None:
+        self.client = client
+        self.bot_token = bot_token
+        self.api_url = api_url
+
+    async def fetch(self, file_id: str) -> Fetched:
+        try:
+            answer = await self.client.files_info(file=file_id)
+        except SLACK_FAILURES as exc:
+            failure = classify(exc)
+            log.warning("files.info failed: %s", failure.error)
             return Fetched(
-                name,
-                problem=f"Slack said it has {expected:,} bytes, but {len(data):,} arrived. "
-                "Share it again.",
+                "the file", problem=f"Slack would not describe the file ({failure.error})."
             )
-    return Fetched(name, data)
+        info = answer.get("file") or {}
+        name = str(info.get("name") or "the file")[:200]
+        filetype = str(info.get("filetype") or "").lower()
+        if filetype and filetype not in TEXT_TYPES and not name.lower().endswith((".csv", ".txt")):
+            return Fetched(name, problem="It is not a CSV file (`email[,role]` per line).")
+        size = int(info.get("size") or 0)
+        if size > MAX_FILE_BYTES:
+            return Fetched(
+                name, problem=f"It is {size:,} bytes; a CSV of addresses is far smaller."
+            )
+        url = str(info.get("url_private_download") or info.get("url_private") or "")
+        if not self._slack_host(url):
+            log.warning("a file's url_private is not on Slack's host; not fetched")
+            return Fetched(name, problem="Slack gave no address to fetch the file from.")
+        token = self.bot_token.get_secret_value()
+        session = self.client.session
+        if session is None:
+            return Fetched(name, problem="The file could not be fetched.")
+        try:
+            async with session.get(
+                url,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=aiohttp.ClientTimeout(total=30),
+                allow_redirects=False,
+            ) as response:
+                if response.status != 200:
+                    log.warning("file download answered HTTP %s", response.status)
+                    return Fetched(
+                        name, problem=f"Slack would not hand over the file ({response.status})."
+                    )
+                data = await _read_whole(response)
+                announced = response.content_length
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("file download failed (%s)", type(exc).__name__)
+            return Fetched(name, problem="The file could not be fetched from Slack. Try again.")
+        if data is None:
+            return Fetched(name, problem="It is too large for a CSV of addresses.")
+        # A file is read whole or not at all: a cut row could be an address nobody wrote.
+        for expected in (announced, size or None):
+            if expected is not None and expected != len(data):
+                log.warning("file download gave %d bytes of %d", len(data), expected)
+                return Fetched(
+                    name,
+                    problem=f"Slack said it has {expected:,} bytes, but {len(data):,} arrived. "
+                    "Share it again.",
+                )
+        return Fetched(name, data)
+
+    def _slack_host(self, url: str) -> bool:
+        """Only Slack's file host, or the configured API's (the local Slack), gets the token."""
+        parts = urlsplit(url)
+        allowed = SLACK_FILE_HOSTS | {urlsplit(self.api_url).hostname or ""}
+        if parts.hostname not in allowed:
+            return False
+        return parts.scheme == "https" or parts.hostname not in SLACK_FILE_HOSTS
 
 
 async def _read_whole(response: aiohttp.ClientResponse) -> bytes | None:
@@ -93,12 +114,3 @@ async def _read_whole(response: aiohttp.ClientResponse) -> bytes | None:
             return None
         pieces.append(piece)
     return b"".join(pieces)
-
-
-def _slack_host(bot: Bot, url: str) -> bool:
-    """Only Slack's file host, or the configured API's (the local Slack), gets the token."""
-    parts = urlsplit(url)
-    allowed = SLACK_FILE_HOSTS | {urlsplit(bot.settings.slack_api_url).hostname or ""}
-    if parts.hostname not in allowed:
-        return False
-    return parts.scheme == "https" or parts.hostname not in SLACK_FILE_HOSTS

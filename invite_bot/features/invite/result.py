@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""The result message of a plain invite: ONE message in the channel, a section per address
+with its Revoke (or Re-invite) button, and the job kind that shows it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from invite_bot.bot import Bot
 from invite_bot.domain.rows import InviteRow
 from invite_bot.domain.text import truncate
 from invite_bot.features.invite.rows import (
@@ -19,7 +19,7 @@ from invite_bot.features.invite.rows import (
     row_button,
     row_line,
 )
-from invite_bot.jobs.kinds import JobKind
+from invite_bot.jobs.kinds import JobKind, JobKinds
 from invite_bot.slack.blockkit import (
     MAX_BLOCKS,
     Message,
@@ -90,21 +90,17 @@ def _compact(rows: Sequence[InviteRow], max_sections: int) -> list[Block]:
     ]
 
 
-async def _render_result(
-    bot: Bot, job: InviteJob, rows: list[InviteRow], finished: bool
-) -> Message:
-    return await job_message(bot, job, rows)
+def plain_kind(kinds: JobKinds) -> JobKind:
+    """The job kind "invite": a command, the modal, a re-invite, an approved request. Its
+    message is `invite_result`; a job that started in a message another feature owns shows
+    its results there, as that feature renders it (an approved request under the request;
+    a re-invite clicked on a notification or reminder in that notice)."""
 
+    async def render(job: InviteJob, rows: list[InviteRow], finished: bool) -> Message:
+        if job.message_channel_id and job.message_ts:
+            owned = await kinds.owned(job.message_channel_id, job.message_ts)
+            if owned is not None:
+                return owned
+        return invite_result(rows, inviter_id=job.slack_user_id)
 
-PLAIN = JobKind(render=_render_result)  # a command, the modal, a re-invite, a request
-
-
-async def job_message(bot: Bot, job: InviteJob, rows: list[InviteRow]) -> Message:
-    """The job's message showing `rows`. A job that started in a message another feature
-    owns shows its results there, as that feature renders it (an approved request under
-    the request; a re-invite clicked on a notification or reminder in that notice)."""
-    if job.message_channel_id and job.message_ts:
-        owned = await bot.kinds.owned(bot, job.message_channel_id, job.message_ts)
-        if owned is not None:
-            return owned
-    return invite_result(rows, inviter_id=job.slack_user_id)
+    return JobKind(render=render)

@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""The invitation row every message shows: one address's line (its status, role, expiry,
+who changed it) and its button (Revoke while pending, Re-invite once expired or revoked).
+Pure: no I/O."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""The private `/gencove list` page: a header, a row (with its button) per invitation and
+Previous / Next. Pure: no I/O."""
 
 from __future__ import annotations
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from invite_bot.bot import Bot
 from invite_bot.domain.pages import MAX_OFFSET
 from invite_bot.domain.rows import InviteRow
 from invite_bot.features.listing.blocks import ListPage, invitation_list
 from invite_bot.gencove import Invitation
+from invite_bot.gencove.client import GencoveClient
 from invite_bot.gencove.models import ListStatus
 from invite_bot.jobs.rows import with_reinvites
 from invite_bot.slack.blockkit import Message
+from invite_bot.store import Store
 
 PAGE_SIZE = 20
 
@@ -26,14 +27,23 @@ def row(invitation: Invitation) -> InviteRow:
     )
 
 
-async def page(bot: Bot, status: ListStatus, offset: int) -> Message:
-    """One page of PAGE_SIZE rows at most, whatever Gencove sent (the Gencove client cuts a
-    page to the limit it asked for; this holds even if it did not): 20 rows, a header and
-    the Previous/Next buttons stay within Block Kit's 50 blocks."""
-    offset = min(max(0, offset), MAX_OFFSET)
-    result = await bot.gencove.list_invitations_page(status, PAGE_SIZE, offset)
-    shown = result.results[:PAGE_SIZE]
-    rows = await with_reinvites(bot, [row(i) for i in shown], follow=False)
-    return invitation_list(
-        ListPage(status=status, offset=offset, count=result.count, rows=rows, page_size=PAGE_SIZE)
-    )
+class Pages:
+    """One page of Gencove's list at a time, with the re-invites made from its rows."""
+
+    def __init__(self, *, gencove: GencoveClient, store: Store) -> None:
+        self.gencove = gencove
+        self.store = store
+
+    async def page(self, status: ListStatus, offset: int) -> Message:
+        """One page of PAGE_SIZE rows at most, whatever Gencove sent (the Gencove client cuts a
+        page to the limit it asked for; this holds even if it did not): 20 rows, a header and
+        the Previous/Next buttons stay within Block Kit's 50 blocks."""
+        offset = min(max(0, offset), MAX_OFFSET)
+        result = await self.gencove.list_invitations_page(status, PAGE_SIZE, offset)
+        shown = result.results[:PAGE_SIZE]
+        rows = await with_reinvites(self.store, [row(i) for i in shown], follow=False)
+        return invitation_list(
+            ListPage(
+                status=status, offset=offset, count=result.count, rows=rows, page_size=PAGE_SIZE
+            )
+        )

@@ -4,8 +4,7 @@ Slack user (`tx.preferences`). One's own actions never come back as a DM."""
 
 from __future__ import annotations
 
-from invite_bot.bot import Bot
-from invite_bot.store import Tx
+from invite_bot.store import Store, Tx
 
 ON = (
     "You will get a direct message when one of your invitations is accepted, expires or is "
@@ -18,9 +17,9 @@ OFF = (
 )
 
 
-async def notify_me(bot: Bot, user_id: str, on: bool) -> str:
+async def notify_me(store: Store, user_id: str, on: bool) -> str:
     """Store the user's choice (audited when it changed) and say what it means."""
-    await bot.store.write(lambda tx: _set(tx, user_id, on))
+    await store.write(lambda tx: _set(tx, user_id, on))
     return ON if on else OFF
 
 

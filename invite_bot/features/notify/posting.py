@@ -24,14 +24,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from invite_bot.bot import Bot
 from invite_bot.domain.notices import Group, Notice, Single, plan_posts
 from invite_bot.features.notify.blocks import notice_message, summary_message
-from invite_bot.features.notify.notices import notice_for
+from invite_bot.features.notify.notices import Notices
 from invite_bot.slack.blockkit import Message
 from invite_bot.slack.errors import SlackFailure
-from invite_bot.slack.outbound import keys_of
-from invite_bot.store import OutboxItem, Tx
+from invite_bot.slack.outbound import Outbound, keys_of
+from invite_bot.store import OutboxItem, Store, Tx
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +55,17 @@ class _Unknown(Exception):
 
 
 class Poster:
-    def __init__(self, bot: Bot, *, still_leading: Callable[[], Awaitable[bool]]) -> None:
-        self.bot = bot
-        self.outbound = bot.outbound
-        self.interval = bot.settings.slack_post_interval
+    def __init__(
+        self,
+        store: Store,
+        outbound: Outbound,
+        notices: Notices,
+        *,
+        interval: float,
+        still_leading: Callable[[], Awaitable[bool]],
+    ) -> None:
+        self.store, self.outbound, self.notices = store, outbound, notices
+        self.interval = interval  # seconds between two posts to one channel, at least
         self._still_leading = still_leading
         self._lead_lock = asyncio.Lock()
         self._lost = False
@@ -95,7 +101,7 @@ class Poster:
         now = datetime.now(UTC)
         busy = {
             item.email
-            for job in await self.bot.store.read(lambda tx: tx.jobs.unfinished())
+            for job in await self.store.read(lambda tx: tx.jobs.unfinished())
             if job.created_at > now - HELD_BACK_FOR
             and job.lease_expires is not None
             and job.lease_expires > now
@@ -139,7 +145,7 @@ class Poster:
 
     async def _mark_sending(self, covered: Sequence[OutboxItem]) -> None:
         ids = [i.id for i in covered]
-        await self.bot.store.write(lambda tx: tx.outbox.mark_all_sending(ids))
+        await self.store.write(lambda tx: tx.outbox.mark_all_sending(ids))
 
     async def _mark_sent(self, landed: dict[str | None, list[int]]) -> None:
         """Record each message's items as sent with it (ts -> item ids), in one transaction."""
@@ -148,11 +154,11 @@ class Poster:
             for ts, ids in landed.items():
                 tx.outbox.mark_all_sent(ids, ts)
 
-        await self.bot.store.write(sent)
+        await self.store.write(sent)
 
     async def _message(self, post: Single[OutboxItem] | Any) -> Message:
         if isinstance(post, Single):
-            return notice_message(await notice_for(self.bot, post.item))
+            return notice_message(await self.notices.notice_for(post.item))
         groups = [
             Group(g.kind, g.status, tuple(str(i.payload.get("email") or "") for i in g.items))
             for g in post.groups
@@ -189,7 +195,7 @@ class Poster:
         reminded = list({i.invitation_id for i in items if i.kind == "reminder"})
         if not reminded:
             return items
-        found = await self.bot.store.read(lambda tx: tx.invitations.get_many(reminded))
+        found = await self.store.read(lambda tx: tx.invitations.get_many(reminded))
         ended = {k.id: k.status for k in found if k.status != "pending"}
         dropped = {
             i.id: f"no longer pending: {ended[i.invitation_id]}"
@@ -197,7 +203,7 @@ class Poster:
             if i.kind == "reminder" and i.invitation_id in ended
         }
         if dropped:
-            await self.bot.store.write(lambda tx: _mark_failed(tx, dropped))
+            await self.store.write(lambda tx: _mark_failed(tx, dropped))
         return [i for i in items if i.id not in dropped]
 
     @contextlib.asynccontextmanager
@@ -230,7 +236,7 @@ class Poster:
             else:
                 released.append(item.id)
         if dropped or released:
-            await self.bot.store.write(lambda tx: _mark_failed(tx, dropped, released=released))
+            await self.store.write(lambda tx: _mark_failed(tx, dropped, released=released))
 
 
 def _mark_failed(tx: Tx, dropped: dict[int, str], *, released: Sequence[int] = ()) -> None:

@@ -44,25 +44,29 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from invite_bot.bot import Bot
 from invite_bot.config.logs import new_request_id
+from invite_bot.config.metrics import Metrics
+from invite_bot.config.settings import Settings
 from invite_bot.domain.notices import reminder_due
 from invite_bot.domain.transitions import LOOKUP_ORDER, diff, known_invitation, located
+from invite_bot.features.notify.notices import Notices
 from invite_bot.features.notify.posting import Poster
-from invite_bot.features.requests.deciding import settle_all as settle_requests
 from invite_bot.gencove import GencoveError, Invitation
+from invite_bot.gencove.client import GencoveClient
 from invite_bot.gencove.models import ListStatus
-from invite_bot.jobs.refresh import refresh_invitation_message
+from invite_bot.jobs.refresh import Messages
 from invite_bot.slack.errors import SLACK_FAILURES, classify
+from invite_bot.slack.outbound import Outbound
 from invite_bot.store import (
     BASELINE_DONE,
     WATCHER_POLLED,
     KnownInvitation,
     LeaderLease,
+    Store,
     StoreUnavailable,
     Transition,
     Tx,
@@ -82,20 +86,44 @@ class PollStats:
 
 
 class Watcher:
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
-        self.interval = bot.settings.watch_interval
+    """Polls Gencove and tells Slack, in the one replica that holds the lease."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        gencove: GencoveClient,
+        outbound: Outbound,
+        metrics: Metrics,
+        settings: Settings,
+        messages: Messages,
+        settle_requests: Callable[[], Awaitable[int]],
+        instance: str,
+    ) -> None:
+        self.store, self.gencove, self.metrics = store, gencove, metrics
+        self.messages = messages  # the bot's posted messages, brought up to date
+        self.settle_requests = settle_requests
+        self.instance = instance
+        self.interval = settings.watch_interval
+        self.remind_before = settings.remind_before
+        self.notify_channel = settings.invite_notify_channel
         # Set while run() holds leadership; poll()/deliver() called directly need none.
         self._lease: LeaderLease | None = None
         self._next_poll = 0.0  # time.monotonic() of run()'s next poll
-        self._poster = Poster(bot, still_leading=self._still_leading)
+        self._poster = Poster(
+            store,
+            outbound,
+            Notices(store=store),
+            interval=settings.slack_post_interval,
+            still_leading=self._still_leading,
+        )
 
     async def poll(self) -> PollStats:
         """One poll: read Gencove, record transitions, deliver the outbox.
 
         Measured (`invite_bot_watcher_*`), and logged under a request id of its own."""
         new_request_id()
-        started, metrics = time.monotonic(), self.bot.metrics
+        started, metrics = time.monotonic(), self.metrics
         try:
             stats = await self._poll()
         except GencoveError:
@@ -110,38 +138,38 @@ class Watcher:
         metrics.poll_finished("baseline" if stats.baseline else "ok", time.monotonic() - started)
         # In the database, for /healthz of every process (the watcher may run elsewhere).
         polled = datetime.now(UTC).isoformat()
-        await self.bot.store.write(lambda tx: tx.state.set(WATCHER_POLLED, polled))
+        await self.store.write(lambda tx: tx.state.set(WATCHER_POLLED, polled))
         return stats
 
     async def _poll(self) -> PollStats:
-        bot, stats = self.bot, PollStats()
+        stats = PollStats()
         await self._settle_requests()
-        before = bot.gencove.requests_sent
+        before = self.gencove.requests_sent
         now = datetime.now(UTC)
-        pending = [inv async for inv in bot.gencove.iter_invitations("pending")]
-        if await bot.store.read(lambda tx: tx.state.get(BASELINE_DONE)) is None:
+        pending = [inv async for inv in self.gencove.iter_invitations("pending")]
+        if await self.store.read(lambda tx: tx.state.get(BASELINE_DONE)) is None:
             baseline = [known_invitation(inv, now=now) for inv in pending]
-            await bot.store.write(lambda tx: tx.transitions.baseline(baseline))
+            await self.store.write(lambda tx: tx.transitions.baseline(baseline))
             stats.baseline = True
-            stats.requests = bot.gencove.requests_sent - before
+            stats.requests = self.gencove.requests_sent - before
             log.info("watcher baseline: %d pending invitations recorded", len(pending))
             return stats
         transitions = await self._transitions(pending, now)
         if transitions:
-            channels = await bot.notification_channels()
-            await bot.store.write(
+            channels = await self._channels()
+            await self.store.write(
                 lambda tx: tx.transitions.apply(transitions, notify_channels=channels)
             )
-            bot.metrics.transitions_found(t.new_status for t in transitions)
+            self.metrics.transitions_found(t.new_status for t in transitions)
         stats.transitions = len(transitions)
         await self._remind(pending, now)
-        stats.requests = bot.gencove.requests_sent - before
+        stats.requests = self.gencove.requests_sent - before
         stats.notifications = await self.deliver()
         return stats
 
     async def _transitions(self, pending: list[Invitation], now: datetime) -> list[Transition]:
         """Read what `diff` needs, then look up what left `pending` early (see above)."""
-        known, in_flight = await self.bot.store.read(lambda tx: _known(tx, pending))
+        known, in_flight = await self.store.read(lambda tx: _known(tx, pending))
         decided = diff(pending, known, in_flight, now)
         found, sought = list(decided.transitions), decided.to_seek
         for status in LOOKUP_ORDER:
@@ -161,7 +189,7 @@ class Watcher:
         oldest = min((k.expires for k in sought.values() if k.expires), default=None)
         hits: list[Invitation] = []
         pages = 0
-        async for page in self.bot.gencove.iter_pages(status):
+        async for page in self.gencove.iter_pages(status):
             pages += 1
             hits += [inv for inv in page.results if inv.id in sought]
             if len(hits) == len(sought) or pages >= MAX_LOOKUP_PAGES or not page.results:
@@ -175,7 +203,7 @@ class Watcher:
         decision a crashed process did not show yet is shown (each once: deciding.py).
         Needs no Gencove, so it runs first; a failure here does not stop the poll."""
         try:
-            settled = await settle_requests(self.bot)
+            settled = await self.settle_requests()
         except StoreUnavailable as exc:
             log.warning("invite requests not settled, database unavailable: %s", exc.kind)
             return
@@ -191,7 +219,7 @@ class Watcher:
         # read is taken back if no other replica took it: then nobody sent anything since).
         if not await self._lead():
             return 0
-        items = await self.bot.store.read(lambda tx: tx.outbox.claim(limit=200))
+        items = await self.store.read(lambda tx: tx.outbox.claim(limit=200))
         for item in items:
             if item.kind != "message_update":
                 continue
@@ -208,23 +236,27 @@ class Watcher:
 
     async def _update_message(self, item_id: int, invitation_id: str) -> None:
         """Deliver a `message_update` item: the result message shows the new status."""
-        await self.bot.store.write(lambda tx: tx.outbox.mark_sending(item_id))
-        await refresh_invitation_message(self.bot, invitation_id)
-        await self.bot.store.write(lambda tx: tx.outbox.mark_sent(item_id, None))
+        await self.store.write(lambda tx: tx.outbox.mark_sending(item_id))
+        await self.messages.refresh_invitation(invitation_id)
+        await self.store.write(lambda tx: tx.outbox.mark_sent(item_id, None))
 
     async def _remind(self, pending: list[Invitation], now: datetime) -> None:
         """Queue the reminder of each invitation, still in Gencove's pending list, that
         expires within INVITE_REMIND_BEFORE: once per invitation (tx.reminders)."""
-        before = self.bot.settings.remind_before
+        before = self.remind_before
         due = {inv.id: inv.expires for inv in pending if reminder_due(inv.expires, now, before)}
         if not due:
             return
-        known = await self.bot.store.read(lambda tx: tx.invitations.get_many(list(due)))
+        known = await self.store.read(lambda tx: tx.invitations.get_many(list(due)))
         fresh = [dataclasses.replace(k, expires=due[k.id]) for k in known if k.status == "pending"]
-        channels = await self.bot.notification_channels()
-        queued = await self.bot.store.write(lambda tx: tx.reminders.queue(fresh, channels=channels))
+        channels = await self._channels()
+        queued = await self.store.write(lambda tx: tx.reminders.queue(fresh, channels=channels))
         if queued:
             log.info("reminders queued: %d posts", len(queued))
+
+    async def _channels(self) -> list[str]:
+        """The channels told of invitation changes."""
+        return await self.store.read(lambda tx: tx.subscriptions.notified(also=self.notify_channel))
 
     async def _still_leading(self) -> bool:
         """Renew the lease (when run() holds one); False once another replica may lead."""
@@ -240,7 +272,7 @@ class Watcher:
                 return True
             log.warning("watcher lost its lease")
         if await lease.try_acquire():
-            log.info("watcher took the lead (%s)", self.bot.instance)
+            log.info("watcher took the lead (%s)", self.instance)
             return True
         return False
 
@@ -255,8 +287,8 @@ class Watcher:
         # a burst of Slack requests on this event loop cannot make it lapse; it is checked
         # (in memory) every tick and before each post. A dead leader's lease runs out
         # within one interval, and a stand-by (trying every tick) takes over.
-        lease = self.bot.store.leases.leadership(
-            "watcher", owner=self.bot.instance, ttl=timedelta(seconds=max(0.5, self.interval))
+        lease = self.store.leases.leadership(
+            "watcher", owner=self.instance, ttl=timedelta(seconds=max(0.5, self.interval))
         )
         lease.keep_renewed()
         self._next_poll = 0.0

@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""The Re-invite button (the value is like Revoke's), and the statuses it is shown on."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Revoke in Block Kit: its button (with Slack's confirm dialog), the button's value read
+back, and how one revoke's outcome reads. Pure: no I/O."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from slack_sdk.models.blocks import (
 )
 
 from invite_bot.domain.addresses import shown
+from invite_bot.domain.pages import PageRef
 from invite_bot.domain.text import escape_mrkdwn, truncate
 from invite_bot.features.revoke.revoking import RevokeOutcome
 from invite_bot.slack.blockkit import (
@@ -33,7 +35,7 @@ def revoke_button(invitation_id: str, email: str, *, list_page: str = "") -> But
     )
 
 
-def parse_revoke_value(value: str) -> tuple[str, tuple[str, int] | None]:
+def parse_revoke_value(value: str) -> tuple[str, PageRef | None]:
     """The invitation id, and the list page the button was on (None on a result message)."""
     invitation_id, _, page = value.partition("|")
     return invitation_id, parse_page_value(page) if page else None
