@@ -27,7 +27,7 @@ from bench.bulk_bench import RATE, bulk_run, kill_and_resume, one_by_one
 from bench.bulk_report import bulk_section, kill_section
 from bench.common import check_clock, ms, percentile, secs
 from bench.watcher_bench import Sample, WatcherResult, watcher_cost
-from invite_bot.domain.notices import SUMMARY_ABOVE
+from invite_bot.domain.notifications import SUMMARY_ABOVE
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, insert, select, update
 
 from invite_bot.store import Store, Tx
-from invite_bot.store.engine import SQLITE_BUSY_TIMEOUT_MS, tune_sqlite
+from invite_bot.store.drivers import SQLITE_BUSY_TIMEOUT_MS, tune_sqlite
 
 metadata = MetaData()
 rows = Table("rows", metadata, Column("id", Integer, primary_key=True), Column("a", String))

@@ -26,8 +26,8 @@ from invite_bot.config.logs import redactor_for
 from invite_bot.config.metrics import Metrics
 from invite_bot.config.settings import Settings
 from invite_bot.config.vault import Vault
-from invite_bot.domain.command_types import COMMAND
-from invite_bot.domain.grammar import parse_command
+from invite_bot.domain.command.grammar import parse_command
+from invite_bot.domain.command.types import COMMAND
 from invite_bot.domain.ratelimit import SlidingWindow
 from invite_bot.features.accounts import listeners as accounts
 from invite_bot.features.accounts.accepting import Accepting
@@ -209,9 +209,7 @@ def _features(
 ) -> Features:
     inviters = Inviters(settings.admins, client)
     roles = Roles(gencove)
-    limiter = SlidingWindow(settings.rate_limit)
-    inviting = Inviting(settings, inviters, limiter, jobs)
-    pages = Pages(gencove=gencove, store=store)
+    inviting = Inviting(settings, inviters, SlidingWindow(settings.rate_limit), jobs)
     notices = Notices(store=store)
     revoking = Revoking(
         store=store,
@@ -220,20 +218,19 @@ def _features(
         messages=jobs.messages,
         notify_channel=settings.invite_notify_channel,
     )
-    files = Files(client=client, bot_token=settings.slack_bot_token, api_url=settings.slack_api_url)
     return Features(
         inviters=inviters,
         keys=keys,
         roles=roles,
         inviting=inviting,
-        pages=pages,
+        pages=Pages(gencove=gencove, store=store),
         notices=notices,
         revoking=revoking,
-        # revokes count against INVITE_RATE_LIMIT too, in a window of their own
         revoke_command=RevokeCommand(
             revoking=revoking,
             gencove=gencove,
             max_targets=settings.invite_max_per_command,
+            # revokes count against INVITE_RATE_LIMIT too, in a window of their own
             window=SlidingWindow(settings.rate_limit),
         ),
         reinviting=Reinviting(
@@ -252,16 +249,29 @@ def _features(
             settings=settings, store=store, outbound=outbound, inviting=inviting, client=client
         ),
         deciding=Deciding(store=store, outbound=outbound, inviting=inviting, jobs=jobs),
-        bulk=Bulk(
-            settings=settings,
-            store=store,
-            outbound=outbound,
-            files=files,
-            inviting=inviting,
-            roles=roles,
-            jobs=jobs,
-        ),
+        bulk=_bulk(settings, store, outbound, client, inviting, roles, jobs),
         bulk_kind=BulkKind(store, outbound),
+    )
+
+
+def _bulk(
+    settings: Settings,
+    store: Store,
+    outbound: Outbound,
+    client: AsyncWebClient,
+    inviting: Inviting,
+    roles: Roles,
+    jobs: Jobs,
+) -> Bulk:
+    files = Files(client=client, bot_token=settings.slack_bot_token, api_url=settings.slack_api_url)
+    return Bulk(
+        settings=settings,
+        store=store,
+        outbound=outbound,
+        files=files,
+        inviting=inviting,
+        roles=roles,
+        jobs=jobs,
     )
 
 

@@ -18,7 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from invite_bot.config.vault import validate_keys
 from invite_bot.domain.addresses import parse_allowed_domains
-from invite_bot.domain.notices import remind_before
+from invite_bot.domain.notifications import remind_before
 from invite_bot.domain.policy import Admins, parse_admins
 from invite_bot.domain.ratelimit import Rate, parse_rate
 from invite_bot.domain.requests import parse_duration

@@ -245,3 +245,18 @@ class BulkDraft:
     role: str | None  # for rows that name none
     rows: tuple[tuple[str, str | None], ...]  # (address, role), in the list's order
     source: str  # "Your list", or the file's name
+
+
+@dataclass(frozen=True)
+class InviteRow:
+    """One address of an invite command, as the result message shows it."""
+
+    email: str
+    status: str  # pending | accepted | expired | revoked | failed | member | unsure | working
+    role: str = ""
+    invitation_id: str | None = None
+    expires: datetime | None = None
+    error: str | None = None
+    changed_by: str | None = None  # Slack user ID (revoked from Slack) or a Gencove name
+    existing: bool = False  # the invitation was already pending before this command
+    reinvited_by: str | None = None  # a Slack user ID: the address was invited again

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from invite_bot.domain.command_types import Status
+from invite_bot.domain.command.types import Status
 from invite_bot.domain.records import KnownInvitation, Transition
 
 # The lists an invitation that left `pending` early is looked for in, in this order.

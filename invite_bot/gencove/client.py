@@ -47,6 +47,7 @@ from invite_bot.gencove.errors import (
     GencoveUncertain,
     GencoveUnreadable,
     GencoveValidationError,
+    never_reached_gencove,
 )
 from invite_bot.gencove.models import (
     Credentials,
@@ -60,12 +61,7 @@ from invite_bot.gencove.models import (
     parse,
 )
 from invite_bot.gencove.paging import Listing
-from invite_bot.gencove.transport import (
-    MAX_RETRY_AFTER,
-    UNCONFIRMED,
-    Transport,
-    never_reached_gencove,
-)
+from invite_bot.gencove.transport import MAX_RETRY_AFTER, UNCONFIRMED, Transport
 from invite_bot.gencove.wire import Deadline, invitation_id_segment, segment
 
 __all__ = ["API", "MAX_PAGE_SIZE", "MAX_RETRY_AFTER", "GencoveClient"]

@@ -25,8 +25,14 @@ from contextvars import ContextVar
 from typing import Literal
 
 from invite_bot.domain.pacing import Pacer
-from invite_bot.gencove.errors import GencoveRateLimited
-from invite_bot.gencove.wire import Deadline, Slots
+from invite_bot.gencove.errors import (
+    GencoveRateLimited,
+)
+from invite_bot.gencove.observe import operation_of
+from invite_bot.gencove.wire import (
+    Deadline,
+    Slots,
+)
 
 __all__ = ["CreatePace", "in_background"]
 
@@ -142,3 +148,8 @@ class CreatePace:
     def _woken(self) -> None:
         self._timer = None
         self._let_through()
+
+
+def is_create(method: str, path: str) -> bool:
+    """An invitation create: the request Gencove limits, so the one that is paced."""
+    return method == "POST" and operation_of(method, path) == "create_invitation"

@@ -219,3 +219,16 @@ def decode_response(
             retry_after=retry_after(headers, now),
         )
     raise GencoveError(cap(text or f"Gencove answered HTTP {status}."), status=status)
+
+
+def never_reached_gencove(exc: GencoveError) -> bool:
+    if isinstance(exc, GencoveRateLimited):
+        return True
+    return isinstance(exc, GencoveConnectionError | GencoveTimeout) and exc.before_sending
+
+
+def outcome_unknown(exc: GencoveError) -> bool:
+    """A write that failed this way may have taken effect."""
+    if isinstance(exc, GencoveUnreadable):
+        return True
+    return isinstance(exc, GencoveConnectionError | GencoveTimeout) and not exc.before_sending

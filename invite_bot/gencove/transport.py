@@ -8,8 +8,8 @@ Time
 every try, every back-off and every wait for a slot. A back-off that would end past the
 deadline is not waited: the last failure is the answer. A write is tried again only when
 a whole try still fits (a try sent with a sliver of time left may take effect at Gencove
-and lose its answer, the worst of outcomes). A paged read gives each page
-its own deadline; a create shares one across its tries and its lookups.
+and lose its answer, the worst of outcomes). A paged read gives each page its own
+deadline; a create shares one across its tries and its lookups.
 
 Invitation creates, the request Gencove limits, wait for their turn at the
 organization's pace before they take a slot (`create_pace`): not at all until Gencove
@@ -36,7 +36,7 @@ import aiohttp
 import yarl
 from pydantic import SecretStr
 
-from invite_bot.gencove.create_pace import CreatePace
+from invite_bot.gencove.create_pace import CreatePace, is_create
 from invite_bot.gencove.errors import (
     TOO_LARGE,
     GencoveConnectionError,
@@ -50,6 +50,7 @@ from invite_bot.gencove.errors import (
     GencoveUnreadable,
     GencoveValidationError,
     decode_response,
+    outcome_unknown,
 )
 from invite_bot.gencove.messages import retry_after
 from invite_bot.gencove.models import Credentials
@@ -206,7 +207,7 @@ class Transport:
                 if ambiguous and isinstance(exc, (GencoveValidationError, GencoveNotFound)):
                     # Refused now, perhaps because an earlier try did it: unknown, not refused.
                     raise GencoveUncertain(UNCONFIRMED, exc) from exc
-                if method in {"DELETE", "PATCH"} and _outcome_unknown(exc):
+                if method in {"DELETE", "PATCH"} and outcome_unknown(exc):
                     ambiguous = True
                 if exc.retryable and attempt <= self._max_retries:
                     wait = self._wait_for(exc, attempt)
@@ -215,7 +216,7 @@ class Transport:
                         self._retrying(method, path)
                         continue
                     log.info("gencove %s %s: no time left for another try", method, shown(path))
-                if method in {"DELETE", "PATCH"} and _outcome_unknown(exc):
+                if method in {"DELETE", "PATCH"} and outcome_unknown(exc):
                     raise GencoveUncertain(UNCONFIRMED, exc) from exc
                 raise
 
@@ -251,7 +252,7 @@ class Transport:
         if attempt.sent:
             self._observe(method, path, attempt.status, attempt.failure, time.monotonic() - started)
         status = attempt.status
-        if status is not None and _is_create(method, path):
+        if status is not None and is_create(method, path):
             self.create_pace.answered(attempt.sent_at, status, retry_after(attempt.headers))
         if attempt.failure is not None:
             if method == "POST" and status is not None and 200 <= status < 300:
@@ -287,7 +288,7 @@ class Transport:
         cap = LIST_BODY_CAP if listing else OBJECT_BODY_CAP
         slot = (
             self.create_pace.slot(self._slots, deadline, whole_try=self._attempt_timeout)
-            if _is_create(method, path)
+            if is_create(method, path)
             else self._slots.take(listing)
         )
         async with slot:
@@ -388,24 +389,6 @@ class Transport:
         prefix = urlsplit(self._base).path.rstrip("/")
         path = parts.path[len(prefix) :] if prefix and parts.path.startswith(prefix) else parts.path
         return path, params
-
-
-def _is_create(method: str, path: str) -> bool:
-    """An invitation create: the request Gencove limits, so the one that is paced."""
-    return method == "POST" and operation_of(method, path) == "create_invitation"
-
-
-def never_reached_gencove(exc: GencoveError) -> bool:
-    if isinstance(exc, GencoveRateLimited):
-        return True
-    return isinstance(exc, GencoveConnectionError | GencoveTimeout) and exc.before_sending
-
-
-def _outcome_unknown(exc: GencoveError) -> bool:
-    """A write that failed this way may have taken effect."""
-    if isinstance(exc, GencoveUnreadable):
-        return True
-    return isinstance(exc, GencoveConnectionError | GencoveTimeout) and not exc.before_sending
 
 
 def _origin(url: str) -> tuple[str, str]:

@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence, Set
 from datetime import timedelta
 
 from invite_bot.config.metrics import Metrics
-from invite_bot.domain.rows import InviteRow
+from invite_bot.domain.records import InviteRow
 from invite_bot.gencove import GencoveClient, Invitation
 from invite_bot.gencove.acting import LinkedKeys
 from invite_bot.jobs.delivery import Place, deliver

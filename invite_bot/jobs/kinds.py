@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from invite_bot.domain.rows import InviteRow
+from invite_bot.domain.records import InviteRow
 from invite_bot.slack.blockkit import Message
 from invite_bot.store import InviteJob
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from invite_bot.domain.rows import InviteRow
+from invite_bot.domain.records import InviteRow
 from invite_bot.domain.transitions import known_invitation, transition
 from invite_bot.gencove import Invitation
 from invite_bot.jobs.steps import Outcome

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from invite_bot.domain.rows import InviteRow
+from invite_bot.domain.records import InviteRow
 from invite_bot.store import InviteJob, KnownInvitation, Store
 
 

@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from invite_bot.domain.grammar import invitation_token
+from invite_bot.domain.command.grammar import invitation_token
 from invite_bot.playground.entries import Delivery, Entry, channel_entry, file_entry
 from invite_bot.playground.modals import Modals, ViewState, json_object, state_values
 from invite_bot.playground.slack import (

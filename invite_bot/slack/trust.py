@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from invite_bot.domain.pages import PageRef, list_page
+from invite_bot.domain.page_refs import PageRef, list_page
 
 SLACK_RESPONSE_HOSTS = frozenset({"hooks.slack.com"})
 CHANNEL_ID = re.compile(r"[CGD][A-Z0-9_]{1,40}")

@@ -27,13 +27,12 @@ from invite_bot.domain.records import (
     Subscription,
     Transition,
 )
-
-from .engine import DEFAULT_DATABASE_URL, normalise_database_url, redact
-from .leases import LeaderLease
-from .state import BASELINE_DONE, WATCHER_POLLED
-from .store import Store
-from .tx import Tx
-from .unavailable import StoreUnavailable
+from invite_bot.store.drivers import DEFAULT_DATABASE_URL, normalise_database_url, redact
+from invite_bot.store.leases import LeaderLease
+from invite_bot.store.repositories.state import BASELINE_DONE, WATCHER_POLLED
+from invite_bot.store.store import Store
+from invite_bot.store.tx import Tx
+from invite_bot.store.unavailable import StoreUnavailable
 
 __all__ = [
     "BASELINE_DONE",

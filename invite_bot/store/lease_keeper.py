@@ -21,7 +21,7 @@ from datetime import timedelta
 from sqlalchemy import create_engine, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from .schema import leases, utcnow
+from invite_bot.store.schema import leases, utcnow
 
 logger = logging.getLogger(__name__)
 

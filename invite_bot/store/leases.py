@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, func, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from .db import delete_count, update_count
-from .engine import insert
-from .lease_keeper import LeaseKeeper
-from .runner import Runner
-from .schema import leases, utcnow
+from invite_bot.store.drivers import insert
+from invite_bot.store.lease_keeper import LeaseKeeper
+from invite_bot.store.repositories.repository import delete_count, update_count
+from invite_bot.store.runner import Runner
+from invite_bot.store.schema import leases, utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine

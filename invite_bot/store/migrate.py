@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, func, inspect, select, text
 
-from .leases import advisory_key
+from invite_bot.store.leases import advisory_key
 
 if TYPE_CHECKING:
     from alembic.config import Config

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .engine import postgres_engine
-from .runner import Phase, Runner, T, reraise
+from invite_bot.store.drivers import postgres_engine
+from invite_bot.store.runner import Phase, Runner, T, reraise
 
 
 class PostgresRunner(Runner):

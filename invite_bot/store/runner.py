@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 
-from .unavailable import StoreUnavailable, unavailable
+from invite_bot.store.unavailable import StoreUnavailable, unavailable
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -70,11 +70,11 @@ def open_runner(url: str) -> Runner:
     module (and SQLAlchemy's asyncio extension) is imported only then."""
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
-        from .sqlite_runner import SqliteRunner
+        from invite_bot.store.sqlite_runner import SqliteRunner
 
         return SqliteRunner(url)
     if backend == "postgresql":
-        from .postgres_runner import PostgresRunner
+        from invite_bot.store.postgres_runner import PostgresRunner
 
         return PostgresRunner(url)
     raise ValueError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")

@@ -25,9 +25,9 @@ from functools import partial
 from sqlalchemy import Connection
 from sqlalchemy.engine import URL
 
-from .engine import sqlite_engine, sqlite_file_url
-from .runner import Phase, Runner, T, reraise
-from .unavailable import StoreUnavailable
+from invite_bot.store.drivers import sqlite_engine, sqlite_file_url
+from invite_bot.store.runner import Phase, Runner, T, reraise
+from invite_bot.store.unavailable import StoreUnavailable
 
 # Reader threads (and their connections): reads are short, and the machine small.
 READERS = 4

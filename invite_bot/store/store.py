@@ -23,14 +23,13 @@ from typing import Self, TypeVar
 from sqlalchemy import Connection, text
 
 from invite_bot.domain.health import DatabaseFacts
-
-from . import migrate as migrations
-from .engine import normalise_database_url, redact
-from .leases import Leases
-from .runner import Runner, open_runner
-from .state import WATCHER_POLLED
-from .tx import Tx
-from .unavailable import unavailable
+from invite_bot.store import migrate as migrations
+from invite_bot.store.drivers import normalise_database_url, redact
+from invite_bot.store.leases import Leases
+from invite_bot.store.repositories.state import WATCHER_POLLED
+from invite_bot.store.runner import Runner, open_runner
+from invite_bot.store.tx import Tx
+from invite_bot.store.unavailable import unavailable
 
 logger = logging.getLogger(__name__)
 

@@ -13,21 +13,21 @@ from functools import cached_property
 
 from sqlalchemy import Connection
 
-from .audit import AuditLog
-from .claims import Claims
-from .deliveries import Deliveries
-from .drafts import Drafts
-from .invitations import Invitations
-from .jobs import Jobs
-from .links import Links
-from .outbox import Outbox
-from .preferences import Preferences
-from .reinvites import Reinvites
-from .reminders import Reminders
-from .requests import Requests
-from .state import State
-from .subscriptions import Subscriptions
-from .transitions import Transitions
+from invite_bot.store.repositories.audit import AuditLog
+from invite_bot.store.repositories.claims import Claims
+from invite_bot.store.repositories.deliveries import Deliveries
+from invite_bot.store.repositories.drafts import Drafts
+from invite_bot.store.repositories.invitations import Invitations
+from invite_bot.store.repositories.jobs import Jobs
+from invite_bot.store.repositories.links import Links
+from invite_bot.store.repositories.outbox import Outbox
+from invite_bot.store.repositories.preferences import Preferences
+from invite_bot.store.repositories.reinvites import Reinvites
+from invite_bot.store.repositories.reminders import Reminders
+from invite_bot.store.repositories.requests import Requests
+from invite_bot.store.repositories.state import State
+from invite_bot.store.repositories.subscriptions import Subscriptions
+from invite_bot.store.repositories.transitions import Transitions
 
 
 class Tx:

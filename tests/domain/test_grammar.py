@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from invite_bot.domain.grammar import (
+from invite_bot.domain.command.grammar import (
     STATUSES,
     USAGE,
     Accept,

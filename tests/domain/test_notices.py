@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from invite_bot.domain.notices import (
+from invite_bot.domain.notifications import (
     Notice,
     NoticeKind,
     Single,

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from invite_bot.domain.addresses import parse_addresses
-from invite_bot.domain.grammar import Help, Invite, parse_command
+from invite_bot.domain.command.grammar import Help, Invite, parse_command
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.playground.gencove import FakeGencove, Fault
 from invite_bot.playground.slack import FakeSlack, validate_blocks

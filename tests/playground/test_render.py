@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from invite_bot.domain.grammar import help_text
-from invite_bot.domain.rows import InviteRow
+from invite_bot.domain.command.grammar import help_text
+from invite_bot.domain.records import InviteRow
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.features.accounts.blocks import Card, accept_card, link_modal
 from invite_bot.features.invite.modals import invite_modal

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from invite_bot.domain.rows import InviteRow
+from invite_bot.domain.records import InviteRow
 from invite_bot.features.accounts.blocks import Card, accept_card
 from invite_bot.features.invite.modals import invite_modal
 from invite_bot.features.invite.result import invite_result

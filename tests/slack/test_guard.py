@@ -35,8 +35,8 @@ from invite_bot.slack.guard import (
 from invite_bot.slack.inbound import SlackRequest
 from invite_bot.slack.outbound import Outbound
 from invite_bot.slack.trust import response_hosts
-from invite_bot.store.jobs import Jobs
-from invite_bot.store.links import Links
+from invite_bot.store.repositories.jobs import Jobs
+from invite_bot.store.repositories.links import Links
 from tests.harness import ADMIN, BOT_TOKEN, BotUnderTest
 
 ACTION = "do_it"

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from invite_bot.config.logs import REDACTED, RedactSecrets, redact_json
-from invite_bot.domain import pages
-from invite_bot.domain.rows import InviteRow
+from invite_bot.domain import page_refs as pages
+from invite_bot.domain.records import InviteRow
 from invite_bot.features.listing.blocks import ListPage, invitation_list
 from invite_bot.slack import trust
 from invite_bot.slack.blockkit import Message, fits_block_kit

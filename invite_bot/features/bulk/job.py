@@ -25,7 +25,7 @@ from invite_bot.domain.bulk_progress import (
     seconds_left,
     summary_line,
 )
-from invite_bot.domain.rows import InviteRow
+from invite_bot.domain.records import InviteRow
 from invite_bot.features.bulk.blocks import progress_message
 from invite_bot.jobs.kinds import JobKind
 from invite_bot.slack.blockkit import Message

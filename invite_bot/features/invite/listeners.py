@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from invite_bot.domain.grammar import Invite, InviteModal
+from invite_bot.domain.command.grammar import Invite, InviteModal
 from invite_bot.domain.text import escape_mrkdwn, human_list
 from invite_bot.features.bulk.intake import Bulk
 from invite_bot.features.invite.checks import Inviting

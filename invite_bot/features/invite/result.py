@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from invite_bot.domain.rows import InviteRow
+from invite_bot.domain.records import InviteRow
 from invite_bot.domain.text import truncate
 from invite_bot.features.invite.rows import (
     DETAILED_ROWS,

@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import (
 )
 
 from invite_bot.domain.addresses import shown
-from invite_bot.domain.rows import InviteRow
+from invite_bot.domain.records import InviteRow
 from invite_bot.features.reinvite.blocks import REINVITABLE, reinvite_button
 from invite_bot.features.revoke.blocks import revoke_button
 from invite_bot.slack.blockkit import (

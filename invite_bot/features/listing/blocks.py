@@ -13,8 +13,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from invite_bot.domain.pages import page_value
-from invite_bot.domain.rows import InviteRow
+from invite_bot.domain.page_refs import page_value
+from invite_bot.domain.records import InviteRow
 from invite_bot.features.invite.rows import (
     row_block_id,
     row_button,

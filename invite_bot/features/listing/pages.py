@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from invite_bot.domain.pages import MAX_OFFSET
-from invite_bot.domain.rows import InviteRow
+from invite_bot.domain.page_refs import MAX_OFFSET
+from invite_bot.domain.records import InviteRow
 from invite_bot.features.listing.blocks import ListPage, invitation_list
 from invite_bot.gencove import Invitation
 from invite_bot.gencove.client import GencoveClient

@@ -19,8 +19,8 @@ from slack_sdk.models.blocks import (
 )
 
 from invite_bot.domain.addresses import shown
-from invite_bot.domain.notices import Group, NoticeKind
-from invite_bot.domain.rows import InviteRow
+from invite_bot.domain.notifications import Group, NoticeKind
+from invite_bot.domain.records import InviteRow
 from invite_bot.domain.text import truncate
 from invite_bot.features.invite.rows import row_button, row_line
 from invite_bot.features.reinvite.blocks import reinvite_button

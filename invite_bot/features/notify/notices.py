@@ -10,9 +10,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import cast
 
-from invite_bot.domain.notices import NoticeKind
-from invite_bot.domain.records import Reinvite
-from invite_bot.domain.rows import InviteRow
+from invite_bot.domain.notifications import NoticeKind
+from invite_bot.domain.records import InviteRow, Reinvite
 from invite_bot.features.notify.blocks import Notice, notice_message
 from invite_bot.jobs.rows import known_row
 from invite_bot.slack.blockkit import Message

@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from invite_bot.domain.notices import Group, Notice, Single, plan_posts
+from invite_bot.domain.notifications import Group, Notice, Single, plan_posts
 from invite_bot.features.notify.blocks import notice_message, summary_message
 from invite_bot.features.notify.notices import Notices
 from invite_bot.slack.blockkit import Message

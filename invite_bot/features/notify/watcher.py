@@ -51,7 +51,7 @@ from datetime import UTC, datetime, timedelta
 from invite_bot.config.logs import new_request_id
 from invite_bot.config.metrics import Metrics
 from invite_bot.config.settings import Settings
-from invite_bot.domain.notices import reminder_due
+from invite_bot.domain.notifications import reminder_due
 from invite_bot.domain.transitions import LOOKUP_ORDER, diff, known_invitation, located
 from invite_bot.features.notify.notices import Notices
 from invite_bot.features.notify.posting import Poster

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from invite_bot.domain.grammar import Reinvite
+from invite_bot.domain.command.grammar import Reinvite
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.features.listing.pages import Pages
 from invite_bot.features.reinvite.blocks import REINVITABLE, REINVITE

@@ -24,8 +24,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from invite_bot.domain.addresses import shown
+from invite_bot.domain.records import InviteRow
 from invite_bot.domain.requests import MAX_REASON
-from invite_bot.domain.rows import InviteRow
 from invite_bot.domain.text import truncate
 from invite_bot.features.invite.modals import invite_modal
 from invite_bot.features.invite.result import invite_result

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from invite_bot.domain.records import InviteRow
 from invite_bot.domain.requests import (
     RequestFacts,
     check_decision,
@@ -27,7 +28,6 @@ from invite_bot.domain.requests import (
     decided_phrase,
     is_expired,
 )
-from invite_bot.domain.rows import InviteRow
 from invite_bot.features.invite.checks import Inviting
 from invite_bot.features.requests.blocks import (
     DENY_REASON_BLOCK,

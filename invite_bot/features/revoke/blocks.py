@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import (
 )
 
 from invite_bot.domain.addresses import shown
-from invite_bot.domain.pages import PageRef
+from invite_bot.domain.page_refs import PageRef
 from invite_bot.domain.text import escape_mrkdwn, truncate
 from invite_bot.features.revoke.revoking import RevokeOutcome
 from invite_bot.slack.blockkit import (

@@ -3,7 +3,7 @@ first) and `/gencove revoke EMAIL|ID …`."""
 
 from __future__ import annotations
 
-from invite_bot.domain.grammar import Revoke
+from invite_bot.domain.command.grammar import Revoke
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.features.listing.pages import Pages
 from invite_bot.features.revoke.blocks import REVOKE, describe, parse_revoke_value

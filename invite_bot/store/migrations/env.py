@@ -14,7 +14,7 @@ import os
 from alembic import context
 from sqlalchemy import Connection
 
-from invite_bot.store.engine import DEFAULT_DATABASE_URL, normalise_database_url
+from invite_bot.store.drivers import DEFAULT_DATABASE_URL, normalise_database_url
 from invite_bot.store.runner import open_runner
 from invite_bot.store.schema import metadata
 

@@ -6,9 +6,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from invite_bot.domain.records import Subscription
-
-from .db import Repository, delete_count, from_row, insert_or_nothing_returning
-from .schema import subscriptions, utcnow
+from invite_bot.store.repositories.repository import (
+    Repository,
+    delete_count,
+    from_row,
+    insert_or_nothing_returning,
+)
+from invite_bot.store.schema import subscriptions, utcnow
 
 
 class Subscriptions(Repository):

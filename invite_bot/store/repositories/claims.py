@@ -14,8 +14,13 @@ from datetime import timedelta
 
 from sqlalchemy import and_, or_, select
 
-from .db import Repository, delete_count, update_count, values_of
-from .schema import address_claims, utcnow
+from invite_bot.store.repositories.repository import (
+    Repository,
+    delete_count,
+    update_count,
+    values_of,
+)
+from invite_bot.store.schema import address_claims, utcnow
 
 
 class Claims(Repository):

@@ -13,12 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from invite_bot.domain.records import KnownInvitation, OutboxItem
-
-from .audit import AuditLog
-from .db import Repository, chunks, insert_or_nothing_returning
-from .outbox import outbox_item_from_row
-from .preferences import opted_out
-from .schema import outbox, reminders, utcnow
+from invite_bot.store.repositories.audit import AuditLog
+from invite_bot.store.repositories.outbox import outbox_item_from_row
+from invite_bot.store.repositories.preferences import opted_out
+from invite_bot.store.repositories.repository import Repository, chunks, insert_or_nothing_returning
+from invite_bot.store.schema import outbox, reminders, utcnow
 
 
 class Reminders(Repository):

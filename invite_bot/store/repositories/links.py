@@ -6,9 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from invite_bot.domain.records import LinkedAccount
-
-from .db import Repository, delete_count, from_row
-from .schema import linked_accounts, utcnow
+from invite_bot.store.repositories.repository import Repository, delete_count, from_row
+from invite_bot.store.schema import linked_accounts, utcnow
 
 
 class Links(Repository):

@@ -9,9 +9,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import RowMapping, delete, select
 
 from invite_bot.domain.records import BulkDraft
-
-from .db import Repository, chunks, delete_count
-from .schema import bulk_draft_rows, bulk_drafts, utcnow
+from invite_bot.store.repositories.repository import Repository, chunks, delete_count
+from invite_bot.store.schema import bulk_draft_rows, bulk_drafts, utcnow
 
 DRAFT_LIFETIME = timedelta(days=1)
 

@@ -11,14 +11,15 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from invite_bot.domain.addresses import normalize_address, split_tokens
-from invite_bot.domain.command_help import (
+from invite_bot.domain.command.help import (
     ALIASES,
     UNKNOWN_WORD_LIMIT,
     USAGE,
     help_text,
     usage_message,
 )
-from invite_bot.domain.command_types import (
+from invite_bot.domain.command.refs import classify_revoke_target, invitation_token
+from invite_bot.domain.command.types import (
     COMMAND,
     STATUSES,
     Accept,
@@ -41,7 +42,6 @@ from invite_bot.domain.command_types import (
     Usage,
     WhoAmI,
 )
-from invite_bot.domain.invitation_refs import classify_revoke_target, invitation_token
 from invite_bot.domain.text import human_list, inline_code, truncate
 
 __all__ = [

@@ -7,8 +7,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from .db import Repository, delete_count, insert_or_nothing_returning
-from .schema import deliveries, utcnow
+from invite_bot.store.repositories.repository import (
+    Repository,
+    delete_count,
+    insert_or_nothing_returning,
+)
+from invite_bot.store.schema import deliveries, utcnow
 
 
 class Deliveries(Repository):

@@ -7,8 +7,8 @@ from collections.abc import Collection
 
 from sqlalchemy import Connection, select
 
-from .db import Repository
-from .schema import notify_preferences, utcnow
+from invite_bot.store.repositories.repository import Repository
+from invite_bot.store.schema import notify_preferences, utcnow
 
 
 class Preferences(Repository):

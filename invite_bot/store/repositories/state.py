@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from .db import Repository
-from .schema import state, utcnow
+from invite_bot.store.repositories.repository import Repository
+from invite_bot.store.schema import state, utcnow
 
 BASELINE_DONE = "baseline_done"
 # When a watcher (in any process) last finished a poll without error: /healthz reads it.

@@ -9,7 +9,7 @@ import uuid
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from invite_bot.domain.addresses import normalize_address, unwrap_slack_link
-from invite_bot.domain.command_types import RevokeByEmail, RevokeById, RevokeTarget
+from invite_bot.domain.command.types import RevokeByEmail, RevokeById, RevokeTarget
 
 __all__ = ["classify_revoke_target", "invitation_token"]
 

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, RowMapping, Table, delete, update
 
-from .engine import insert
+from invite_bot.store.drivers import insert
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-    from .engine import Insert
+    from invite_bot.store.drivers import Insert
 
 # Rows per multi-row statement: far below SQLite's and asyncpg's bound-parameter limits.
 CHUNK = 200

@@ -8,9 +8,8 @@ from typing import Any
 from sqlalchemy import select
 
 from invite_bot.domain.records import AuditEntry
-
-from .db import Repository, from_row
-from .schema import audit_log, utcnow
+from invite_bot.store.repositories.repository import Repository, from_row
+from invite_bot.store.schema import audit_log, utcnow
 
 
 class AuditLog(Repository):

@@ -16,9 +16,14 @@ from typing import Any, cast
 from sqlalchemy import func, or_, select
 
 from invite_bot.domain.records import InviteRequest, NewInviteRequest, RequestMessage, RequestStatus
-
-from .db import Repository, chunks, from_row, insert_or_nothing_returning, update_count
-from .schema import invite_request_messages, invite_requests, utcnow
+from invite_bot.store.repositories.repository import (
+    Repository,
+    chunks,
+    from_row,
+    insert_or_nothing_returning,
+    update_count,
+)
+from invite_bot.store.schema import invite_request_messages, invite_requests, utcnow
 
 CLOSED: tuple[RequestStatus, ...] = ("approved", "denied", "withdrawn", "expired")
 

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from invite_bot.domain.records import Reinvite
-
-from .db import (
+from invite_bot.store.repositories.repository import (
     Repository,
     chunks,
     delete_count,
@@ -21,7 +20,7 @@ from .db import (
     insert_or_nothing_returning,
     update_count,
 )
-from .schema import reinvites, utcnow
+from invite_bot.store.schema import reinvites, utcnow
 
 
 class Reinvites(Repository):

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from invite_bot.domain.addresses import normalize_address
-from invite_bot.domain.command_types import COMMAND, Usage
+from invite_bot.domain.command.types import COMMAND, Usage
 from invite_bot.domain.text import inline_code
 
 __all__ = ["ALIASES", "UNKNOWN_WORD_LIMIT", "USAGE", "help_text", "usage_message"]

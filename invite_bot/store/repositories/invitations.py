@@ -9,9 +9,14 @@ from typing import Any
 from sqlalchemy import RowMapping, case, func, select
 
 from invite_bot.domain.records import KnownInvitation
-
-from .db import Repository, chunks, from_row, update_one, values_of
-from .schema import invitations
+from invite_bot.store.repositories.repository import (
+    Repository,
+    chunks,
+    from_row,
+    update_one,
+    values_of,
+)
+from invite_bot.store.schema import invitations
 
 
 class Invitations(Repository):

@@ -10,9 +10,8 @@ from typing import Any, cast
 from sqlalchemy import RowMapping, func, select
 
 from invite_bot.domain.records import OutboxItem, OutboxKind, OutboxState
-
-from .db import Repository, from_row, update_one
-from .schema import outbox, utcnow
+from invite_bot.store.repositories.repository import Repository, from_row, update_one
+from invite_bot.store.schema import outbox, utcnow
 
 # Error text kept on an outbox row: enough to diagnose, bounded in size.
 _MAX_ERROR = 2000

@@ -17,9 +17,15 @@ from invite_bot.domain.records import (
     JobOutcome,
     NewInviteJob,
 )
-
-from .db import Repository, chunks, from_row, insert_or_nothing_returning, update_count, update_one
-from .schema import invite_job_items, invite_jobs, utcnow
+from invite_bot.store.repositories.repository import (
+    Repository,
+    chunks,
+    from_row,
+    insert_or_nothing_returning,
+    update_count,
+    update_one,
+)
+from invite_bot.store.schema import invite_job_items, invite_jobs, utcnow
 
 JOB_OUTCOMES: frozenset[str] = frozenset(get_args(JobOutcome))
 
