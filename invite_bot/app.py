@@ -308,16 +308,17 @@ def register_features(router: Router, bot: Bot) -> None:
         outbound=bot.outbound,
     )
     listing.register(router, f.pages, f.inviters)
+    show_page = f.pages.page
     revoke.register(
         router,
         revoking=f.revoking,
         command=f.revoke_command,
         inviters=f.inviters,
-        pages=f.pages,
+        show_page=show_page,
         messages=bot.jobs.messages,
         store=bot.store,
     )
-    reinvite.register(router, f.reinviting, f.inviters, f.pages)
+    reinvite.register(router, f.reinviting, f.inviters, show_page)
     accounts.register(router, f.accepting, f.linking, bot.outbound)
     notify.register(router, bot.store, f.inviters, notify_channel=settings.invite_notify_channel)
     requests.register(router, f.asking, f.deciding, f.inviting)

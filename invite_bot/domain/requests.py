@@ -196,3 +196,15 @@ def check_withdraw(user_id: str, request: RequestFacts | None, now: datetime) ->
 
 def _day(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+@dataclass(frozen=True)
+class Ask:
+    """What a member asked for, and where."""
+
+    requester: str
+    channel_id: str
+    addresses: tuple[str, ...]
+    role: str | None
+    reason: str | None
+    delivery_key: str | None

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Connection
-from sqlalchemy.engine import make_url
 
 from invite_bot.store.unavailable import StoreUnavailable, unavailable
 
@@ -27,7 +26,7 @@ T = TypeVar("T")
 
 
 class Runner(ABC):
-    """Runs units of work on one database; open one per process (see `open_runner`)."""
+    """Runs units of work on one database; open one per process (see `store.open_runner`)."""
 
     dialect: str
     # The absolute path of a SQLite database's file (None on a server).
@@ -65,16 +64,3 @@ def reraise(exc: Exception, phase: Phase) -> StoreUnavailable | None:
     return None if failure is None or failure is exc else failure
 
 
-def open_runner(url: str) -> Runner:
-    """The runner for `url` (normalised): threads for SQLite, asyncpg for PostgreSQL, whose
-    module (and SQLAlchemy's asyncio extension) is imported only then."""
-    backend = make_url(url).get_backend_name()
-    if backend == "sqlite":
-        from invite_bot.store.sqlite_runner import SqliteRunner
-
-        return SqliteRunner(url)
-    if backend == "postgresql":
-        from invite_bot.store.postgres_runner import PostgresRunner
-
-        return PostgresRunner(url)
-    raise ValueError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")

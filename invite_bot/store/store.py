@@ -18,18 +18,22 @@ import asyncio
 import logging
 from collections.abc import Callable
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import TYPE_CHECKING, Self, TypeVar
 
 from sqlalchemy import Connection, text
+from sqlalchemy.engine import make_url
 
 from invite_bot.domain.health import DatabaseFacts
 from invite_bot.store import migrate as migrations
 from invite_bot.store.drivers import normalise_database_url, redact
 from invite_bot.store.leases import Leases
 from invite_bot.store.repositories.state import WATCHER_POLLED
-from invite_bot.store.runner import Runner, open_runner
+from invite_bot.store.runner import Runner
 from invite_bot.store.tx import Tx
 from invite_bot.store.unavailable import unavailable
+
+if TYPE_CHECKING:
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -138,3 +142,18 @@ def _health(tx: Tx) -> DatabaseFacts:
     waiting, oldest = tx.outbox.backlog()
     last_poll = tx.state.changed_at(WATCHER_POLLED)
     return DatabaseFacts(None, current, expected, last_poll, waiting, oldest)
+
+
+def open_runner(url: str) -> Runner:
+    """The runner for `url` (normalised): threads for SQLite, asyncpg for PostgreSQL, whose
+    module (and SQLAlchemy's asyncio extension) is imported only then."""
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        from invite_bot.store.sqlite_runner import SqliteRunner
+
+        return SqliteRunner(url)
+    if backend == "postgresql":
+        from invite_bot.store.postgres_runner import PostgresRunner
+
+        return PostgresRunner(url)
+    raise ValueError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")

@@ -26,7 +26,7 @@ from invite_bot.features.accounts.blocks import (
 from invite_bot.playground.gencove import FakeGencove, FakeInvitation, FakeUser, Fault
 from invite_bot.playground.slack import FakeSlack, OpenedView, block_action_body
 from invite_bot.store import normalise_database_url
-from invite_bot.store.runner import open_runner
+from invite_bot.store.store import open_runner
 from tests.blocks_text import block_text, blocks_text
 from tests.dbs import DATABASES, fresh_database
 from tests.harness import ADMIN, SECRET_KEY, BotUnderTest, running_bot, sqlite_url

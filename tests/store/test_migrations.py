@@ -15,8 +15,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, insert, inspect, text
 
 from invite_bot.store import BulkDraft, Store, migrate, normalise_database_url
-from invite_bot.store.runner import Runner, open_runner
+from invite_bot.store.runner import Runner
 from invite_bot.store.schema import metadata, state, utcnow
+from invite_bot.store.store import open_runner
 from tests.store.conftest import OpenStore
 from tests.store.rows import invitation
 

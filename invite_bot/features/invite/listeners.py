@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+from slack_sdk.models.views import View
 
 from invite_bot.domain.command.grammar import Invite, InviteModal
+from invite_bot.domain.policy import Refused
+from invite_bot.domain.requests import Ask
 from invite_bot.domain.text import escape_mrkdwn, human_list
-from invite_bot.features.bulk.intake import Bulk
 from invite_bot.features.invite.checks import Inviting
 from invite_bot.features.invite.modals import (
     ADDRESSES_BLOCK,
@@ -29,10 +32,9 @@ from invite_bot.features.invite.modals import (
     UNKNOWN_ROLE,
     bulk_invite_modal,
 )
-from invite_bot.features.requests.asking import Ask, Asking
-from invite_bot.features.requests.blocks import ask_modal
 from invite_bot.gencove import GencoveError
 from invite_bot.gencove.roles import Roles
+from invite_bot.slack.blockkit import Message
 from invite_bot.slack.guard import Reply, Turn, answer, then
 from invite_bot.slack.inbound import view_value
 from invite_bot.slack.outbound import Outbound
@@ -42,6 +44,38 @@ from invite_bot.store import NewInviteJob
 
 log = logging.getLogger(__name__)
 
+Tell = Callable[[Message | str], Awaitable[object]]
+
+
+class Requesting(Protocol):
+    """What the invite command needs of the requests feature: a member asks instead."""
+
+    async def asks_instead(self, user_id: str) -> Refused | None: ...
+
+    async def ask(self, wish: Ask, refusal: Refused, *, tell: Tell) -> None: ...
+
+    def form(self, roles: Sequence[str], *, default_role: str | None, metadata: str) -> View: ...
+
+
+class BulkInviting(Protocol):
+    """What the invite form needs of the bulk feature: a long list or a CSV."""
+
+    def wants_bulk(self, text: str, files: Sequence[Mapping[str, Any]]) -> bool: ...
+
+    def pasted_refusal(self, text: str) -> str | None: ...
+
+    async def from_modal(
+        self,
+        *,
+        user_id: str,
+        channel_id: str,
+        text: str,
+        files: Sequence[Mapping[str, Any]],
+        role: str | None,
+        delivery_key: str,
+    ) -> None: ...
+
+
 MODAL_ERROR_LIMIT = 150  # Slack cuts inline field errors; keep them readable
 
 
@@ -49,8 +83,8 @@ def register(
     router: Router,
     *,
     inviting: Inviting,
-    asking: Asking,
-    bulk: Bulk,
+    asking: Requesting,
+    bulk: BulkInviting,
     roles: Roles,
     outbound: Outbound,
 ) -> None:
@@ -62,7 +96,12 @@ def register(
 
 class _Invites:
     def __init__(
-        self, inviting: Inviting, asking: Asking, bulk: Bulk, roles: Roles, outbound: Outbound
+        self,
+        inviting: Inviting,
+        asking: Requesting,
+        bulk: BulkInviting,
+        roles: Roles,
+        outbound: Outbound,
     ) -> None:
         self.inviting, self.asking, self.bulk = inviting, asking, bulk
         self.roles, self.outbound = roles, outbound
@@ -101,7 +140,7 @@ class _Invites:
         # A member who may not invite gets the same form as a request, with a "Why?" field.
         form = bulk_invite_modal  # an inviter's has the CSV field: a bulk invite
         if await self.asking.asks_instead(request.user) is not None:
-            form = ask_modal
+            form = self.asking.form
         elif not await require_inviter(self.inviting.inviters, turn):
             return
         metadata = json.dumps({"channel_id": request.channel})

@@ -3,20 +3,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from invite_bot.domain.command.grammar import Reinvite
 from invite_bot.domain.text import escape_mrkdwn
-from invite_bot.features.listing.pages import Pages
 from invite_bot.features.reinvite.blocks import REINVITABLE, REINVITE
 from invite_bot.features.reinvite.reinviting import Clicked, Reinviting, valid_invitation_id
 from invite_bot.features.revoke.blocks import parse_revoke_value
-from invite_bot.slack.blockkit import slack_date
+from invite_bot.gencove.models import ListStatus
+from invite_bot.slack.blockkit import Message, slack_date
 from invite_bot.slack.guard import Reply, Turn, later, then
 from invite_bot.slack.people import Inviters, require_inviter
 from invite_bot.slack.router import Router
 
+# A `/gencove list` page as it now is (the listing feature's), shown again after a click.
+ShowPage = Callable[[ListStatus, int], Awaitable[Message]]
 
-def register(router: Router, reinviting: Reinviting, inviters: Inviters, pages: Pages) -> None:
-    turns = _Turns(reinviting, inviters, pages)
+
+def register(
+    router: Router, reinviting: Reinviting, inviters: Inviters, show_page: ShowPage
+) -> None:
+    turns = _Turns(reinviting, inviters, show_page)
 
     def typed(command: Reinvite, turn: Turn) -> Reply:
         return then(lambda: turns.typed(command.email, turn))
@@ -26,8 +33,8 @@ def register(router: Router, reinviting: Reinviting, inviters: Inviters, pages: 
 
 
 class _Turns:
-    def __init__(self, reinviting: Reinviting, inviters: Inviters, pages: Pages) -> None:
-        self.reinviting, self.inviters, self.pages = reinviting, inviters, pages
+    def __init__(self, reinviting: Reinviting, inviters: Inviters, show_page: ShowPage) -> None:
+        self.reinviting, self.inviters, self.show_page = reinviting, inviters, show_page
 
     async def clicked(self, turn: Turn) -> None:
         """A click on Re-invite, in a result message, a notice, a reminder or a list."""
@@ -52,7 +59,7 @@ class _Turns:
         )
         outcome = await self.reinviting.reinvite(invitation_id, who, host=host)
         if list_page is not None:
-            page = await self.pages.page(list_page.status, list_page.offset)
+            page = await self.show_page(list_page.status, list_page.offset)
             await turn.reply(page, replace=True)
         if outcome.result != "reinvited":
             await turn.reply(outcome.note)

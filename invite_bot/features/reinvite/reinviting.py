@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
+from invite_bot.domain.addresses import AddressParse
 from invite_bot.domain.policy import Refused
 from invite_bot.domain.records import Reinvite
 from invite_bot.domain.text import escape_mrkdwn
-from invite_bot.features.invite.checks import Inviting
-from invite_bot.features.notify.notices import Notices
 from invite_bot.features.reinvite.blocks import REINVITABLE
 from invite_bot.features.revoke.blocks import describe
 from invite_bot.features.revoke.revoking import Revoking
@@ -32,7 +32,8 @@ from invite_bot.gencove import GencoveError
 from invite_bot.gencove.client import GencoveClient
 from invite_bot.jobs.refresh import Messages
 from invite_bot.slack.blockkit import slack_date
-from invite_bot.store import KnownInvitation, NewInviteJob, Store, Tx
+from invite_bot.slack.people import Inviters
+from invite_bot.store import KnownInvitation, NewInviteJob, OutboxItem, Store, Tx
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,27 @@ def valid_invitation_id(value: str) -> str | None:
         return None
 
 
+class InviteChecks(Protocol):
+    """The invite feature's checks and start, which a re-invite goes through like any."""
+
+    @property
+    def inviters(self) -> Inviters: ...
+
+    def read_addresses(self, text: str) -> tuple[AddressParse, Refused | None]: ...
+
+    async def invite_if_allowed(
+        self, job: NewInviteJob, *, tell: Callable[[str], Awaitable[object]]
+    ) -> None: ...
+
+
+class PostedNotices(Protocol):
+    """The notices the bot posted (the notify feature's): is this message one of them?"""
+
+    async def posted_notice(
+        self, channel_id: str, message_ts: str, *, invitation_id: str | None = None
+    ) -> OutboxItem | None: ...
+
+
 class Reinviting:
     """Re-invites the address of an expired or revoked invitation (see the module doc)."""
 
@@ -80,9 +102,9 @@ class Reinviting:
         *,
         store: Store,
         gencove: GencoveClient,
-        inviting: Inviting,
+        inviting: InviteChecks,
         revoking: Revoking,
-        notices: Notices,
+        notices: PostedNotices,
         messages: Messages,
     ) -> None:
         self.store = store

@@ -10,17 +10,18 @@ decisions (the buttons, the Deny form, Withdraw, expiry) are in `deciding`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
 from invite_bot.config.settings import Settings
 from invite_bot.domain.policy import Refused
 from invite_bot.domain.requests import (
     NOWHERE_TO_ASK,
+    Ask,
     Destinations,
     check_ask,
     destinations,
@@ -29,6 +30,7 @@ from invite_bot.domain.requests import (
 )
 from invite_bot.features.invite.checks import Inviting
 from invite_bot.features.requests.blocks import (
+    ask_modal,
     asked,
     request_message,
 )
@@ -41,18 +43,6 @@ from invite_bot.store.schema import utcnow
 log = logging.getLogger(__name__)
 
 Tell = Callable[[Message], Awaitable[object]]
-
-
-@dataclass(frozen=True)
-class Ask:
-    """What a member asked for, and where."""
-
-    requester: str
-    channel_id: str
-    addresses: tuple[str, ...]
-    role: str | None
-    reason: str | None
-    delivery_key: str | None
 
 
 class Asking:
@@ -72,6 +62,10 @@ class Asking:
         self.outbound = outbound
         self.inviting = inviting
         self.client = client
+
+    def form(self, roles: Sequence[str], *, default_role: str | None, metadata: str) -> View:
+        """The invite form as a member sees it: it asks the inviters (with a "Why?")."""
+        return ask_modal(roles, default_role=default_role, metadata=metadata)
 
     async def asks_instead(self, user_id: str) -> Refused | None:
         """The refusal that makes this user's invite a request (they are not an inviter);

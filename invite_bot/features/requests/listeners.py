@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from invite_bot.domain.command.grammar import Requests
 from invite_bot.domain.policy import Refused
-from invite_bot.domain.requests import clean_reason, may_ask_instead
+from invite_bot.domain.requests import Ask, clean_reason, may_ask_instead
 from invite_bot.features.invite.checks import Inviting
 from invite_bot.features.invite.modals import (
     ADDRESSES_BLOCK,
@@ -13,7 +13,7 @@ from invite_bot.features.invite.modals import (
     ROLE_BLOCK,
     ROLE_INPUT,
 )
-from invite_bot.features.requests.asking import Ask, Asking
+from invite_bot.features.requests.asking import Asking
 from invite_bot.features.requests.blocks import (
     APPROVE,
     ASK_MODAL,

@@ -3,17 +3,23 @@ first) and `/gencove revoke EMAIL|ID …`."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from invite_bot.domain.command.grammar import Revoke
 from invite_bot.domain.text import escape_mrkdwn
-from invite_bot.features.listing.pages import Pages
 from invite_bot.features.revoke.blocks import REVOKE, describe, parse_revoke_value
 from invite_bot.features.revoke.revoking import Revoking
 from invite_bot.features.revoke.typed import RevokeCommand
+from invite_bot.gencove.models import ListStatus
 from invite_bot.jobs.refresh import Messages
+from invite_bot.slack.blockkit import Message
 from invite_bot.slack.guard import Reply, Turn, later, then
 from invite_bot.slack.people import Inviters, require_inviter
 from invite_bot.slack.router import Router
 from invite_bot.store import InviteJob, Store, Tx
+
+# A `/gencove list` page as it now is (the listing feature's), shown again after a click.
+ShowPage = Callable[[ListStatus, int], Awaitable[Message]]
 
 
 def register(
@@ -22,11 +28,11 @@ def register(
     revoking: Revoking,
     command: RevokeCommand,
     inviters: Inviters,
-    pages: Pages,
+    show_page: ShowPage,
     messages: Messages,
     store: Store,
 ) -> None:
-    clicks = _Clicks(revoking, inviters, pages, messages, store)
+    clicks = _Clicks(revoking, inviters, show_page, messages, store)
 
     async def typed(parsed: Revoke, turn: Turn) -> None:
         # One line per target: Gencove failing for one does not hide the others.
@@ -49,11 +55,11 @@ class _Clicks:
         self,
         revoking: Revoking,
         inviters: Inviters,
-        pages: Pages,
+        show_page: ShowPage,
         messages: Messages,
         store: Store,
     ) -> None:
-        self.revoking, self.inviters, self.pages = revoking, inviters, pages
+        self.revoking, self.inviters, self.show_page = revoking, inviters, show_page
         self.messages, self.store = messages, store
 
     async def revoke(self, turn: Turn) -> None:
@@ -66,7 +72,7 @@ class _Clicks:
         )
         if list_page is not None:
             # An ephemeral list: show the page again as Gencove now has it.
-            page = await self.pages.page(list_page.status, list_page.offset)
+            page = await self.show_page(list_page.status, list_page.offset)
             shown_ok = await turn.reply(page, replace=True)
         else:
             shown_ok = outcome.message_updated or (

@@ -15,8 +15,8 @@ from alembic import context
 from sqlalchemy import Connection
 
 from invite_bot.store.drivers import DEFAULT_DATABASE_URL, normalise_database_url
-from invite_bot.store.runner import open_runner
 from invite_bot.store.schema import metadata
+from invite_bot.store.store import open_runner
 
 config = context.config
 
