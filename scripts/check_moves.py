@@ -5,8 +5,9 @@
 Reads every module of the package at two git revisions (HEAD: the work tree when left
 out), finds each top-level function and class, and each method, by name, and compares
 their ASTs with docstrings left out: `same` (moved or not, byte for byte the same code),
-`changed` (found under the same name, different code), `gone` (no definition of that
-name any more). A name defined more than once on a side is matched by AST where it can.
+`changed` (found under the same name, or as a method of that name, with different code),
+`gone` (no definition of that name any more). A name defined more than once on a side
+is matched by AST where it can.
 With --changed only the changed and gone are listed, one a line, for review.
 """
 
@@ -76,6 +77,17 @@ def index(sources: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
     return found
 
 
+def _by_last_part(found: dict[str, list[tuple[str, str]]], name: str) -> list[tuple[str, str]]:
+    """Definitions that end in `name` (a function that became a method, or the reverse)."""
+    last = name.rsplit(".", 1)[-1]
+    return [
+        entry
+        for key, entries in found.items()
+        if key.rsplit(".", 1)[-1] == last
+        for entry in entries
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("base")
@@ -88,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     counts: dict[str, int] = defaultdict(int)
     for name in sorted(before):
         for path, old in before[name]:
-            now = after.get(name, [])
+            now = after.get(name, []) or _by_last_part(after, name)
             if any(new == old for _, new in now):
                 where = next(p for p, new in now if new == old)
                 verdict, detail = "same", f"{path} -> {where}" if where != path else path
