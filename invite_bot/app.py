@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 
-from invite_bot.config.logs import redactor_for
+from invite_bot.config.logs import redact_also, redactor_for
 from invite_bot.config.metrics import Metrics
 from invite_bot.config.settings import Settings
 from invite_bot.config.vault import Vault
@@ -148,7 +149,8 @@ def build_bot(settings: Settings, store: Store) -> Bot:
     )
     secret = settings.invite_bot_secret_key
     vault = Vault(secret.get_secret_value()) if secret else None
-    keys = KeyRing(store, vault)
+    learn = _secrets_learned(outbound)
+    keys = KeyRing(store, vault, learn=learn)
     kinds = JobKinds()
     jobs = Jobs(
         store=store,
@@ -161,7 +163,7 @@ def build_bot(settings: Settings, store: Store) -> Bot:
         lease=timedelta(seconds=settings.invite_job_lease),
         notify_channel=settings.invite_notify_channel,
     )
-    features = _features(settings, store, gencove, outbound, client, vault, keys, jobs)
+    features = _features(settings, store, gencove, outbound, client, vault, keys, jobs, learn)
     # Every process renders and resumes jobs alike (a `watch` worker refreshes their
     # messages too): the kinds, and who renders the messages features own, are known here.
     kinds.register("invite", plain_kind(kinds))
@@ -206,9 +208,11 @@ def _features(
     vault: Vault | None,
     keys: KeyRing,
     jobs: Jobs,
+    learn: Callable[[str], None],
 ) -> Features:
     inviters = Inviters(settings.admins, client)
     roles = Roles(gencove)
+    org_key = settings.gencove_api_key
     inviting = Inviting(settings, inviters, SlidingWindow(settings.rate_limit), jobs)
     notices = Notices(store=store)
     revoking = Revoking(
@@ -243,7 +247,7 @@ def _features(
         ),
         accepting=Accepting(store=store, gencove=gencove, keys=keys),
         linking=Linking(
-            store=store, gencove=gencove, keys=keys, vault=vault, org_key=settings.gencove_api_key
+            store=store, gencove=gencove, keys=keys, vault=vault, org_key=org_key, learn=learn
         ),
         asking=Asking(
             settings=settings, store=store, outbound=outbound, inviting=inviting, client=client
@@ -273,6 +277,17 @@ def _bulk(
         roles=roles,
         jobs=jobs,
     )
+
+
+def _secrets_learned(outbound: Outbound) -> Callable[[str], None]:
+    """What to do with a secret learned at run time (a personal key): redact it from what
+    this bot sends Slack, and from the process's logs."""
+
+    def learn(secret: str) -> None:
+        outbound.learn(secret)
+        redact_also(secret)
+
+    return learn
 
 
 def build_app(bot: Bot, identity: dict[str, Any]) -> AsyncApp:

@@ -19,7 +19,6 @@ import logging
 import re
 import sys
 import uuid
-import weakref
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -53,6 +52,7 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+# The redactors installed into logging, which is the process's (one record factory).
 _installed: list[RedactSecrets] = []
 
 LogFormat = Literal["text", "json"]
@@ -71,24 +71,18 @@ def new_request_id() -> str:
     return value
 
 
-# Redactors for text that leaves the process another way than the logs (what the bot
-# sends Slack): `redact_also` teaches them too. Weak: each goes with its bot.
-_elsewhere: weakref.WeakSet[RedactSecrets] = weakref.WeakSet()
-
-
 def redact_also(secret: str) -> None:
-    """Redact a secret learned at run time too (a personal key a user linked)."""
-    for redactor in (*_installed, *_elsewhere):
+    """Redact in the logs a secret learned at run time (a personal key a user linked)."""
+    for redactor in _installed:
         redactor.add(secret)
 
 
 def redactor_for(secrets: Iterable[str]) -> RedactSecrets:
-    """The logs' redaction for text bound elsewhere (Slack): the same secrets and shapes,
-    and every secret `redact_also` learns from now on."""
+    """The logs' redaction for text bound elsewhere (Slack): the same secrets and shapes.
+    Its owner teaches it what it learns later (`RedactSecrets.add`)."""
     made = RedactSecrets(secrets)
     for secret in {s for r in _installed for s in r.secrets}:
         made.add(secret)  # learned before this redactor existed
-    _elsewhere.add(made)
     return made
 
 

@@ -85,6 +85,11 @@ class Outbound:
                     out[name] = redact_json(out[name], self._redactor)
         return out
 
+    def learn(self, secret: str) -> None:
+        """Redact `secret` too from now on (a key learned at run time)."""
+        if self._redactor is not None:
+            self._redactor.add(secret)
+
     def redact(self, text: str) -> str:
         return self._redactor.redact(text) if self._redactor is not None else text
 

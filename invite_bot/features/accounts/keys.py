@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from invite_bot.config.logs import redact_also
 from invite_bot.config.vault import Vault
 from invite_bot.gencove import Credentials
 from invite_bot.store import Store
@@ -15,8 +15,9 @@ log = logging.getLogger(__name__)
 class KeyRing:
     """Reads a person's linked key (`gencove.acting.LinkedKeys`); none without a vault."""
 
-    def __init__(self, store: Store, vault: Vault | None) -> None:
+    def __init__(self, store: Store, vault: Vault | None, *, learn: Callable[[str], None]) -> None:
         self._store, self._vault = store, vault
+        self.learn = learn  # a key read is a secret to redact from then on
 
     async def credentials_for(self, slack_user_id: str) -> Credentials | None:
         """The user's own linked Gencove key, if any (so Gencove records the real actor)."""
@@ -31,7 +32,7 @@ class KeyRing:
         except ValueError:
             log.warning("a linked key could not be decrypted; using the organization key")
             return None
-        redact_also(key)
+        self.learn(key)
         if not vault.is_current(link.ciphertext):
             # Written under an older key: re-encrypt, so that key can be retired.
             ciphertext = vault.rotate(link.ciphertext)

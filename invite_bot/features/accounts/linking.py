@@ -4,10 +4,10 @@ shown (`whoami`) and forgotten (`unlink`)."""
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 
 from pydantic import SecretStr
 
-from invite_bot.config.logs import redact_also
 from invite_bot.config.vault import Vault
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.features.accounts.accepting import KEY_REFUSED
@@ -35,12 +35,14 @@ class Linking:
         keys: LinkedKeys,
         vault: Vault | None,
         org_key: SecretStr,
+        learn: Callable[[str], None],
     ) -> None:
         self.store = store
         self.gencove = gencove
         self.keys = keys
         self.vault = vault
         self.org_key = org_key
+        self.learn = learn  # a key given is a secret to redact from then on, linked or not
 
     def key_problem(self, api_key: str) -> str | None:
         """Why `api_key` cannot be a personal Gencove key, without asking Gencove; or None."""
@@ -66,7 +68,7 @@ class Linking:
         if problem is not None:
             return problem
         key = api_key.strip()
-        redact_also(key)  # from now on this key never shows in a log line, linked or not
+        self.learn(key)
         credentials = Credentials.api_key(key)
         try:
             user = await self.gencove.current_user(credentials)
