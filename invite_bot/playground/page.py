@@ -123,13 +123,15 @@ class _Routes:
         if request.query.get("since") == version:
             return web.json_response({"version": version})
         opened = self.local.open_view(who)
+        known = panes.names(self.local.slack.channels)
+        entries = self.local.conversation(who, where)
         return web.json_response(
             {
                 "version": version,
                 "channel_title": ("# " if where.key != "dm" else "") + where.name,
                 "sidebar": panes.sidebar(who, where.key),
-                "conversation": panes.conversation(self.local.conversation(who, where), who),
-                "modal": panes.modal(opened),
+                "conversation": panes.conversation(entries, who, known),
+                "modal": panes.modal(opened, known),
                 "modal_key": _modal_key(opened),
                 "gencove": panes.gencove_pane(self._sandbox()),
                 "traffic": panes.traffic_pane(self._traffic()),

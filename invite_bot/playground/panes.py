@@ -31,12 +31,15 @@ def e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def names() -> dict[str, str]:
-    """Slack user ids to the names a mention shows."""
+def names(channels: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, str]:
+    """Slack user ids to the names a mention shows, and `#` + the id of each of `channels`
+    (the local Slack's: id to what conversations.info says of it) to the name `<#C…>`
+    shows."""
     return {
         **{p.user_id: p.name for p in PEOPLE},
         BOT_USER_ID: "gencove-invites",
         "USLACKBOT": "Slackbot",
+        **{"#" + key: str(info.get("name") or key) for key, info in (channels or {}).items()},
     }
 
 
@@ -65,10 +68,13 @@ def sidebar(viewer: Person, current: str) -> str:
     )
 
 
-def conversation(entries: Sequence[Entry], viewer: Person) -> str:
+def conversation(
+    entries: Sequence[Entry], viewer: Person, known: Mapping[str, str] | None = None
+) -> str:
+    """The conversation's entries; `known` is `names()` (ids to the names mentions show)."""
     if not entries:
         return '<div class="empty">Nothing here yet. Type <code>/gencove help</code> below.</div>'
-    who = names()
+    who = names() if known is None else known
     shown, replies = threads(entries)
     return "".join(
         _entry(entry, viewer, who) + _thread(entry, replies.get(entry.ts or ""), viewer, who)
@@ -148,7 +154,9 @@ def _entry(entry: Entry, viewer: Person, who: Mapping[str, str]) -> str:
     )
 
 
-def modal(opened: tuple[dict[str, Any], dict[str, str]] | None) -> str:
+def modal(
+    opened: tuple[dict[str, Any], dict[str, str]] | None, known: Mapping[str, str] | None = None
+) -> str:
     if opened is None:
         return ""
     view, errors = opened
@@ -156,7 +164,7 @@ def modal(opened: tuple[dict[str, Any], dict[str, str]] | None) -> str:
     banner = f'<div class="modal-problem">{e(general)}</div>' if general else ""
     return (
         f'<div class="overlay" data-view-id="{e(view.get("id", ""))}">{banner}'
-        f"{render_view(view, names=names(), errors=errors)}</div>"
+        f"{render_view(view, names=names() if known is None else known, errors=errors)}</div>"
     )
 
 
