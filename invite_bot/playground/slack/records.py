@@ -63,6 +63,7 @@ class OpenedView:
     trigger_id: str | None
     external_id: str | None
     history: list[JSONDict] = field(default_factory=list)
+    pushed: bool = False  # views.push: on top of the person's open modal, not a new one
 
 
 @dataclass
