@@ -264,10 +264,9 @@ def test_a_bulk_invites_report_shows_in_its_thread_and_opens(page: Page, tmp_pat
     assert "2 more in the file" in page.text(f"{thread} .file-preview")
     page.screenshot("report")
 
-    # the page redraws (the watcher polls): the thread the person opened stays open
-    page.driver.execute_script("document.querySelector(arguments[0]).dataset.seen = 1", thread)
-    page.click('#gencove [data-gencove="poll"]', "Poll now")
-    page.until(lambda: not page.count(f"{thread}[data-seen]"), "the page to redraw")
+    # the conversation redraws (the bot answers another command): the thread stays open
+    more = page.type_command("/gencove help")
+    page.entry_with("/gencove", after=more | {progress})
     assert page.driver.execute_script("return document.querySelector(arguments[0]).open", thread)
 
     link = str(page.attr(f"{thread} a.file-download", "href"))  # absolute, as the DOM has it

@@ -49,17 +49,20 @@ async function refresh() {
   return refreshing;
 }
 
+// Each pane is morphed into its new HTML (morph.js), never replaced: what a person is
+// typing in it, the focus and the caret, an open fold and a scrolled list all stay.
 function draw(answer) {
   const pane = $("conversation");
   const atBottom = pane.scrollHeight - pane.scrollTop - pane.clientHeight < 40;
   state.version = answer.version;
-  $("sidebar").innerHTML = answer.sidebar;
+  morph.draw($("sidebar"), answer.sidebar);
   $("channel-title").textContent = answer.channel_title;
-  pane.innerHTML = answer.conversation;
-  reopen(pane);
-  if (atBottom) pane.scrollTop = pane.scrollHeight;
-  $("gencove").innerHTML = answer.gencove;
-  $("traffic").innerHTML = answer.traffic;
+  if (morph.draw(pane, answer.conversation)) {
+    reopen(pane);
+    if (atBottom) pane.scrollTop = pane.scrollHeight;
+  }
+  morph.draw($("gencove"), answer.gencove);
+  morph.draw($("traffic"), answer.traffic);
   if (answer.modal_key !== state.modalKey) drawModal(answer.modal, answer.modal_key);
 }
 
@@ -96,15 +99,24 @@ function reopen(root) {
   }
 }
 
+// The same modal redrawn (its errors, or the bot's views.update) keeps what was typed,
+// the focus and the caret, as Slack does; another modal starts afresh.
 function drawModal(html, key) {
   const holder = $("modal");
-  const typed = collect(holder);
   const sameView = viewId(state.modalKey) && viewId(state.modalKey) === viewId(key);
-  holder.innerHTML = html;
+  const typed = sameView ? collect(holder) : null;
   state.modalKey = key;
-  if (sameView) restore(holder, typed); // Slack keeps what was typed when it shows errors
+  if (!sameView) {
+    holder.innerHTML = "";
+    morph.forget(holder);
+  }
+  morph.draw(holder, html);
+  if (typed) {
+    restore(holder, typed);
+    return;
+  }
   const first = holder.querySelector("[data-input-block]");
-  if (first && !sameView) first.focus();
+  if (first) first.focus();
 }
 
 function viewId(key) {
@@ -143,8 +155,8 @@ function restore(root, values) {
     const value = (values[field.dataset.inputBlock] || {})[field.dataset.inputAction];
     if (field.type === "checkbox" || field.type === "radio") {
       if (value !== undefined) field.checked = [].concat(value).includes(field.value);
-    } else if (typeof value === "string" && field.type !== "file") {
-      field.value = value;
+    } else if (typeof value === "string" && field.type !== "file" && field.value !== value) {
+      field.value = value; // only when it differs: setting a value moves the caret
     }
   }
 }
@@ -234,12 +246,13 @@ document.addEventListener("change", (event) => {
   if (select && select.value) act(select, select.value);
 });
 
-document.addEventListener("submit", (event) => {
+document.addEventListener("submit", async (event) => {
   const form = event.target;
   if (form.dataset.gencove === "create") {
     event.preventDefault();
     const data = new FormData(form);
-    call("/gencove/invitations", { email: data.get("email"), role: data.get("role") });
+    const answer = await call("/gencove/invitations", { email: data.get("email"), role: data.get("role") });
+    if (answer.ok) form.reset(); // made: the field is free for the next one
   }
 });
 
@@ -262,6 +275,7 @@ $("act-as").addEventListener("change", (event) => {
   state.version = "";
   state.modalKey = "";
   $("modal").innerHTML = "";
+  morph.forget($("modal"));
   refresh();
 });
 
