@@ -145,6 +145,8 @@ def _entry(entry: Entry, viewer: Person, who: Mapping[str, str]) -> str:
         classes += " file-share"
         body += file_card(entry.file, viewer, author)
     ts = f' data-ts="{e(entry.ts)}"' if entry.ts else ""
+    if any(p.user_id == entry.author for p in PEOPLE):  # a person's own message
+        ts += f' data-person="{e(entry.author)}"'
     return (
         f'<div class="{classes}" data-entry="{e(entry.id)}"{ts} data-surface="message">'
         f"{note}"

@@ -213,6 +213,7 @@ return Array.from(document.querySelectorAll('#conversation [data-entry]')).map(e
   text: e.innerText,
   bot: e.dataset.surface === 'message',
   command: e.classList.contains('command'),
+  person: Boolean(e.dataset.person),
   ephemeral: e.classList.contains('ephemeral'),
 }));
 """
@@ -364,16 +365,16 @@ class Page:
             ),
             f"the command {text!r} to show in the conversation",
         )
-        self.until(lambda: self.value("input#composer") == "", "the composer to empty")
+        self.until(lambda: self.value("#composer") == "", "the composer to empty")
 
     def composer(self) -> WebElement:
-        return self.wait_for("input#composer", "the composer")
+        return self.wait_for("#composer", "the composer")
 
     def composer_type(self, text: str) -> None:
         box = self.composer()
         box.clear()
         box.send_keys(text)
-        self.until(lambda: self.value("input#composer") == text, "the composer text")
+        self.until(lambda: self.value("#composer") == text, "the composer text")
 
     def entry_with(
         self,
@@ -388,7 +389,7 @@ class Page:
 
         def find() -> str | None:
             for entry in reversed(self.entries()):
-                if entry["id"] in after or (bot and not entry["bot"]):
+                if entry["id"] in after or (bot and (not entry["bot"] or entry["person"])):
                     continue
                 if text in entry["text"]:
                     return str(entry["id"])

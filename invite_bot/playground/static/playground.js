@@ -218,6 +218,7 @@ document.addEventListener("click", async (event) => {
     event.preventDefault();
     state.channel = target.dataset.channel;
     state.version = "";
+    placeComposer(); // composer.js: what it says and offers in a DM or a channel
     return refresh();
   }
   if (target.matches("a[data-url]")) return; // a link button opens its URL, as in Slack
@@ -254,20 +255,6 @@ document.addEventListener("submit", async (event) => {
     const answer = await call("/gencove/invitations", { email: data.get("email"), role: data.get("role") });
     if (answer.ok) form.reset(); // made: the field is free for the next one
   }
-});
-
-$("composer-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const box = $("composer");
-  const text = box.value.trim();
-  if (!text) return;
-  if (!/^\/gencove(\s|$)/.test(text)) {
-    note("Only the /gencove command reaches the bot here, e.g. /gencove help");
-    return;
-  }
-  box.value = "";
-  note("");
-  await call("/command", { user: state.user, channel: state.channel, text: text });
 });
 
 $("act-as").addEventListener("change", (event) => {
