@@ -14,6 +14,7 @@ the same (README, "The playground"):
     GET  /playground/api/gencove/invitations
     POST /playground/api/gencove/invitations     {"email", "role"}   (outside Slack)
     POST /playground/api/gencove/{invitation_id}/accept|revoke|expire|expire-soon
+    POST /playground/api/gencove/slow             {"on": true|false}   a slow Gencove
     POST /playground/api/poll                     the watcher polls now
     GET  /playground/api/traffic
     GET  /playground/files/{file_id}/{name}?user=admin[&download=1]   a shared file's bytes
@@ -34,7 +35,7 @@ from typing import Any
 from aiohttp import web
 
 from invite_bot.features.notify.watcher import Watcher
-from invite_bot.playground import api_json, panes, shared_files
+from invite_bot.playground import api_json, panes, shared_files, side_panes
 from invite_bot.playground.api_json import WEB_APP_LINK
 from invite_bot.playground.conversations import LocalSlack
 from invite_bot.playground.direct import (
@@ -48,6 +49,7 @@ from invite_bot.playground.shared_files import FILES_ROUTE
 from invite_bot.playground.world import Channel, Person, channel, person
 
 STATIC = Path(__file__).resolve().parent / "static"
+SLOW_CREATES = (0.5, 1.0)  # seconds each create takes with "slow Gencove"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -86,6 +88,7 @@ def page_app(playground: Playground) -> web.Application:
     app = web.Application(middlewares=[_api_errors], client_max_size=2 * MAX_ATTACHMENT)
     routes = _Routes(playground)
     app.router.add_get("/", routes.index)
+    app.router.add_get("/favicon.ico", _favicon)  # for a browser that asks without the link
     app.router.add_static("/static/", STATIC, show_index=False)
     api = "/playground/api"
     app.router.add_get(f"{api}/state", routes.state)
@@ -98,11 +101,16 @@ def page_app(playground: Playground) -> web.Application:
     app.router.add_post(f"{api}/close", routes.close)
     app.router.add_get(f"{api}/gencove/invitations", routes.invitations)
     app.router.add_post(f"{api}/gencove/invitations", routes.create_invitation)
+    app.router.add_post(f"{api}/gencove/slow", routes.slow)
     app.router.add_post(f"{api}/gencove/{{invitation_id}}/{{change}}", routes.change_invitation)
     app.router.add_post(f"{api}/poll", routes.poll)
     app.router.add_get(f"{api}/traffic", routes.traffic)
     app.router.add_get(FILES_ROUTE, routes.shared_file)
     return app
+
+
+async def _favicon(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPMovedPermanently("/static/favicon.svg")
 
 
 @web.middleware
@@ -140,8 +148,8 @@ class _Routes:
                 "conversation": panes.conversation(entries, who, known),
                 "modal": panes.modal(opened, known),
                 "modal_key": _modal_key(opened),
-                "gencove": panes.gencove_pane(self._sandbox()),
-                "traffic": panes.traffic_pane(self._traffic()),
+                "gencove": side_panes.gencove_pane(self._sandbox()),
+                "traffic": side_panes.traffic_pane(self._traffic()),
             }
         )
 
@@ -272,6 +280,16 @@ class _Routes:
         self.playground.sandbox_changes += 1
         return web.json_response({"ok": True, "invitation": api_json.invitation_json(invitation)})
 
+    async def slow(self, request: web.Request) -> web.Response:
+        """A slow Gencove: each invitation created in 0.5 to 1 s, so a bulk invite's
+        progress can be watched and cancelled."""
+        on = (await _body(request)).get("on")
+        if not isinstance(on, bool):
+            raise ApiError(400, 'say {"on": true} or {"on": false}')
+        self.gencove.slow_creates = SLOW_CREATES if on else None
+        self.playground.sandbox_changes += 1
+        return web.json_response({"ok": True, "slow": on})
+
     async def poll(self, request: web.Request) -> web.Response:
         if self.playground.watcher is None:
             raise ApiError(409, "the watcher is not running")
@@ -290,7 +308,7 @@ class _Routes:
         except KeyError:
             raise ApiError(404, "no such invitation") from None
 
-    def _sandbox(self) -> panes.SandboxView:
+    def _sandbox(self) -> side_panes.SandboxView:
         keys = {}
         for role in ("admin", "member", "invitee"):
             account = self.gencove.user_by_email(person(role).email)
@@ -299,10 +317,16 @@ class _Routes:
         invitations = sorted(
             self.gencove.invitations.values(), key=lambda i: i.created, reverse=True
         )
-        return panes.SandboxView(self.gencove.organization.name, invitations, keys, WEB_APP_LINK)
+        return side_panes.SandboxView(
+            self.gencove.organization.name,
+            invitations,
+            keys,
+            WEB_APP_LINK,
+            slow=self.gencove.slow_creates is not None,
+        )
 
-    def _traffic(self) -> list[panes.Traffic]:
-        return panes.traffic(
+    def _traffic(self) -> list[side_panes.Traffic]:
+        return side_panes.traffic(
             self.local.deliveries,
             self.local.slack.calls,
             self.gencove.requests,

@@ -9,7 +9,7 @@
 
 const COMMAND = /^\/gencove(\s|$)/;
 const PLACEHOLDER = {
-  dm: "Message gencove-invites: paste addresses, attach a CSV with 📎, or /gencove help",
+  dm: "Paste addresses, attach a CSV (📎), or /gencove help",
   channel: "Type /gencove help, then Enter",
 };
 
@@ -25,6 +25,7 @@ function fitComposer() {
   const box = $("composer");
   box.style.height = "auto";
   box.style.height = `${Math.min(box.scrollHeight, 160)}px`;
+  box.style.overflowY = box.scrollHeight > 160 ? "auto" : "hidden";
 }
 
 function attached() {

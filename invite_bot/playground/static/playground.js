@@ -226,16 +226,7 @@ document.addEventListener("click", async (event) => {
   if (target.matches(".sk-modal-close") && target.closest("#modal")) {
     return call("/close", { user: state.user });
   }
-  if (target.dataset.fill) {
-    $("composer").value = target.dataset.fill;
-    $("composer").focus();
-    return;
-  }
-  if (target.dataset.gencove) {
-    const change = target.dataset.gencove;
-    if (change === "poll") return call("/poll", {});
-    return call(`/gencove/${target.dataset.id}/${change}`, {});
-  }
+  if (target.dataset.gencove === "poll") return call("/poll", {});
   if (target.matches("button[data-action-id]") && target.closest("[data-entry]")) {
     if (target.dataset.url) window.open(target.dataset.url, "_blank", "noopener");
     return act(target, target.dataset.value);
@@ -245,7 +236,25 @@ document.addEventListener("click", async (event) => {
 document.addEventListener("change", (event) => {
   const select = event.target.closest("select[data-action-id]");
   if (select && select.value) act(select, select.value);
+  const gencove = event.target.closest("[data-gencove]");
+  if (gencove) changeInGencove(gencove);
 });
+
+// The Gencove pane's menu of an invitation, and its "slow Gencove" switch.
+function changeInGencove(control) {
+  if (control.dataset.gencove === "slow") {
+    return call("/gencove/slow", { on: control.checked });
+  }
+  if (control.dataset.gencove !== "menu" || !control.value) return;
+  const change = control.value;
+  control.value = ""; // the menu is a menu: it shows "⋯" again
+  if (change === "fill") {
+    $("composer").value = control.dataset.fill;
+    $("composer").focus();
+    return;
+  }
+  return call(`/gencove/${control.dataset.id}/${change}`, {});
+}
 
 document.addEventListener("submit", async (event) => {
   const form = event.target;
