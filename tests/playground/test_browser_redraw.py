@@ -74,3 +74,19 @@ def test_a_closed_modal_does_not_come_back_after_a_reload(page: Page) -> None:
     while time.monotonic() < deadline:
         assert not page.count("#modal .sk-modal"), "the invite modal came back"
         time.sleep(0.2)
+
+
+def test_a_modal_redrawn_with_its_errors_keeps_the_focus_and_the_caret(page: Page) -> None:
+    page.type_command("/gencove invite")
+    page.wait_modal("Invite to Gencove")
+    # the bot updates the modal once Gencove's roles arrive: type in that one
+    page.wait_for('#modal select[data-input-block] option[value="member"]', "the roles")
+    field = '#modal [data-input-block="addresses"]'
+    page.fill_modal_field("addresses", "not-an-address")
+    page.wait_for(field).send_keys(Keys.LEFT * 7)  # the caret after "not-an-"
+    assert focused(page, field) == {"value": "not-an-address", "start": 7, "end": 7}
+    # Invite pressed without leaving the field (as Ctrl+Enter would): the modal is drawn
+    # again, with the error under the field
+    page.driver.execute_script("document.querySelector('#modal .sk-modal-submit').click()")
+    page.wait_for('#modal .sk-error[data-error-for="addresses"]', "the error")
+    assert focused(page, field) == {"value": "not-an-address", "start": 7, "end": 7}
