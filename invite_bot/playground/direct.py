@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from invite_bot.playground.conversations import LocalSlack
 from invite_bot.playground.slack import (
+    MAX_TEXT_CHARS,
     SlackDelivery,
     dm_message_event,
     event_body,
@@ -33,6 +34,10 @@ _MIMETYPES = {"csv": "text/csv", "tsv": "text/tab-separated-values", "txt": "tex
 
 class NotADirectMessage(ValueError):
     """A message typed in a channel: it does not reach the bot."""
+
+
+class MessageTooLong(ValueError):
+    """More than a Slack message holds."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,11 @@ async def send_direct_message(
         raise NotADirectMessage(
             "in a channel only /gencove reaches the bot; send it a list or a CSV in its "
             "direct messages"
+        )
+    if len(text) > MAX_TEXT_CHARS:  # Slack's client will not send a longer one
+        raise MessageTooLong(
+            f"Slack sends at most {MAX_TEXT_CHARS:,} characters a message; this one has "
+            f"{len(text):,}: attach the list as a CSV instead"
         )
     slack = local.slack
     shared = [

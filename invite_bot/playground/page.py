@@ -41,6 +41,7 @@ from invite_bot.playground.conversations import LocalSlack
 from invite_bot.playground.direct import (
     MAX_ATTACHMENT,
     Attachment,
+    MessageTooLong,
     NotADirectMessage,
     send_direct_message,
 )
@@ -174,7 +175,7 @@ class _Routes:
             raise ApiError(400, "a message needs text or a file")
         try:
             answers = await send_direct_message(self.local, who, where, text, attachments)
-        except NotADirectMessage as exc:
+        except (NotADirectMessage, MessageTooLong) as exc:
             raise ApiError(400, str(exc)) from None
         statuses = [answer.status for answer in answers]
         return web.json_response({"ok": all(s == 200 for s in statuses), "statuses": statuses})

@@ -17,8 +17,13 @@ import pytest
 from aiohttp import web
 
 from invite_bot.playground.conversations import LocalSlack
-from invite_bot.playground.direct import Attachment, NotADirectMessage, send_direct_message
-from invite_bot.playground.slack import FakeSlack
+from invite_bot.playground.direct import (
+    Attachment,
+    MessageTooLong,
+    NotADirectMessage,
+    send_direct_message,
+)
+from invite_bot.playground.slack import MAX_TEXT_CHARS, FakeSlack
 from invite_bot.playground.world import BOT_USER_ID, TEAM_ID, channel, furnish_slack, person
 from tests.playground.test_playground import Page, page  # noqa: F401  (fixture)
 
@@ -161,6 +166,14 @@ async def test_a_message_in_a_channel_does_not_reach_the_bot(wired: Wired) -> No
         await send_direct_message(wired.local, ADA, channel("general", ADA), "ana@lab.org")
     assert wired.received.events == []
     assert not wired.slack.messages
+
+
+async def test_a_message_longer_than_slack_takes_is_not_sent(wired: Wired) -> None:
+    addresses = "\n".join(f"long{i:05d}@lab.org" for i in range(2_500))
+    assert len(addresses) > MAX_TEXT_CHARS
+    with pytest.raises(MessageTooLong, match="attach the list as a CSV"):
+        await send_direct_message(wired.local, ADA, DM, addresses)
+    assert wired.received.events == []
 
 
 # -- through the playground's real bot ---------------------------------------------------
