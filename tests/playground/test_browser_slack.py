@@ -105,3 +105,14 @@ def test_in_a_channel_a_message_says_where_the_bot_listens(page: Page) -> None:
     assert "only /gencove reaches the bot" in page.text("#composer-note")
     assert page.value("#composer") == "ana@lab.org please", "what was typed is kept"
     assert page.entry_ids() == before
+
+
+def test_a_dm_slack_would_not_send_stays_in_the_composer(page: Page) -> None:
+    page.open_channel("dm")
+    too_long = "\n".join(f"long{i:05d}@lab.org" for i in range(2_500))  # over 40,000
+    page.composer_paste(too_long)
+    before = page.entry_ids()
+    page.composer().send_keys(Keys.ENTER)
+    page.until(lambda: "attach the list as a CSV" in page.text("#composer-note"), "the note")
+    assert page.value("#composer") == too_long, "what was pasted is still there"
+    assert page.entry_ids() == before

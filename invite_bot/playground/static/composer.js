@@ -82,7 +82,19 @@ async function sendComposer() {
   }
   const files = file ? [{ name: file.name, text: await file.text() }] : [];
   clearComposer();
-  await call("/message", { user: state.user, channel: "dm", text: typed, files: files });
+  const answer = await call("/message", { user: state.user, channel: "dm", text: typed, files: files });
+  if (answer.error) putBack(typed, file); // not sent (too long, say): nothing is lost
+}
+
+function putBack(typed, file) {
+  $("composer").value = typed;
+  if (file) {
+    const chosen = new DataTransfer();
+    chosen.items.add(file);
+    $("attach").files = chosen.files;
+  }
+  showAttached();
+  fitComposer();
 }
 
 $("composer-form").addEventListener("submit", (event) => {
