@@ -14,12 +14,10 @@ came from when asked to), and `views.open/push/update` as the person's open moda
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import urlencode
 
 import aiohttp
 
@@ -33,6 +31,7 @@ from invite_bot.playground.slack import (
     block_action_body,
     deliver,
     slash_command_body,
+    view_closed_body,
     view_submission_body,
 )
 from invite_bot.playground.world import BOT_USER_ID, TEAM_ID, Channel, Person
@@ -100,7 +99,7 @@ class LocalSlack:
             user_name=who.name,
             channel_name=where.name,
         )
-        answer = await self._send("slash command", _masked(f"/gencove {text}")[:160], body)
+        answer = await self.send("slash command", _masked(f"/gencove {text}")[:160], body)
         self._show_ack(answer, who, where, rid, what="/gencove")
         return answer
 
@@ -150,7 +149,7 @@ class LocalSlack:
             action_type=kind,
             selected_option=selected,
         )
-        answer = await self._send("block_actions", f"{action_id} in {where.name}", body)
+        answer = await self.send("block_actions", f"{action_id} in {where.name}", body)
         if answer.status != 200:
             self._slack_says(who, where, "That didn't work. Please try again.")
         return answer
@@ -174,7 +173,7 @@ class LocalSlack:
             user_name=who.name,
         )
         # The values are not shown: a modal may hold a pasted API key.
-        answer = await self._send("view_submission", f"{view.get('callback_id')} submitted", body)
+        answer = await self.send("view_submission", f"{view.get('callback_id')} submitted", body)
         # The bot may have updated the view already (views.update): that is newer than the ack.
         if self._modals.opened(state.view_id).view.get("hash") == view.get("hash"):
             self._modals.after_submission(who.user_id, state, answer)
@@ -191,8 +190,8 @@ class LocalSlack:
         view = self._modals.opened(state.view_id).view
         if not view.get("notify_on_close"):
             return None
-        body = _view_closed_body(who, view)
-        return await self._send("view_closed", f"{view.get('callback_id')} closed", body)
+        body = view_closed_body(view, who.user_id, who.name, team_id=TEAM_ID)
+        return await self.send("view_closed", f"{view.get('callback_id')} closed", body)
 
     # -- what people see ------------------------------------------------------------
 
@@ -200,15 +199,18 @@ class LocalSlack:
         """Everything `who` sees in `where`, oldest first; a reply in a thread is in the
         list too, with its `thread_ts` (the page shows it under its message)."""
         self._sync()
+        files = self.slack.files.files
         shown = [
-            channel_entry(message)
+            channel_entry(message, files.get(message.files[0]) if message.files else None)
             for message in self.slack.messages.values()
             if message.channel == where.channel_id and not message.deleted
         ]
-        shown += [
+        shown += [  # a file shared with a person's message is shown in that message
             file_entry(found, where.channel_id)
-            for found in self.slack.files.files.values()
-            if found.shown_in_channels and where.channel_id in found.channels
+            for found in files.values()
+            if found.shown_in_channels
+            and where.channel_id in found.channels
+            and found.message_ts is None
         ]
         shown += [
             entry
@@ -230,7 +232,9 @@ class LocalSlack:
 
     # -- the plumbing ---------------------------------------------------------------
 
-    async def _send(self, kind: str, summary: str, body: bytes) -> SlackDelivery:
+    async def send(self, kind: str, summary: str, body: bytes) -> SlackDelivery:
+        """`body` signed and sent to the bot as Slack sends it; in the traffic inspector as
+        `kind: summary` (which must hold nothing secret)."""
         started = time.time()
         try:
             answer = await deliver(self._session, self.events_url, body, self._secret)
@@ -366,19 +370,6 @@ def _masked(command: str) -> str:
         if token:
             words[2] = words[2].replace(token, token[:4] + "…")
     return " ".join(words)
-
-
-def _view_closed_body(who: Person, view: Mapping[str, Any]) -> bytes:
-    """The ``view_closed`` interaction Slack sends when `who` closes `view`."""
-    payload = {
-        "type": "view_closed",
-        "team": {"id": TEAM_ID, "domain": "playground"},
-        "user": {"id": who.user_id, "username": who.name, "team_id": TEAM_ID},
-        "api_app_id": "A_FAKE",
-        "view": view,
-        "is_cleared": False,
-    }
-    return urlencode({"payload": json.dumps(payload)}).encode()
 
 
 def _blocks(body: Mapping[str, Any]) -> list[Any] | None:

@@ -29,7 +29,7 @@ class Entry:
     ts: str | None = None  # a bot message's Slack ts
     edited: bool = False
     thread_ts: str | None = None  # a reply: the ts of the message it is in the thread of
-    file: SlackFile | None = None  # kind "file": the file shared (its text: the comment)
+    file: SlackFile | None = None  # the file shared (kind "file": its text is the comment)
 
 
 @dataclass
@@ -44,19 +44,21 @@ class Delivery:
     answer: str = ""
 
 
-def channel_entry(message: Message) -> Entry:
-    """A bot message in the channel, as everyone there sees it."""
+def channel_entry(message: Message, shared: SlackFile | None = None) -> Entry:
+    """A message in the channel (the bot's, or a person's with the file it `shared`), as
+    everyone there sees it."""
     return Entry(
         f"m:{message.ts}",
         "message",
         message.channel,
         float(message.ts),
-        BOT_USER_ID,
+        message.user or BOT_USER_ID,
         message.text,
         message.blocks,
         ts=message.ts,
         edited=len(message.history) > 1,
         thread_ts=message.thread_ts,
+        file=shared,
     )
 
 

@@ -38,17 +38,24 @@ class Modals:
         return trigger_id
 
     def take_in(self) -> int:
-        """Put each view the bot opened since the last look on top of its person's
-        modals; how many were."""
+        """Show each view the bot opened since the last look to its person; how many.
+
+        As in Slack, views.open opens a new modal: whatever modal the person had open is
+        gone (it never comes back when the new one closes); views.push puts its view on
+        top of the open one, which shows again when the pushed view closes."""
         shown = 0
         for view_id, opened in list(self.slack.views.items()):
             if view_id in self._seen_views:
                 continue
             self._seen_views.add(view_id)
             user_id = self._triggers.get(opened.trigger_id or "")
-            if user_id is not None:
-                self._stacks.setdefault(user_id, []).append(ViewState(view_id))
-                shown += 1
+            if user_id is None:
+                continue
+            stack = self._stacks.setdefault(user_id, [])
+            if not opened.pushed:
+                stack.clear()
+            stack.append(ViewState(view_id))
+            shown += 1
         return shown
 
     def top(self, user_id: str) -> ViewState | None:

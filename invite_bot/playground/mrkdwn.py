@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from invite_bot.playground.emoji import EMOJI, emojify
+
 __all__ = [
     "ALLOWED_ATTRIBUTES",
     "ALLOWED_TAGS",
@@ -41,46 +43,7 @@ __all__ = [
 ALLOWED_TAGS = frozenset({"b", "i", "s", "code", "pre", "blockquote", "br", "a", "span", "time"})
 ALLOWED_ATTRIBUTES = frozenset({"class", "href", "target", "rel", "datetime"})
 
-EMOJI: Mapping[str, str] = {
-    "white_check_mark": "✅", "heavy_check_mark": "✔️", "ballot_box_with_check": "☑️",
-    "warning": "⚠️", "envelope": "✉️", "email": "📧", "e-mail": "📧",
-    "incoming_envelope": "📨", "envelope_with_arrow": "📩", "hourglass": "⌛",
-    "hourglass_flowing_sand": "⏳", "no_entry_sign": "🚫", "no_entry": "⛔", "x": "❌",
-    "heavy_multiplication_x": "✖️", "negative_squared_cross_mark": "❎", "tada": "🎉",
-    "lock": "🔒", "unlock": "🔓", "closed_lock_with_key": "🔐", "key": "🔑", "wave": "👋",
-    "information_source": "ℹ️", "link": "🔗", "bust_in_silhouette": "👤",
-    "busts_in_silhouette": "👥", "mag": "🔍", "mag_right": "🔎", "bell": "🔔",
-    "no_bell": "🔕", "inbox_tray": "📥", "outbox_tray": "📤", "clipboard": "📋",
-    "hand": "✋", "raised_hand": "✋", "grey_question": "❔", "question": "❓",
-    "grey_exclamation": "❕", "exclamation": "❗", "heavy_exclamation_mark": "❗",
-    "+1": "👍", "thumbsup": "👍", "-1": "👎", "thumbsdown": "👎", "ok_hand": "👌",
-    "clap": "👏", "pray": "🙏", "muscle": "💪", "point_right": "👉", "point_left": "👈",
-    "point_up": "☝️", "point_down": "👇", "eyes": "👀", "smile": "😄", "smiley": "😃",
-    "grinning": "😀", "slightly_smiling_face": "🙂", "simple_smile": "🙂", "wink": "😉",
-    "thinking_face": "🤔", "sweat_smile": "😅", "joy": "😂", "cry": "😢", "sob": "😭",
-    "sunglasses": "😎", "robot_face": "🤖", "heart": "❤️", "fire": "🔥", "rocket": "🚀",
-    "sparkles": "✨", "star": "⭐", "zap": "⚡", "boom": "💥", "100": "💯", "bulb": "💡",
-    "rotating_light": "🚨", "construction": "🚧", "checkered_flag": "🏁", "trophy": "🏆",
-    "gift": "🎁", "confetti_ball": "🎊", "dna": "🧬", "microscope": "🔬", "test_tube": "🧪",
-    "shield": "🛡️", "gear": "⚙️", "wrench": "🔧", "hammer_and_wrench": "🛠️",
-    "pencil": "📝", "memo": "📝", "pencil2": "✏️", "calendar": "📆", "date": "📅",
-    "spiral_calendar_pad": "🗓️", "alarm_clock": "⏰", "stopwatch": "⏱️",
-    "timer_clock": "⏲️", "speech_balloon": "💬", "mega": "📣", "loudspeaker": "📢",
-    "pushpin": "📌", "paperclip": "📎", "package": "📦", "recycle": "♻️",
-    "wastebasket": "🗑️", "page_facing_up": "📄", "file_folder": "📁",
-    "open_file_folder": "📂", "bar_chart": "📊", "books": "📚", "office": "🏢",
-    "house": "🏠", "computer": "💻", "globe_with_meridians": "🌐", "zzz": "💤",
-    "coffee": "☕", "arrow_right": "➡️", "arrow_left": "⬅️", "arrow_up": "⬆️",
-    "arrow_down": "⬇️", "arrows_counterclockwise": "🔄", "repeat": "🔁",
-    "heavy_plus_sign": "➕", "heavy_minus_sign": "➖", "red_circle": "🔴",
-    "large_green_circle": "🟢", "large_yellow_circle": "🟡", "large_blue_circle": "🔵",
-    "white_circle": "⚪", "black_circle": "⚫", "new": "🆕", "ok": "🆗", "sos": "🆘",
-    "stop_sign": "🛑", "skull": "💀", "ghost": "👻", "see_no_evil": "🙈", "handshake": "🤝",
-    "skin-tone-2": "🏻", "skin-tone-3": "🏼", "skin-tone-4": "🏽", "skin-tone-5": "🏾",
-    "skin-tone-6": "🏿",
-}  # fmt: skip
 
-_EMOJI_CODE = re.compile(r":([a-z0-9_+'-]+):")
 _SLACK_ENTITY = re.compile(r"&(amp|lt|gt);")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
 _SAFE_URL = re.compile(r"(?:https?://|mailto:)[^\s\x00-\x1f\x7f]+", re.IGNORECASE)
@@ -110,22 +73,6 @@ def unescape_slack(text: str) -> str:
     return _SLACK_ENTITY.sub(lambda m: _ENTITIES[m[1]], text)
 
 
-def emojify(text: str) -> str:
-    """`:warning:` to its glyph; unknown codes stay as they are."""
-    out: list[str] = []
-    pos = 0
-    while (m := _EMOJI_CODE.search(text, pos)) is not None:
-        glyph = EMOJI.get(m[1])
-        if glyph is None:  # the closing colon may open the next code: "a:b:warning:"
-            out.append(text[pos : m.end() - 1])
-            pos = m.end() - 1
-        else:
-            out.append(text[pos : m.start()] + glyph)
-            pos = m.end()
-    out.append(text[pos:])
-    return "".join(out)
-
-
 def plain(text: str, *, emoji: bool = True, breaks: bool = True) -> str:
     """plain_text to escaped HTML: emoji codes to glyphs, new lines to `<br>`."""
     escaped = html.escape(emojify(text) if emoji else text, quote=True)
@@ -150,6 +97,12 @@ def mention(label: str, css: str = "sk-mention") -> str:
 
 def _user(user_id: str, names: Mapping[str, str] | None, fallback: str = "") -> str:
     return "@" + ((names or {}).get(user_id) or fallback or user_id)
+
+
+def _channel(channel_id: str, names: Mapping[str, str] | None, fallback: str = "") -> str:
+    """`#name` for a channel: the name Slack knows it by (`names["#" + id]`), else the label
+    the message gave, else its id."""
+    return "#" + ((names or {}).get("#" + channel_id) or fallback or channel_id)
 
 
 def _ordinal(day: int) -> str:
@@ -237,7 +190,7 @@ def _control(inside: str, ctx: _Ctx) -> tuple[str, str] | None:
         text = _user(body[1:], ctx.names, unescape_slack(label))
         return mention(text), text
     if body.startswith("#") and _ID.fullmatch(body[1:]):
-        text = "#" + (unescape_slack(label) or body[1:])
+        text = _channel(body[1:], ctx.names, unescape_slack(label))
         return mention(text, "sk-mention sk-channel"), text
     if body in ("!channel", "!here", "!everyone"):
         text = "@" + body[1:]
@@ -333,7 +286,8 @@ def mrkdwn(
 ) -> str:
     """Slack mrkdwn (already Slack-escaped: &amp; &lt; &gt;) -> safe HTML.
 
-    `names` maps user ids to display names; `now` (aware) makes `{date_pretty}` say
+    `names` maps user ids to display names and `#` + a channel id to the channel's name
+    (`<#C1>` shows as `#general`, as Slack shows it); `now` (aware) makes `{date_pretty}` say
     Today/Yesterday/Tomorrow and `{ago}` relative (without it: plain UTC dates).
     """
     ctx = _Ctx(names, now)
@@ -405,7 +359,9 @@ def _run(el: Any, ctx: _Ctx, *, pre: bool) -> str:
         return mention(_user(_get(el, "user_id"), ctx.names))
     if kind in ("usergroup", "channel", "broadcast"):
         key = {"usergroup": "usergroup_id", "channel": "channel_id", "broadcast": "range"}[kind]
-        return mention(("#" if kind == "channel" else "@") + _get(el, key))
+        if kind == "channel":
+            return mention(_channel(_get(el, key), ctx.names), "sk-mention sk-channel")
+        return mention("@" + _get(el, key))
     if kind == "emoji":
         code = _get(el, "unicode")
         if _HEX.fullmatch(code) and all(int(p, 16) <= 0x10FFFF for p in code.split("-")):

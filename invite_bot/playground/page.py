@@ -5,6 +5,7 @@ changed. Everything the page does goes through the control API below, so a scrip
 the same (README, "The playground"):
 
     POST /playground/api/command  {"user": "admin", "channel": "general", "text": "…"}
+    POST /playground/api/message  {"user", "channel": "dm", "text"[, "files": [{"name", "text"}]]}
     GET  /playground/api/messages?channel=general&user=admin
     POST /playground/api/click    {"user", "channel", "ts", "action_id"[, "block_id", "value"]}
     GET  /playground/api/view?user=admin          the open modal
@@ -13,6 +14,7 @@ the same (README, "The playground"):
     GET  /playground/api/gencove/invitations
     POST /playground/api/gencove/invitations     {"email", "role"}   (outside Slack)
     POST /playground/api/gencove/{invitation_id}/accept|revoke|expire|expire-soon
+    POST /playground/api/gencove/slow             {"on": true|false}   a slow Gencove
     POST /playground/api/poll                     the watcher polls now
     GET  /playground/api/traffic
     GET  /playground/files/{file_id}/{name}?user=admin[&download=1]   a shared file's bytes
@@ -33,15 +35,22 @@ from typing import Any
 from aiohttp import web
 
 from invite_bot.features.notify.watcher import Watcher
-from invite_bot.playground import panes, shared_files
-from invite_bot.playground.conversations import Entry, LocalSlack
+from invite_bot.playground import api_json, panes, shared_files, side_panes
+from invite_bot.playground.api_json import WEB_APP_LINK
+from invite_bot.playground.conversations import LocalSlack
+from invite_bot.playground.direct import (
+    MAX_ATTACHMENT,
+    Attachment,
+    MessageTooLong,
+    NotADirectMessage,
+    send_direct_message,
+)
 from invite_bot.playground.gencove import FakeGencove, FakeInvitation
 from invite_bot.playground.shared_files import FILES_ROUTE
-from invite_bot.playground.slack_files import SlackFile
 from invite_bot.playground.world import Channel, Person, channel, person
 
 STATIC = Path(__file__).resolve().parent / "static"
-WEB_APP_LINK = "https://web.gencove.com/invitation/"  # how a link looks; only its token is used
+SLOW_CREATES = (0.5, 1.0)  # seconds each create takes with "slow Gencove"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -77,13 +86,15 @@ class Playground:
 
 
 def page_app(playground: Playground) -> web.Application:
-    app = web.Application(middlewares=[_api_errors], client_max_size=256 * 1024)
+    app = web.Application(middlewares=[_api_errors], client_max_size=2 * MAX_ATTACHMENT)
     routes = _Routes(playground)
     app.router.add_get("/", routes.index)
+    app.router.add_get("/favicon.ico", _favicon)  # for a browser that asks without the link
     app.router.add_static("/static/", STATIC, show_index=False)
     api = "/playground/api"
     app.router.add_get(f"{api}/state", routes.state)
     app.router.add_post(f"{api}/command", routes.command)
+    app.router.add_post(f"{api}/message", routes.message)
     app.router.add_get(f"{api}/messages", routes.messages)
     app.router.add_post(f"{api}/click", routes.click)
     app.router.add_get(f"{api}/view", routes.view)
@@ -91,11 +102,16 @@ def page_app(playground: Playground) -> web.Application:
     app.router.add_post(f"{api}/close", routes.close)
     app.router.add_get(f"{api}/gencove/invitations", routes.invitations)
     app.router.add_post(f"{api}/gencove/invitations", routes.create_invitation)
+    app.router.add_post(f"{api}/gencove/slow", routes.slow)
     app.router.add_post(f"{api}/gencove/{{invitation_id}}/{{change}}", routes.change_invitation)
     app.router.add_post(f"{api}/poll", routes.poll)
     app.router.add_get(f"{api}/traffic", routes.traffic)
     app.router.add_get(FILES_ROUTE, routes.shared_file)
     return app
+
+
+async def _favicon(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPMovedPermanently("/static/favicon.svg")
 
 
 @web.middleware
@@ -123,16 +139,18 @@ class _Routes:
         if request.query.get("since") == version:
             return web.json_response({"version": version})
         opened = self.local.open_view(who)
+        known = panes.names(self.local.slack.channels)
+        entries = self.local.conversation(who, where)
         return web.json_response(
             {
                 "version": version,
                 "channel_title": ("# " if where.key != "dm" else "") + where.name,
                 "sidebar": panes.sidebar(who, where.key),
-                "conversation": panes.conversation(self.local.conversation(who, where), who),
-                "modal": panes.modal(opened),
+                "conversation": panes.conversation(entries, who, known),
+                "modal": panes.modal(opened, known),
                 "modal_key": _modal_key(opened),
-                "gencove": panes.gencove_pane(self._sandbox()),
-                "traffic": panes.traffic_pane(self._traffic()),
+                "gencove": side_panes.gencove_pane(self._sandbox()),
+                "traffic": side_panes.traffic_pane(self._traffic()),
             }
         )
 
@@ -147,10 +165,26 @@ class _Routes:
             {"ok": answer.status == 200, "status": answer.status, "ack": _ack(answer.text)}
         )
 
+    async def message(self, request: web.Request) -> web.Response:
+        """A message in the person's DM with the bot, with files ({name, text}) if any."""
+        body = await _body(request)
+        who, where = _who(body), _where(body)
+        text = str(body.get("text") or "")
+        attachments = [_attachment(given) for given in body.get("files") or []]
+        if not text.strip() and not attachments:
+            raise ApiError(400, "a message needs text or a file")
+        try:
+            answers = await send_direct_message(self.local, who, where, text, attachments)
+        except (NotADirectMessage, MessageTooLong) as exc:
+            raise ApiError(400, str(exc)) from None
+        statuses = [answer.status for answer in answers]
+        return web.json_response({"ok": all(s == 200 for s in statuses), "statuses": statuses})
+
     async def messages(self, request: web.Request) -> web.Response:
         who, where = _who(request.query), _where(request.query)
         entries = self.local.conversation(who, where)
-        return web.json_response({"ok": True, "messages": [_message_json(m, who) for m in entries]})
+        shown = [api_json.message_json(m, who) for m in entries]
+        return web.json_response({"ok": True, "messages": shown})
 
     async def click(self, request: web.Request) -> web.Response:
         body = await _body(request)
@@ -213,7 +247,7 @@ class _Routes:
     # -- Gencove: what its web app could do -----------------------------------------
 
     async def invitations(self, request: web.Request) -> web.Response:
-        rows = [_invitation_json(i) for i in self.gencove.invitations.values()]
+        rows = [api_json.invitation_json(i) for i in self.gencove.invitations.values()]
         return web.json_response({"ok": True, "invitations": rows})
 
     async def create_invitation(self, request: web.Request) -> web.Response:
@@ -226,7 +260,7 @@ class _Routes:
             raise ApiError(400, f"unknown role {role!r}")
         invitation = self.gencove.add_invitation(email, role=role)
         self.playground.sandbox_changes += 1
-        return web.json_response({"ok": True, "invitation": _invitation_json(invitation)})
+        return web.json_response({"ok": True, "invitation": api_json.invitation_json(invitation)})
 
     async def change_invitation(self, request: web.Request) -> web.Response:
         change = request.match_info["change"]
@@ -245,7 +279,17 @@ class _Routes:
         except ValueError as exc:
             raise ApiError(409, str(exc)) from None
         self.playground.sandbox_changes += 1
-        return web.json_response({"ok": True, "invitation": _invitation_json(invitation)})
+        return web.json_response({"ok": True, "invitation": api_json.invitation_json(invitation)})
+
+    async def slow(self, request: web.Request) -> web.Response:
+        """A slow Gencove: each invitation created in 0.5 to 1 s, so a bulk invite's
+        progress can be watched and cancelled."""
+        on = (await _body(request)).get("on")
+        if not isinstance(on, bool):
+            raise ApiError(400, 'say {"on": true} or {"on": false}')
+        self.gencove.slow_creates = SLOW_CREATES if on else None
+        self.playground.sandbox_changes += 1
+        return web.json_response({"ok": True, "slow": on})
 
     async def poll(self, request: web.Request) -> web.Response:
         if self.playground.watcher is None:
@@ -265,7 +309,7 @@ class _Routes:
         except KeyError:
             raise ApiError(404, "no such invitation") from None
 
-    def _sandbox(self) -> panes.SandboxView:
+    def _sandbox(self) -> side_panes.SandboxView:
         keys = {}
         for role in ("admin", "member", "invitee"):
             account = self.gencove.user_by_email(person(role).email)
@@ -274,10 +318,16 @@ class _Routes:
         invitations = sorted(
             self.gencove.invitations.values(), key=lambda i: i.created, reverse=True
         )
-        return panes.SandboxView(self.gencove.organization.name, invitations, keys, WEB_APP_LINK)
+        return side_panes.SandboxView(
+            self.gencove.organization.name,
+            invitations,
+            keys,
+            WEB_APP_LINK,
+            slow=self.gencove.slow_creates is not None,
+        )
 
-    def _traffic(self) -> list[panes.Traffic]:
-        return panes.traffic(
+    def _traffic(self) -> list[side_panes.Traffic]:
+        return side_panes.traffic(
             self.local.deliveries,
             self.local.slack.calls,
             self.gencove.requests,
@@ -310,6 +360,16 @@ def _where(source: Any) -> Channel:
         raise ApiError(400, "channel is one of general, onboarding, lab-private, dm") from None
 
 
+def _attachment(given: Any) -> Attachment:
+    if not isinstance(given, dict) or not isinstance(given.get("text"), str):
+        raise ApiError(400, "a file is {name, text}")
+    content = given["text"].encode("utf-8")
+    if len(content) > MAX_ATTACHMENT:
+        raise ApiError(413, f"a file here holds at most {MAX_ATTACHMENT:,} bytes")
+    name = str(given.get("name") or "file.csv").replace("/", "_")[:200]
+    return Attachment(name, content)
+
+
 def _optional(body: dict[str, Any], name: str) -> str | None:
     value = body.get(name)
     return None if value is None else str(value)
@@ -327,63 +387,3 @@ def _modal_key(opened: tuple[dict[str, Any], dict[str, str]] | None) -> str:
         return ""
     view, errors = opened
     return json.dumps([view.get("id"), view.get("hash"), errors], sort_keys=True)
-
-
-def _message_json(entry: Entry, viewer: Person) -> dict[str, Any]:
-    return {
-        "ts": entry.ts or entry.id,
-        "kind": entry.kind,
-        "from": entry.author,
-        "only_visible_to": entry.visible_to,
-        "text": entry.text,
-        "blocks": entry.blocks,
-        "buttons": _buttons(entry.blocks),
-        "edited": entry.edited,
-        "thread_ts": entry.thread_ts,
-        "file": None if entry.file is None else _file_json(entry.file, viewer),
-    }
-
-
-def _file_json(found: SlackFile, viewer: Person) -> dict[str, Any]:
-    """A shared file as `messages` lists it; `url` and `download_url` are the page's."""
-    rows = shared_files.table_rows(found)
-    return {
-        "id": found.id,
-        "name": found.name,
-        "title": found.title,
-        "filetype": found.filetype,
-        "size": found.length,
-        "rows": None if rows is None else max(len(rows) - 1, 0),
-        "url": shared_files.file_url(found, viewer),
-        "download_url": shared_files.file_url(found, viewer, download=True),
-    }
-
-
-def _buttons(blocks: list[Any] | None) -> list[dict[str, Any]]:
-    found = []
-    for block in blocks or []:
-        for element in [*block.get("elements", []), block.get("accessory")]:
-            if isinstance(element, dict) and element.get("type") == "button":
-                found.append(
-                    {
-                        "action_id": element.get("action_id"),
-                        "block_id": block.get("block_id"),
-                        "value": element.get("value"),
-                        "text": (element.get("text") or {}).get("text"),
-                        "style": element.get("style"),
-                    }
-                )
-    return found
-
-
-def _invitation_json(invitation: FakeInvitation) -> dict[str, Any]:
-    """A row of the Gencove pane; `link` is the invitation link its invitee would get."""
-    return {
-        "id": str(invitation.id),
-        "email": invitation.email,
-        "role": invitation.role,
-        "status": invitation.status_changes[-1].status,
-        "created": invitation.created.isoformat(),
-        "expires": invitation.expires.isoformat(),
-        "link": WEB_APP_LINK + invitation.token,
-    }

@@ -1,6 +1,6 @@
 """The page's panes as HTML fragments: channels, the conversation (each thread folded
-under its message, as Slack's "N replies"), the open modal, the Gencove sandbox and the
-traffic inspector. Pure functions of what they are given.
+under its message, as Slack's "N replies") and the open modal; the Gencove sandbox and the
+traffic inspector are `side_panes`. Pure functions of what they are given.
 
 Every string that came from the bot, from Gencove or from a person is escaped: Block Kit
 through `render`, everything else through `html.escape`.
@@ -9,34 +9,31 @@ through `render`, everything else through `html.escape`.
 from __future__ import annotations
 
 import html
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from invite_bot.playground.conversations import Delivery, Entry
-from invite_bot.playground.gencove import FakeInvitation, RecordedRequest
+from invite_bot.playground.conversations import Entry
 from invite_bot.playground.render import render_blocks, render_view
 from invite_bot.playground.shared_files import file_card
-from invite_bot.playground.slack import Call
 from invite_bot.playground.world import BOT_USER_ID, CHANNELS, PEOPLE, Person
 
 BOT_NAME = "Gencove Invites"
-TRAFFIC_SHOWN = 120
-_TOKEN_IN_PATH = re.compile(r"(/invitations-token/)([^/?]{4})[^/?]*")
 
 
 def e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def names() -> dict[str, str]:
-    """Slack user ids to the names a mention shows."""
+def names(channels: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, str]:
+    """Slack user ids to the names a mention shows, and `#` + the id of each of `channels`
+    (the local Slack's: id to what conversations.info says of it) to the name `<#C…>`
+    shows."""
     return {
         **{p.user_id: p.name for p in PEOPLE},
         BOT_USER_ID: "gencove-invites",
         "USLACKBOT": "Slackbot",
+        **{"#" + key: str(info.get("name") or key) for key, info in (channels or {}).items()},
     }
 
 
@@ -65,10 +62,13 @@ def sidebar(viewer: Person, current: str) -> str:
     )
 
 
-def conversation(entries: Sequence[Entry], viewer: Person) -> str:
+def conversation(
+    entries: Sequence[Entry], viewer: Person, known: Mapping[str, str] | None = None
+) -> str:
+    """The conversation's entries; `known` is `names()` (ids to the names mentions show)."""
     if not entries:
         return '<div class="empty">Nothing here yet. Type <code>/gencove help</code> below.</div>'
-    who = names()
+    who = names() if known is None else known
     shown, replies = threads(entries)
     return "".join(
         _entry(entry, viewer, who) + _thread(entry, replies.get(entry.ts or ""), viewer, who)
@@ -139,6 +139,8 @@ def _entry(entry: Entry, viewer: Person, who: Mapping[str, str]) -> str:
         classes += " file-share"
         body += file_card(entry.file, viewer, author)
     ts = f' data-ts="{e(entry.ts)}"' if entry.ts else ""
+    if any(p.user_id == entry.author for p in PEOPLE):  # a person's own message
+        ts += f' data-person="{e(entry.author)}"'
     return (
         f'<div class="{classes}" data-entry="{e(entry.id)}"{ts} data-surface="message">'
         f"{note}"
@@ -148,7 +150,9 @@ def _entry(entry: Entry, viewer: Person, who: Mapping[str, str]) -> str:
     )
 
 
-def modal(opened: tuple[dict[str, Any], dict[str, str]] | None) -> str:
+def modal(
+    opened: tuple[dict[str, Any], dict[str, str]] | None, known: Mapping[str, str] | None = None
+) -> str:
     if opened is None:
         return ""
     view, errors = opened
@@ -156,133 +160,5 @@ def modal(opened: tuple[dict[str, Any], dict[str, str]] | None) -> str:
     banner = f'<div class="modal-problem">{e(general)}</div>' if general else ""
     return (
         f'<div class="overlay" data-view-id="{e(view.get("id", ""))}">{banner}'
-        f"{render_view(view, names=names(), errors=errors)}</div>"
-    )
-
-
-@dataclass(frozen=True)
-class SandboxView:
-    """What the Gencove pane shows."""
-
-    organization: str
-    invitations: Sequence[FakeInvitation]
-    keys: Mapping[str, str]  # person role -> their personal Gencove API key
-    web_app_link: str  # where an invitation token would be opened, e.g. for /gencove accept
-
-
-def gencove_pane(sandbox: SandboxView) -> str:
-    rows = "".join(_invitation_row(inv, sandbox.web_app_link) for inv in sandbox.invitations)
-    people = "".join(
-        f"<li><b>{e(p.real_name)}</b> &lt;{e(p.email)}&gt;: personal key "
-        f'<code class="secret" data-key-for="{e(p.role)}">{e(sandbox.keys.get(p.role, "—"))}</code>'
-        "</li>"
-        for p in PEOPLE
-    )
-    return (
-        f'<div class="pane-title">Gencove sandbox · {e(sandbox.organization)}</div>'
-        f'<ul class="people">{people}</ul>'
-        '<p class="hint">What Gencove\'s web app could do. The bot hears of it at its next '
-        "poll, or now:</p>"
-        '<button type="button" class="tool" data-gencove="poll">Poll now</button>'
-        '<form class="create" data-gencove="create">'
-        '<input name="email" placeholder="someone@lab.org" aria-label="email">'
-        '<select name="role" aria-label="role"><option>member</option><option>admin</option>'
-        "<option>viewer</option></select>"
-        '<button type="submit" class="tool">Invite outside Slack</button></form>'
-        '<table class="invitations"><thead><tr><th>email</th><th>role</th><th>status</th>'
-        f"<th></th></tr></thead><tbody>{rows}</tbody></table>"
-    )
-
-
-def _invitation_row(inv: FakeInvitation, web_app_link: str) -> str:
-    status = inv.status_changes[-1].status
-    actions = ""
-    if status == "pending":
-        link = f"{web_app_link}{inv.token}"
-        actions = (
-            f'<button type="button" class="tool" data-gencove="accept" data-id="{inv.id}">'
-            "accept</button>"
-            f'<button type="button" class="tool" data-gencove="revoke" data-id="{inv.id}">'
-            "revoke</button>"
-            f'<button type="button" class="tool" data-gencove="expire" data-id="{inv.id}">'
-            "expire now</button>"
-            f'<button type="button" class="tool" data-gencove="expire-soon" data-id="{inv.id}"'
-            ' title="expires within the hour: the next poll sends its reminder">'
-            "expire soon</button>"
-            f'<button type="button" class="tool" data-fill="/gencove accept {e(link)}"'
-            ' title="puts /gencove accept with this invitation\'s link in the composer">'
-            "link → composer</button>"
-        )
-    return (
-        f'<tr data-invitation="{inv.id}" data-email="{e(inv.email)}">'
-        f"<td>{e(inv.email)}</td><td>{e(inv.role)}</td>"
-        f'<td><span class="status status-{e(status)}">{e(status)}</span></td>'
-        f"<td>{actions}</td></tr>"
-    )
-
-
-@dataclass(frozen=True)
-class Traffic:
-    time: float  # wall-clock seconds
-    where: str  # "→ bot" | "Slack API" | "Gencove"
-    what: str
-    status: str
-    seconds: float | None
-
-
-def traffic(
-    deliveries: Iterable[Delivery],
-    slack_calls: Iterable[Call],
-    gencove_requests: Iterable[RecordedRequest],
-    clock_offset: float,
-) -> list[Traffic]:
-    """The newest exchanges, newest first; no secret in any of them."""
-    rows = [
-        Traffic(d.time, "→ bot", f"{d.kind}: {d.summary}", str(d.status or "no answer"), d.seconds)
-        for d in deliveries
-    ]
-    rows += [_slack_row(call, clock_offset) for call in slack_calls]
-    rows += [
-        Traffic(
-            r.received.timestamp(),
-            "Gencove",
-            f"{r.method} {mask(r.path)}" + (f"?{_query(r.query)}" if r.query else ""),
-            str(r.status) if r.status is not None else "no answer",
-            r.seconds,
-        )
-        for r in gencove_requests
-    ]
-    return sorted(rows, key=lambda row: row.time, reverse=True)[:TRAFFIC_SHOWN]
-
-
-def _slack_row(call: Call, clock_offset: float) -> Traffic:
-    answer = call.response or {}
-    outcome = "ok" if call.ok else str(answer.get("error") or call.status)
-    where = call.args.get("channel") if isinstance(call.args, dict) else None
-    what = call.method + (f" {where}" if isinstance(where, str) else "")
-    return Traffic(call.time + clock_offset, "Slack API", what, outcome, None)
-
-
-def mask(path: str) -> str:
-    """An invitation token in a path is a secret: keep only its first characters."""
-    return _TOKEN_IN_PATH.sub(r"\1\2…", path)
-
-
-def _query(query: Mapping[str, str]) -> str:
-    return "&".join(f"{k}={v}" for k, v in query.items())
-
-
-def traffic_pane(rows: Sequence[Traffic]) -> str:
-    body = "".join(
-        f'<tr class="where-{e(row.where.split()[-1].lower())}">'
-        f"<td>{datetime.fromtimestamp(row.time, UTC).strftime('%H:%M:%S.%f')[:-3]}</td>"
-        f"<td>{e(row.where)}</td><td>{e(row.what)}</td><td>{e(row.status)}</td>"
-        f"<td>{'' if row.seconds is None else f'{row.seconds * 1000:.0f} ms'}</td></tr>"
-        for row in rows
-    )
-    return (
-        '<div class="pane-title">Traffic <span class="hint">newest first; tokens and keys '
-        "never shown</span></div>"
-        '<table class="traffic"><thead><tr><th>time (UTC)</th><th>where</th><th>what</th>'
-        f"<th>status</th><th>took</th></tr></thead><tbody>{body}</tbody></table>"
+        f"{render_view(view, names=names() if known is None else known, errors=errors)}</div>"
     )

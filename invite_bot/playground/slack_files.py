@@ -59,6 +59,7 @@ class SlackFile:
     initial_comment: str | None = None
     downloads: int = 0  # successful downloads of url_private
     shared_at: float | None = None  # wall-clock seconds it was shared in its channels
+    message_ts: str | None = None  # shared with a person's message: shown in that message
 
     @property
     def shown_in_channels(self) -> bool:

@@ -145,6 +145,18 @@ class FakeGencove:
         self.pipeline.latency = value
 
     @property
+    def slow_creates(self) -> tuple[float, float] | None:
+        """(shortest, longest) seconds each invitation create takes, as a slow Gencove
+        answers (None: at once)."""
+        return self.pipeline.slow_creates
+
+    @slow_creates.setter
+    def slow_creates(self, value: tuple[float, float] | None) -> None:
+        if value is not None and not 0 <= value[0] <= value[1]:
+            raise ValueError("slow_creates is (shortest, longest), 0 <= shortest <= longest")
+        self.pipeline.slow_creates = value
+
+    @property
     def hold(self) -> asyncio.Event | None:
         """An event every API answer waits for (None: no wait)."""
         return self.pipeline.hold

@@ -1,11 +1,13 @@
 """How the Gencove sandbox answers one API request: it is recorded, checked against the
-OpenAPI document, held or delayed if asked, given its injected fault, refused past the
-create limit, and answered by its handler (or by a fault, after the effect)."""
+OpenAPI document, held or delayed if asked (a create slowed too, with `slow_creates`),
+given its injected fault, refused past the create limit, and answered by its handler (or by a
+fault, after the effect)."""
 
 from __future__ import annotations
 
 import asyncio
 import math
+import random
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -40,6 +42,8 @@ class Pipeline:
         self.latency = 0.0  # seconds added to every answer
         self.hold: asyncio.Event | None = None  # answers wait until it is set
         self.create_limit: CreateLimit | None = None
+        # (shortest, longest) seconds each create takes (None: no wait)
+        self.slow_creates: tuple[float, float] | None = None
         self.violations: list[str] = []
         self.requests: list[RecordedRequest] = []
         self.request_counts: Counter[str] = Counter()
@@ -92,6 +96,7 @@ class Pipeline:
             await hold.wait()
         if self.latency > 0:
             await asyncio.sleep(self.latency)
+        await self._slow_create(request)
 
         fault = self._injection.take(request.method, request.path)
         if fault is not None and not fault.after_effect:
@@ -118,6 +123,14 @@ class Pipeline:
                     f"{request.method} {request.path_qs} -> {reply.status} response: {problem}"
                 )
         return reply.to_response()
+
+    async def _slow_create(self, request: web.Request) -> None:
+        """A slow Gencove takes `slow_creates` seconds (at random between the two) to make
+        each invitation; creates sent together take theirs side by side."""
+        slow = self.slow_creates
+        if slow is None or request.method != "POST" or request.path != INVITATIONS:
+            return
+        await asyncio.sleep(random.uniform(*slow))
 
     def _over_create_limit(self, request: web.Request) -> web.StreamResponse | None:
         limit = self.create_limit

@@ -39,9 +39,12 @@ from invite_bot.playground.slack.messages import MAX_TEXT_CHARS
 from invite_bot.playground.slack.payloads import (
     UNSET_RESPONSE_URL,
     block_action_body,
+    dm_message_event,
     event_body,
+    file_shared_event,
     slash_command_body,
     url_verification_body,
+    view_closed_body,
     view_submission_body,
 )
 from invite_bot.playground.slack.records import (
@@ -77,12 +80,15 @@ __all__ = [
     "Violation",
     "block_action_body",
     "deliver",
+    "dm_message_event",
     "event_body",
+    "file_shared_event",
     "main",
     "sign",
     "slash_command_body",
     "url_verification_body",
     "validate_blocks",
     "validate_view",
+    "view_closed_body",
     "view_submission_body",
 ]

@@ -67,6 +67,30 @@ class Chat:
         slack.messages[(channel_id, ts)] = msg
         return {"channel": channel_id, "ts": ts, "message": message_json(msg, slack)}
 
+    def person_message(
+        self,
+        user_id: str,
+        channel_id: str,
+        text: str,
+        blocks: list[Any] | None,
+        files: list[str] | None = None,
+    ) -> Message:
+        """A message a person sent (not through the API: from Slack's client)."""
+        msg = Message(
+            channel=channel_id,
+            ts=self._next_ts(),
+            text=text,
+            blocks=blocks,
+            user=user_id,
+            subtype="file_share" if files else None,
+            files=list(files or []),
+        )
+        msg.history.append(
+            {"text": text, "blocks": blocks, "time": time.monotonic(), "via": "client"}
+        )
+        self.slack.messages[(channel_id, msg.ts)] = msg
+        return msg
+
     def _find_message(self, args: Mapping[str, Any]) -> Message:
         channel = channel_arg(args, self.slack.unknown_channels)
         ts = args.get("ts")

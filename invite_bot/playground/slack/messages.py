@@ -55,16 +55,17 @@ def blocks_or_none(value: Any) -> list[Any] | None:
 
 
 def message_json(msg: Message, slack: FakeSlack) -> JSONDict:
-    """``msg`` as Slack answers it (posted by the bot of ``slack``)."""
-    data: JSONDict = {
-        "type": "message",
-        "user": msg.user,
-        "bot_id": slack.bot_id,
-        "app_id": slack.app_id,
-        "team": slack.team_id,
-        "ts": msg.ts,
-        "text": msg.text or "",
-    }
+    """``msg`` as Slack answers it: posted by the bot of ``slack``, or sent by a person
+    (with its files, if it shared some)."""
+    data: JSONDict = {"type": "message", "user": msg.user}
+    if msg.user == slack.bot_user_id:
+        data.update(bot_id=slack.bot_id, app_id=slack.app_id)
+    data.update(team=slack.team_id, ts=msg.ts, text=msg.text or "")
+    if msg.subtype:
+        data["subtype"] = msg.subtype
+    if msg.files:
+        shared = [slack.files.files[i] for i in msg.files if i in slack.files.files]
+        data["files"] = [slack.files.describe(found) for found in shared]
     if msg.blocks is not None:
         data["blocks"] = msg.blocks
     if msg.thread_ts:

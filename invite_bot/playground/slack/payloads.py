@@ -307,6 +307,75 @@ def event_body(
     return json.dumps(payload).encode()
 
 
+def dm_message_event(
+    user_id: str,
+    channel_id: str,
+    text: str,
+    ts: str,
+    *,
+    team_id: str = "T1",
+    blocks: Sequence[Mapping[str, Any]] | None = None,
+    files: Sequence[Mapping[str, Any]] | None = None,
+) -> JSONDict:
+    """The ``message`` event (``message.im``) of a person's message in their DM with the
+    app, as the Events API sends it: ``text`` as Slack sends it (``typed.message_text``);
+    with ``files`` (file objects, as files.info gives them), the ``file_share`` subtype."""
+    event: JSONDict = {
+        "type": "message",
+        "channel": channel_id,
+        "user": user_id,
+        "text": text,
+        "ts": ts,
+        "event_ts": ts,
+        "channel_type": "im",
+        "team": team_id,
+        "client_msg_id": str(uuid.uuid4()),
+    }
+    if blocks:
+        event["blocks"] = [dict(block) for block in blocks]
+    if files is not None:
+        event.update(
+            subtype="file_share",
+            files=[dict(shared) for shared in files],
+            upload=True,
+            display_as_bot=False,
+        )
+    return event
+
+
+def file_shared_event(user_id: str, channel_id: str, file_id: str, event_ts: str) -> JSONDict:
+    """The ``file_shared`` event Slack sends beside the ``file_share`` message."""
+    return {
+        "type": "file_shared",
+        "channel_id": channel_id,
+        "file_id": file_id,
+        "user_id": user_id,
+        "file": {"id": file_id},
+        "event_ts": event_ts,
+    }
+
+
+def view_closed_body(
+    view: Mapping[str, Any],
+    user_id: str = "U_ADMIN",
+    user_name: str = "admin",
+    *,
+    team_id: str = "T1",
+    api_app_id: str = "A_FAKE",
+) -> bytes:
+    """The ``view_closed`` interaction Slack sends when a person closes ``view`` (one that
+    asked for it with ``notify_on_close``)."""
+    payload = {
+        "type": "view_closed",
+        "team": {"id": team_id, "domain": "playground"},
+        "user": {"id": user_id, "username": user_name, "team_id": team_id},
+        "api_app_id": api_app_id,
+        "view": dict(view),
+        "is_cleared": False,
+    }
+    return _form_payload(payload)
+
+
 def url_verification_body(challenge: str = "fake-challenge") -> bytes:
     return json.dumps(
         {"token": "verification-token-unused", "challenge": challenge, "type": "url_verification"}

@@ -32,7 +32,8 @@ class Call:
 
 @dataclass
 class Message:
-    """A message the bot posted; ``history`` holds every version, oldest first."""
+    """A message the bot posted (or a person sent, ``user``); ``history`` holds every
+    version, oldest first."""
 
     channel: str
     ts: str
@@ -43,6 +44,8 @@ class Message:
     deleted: bool = False
     history: list[JSONDict] = field(default_factory=list)
     metadata: JSONDict | None = None
+    subtype: str | None = None  # "file_share": a person's message with files
+    files: list[str] = field(default_factory=list)  # the ids of its files
 
 
 @dataclass
@@ -63,6 +66,7 @@ class OpenedView:
     trigger_id: str | None
     external_id: str | None
     history: list[JSONDict] = field(default_factory=list)
+    pushed: bool = False  # views.push: on top of the person's open modal, not a new one
 
 
 @dataclass

@@ -10,7 +10,7 @@ import inspect
 import json
 from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from aiohttp import web
 
@@ -93,9 +93,10 @@ class FakeSlack:
         self._faults = FaultPlan()
         self._views = Views(self)
         self._response_urls = ResponseUrls(self, self._faults)
+        self._chat = Chat(self)
         methods = {
             **Users(self).methods(),
-            **Chat(self).methods(),
+            **self._chat.methods(),
             **self._views.methods(),
             **Conversations(self).methods(),
             **file_methods(self),
@@ -208,6 +209,19 @@ class FakeSlack:
         )
         self.users[user_id] = user
         return user
+
+    def person_sends(
+        self,
+        user_id: str,
+        channel_id: str,
+        text: str,
+        *,
+        blocks: list[Any] | None = None,
+        files: Sequence[str] = (),
+    ) -> Message:
+        """A message `user_id` sends from Slack's client (`text` as Slack sends it, see
+        `typed.message_text`), sharing the files `files` names; in `messages`."""
+        return self._chat.person_message(user_id, channel_id, text, blocks, list(files))
 
     def inject(self, method: str, *faults: SlackFault) -> None:
         """Queue faults for ``method`` (an API method, "response_url", or "*" for any),

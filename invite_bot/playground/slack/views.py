@@ -1,5 +1,5 @@
-"""The views.* methods: views.open, views.push (the same here) and views.update, with the
-trigger_ids that let a view open (used once, within 3 s)."""
+"""The views.* methods: views.open (a new modal), views.push (a view on top of the open
+one) and views.update, with the trigger_ids that let a view open (used once, within 3 s)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ class Views:
         self._used = set()
 
     def methods(self) -> dict[str, Callable[[JSONDict], JSONDict]]:
-        return {"views.open": self.open, "views.push": self.open, "views.update": self.update}
+        return {"views.open": self.open, "views.push": self.push, "views.update": self.update}
 
     def new_trigger_id(self) -> str:
         """A trigger_id the fake knows: views.open refuses it once used or after 3 s."""
@@ -70,6 +70,11 @@ class Views:
         if issued is not None and time.monotonic() - issued > TRIGGER_ID_TTL:
             raise ApiError("expired_trigger_id")
         self._used.add(trigger_id)
+
+    def push(self, args: JSONDict) -> JSONDict:
+        answer = self.open(args)
+        self.slack.views[answer["view"]["id"]].pushed = True
+        return answer
 
     def open(self, args: JSONDict) -> JSONDict:
         trigger_id = args.get("trigger_id") or args.get("interactivity_pointer")

@@ -49,17 +49,20 @@ async function refresh() {
   return refreshing;
 }
 
+// Each pane is morphed into its new HTML (morph.js), never replaced: what a person is
+// typing in it, the focus and the caret, an open fold and a scrolled list all stay.
 function draw(answer) {
   const pane = $("conversation");
   const atBottom = pane.scrollHeight - pane.scrollTop - pane.clientHeight < 40;
   state.version = answer.version;
-  $("sidebar").innerHTML = answer.sidebar;
+  morph.draw($("sidebar"), answer.sidebar);
   $("channel-title").textContent = answer.channel_title;
-  pane.innerHTML = answer.conversation;
-  reopen(pane);
-  if (atBottom) pane.scrollTop = pane.scrollHeight;
-  $("gencove").innerHTML = answer.gencove;
-  $("traffic").innerHTML = answer.traffic;
+  if (morph.draw(pane, answer.conversation)) {
+    reopen(pane);
+    if (atBottom) pane.scrollTop = pane.scrollHeight;
+  }
+  morph.draw($("gencove"), answer.gencove);
+  morph.draw($("traffic"), answer.traffic);
   if (answer.modal_key !== state.modalKey) drawModal(answer.modal, answer.modal_key);
 }
 
@@ -96,15 +99,24 @@ function reopen(root) {
   }
 }
 
+// The same modal redrawn (its errors, or the bot's views.update) keeps what was typed,
+// the focus and the caret, as Slack does; another modal starts afresh.
 function drawModal(html, key) {
   const holder = $("modal");
-  const typed = collect(holder);
   const sameView = viewId(state.modalKey) && viewId(state.modalKey) === viewId(key);
-  holder.innerHTML = html;
+  const typed = sameView ? collect(holder) : null;
   state.modalKey = key;
-  if (sameView) restore(holder, typed); // Slack keeps what was typed when it shows errors
+  if (!sameView) {
+    holder.innerHTML = "";
+    morph.forget(holder);
+  }
+  morph.draw(holder, html);
+  if (typed) {
+    restore(holder, typed);
+    return;
+  }
   const first = holder.querySelector("[data-input-block]");
-  if (first && !sameView) first.focus();
+  if (first) first.focus();
 }
 
 function viewId(key) {
@@ -143,8 +155,8 @@ function restore(root, values) {
     const value = (values[field.dataset.inputBlock] || {})[field.dataset.inputAction];
     if (field.type === "checkbox" || field.type === "radio") {
       if (value !== undefined) field.checked = [].concat(value).includes(field.value);
-    } else if (typeof value === "string" && field.type !== "file") {
-      field.value = value;
+    } else if (typeof value === "string" && field.type !== "file" && field.value !== value) {
+      field.value = value; // only when it differs: setting a value moves the caret
     }
   }
 }
@@ -206,6 +218,7 @@ document.addEventListener("click", async (event) => {
     event.preventDefault();
     state.channel = target.dataset.channel;
     state.version = "";
+    placeComposer(); // composer.js: what it says and offers in a DM or a channel
     return refresh();
   }
   if (target.matches("a[data-url]")) return; // a link button opens its URL, as in Slack
@@ -213,16 +226,7 @@ document.addEventListener("click", async (event) => {
   if (target.matches(".sk-modal-close") && target.closest("#modal")) {
     return call("/close", { user: state.user });
   }
-  if (target.dataset.fill) {
-    $("composer").value = target.dataset.fill;
-    $("composer").focus();
-    return;
-  }
-  if (target.dataset.gencove) {
-    const change = target.dataset.gencove;
-    if (change === "poll") return call("/poll", {});
-    return call(`/gencove/${target.dataset.id}/${change}`, {});
-  }
+  if (target.dataset.gencove === "poll") return call("/poll", {});
   if (target.matches("button[data-action-id]") && target.closest("[data-entry]")) {
     if (target.dataset.url) window.open(target.dataset.url, "_blank", "noopener");
     return act(target, target.dataset.value);
@@ -232,29 +236,34 @@ document.addEventListener("click", async (event) => {
 document.addEventListener("change", (event) => {
   const select = event.target.closest("select[data-action-id]");
   if (select && select.value) act(select, select.value);
+  const gencove = event.target.closest("[data-gencove]");
+  if (gencove) changeInGencove(gencove);
 });
 
-document.addEventListener("submit", (event) => {
+// The Gencove pane's menu of an invitation, and its "slow Gencove" switch.
+function changeInGencove(control) {
+  if (control.dataset.gencove === "slow") {
+    return call("/gencove/slow", { on: control.checked });
+  }
+  if (control.dataset.gencove !== "menu" || !control.value) return;
+  const change = control.value;
+  control.value = ""; // the menu is a menu: it shows "⋯" again
+  if (change === "fill") {
+    $("composer").value = control.dataset.fill;
+    $("composer").focus();
+    return;
+  }
+  return call(`/gencove/${control.dataset.id}/${change}`, {});
+}
+
+document.addEventListener("submit", async (event) => {
   const form = event.target;
   if (form.dataset.gencove === "create") {
     event.preventDefault();
     const data = new FormData(form);
-    call("/gencove/invitations", { email: data.get("email"), role: data.get("role") });
+    const answer = await call("/gencove/invitations", { email: data.get("email"), role: data.get("role") });
+    if (answer.ok) form.reset(); // made: the field is free for the next one
   }
-});
-
-$("composer-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const box = $("composer");
-  const text = box.value.trim();
-  if (!text) return;
-  if (!/^\/gencove(\s|$)/.test(text)) {
-    note("Only the /gencove command reaches the bot here, e.g. /gencove help");
-    return;
-  }
-  box.value = "";
-  note("");
-  await call("/command", { user: state.user, channel: state.channel, text: text });
 });
 
 $("act-as").addEventListener("change", (event) => {
@@ -262,6 +271,7 @@ $("act-as").addEventListener("change", (event) => {
   state.version = "";
   state.modalKey = "";
   $("modal").innerHTML = "";
+  morph.forget($("modal"));
   refresh();
 });
 
