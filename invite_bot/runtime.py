@@ -22,6 +22,7 @@ from invite_bot.config.settings import Settings
 from invite_bot.domain.health import Watching
 from invite_bot.slack.errors import classify
 from invite_bot.store import Store, StoreUnavailable, Tx, redact
+from invite_bot.store.migrate import HEAD_REVISION, SchemaTooNew
 from invite_bot.store.schema import utcnow
 
 if TYPE_CHECKING:
@@ -40,6 +41,12 @@ class StartupError(Exception):
 async def open_store(settings: Settings) -> Store:
     try:
         return await Store.open(settings.database_url)
+    except SchemaTooNew as exc:
+        raise StartupError(
+            f"the database's schema is at revision {exc.current}, newer than this version "
+            f"of the bot knows (up to {HEAD_REVISION}): a newer invite-bot migrated it. Run "
+            "that version, or restore a backup taken before the upgrade."
+        ) from None
     except Exception as exc:
         raise StartupError(
             f"the database at {redact(settings.database_url)} is not usable "

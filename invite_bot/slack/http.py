@@ -53,11 +53,11 @@ def web_app(
             # Not a timestamp Slack sends: refused like any bad signature, before Bolt.
             return web.Response(status=401, text="invalid request")
         try:
-            async with asyncio.timeout(BODY_TIMEOUT):
-                bolt_request = await to_bolt_request(request)  # at most MAX_BODY, else 413
-        except TimeoutError:
-            return web.Response(status=408, text="request timeout")
-        try:
+            try:
+                async with asyncio.timeout(BODY_TIMEOUT):
+                    bolt_request = await to_bolt_request(request)  # at most MAX_BODY, or 413
+            except TimeoutError:
+                return web.Response(status=408, text="request timeout")
             bolt_response = await app.async_dispatch(bolt_request)
         except web.HTTPException:
             raise

@@ -123,6 +123,8 @@ class Bulk:
             return
         fetched = await self.files.fetch(file_id)
         if fetched.problem is not None:
+            # Handled only once read: sharing the same file again is answered anew.
+            await self.store.write(lambda tx: tx.deliveries.forget(key))
             await self.post_dm(channel_id, refused_message(fetched.name, fetched.problem))
             return
         rows, problem = read_csv(fetched.data, max_rows=self.settings.invite_bulk_max)
