@@ -24,8 +24,8 @@ from invite_bot.config.logs import (
 from invite_bot.config.settings import SettingsError, load_settings
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
-from tests.harness import BOT_TOKEN, SECRET_KEY, SIGNING_SECRET
-from tests.served import served_bot
+from tests.support.harness import BOT_TOKEN, SECRET_KEY, SIGNING_SECRET
+from tests.support.served import served_bot
 
 FIELDS = {"time", "level", "logger", "message", "request_id"}
 

@@ -16,8 +16,8 @@ from invite_bot.config.metrics import Metrics
 from invite_bot.gencove.observe import operation_of
 from invite_bot.playground.gencove import FakeGencove, Fault
 from invite_bot.playground.slack import FakeSlack, SlackFault
-from tests.harness import BOT_TOKEN, BotUnderTest, bot_environment, sqlite_url
-from tests.served import free_port, parse_metrics, served_bot, total, value
+from tests.support.harness import BOT_TOKEN, BotUnderTest, bot_environment, sqlite_url
+from tests.support.served import free_port, parse_metrics, served_bot, total, value
 
 NOTIFY = "C0NOTIFY1"
 FAMILIES = {

@@ -12,7 +12,7 @@ import pytest
 from invite_bot.features.notify.watcher import Watcher
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
-from tests.harness import ADMIN, BotUnderTest, running_bot, sqlite_url
+from tests.support.harness import ADMIN, BotUnderTest, running_bot, sqlite_url
 
 NEWS = "C0NEWS001"
 SECOND = "U0ADMIN02"

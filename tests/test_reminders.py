@@ -11,8 +11,9 @@ import pytest
 
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
-from tests.harness import ADMIN, BotUnderTest, bot_environment, running_bot, sqlite_url
-from tests.test_watcher_processes import start_watcher, wait_until
+from tests.support.harness import ADMIN, BotUnderTest, bot_environment, running_bot, sqlite_url
+from tests.support.processes import start_watcher
+from tests.support.waiting import wait_until
 
 NEWS = "C0NEWS001"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, Message
 from invite_bot.store import KnownInvitation, NewInviteJob
-from tests.harness import ADMIN, running_bot, sqlite_url
+from tests.support.harness import ADMIN, running_bot, sqlite_url
 
 
 def _row(message: Message, invitation_id: str) -> str:

@@ -10,8 +10,8 @@ import aiohttp
 
 from invite_bot.playground.slack import FakeSlack, deliver, slash_command_body
 from invite_bot.slack.sandbox import NOTE, NOTE_BLOCK, labelled
-from tests.harness import ADMIN, BOT_TOKEN, SIGNING_SECRET
-from tests.test_end_to_end import start_bot_process, stop_bot_process
+from tests.support.harness import ADMIN, BOT_TOKEN, SIGNING_SECRET
+from tests.support.processes import start_bot_process, stop_bot_process
 
 
 def _has_note(blocks: object) -> bool:

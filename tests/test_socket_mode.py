@@ -23,9 +23,9 @@ from invite_bot.playground.slack import (
     view_submission_body,
 )
 from invite_bot.playground.socket_mode import Envelope, SocketMode
-from tests.harness import ADMIN, BOT_TOKEN, bot_environment, sqlite_url, terminate
-from tests.hostile.support import until
-from tests.test_cli import _run as run_cli
+from tests.support.harness import ADMIN, BOT_TOKEN, bot_environment, sqlite_url, terminate
+from tests.support.processes import run_cli
+from tests.support.waiting import until
 
 APP_TOKEN = "xapp-1-A0TEST-123-socketmodetoken"
 CREATE = "/api/v2/invitations/"

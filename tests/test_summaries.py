@@ -9,7 +9,7 @@ from pathlib import Path
 
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
-from tests.harness import ADMIN, running_bot, sqlite_url
+from tests.support.harness import ADMIN, running_bot, sqlite_url
 
 NEWS = "C0NEWS001"
 

@@ -11,9 +11,9 @@ import pytest
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
 from invite_bot.store.repositories.outbox import Outbox
-from tests.blocks_text import action_ids, block_text
-from tests.dbs import DATABASES, fresh_database
-from tests.harness import ADMIN, BotUnderTest, running_bot
+from tests.support.blocks_text import action_ids, block_text
+from tests.support.dbs import DATABASES, fresh_database
+from tests.support.harness import ADMIN, BotUnderTest, running_bot
 
 
 @pytest.fixture(params=DATABASES)

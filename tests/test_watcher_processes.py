@@ -13,15 +13,11 @@ kill -9. A database outage makes a watcher wait, not exit.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import re
 import signal
-import sys
-import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,68 +26,14 @@ from sqlalchemy.engine import make_url
 
 from invite_bot.playground.gencove import FakeGencove, FakeInvitation
 from invite_bot.playground.slack import FakeSlack, SlackFault
-from tests.dbs import DATABASES, fresh_database
-from tests.harness import bot_environment
+from tests.support.dbs import DATABASES, fresh_database
+from tests.support.harness import bot_environment
+from tests.support.processes import WatcherProcess, start_watcher
+from tests.support.waiting import wait_until
 
 CHANNEL = "C0NOTIFY1"
 INVITATIONS = "/api/v2/invitations/"
 _EMAIL = re.compile(r"[\w.+-]+@lab\.org")
-
-
-@dataclass
-class WatcherProcess:
-    """One `invite-bot watch` process; its stdout and stderr go to `log`."""
-
-    name: str
-    process: asyncio.subprocess.Process
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    async def wait_for_output(self, needle: str, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while needle not in self.output():
-            if self.process.returncode is not None:
-                raise AssertionError(f"{self.name} exited:\n{self.output()}")
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{self.name} never logged {needle!r}:\n{self.output()}")
-            await asyncio.sleep(0.02)
-
-    async def kill(self) -> None:
-        """SIGKILL: no cleanup, no lease release, whatever was in flight stays there."""
-        if self.process.returncode is None:
-            self.process.send_signal(signal.SIGKILL)
-        await self.process.wait()
-
-    async def stop(self) -> int:
-        if self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.process.wait(), timeout=10)
-            except TimeoutError:
-                self.process.kill()
-                await self.process.wait()
-        assert self.process.returncode is not None
-        return self.process.returncode
-
-
-async def start_watcher(env: dict[str, str], tmp_path: Path, name: str) -> WatcherProcess:
-    log = tmp_path / f"{name}.log"
-    with log.open("wb") as handle:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "invite_bot",
-            "watch",
-            env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
-            cwd=tmp_path,
-            stdout=handle,
-            stderr=handle,
-        )
-    watcher = WatcherProcess(name, process, log)
-    await watcher.wait_for_output("invite-bot watcher running")
-    return watcher
 
 
 _SUMMARY_VERBS = {
@@ -171,17 +113,6 @@ def transition_plan(gencove: FakeGencove, rng: random.Random, existing: int) -> 
         plan.append((email, "pending", invite(email)))
     rng.shuffle(plan)
     return plan
-
-
-async def wait_until(
-    condition: Callable[[], bool], timeout: float, what: str, *logs: WatcherProcess
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            tails = "\n".join(f"--- {w.name}\n{w.output()[-3000:]}" for w in logs)
-            raise AssertionError(f"timed out waiting for {what}\n{tails}")
-        await asyncio.sleep(0.02)
 
 
 def post_in_flight(slack: FakeSlack) -> bool:

@@ -17,8 +17,9 @@ from invite_bot.domain.command.grammar import Help, Invite, parse_command
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.playground.gencove import FakeGencove, Fault
 from invite_bot.playground.slack import FakeSlack, validate_blocks
-from tests.harness import ADMIN, BotUnderTest, running_bot, sqlite_url
-from tests.hostile.support import assert_no_raw_specials, message_text, until
+from tests.support.harness import ADMIN, BotUnderTest, running_bot, sqlite_url
+from tests.support.messages import assert_no_raw_specials, message_text
+from tests.support.waiting import until
 
 WORDS = [
     "invite",

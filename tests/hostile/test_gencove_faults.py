@@ -17,15 +17,9 @@ from pathlib import Path
 
 from invite_bot.playground.gencove import FakeGencove, Fault
 from invite_bot.playground.slack import FakeSlack, block_action_body
-from tests.harness import ADMIN, BotUnderTest, running_bot, sqlite_url
-from tests.hostile.support import (
-    dump,
-    message_text,
-    revoke_buttons,
-    section_for,
-    until,
-    visible_outcomes,
-)
+from tests.support.harness import ADMIN, BotUnderTest, running_bot, sqlite_url
+from tests.support.messages import dump, message_text, revoke_buttons, section_for, visible_outcomes
+from tests.support.waiting import until
 
 SEED = 20240611
 WAVES = 5

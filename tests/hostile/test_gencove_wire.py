@@ -15,7 +15,7 @@ import pytest
 
 from invite_bot.playground.gencove import FakeGencove, Fault, RecordedRequest
 from invite_bot.playground.slack import FakeSlack, deliver, slash_command_body
-from tests.harness import (
+from tests.support.harness import (
     ADMIN,
     OUTSIDER,
     SIGNING_SECRET,
@@ -24,9 +24,10 @@ from tests.harness import (
     running_bot,
     sqlite_url,
 )
-from tests.hostile.conftest import assert_no_secret
-from tests.hostile.support import message_text, revoke_buttons, section_for, until
-from tests.test_end_to_end import start_bot_process, stop_bot_process
+from tests.support.messages import message_text, revoke_buttons, section_for
+from tests.support.processes import start_bot_process, stop_bot_process
+from tests.support.secrets import assert_no_secret
+from tests.support.waiting import until
 
 INVITATIONS = "/api/v2/invitations/"
 NOTIFY = "C0NOTIFY1"

@@ -14,8 +14,8 @@ from invite_bot.playground.slack import (
     slash_command_body,
     view_submission_body,
 )
-from tests.harness import ADMIN, BotUnderTest
-from tests.hostile.support import message_text
+from tests.support.harness import ADMIN, BotUnderTest
+from tests.support.messages import message_text
 
 RETRY = {"retry_num": 1, "retry_reason": "http_timeout"}
 

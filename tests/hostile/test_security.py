@@ -16,7 +16,7 @@ import pytest
 from invite_bot.config.logs import REDACTED, RedactSecrets, setup_logging
 from invite_bot.playground.gencove import FakeGencove, Fault
 from invite_bot.playground.slack import FakeSlack, sign, slash_command_body
-from tests.harness import (
+from tests.support.harness import (
     ADMIN,
     BOT_TOKEN,
     OUTSIDER,
@@ -24,8 +24,8 @@ from tests.harness import (
     SIGNING_SECRET,
     BotUnderTest,
 )
-from tests.hostile.conftest import secrets_of
-from tests.hostile.support import message_text
+from tests.support.messages import message_text
+from tests.support.secrets import secrets_of
 
 ONE_MIB = 1024 * 1024
 

@@ -9,8 +9,9 @@ from datetime import timedelta
 
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, SlackFault
-from tests.harness import ADMIN, BotUnderTest
-from tests.hostile.support import message_text, revoke_buttons, section_for, until
+from tests.support.harness import ADMIN, BotUnderTest
+from tests.support.messages import message_text, revoke_buttons, section_for
+from tests.support.waiting import until
 
 SEED = 4242
 

@@ -27,9 +27,9 @@ from invite_bot.playground.gencove import FakeGencove, FakeInvitation, FakeUser,
 from invite_bot.playground.slack import FakeSlack, OpenedView, block_action_body
 from invite_bot.store import normalise_database_url
 from invite_bot.store.store import open_runner
-from tests.blocks_text import block_text, blocks_text
-from tests.dbs import DATABASES, fresh_database
-from tests.harness import ADMIN, SECRET_KEY, BotUnderTest, running_bot, sqlite_url
+from tests.support.blocks_text import block_text, blocks_text
+from tests.support.dbs import DATABASES, fresh_database
+from tests.support.harness import ADMIN, SECRET_KEY, BotUnderTest, running_bot, sqlite_url
 
 INVITEE = "U0INVITE1"
 IVY_KEY = "gc-ivy-personal-key-7f3a9c2e41d8b6"

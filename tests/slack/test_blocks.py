@@ -15,7 +15,7 @@ from invite_bot.features.invite.result import invite_result
 from invite_bot.features.listing.blocks import ListPage, invitation_list
 from invite_bot.features.notify.blocks import notification
 from invite_bot.playground.slack import validate_blocks, validate_view
-from tests.blocks_text import block_text, blocks_text, text_of
+from tests.support.blocks_text import block_text, blocks_text, text_of
 
 EXPIRES = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 STATUSES = ["pending", "accepted", "expired", "revoked", "failed", "working"]

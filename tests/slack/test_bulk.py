@@ -5,13 +5,9 @@ Cancel, a 429 storm, a crash and resume, and the report uploaded into the thread
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import itertools
 import signal
-import time
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 
@@ -30,11 +26,20 @@ from invite_bot.playground.slack import (
     SlackFault,
     block_action_body,
     deliver,
-    event_body,
 )
-from invite_bot.playground.slack_files import SlackFile
-from tests.blocks_text import find_block, text_of
-from tests.harness import (
+from tests.support.blocks_text import find_block, text_of
+from tests.support.bulk import (
+    CREATE,
+    DM,
+    addresses,
+    dm_message,
+    file_shared,
+    final_message,
+    invited_once,
+    progress_of,
+    report_of,
+)
+from tests.support.harness import (
     ADMIN,
     SIGNING_SECRET,
     BotUnderTest,
@@ -42,70 +47,8 @@ from tests.harness import (
     running_bot,
     sqlite_url,
 )
-from tests.hostile.support import until
-from tests.test_end_to_end import BotProcess, start_bot_process, stop_bot_process
-
-CREATE = "/api/v2/invitations/"
-DM = "D" + ADMIN[1:]  # the admin's DM with the bot, as the local Slack names it
-
-
-def addresses(count: int, prefix: str = "p") -> list[str]:
-    return [f"{prefix}{i:04d}@lab.org" for i in range(count)]
-
-
-def dm_message(text: str = "", files: list[dict[str, Any]] | None = None) -> bytes:
-    event: dict[str, Any] = {
-        "type": "message",
-        "channel": DM,
-        "channel_type": "im",
-        "user": ADMIN,
-        "text": text,
-        "ts": f"{time.time():.6f}",
-    }
-    if files is not None:
-        event["subtype"] = "file_share"
-        event["files"] = files
-    return event_body(event)
-
-
-def file_shared(shared: SlackFile) -> bytes:
-    return event_body(
-        {
-            "type": "file_shared",
-            "file_id": shared.id,
-            "user_id": ADMIN,
-            "file": {"id": shared.id},
-            "channel_id": DM,
-            "event_ts": f"{time.time():.6f}",
-        }
-    )
-
-
-def progress_of(slack: FakeSlack) -> list[Message]:
-    return [
-        m
-        for m in slack.messages.values()
-        if any(b.get("block_id") in ("bulk_progress", "bulk_summary") for b in m.blocks or [])
-    ]
-
-
-def finished(message: Message) -> bool:
-    return any(b.get("block_id") == "bulk_summary" for b in message.blocks or [])
-
-
-async def final_message(slack: FakeSlack, timeout: float = 120.0) -> Message:
-    found = await slack.wait_for(
-        lambda: [m for m in progress_of(slack) if finished(m)], timeout=timeout
-    )
-    [message] = found
-    return message
-
-
-async def report_of(slack: FakeSlack, message: Message) -> list[dict[str, str]]:
-    [uploaded] = await slack.wait_for(lambda: slack.files.uploaded_by_bot(), timeout=60)
-    assert uploaded.channels == [message.channel]
-    assert uploaded.thread_ts == message.ts  # in the progress message's thread
-    return list(csv.DictReader(io.StringIO(uploaded.text)))
+from tests.support.processes import BotProcess, start_bot_process, stop_bot_process
+from tests.support.waiting import until
 
 
 def assert_paced(message: Message) -> None:
@@ -114,12 +57,6 @@ def assert_paced(message: Message) -> None:
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     # The bot spaces its calls 2 s apart; the stand-in stamps them on arrival.
     assert all(gap >= 1.9 for gap in gaps), gaps
-
-
-def invited_once(gencove: FakeGencove, emails: list[str]) -> None:
-    for email in emails:
-        found = gencove.find(email)
-        assert len(found) == 1, f"{email} invited {len(found)} times"
 
 
 async def test_300_addresses_pasted_in_a_dm_are_invited_with_one_progress_message(

@@ -9,10 +9,10 @@ import asyncio
 from invite_bot.features.bulk.blocks import BULK_DISCARD, BULK_START
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, Message, SlackDelivery, block_action_body
-from tests.blocks_text import find_block
-from tests.harness import ADMIN, BotUnderTest
-from tests.hostile.support import until
-from tests.slack.test_bulk import CREATE, DM, addresses, dm_message, final_message, invited_once
+from tests.support.blocks_text import find_block
+from tests.support.bulk import CREATE, DM, addresses, dm_message, final_message, invited_once
+from tests.support.harness import ADMIN, BotUnderTest
+from tests.support.waiting import until
 
 
 async def offered_in_dm(bot: BotUnderTest, slack: FakeSlack, emails: list[str]) -> Message:

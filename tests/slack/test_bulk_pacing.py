@@ -14,10 +14,10 @@ import pytest
 from invite_bot.playground.gencove import FakeGencove, Fault
 from invite_bot.playground.gencove.model import RecordedRequest
 from invite_bot.playground.slack import FakeSlack, deliver
-from tests.blocks_text import find_block, text_of
-from tests.harness import SIGNING_SECRET, bot_environment, sqlite_url
-from tests.slack.test_bulk import addresses, dm_message, final_message, invited_once, report_of
-from tests.test_end_to_end import BotProcess, start_bot_process, stop_bot_process
+from tests.support.blocks_text import find_block, text_of
+from tests.support.bulk import addresses, dm_message, final_message, invited_once, report_of
+from tests.support.harness import SIGNING_SECRET, bot_environment, sqlite_url
+from tests.support.processes import BotProcess, start_bot_process, stop_bot_process
 
 CREATE = "/api/v2/invitations/"
 COUNT = 200

@@ -37,7 +37,7 @@ from invite_bot.slack.outbound import Outbound
 from invite_bot.slack.trust import response_hosts
 from invite_bot.store.repositories.jobs import Jobs
 from invite_bot.store.repositories.links import Links
-from tests.harness import ADMIN, BOT_TOKEN, BotUnderTest
+from tests.support.harness import ADMIN, BOT_TOKEN, BotUnderTest
 
 ACTION = "do_it"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from invite_bot.playground.gencove import FakeGencove, Fault
 from invite_bot.playground.slack import FakeSlack, SlackFault
-from tests.blocks_text import block_text, text_of
-from tests.harness import ADMIN, OUTSIDER, BotUnderTest, running_bot, sqlite_url
+from tests.support.blocks_text import block_text, text_of
+from tests.support.harness import ADMIN, OUTSIDER, BotUnderTest, running_bot, sqlite_url
 
 
 def _revoke_buttons(blocks: list[dict]) -> list[dict]:

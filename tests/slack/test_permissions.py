@@ -6,7 +6,7 @@ from pathlib import Path
 
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
-from tests.harness import ADMIN, OUTSIDER, running_bot, sqlite_url
+from tests.support.harness import ADMIN, OUTSIDER, running_bot, sqlite_url
 
 
 async def test_without_invite_admins_workspace_admins_and_owners_invite(

@@ -14,8 +14,8 @@ import pytest
 from invite_bot.features.notify.watcher import Watcher
 from invite_bot.playground.gencove import FakeGencove, FakeInvitation
 from invite_bot.playground.slack import FakeSlack, Message
-from tests.blocks_text import block_text
-from tests.harness import ADMIN, OUTSIDER, BotUnderTest, running_bot, sqlite_url
+from tests.support.blocks_text import block_text
+from tests.support.harness import ADMIN, OUTSIDER, BotUnderTest, running_bot, sqlite_url
 
 CREATE = ("POST", "/api/v2/invitations/")
 NEWS = "C0NEWS001"

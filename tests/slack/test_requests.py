@@ -19,9 +19,8 @@ import pytest
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, Message
 from invite_bot.store import InviteRequest
-from tests.blocks_text import block_text
-from tests.dbs import database_url as database_url
-from tests.harness import ADMIN, OUTSIDER, BotUnderTest, running_bot, sqlite_url
+from tests.support.blocks_text import block_text
+from tests.support.harness import ADMIN, OUTSIDER, BotUnderTest, running_bot, sqlite_url
 
 APPROVALS = "C0APPROVE"
 SECOND = "U0SECOND1"  # another inviter

@@ -10,8 +10,8 @@ import yaml
 
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
-from tests.blocks_text import block_text
-from tests.harness import ADMIN, BotUnderTest
+from tests.support.blocks_text import block_text
+from tests.support.harness import ADMIN, BotUnderTest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "tests" / "specs" / "slack-manifest.schema.1.0.0.json"
@@ -124,7 +124,7 @@ async def test_notify_here_off_and_show(bot: BotUnderTest, slack: FakeSlack) -> 
 async def test_group_members_listed_in_invite_admins_may_invite(
     gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
 ) -> None:
-    from tests.harness import running_bot, sqlite_url
+    from tests.support.harness import running_bot, sqlite_url
 
     slack.usergroups["S0LEADS01"] = ["U0LEAD001"]
     slack.add_user("U0LEAD001", name="lea")

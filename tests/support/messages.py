@@ -1,15 +1,15 @@
-"""Helpers shared by the hostile-conditions tests."""
+"""What a message the bot sent says, and what it must not: its text, a row's line, its
+Revoke buttons, no raw mention or special. First written for the hostile tests."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from invite_bot.playground.slack import FakeSlack, Message
-from tests.harness import ADMIN, OUTSIDER
+from tests.support.harness import ADMIN, OUTSIDER
 
 # mentions and specials that must never reach Slack raw when they came from input
 RAW_SPECIALS = ("<!channel>", "<!here>", "<!everyone>", "<@U123>")
@@ -73,16 +73,6 @@ def revoke_buttons(blocks: Iterable[Any] | None) -> list[dict[str, Any]]:
         for b in blocks or []
         if isinstance(b, dict) and b.get("accessory", {}).get("action_id") == "revoke_invitation"
     ]
-
-
-async def until(predicate: Callable[[], Any], timeout: float = 20.0) -> None:
-    """Poll `predicate` until truthy; AssertionError after `timeout` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await asyncio.sleep(0.02)
 
 
 def dump(obj: Any) -> str:

@@ -25,7 +25,7 @@ from invite_bot.playground.slack import (
     deliver,
     slash_command_body,
 )
-from tests.harness import ADMIN, SIGNING_SECRET, bot_environment, sqlite_url, terminate
+from tests.support.harness import ADMIN, SIGNING_SECRET, bot_environment, sqlite_url, terminate
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 

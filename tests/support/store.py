@@ -1,10 +1,14 @@
-"""Small builders for the records the tests feed the store."""
+"""Small builders for the records the tests feed the store, and the type of the store
+tests' `open_store` fixture (tests/store/conftest.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from invite_bot.store import KnownInvitation, Transition
+from invite_bot.store import KnownInvitation, Store, Transition
+
+OpenStore = Callable[[], Awaitable[Store]]
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 

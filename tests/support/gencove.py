@@ -1,5 +1,5 @@
 """What the Gencove client tests share: a quick client, the leak watch, the back-off
-recorder. The fixtures themselves are in conftest.py."""
+recorder. The fixtures themselves are in tests/gencove/conftest.py."""
 
 from __future__ import annotations
 
