@@ -134,7 +134,7 @@ async def test_a_malformed_body_is_refused_not_a_server_error(
 
 
 # every privileged action, as a user who is not an inviter (whose `invite` asks the
-# inviters instead: tests/slack/test_requests.py)
+# inviters instead: tests/features/requests/test_requests.py)
 PRIVILEGED_COMMANDS = [
     "list",
     "list all",

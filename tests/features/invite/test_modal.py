@@ -13,7 +13,7 @@ from invite_bot.playground.slack import FakeSlack
 from tests.support.blocks_text import block_text
 from tests.support.harness import ADMIN, BotUnderTest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SCHEMA = ROOT / "tests" / "specs" / "slack-manifest.schema.1.0.0.json"
 
 

@@ -140,7 +140,7 @@ async def test_forged_signature_gets_401_and_no_gencove_call(
 async def test_user_who_is_not_an_inviter_is_refused_without_gencove_call(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
-    # A member's invite asks the inviters instead (tests/slack/test_requests.py).
+    # A member's invite asks the inviters instead (tests/features/requests/test_requests.py).
     _, url = await bot.command("invite ana@lab.org", user=OUTSIDER)
     notes = await _responses(slack, url)
     assert "Asked the inviters" in notes[0]["text"]

@@ -143,7 +143,7 @@ async def test_kill_9_at_random_points_then_restart_notifies_each_transition_onc
             url,
             WATCH_INTERVAL="0.2",
             INVITE_NOTIFY_CHANNEL=CHANNEL,
-            SLACK_POST_INTERVAL="0.05",  # pacing has its own test (tests/test_summaries.py)
+            SLACK_POST_INTERVAL="0.05",  # pacing has its own test (test_summaries.py)
         )
         generation = 0
         watcher = await start_watcher(env, tmp_path, f"watcher-{generation}")
@@ -366,7 +366,7 @@ async def test_watcher_process_rides_out_a_database_outage(
             url,
             WATCH_INTERVAL="0.2",
             INVITE_NOTIFY_CHANNEL=CHANNEL,
-            SLACK_POST_INTERVAL="0.05",  # pacing has its own test (tests/test_summaries.py)
+            SLACK_POST_INTERVAL="0.05",  # pacing has its own test (test_summaries.py)
         )
         watcher = await start_watcher(env, tmp_path, "watcher")
         try:
