@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from invite_bot.playground.slack import FakeSlack
 from tests.support.processes import WatcherProcess
 
 
@@ -18,6 +19,12 @@ async def until(predicate: Callable[[], Any], timeout: float = 20.0) -> None:
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(0.02)
+
+
+async def responses(slack: FakeSlack, url: str, count: int = 1) -> list[dict[str, Any]]:
+    """The posts to `url` (a response_url), once there are at least `count`."""
+    await slack.wait_for(lambda: len(slack.response_posts(url)) >= count)
+    return slack.response_posts(url)
 
 
 async def wait_until(

@@ -30,6 +30,7 @@ from invite_bot.store.store import open_runner
 from tests.support.blocks_text import block_text, blocks_text
 from tests.support.dbs import DATABASES, fresh_database
 from tests.support.harness import ADMIN, SECRET_KEY, BotUnderTest, running_bot, sqlite_url
+from tests.support.waiting import responses
 
 INVITEE = "U0INVITE1"
 IVY_KEY = "gc-ivy-personal-key-7f3a9c2e41d8b6"
@@ -47,11 +48,6 @@ def ivy(gencove: FakeGencove) -> FakeUser:
 
 
 # -- helpers -----------------------------------------------------------------------------
-
-
-async def _responses(slack: FakeSlack, url: str, count: int = 1) -> list[dict[str, Any]]:
-    await slack.wait_for(lambda: len(slack.response_posts(url)) >= count)
-    return slack.response_posts(url)
 
 
 async def _open_link_modal(bot: BotUnderTest, user: str) -> OpenedView:
@@ -90,7 +86,7 @@ async def _link(bot: BotUnderTest, key: str, user: str = INVITEE) -> str:
 async def _say(bot: BotUnderTest, command: str, user: str = INVITEE) -> dict[str, Any]:
     """Run a command whose answer arrives through the response_url; return that post."""
     _, url = await bot.command(command, user=user)
-    return (await _responses(bot.slack, url))[-1]
+    return (await responses(bot.slack, url))[-1]
 
 
 def _buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -109,7 +105,7 @@ def _text(message: dict[str, Any]) -> str:
 
 async def _click_accept(bot: BotUnderTest, token: str, user: str = INVITEE) -> dict[str, Any]:
     _, url = await bot.click(ACCEPT, value=token, user_id=user, container="ephemeral")
-    return (await _responses(bot.slack, url))[-1]
+    return (await responses(bot.slack, url))[-1]
 
 
 async def _raw_links(database_url: str) -> list[dict[str, Any]]:
@@ -288,7 +284,7 @@ async def test_without_a_secret_key_linking_is_off(
         _, url = await bot.click(
             LINK_FROM_CARD, value=invitation.token, user_id=INVITEE, container="ephemeral"
         )
-        assert "INVITE_BOT_SECRET_KEY" in (await _responses(slack, url))[-1]["text"]
+        assert "INVITE_BOT_SECRET_KEY" in (await responses(slack, url))[-1]["text"]
         assert LINK_FROM_CARD in _buttons(card)
         assert "not set up" in (await _say(bot, "whoami"))["text"]
 
@@ -345,7 +341,7 @@ async def test_accept_without_a_link_offers_linking_and_comes_back_to_the_card(
     assert card_url in view.view["private_metadata"]  # where the card will come back
 
     assert "linked" in await _submit_key(bot, view, IVY_KEY, INVITEE)
-    [back] = await _responses(slack, card_url)
+    [back] = await responses(slack, card_url)
     assert back["replace_original"] is True
     assert gencove.organization.name in block_text(back["blocks"], "card")
     assert _buttons(back)[ACCEPT]["value"] == invitation.token
@@ -509,7 +505,7 @@ async def test_the_card_coming_back_after_linking_survives_a_gencove_failure(
     view = (await slack.wait_for(lambda: list(slack.views.values())))[-1]
     gencove.inject("GET", "/api/v2/invitations-token/", Fault.status(500, {"detail": "Boom."}))
     assert "linked" in await _submit_key(bot, view, IVY_KEY, INVITEE)
-    [back] = await _responses(slack, card_url)
+    [back] = await responses(slack, card_url)
     assert "Boom." in back["text"]
     assert "/gencove accept" in back["text"]
     assert await bot.store.read(lambda tx: tx.links.get(INVITEE)) is not None
@@ -662,7 +658,7 @@ async def test_the_key_is_never_logged_nor_sent_to_slack(
     # the modal this click opened, not the one the refused link left behind
     view = (await slack.wait_for(lambda: list(slack.views.values())[opened:]))[-1]
     await _submit_key(bot, view, IVY_KEY, INVITEE)
-    await _responses(slack, card_url)
+    await responses(slack, card_url)
     await _say(bot, "whoami")
     await _click_accept(bot, foreign.token)
     await _click_accept(bot, invitation.token)

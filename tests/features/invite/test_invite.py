@@ -1,4 +1,5 @@
-"""`/gencove invite`, the result message, and the Revoke button, end to end over loopback."""
+"""`/gencove invite` and the result message with its Revoke buttons, end to end over loopback
+(the clicks on them: tests/features/revoke/)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,8 @@ from invite_bot.playground.gencove import FakeGencove, Fault
 from invite_bot.playground.slack import FakeSlack, SlackFault
 from tests.support.blocks_text import block_text, text_of
 from tests.support.harness import ADMIN, OUTSIDER, BotUnderTest, running_bot, sqlite_url
-
-
-def _revoke_buttons(blocks: list[dict]) -> list[dict]:
-    return [
-        b["accessory"]
-        for b in blocks
-        if b.get("accessory", {}).get("action_id") == "revoke_invitation"
-    ]
-
-
-async def _responses(slack: FakeSlack, url: str, count: int = 1) -> list[dict]:
-    await slack.wait_for(lambda: len(slack.response_posts(url)) >= count)
-    return slack.response_posts(url)
+from tests.support.messages import revoke_buttons
+from tests.support.waiting import responses
 
 
 async def test_invite_creates_one_invitation_and_posts_one_message_with_revoke(
@@ -34,78 +24,12 @@ async def test_invite_creates_one_invitation_and_posts_one_message_with_revoke(
     assert len(gencove.find("ana@lab.org", status="pending")) == 1
     assert len(posts) == 1
     message = slack.last_message("C_GENERAL")
-    buttons = _revoke_buttons(message.blocks)
+    buttons = revoke_buttons(message.blocks)
     assert len(buttons) == 1
     assert buttons[0]["style"] == "danger"
     assert "confirm" in buttons[0]
     ana = gencove.find("ana@lab.org")[0]
     assert "ana@lab.org" in block_text(message.blocks, f"inv:{ana.id}")
-
-
-async def test_revoke_click_deletes_once_and_updates_that_section(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
-) -> None:
-    await bot.command("invite ana@lab.org bob@lab.org")
-    await bot.posted_results()
-    message = slack.last_message("C_GENERAL")
-    ana = gencove.find("ana@lab.org")[0]
-    answer, _ = await bot.click(
-        "revoke_invitation", value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
-    )
-    assert answer.status == 200
-    await slack.wait_for(lambda: slack.calls_to("chat.update"))
-    assert gencove.count("DELETE", "/api/v2/invitations/") == 1
-    assert ana.status == "revoked"
-    updated = slack.messages[(message.channel, message.ts)]
-    section = next(b for b in updated.blocks if b.get("block_id") == f"inv:{ana.id}")
-    assert "revoked" in section["text"]["text"]
-    assert f"<@{ADMIN}>" in section["text"]["text"]
-    # Revoke is gone; the revoked row offers Re-invite instead.
-    assert section["accessory"]["action_id"] == "reinvite_invitation"
-    # bob's row keeps its button
-    assert len(_revoke_buttons(updated.blocks)) == 1
-
-
-async def test_double_click_revokes_nothing_twice_and_shows_real_status(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
-) -> None:
-    await bot.command("invite ana@lab.org")
-    await bot.posted_results()
-    message = slack.last_message("C_GENERAL")
-    ana = gencove.find("ana@lab.org")[0]
-    clicks = [
-        bot.click("revoke_invitation", value=str(ana.id), message=message, block_id=f"inv:{ana.id}")
-        for _ in range(2)
-    ]
-    results = await asyncio.gather(*clicks)
-    assert all(r[0].status == 200 for r in results)
-
-    # the second click gets a note that it was already revoked
-    def notes() -> list[dict]:
-        return [p for _, url in results for p in slack.response_posts(url)]
-
-    await slack.wait_for(lambda: any("already revoked" in p.get("text", "") for p in notes()))
-    assert gencove.count("DELETE", "/api/v2/invitations/") == 1
-
-
-async def test_click_on_invitation_accepted_meanwhile_shows_accepted(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
-) -> None:
-    await bot.command("invite ana@lab.org")
-    await bot.posted_results()
-    message = slack.last_message("C_GENERAL")
-    ana = gencove.find("ana@lab.org")[0]
-    gencove.accept(ana)
-    _, url = await bot.click(
-        "revoke_invitation", value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
-    )
-    notes = await _responses(slack, url)
-    assert "already accepted" in notes[0]["text"]
-    await slack.wait_for(lambda: slack.calls_to("chat.update"))
-    updated = slack.messages[(message.channel, message.ts)]
-    assert "accepted" in block_text(updated.blocks, f"inv:{ana.id}")
-    assert not _revoke_buttons(updated.blocks)
-    assert ana.status == "accepted"
 
 
 async def test_ack_returns_while_gencove_still_holds_the_request(
@@ -142,12 +66,12 @@ async def test_user_who_is_not_an_inviter_is_refused_without_gencove_call(
 ) -> None:
     # A member's invite asks the inviters instead (tests/features/requests/test_requests.py).
     _, url = await bot.command("invite ana@lab.org", user=OUTSIDER)
-    notes = await _responses(slack, url)
+    notes = await responses(slack, url)
     assert "Asked the inviters" in notes[0]["text"]
     assert notes[0].get("response_type", "ephemeral") == "ephemeral"
     for text in ("list", "revoke ana@lab.org", "notify here"):
         _, url = await bot.command(text, user=OUTSIDER)
-        await _responses(slack, url)
+        await responses(slack, url)
     assert gencove.count("*", "/api/v2/") == 0
 
 
@@ -194,7 +118,7 @@ async def test_address_with_pending_invitation_gets_no_second_one(
     await bot.posted_results()
     assert len(gencove.find("ana@lab.org")) == 1
     message = slack.last_message("C_GENERAL")
-    buttons = _revoke_buttons(message.blocks)
+    buttons = revoke_buttons(message.blocks)
     assert [b["value"] for b in buttons] == [str(existing.id)]
     assert "already invited" in block_text(message.blocks, f"inv:{existing.id}")
 
@@ -255,9 +179,9 @@ async def test_bot_not_in_channel_falls_back_to_response_url(
 ) -> None:
     slack.not_in_channel.add("C_PRIVATE")
     _, url = await bot.command("invite ana@lab.org", channel="C_PRIVATE")
-    posts = await _responses(slack, url)
+    posts = await responses(slack, url)
     assert posts[0]["response_type"] == "in_channel"
-    assert _revoke_buttons(posts[0]["blocks"])
+    assert revoke_buttons(posts[0]["blocks"])
 
 
 async def test_same_command_delivered_twice_has_one_effect(
@@ -278,66 +202,6 @@ async def test_same_command_delivered_twice_has_one_effect(
     await asyncio.sleep(0.2)
     assert gencove.count("POST", "/api/v2/invitations/") == 1
     assert len(slack.calls_to("chat.postMessage")) == 1
-
-
-async def test_revoke_command_by_email_revokes_and_updates_the_result_message(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
-) -> None:
-    await bot.command("invite ana@lab.org")
-    await bot.posted_results()
-    message = slack.last_message("C_GENERAL")
-    _, url = await bot.command("revoke ana@lab.org")
-    notes = await _responses(slack, url)
-    assert "revoked." in notes[0]["text"]
-    assert gencove.find("ana@lab.org")[0].status == "revoked"
-    await slack.wait_for(lambda: slack.calls_to("chat.update"))
-    ana = gencove.find("ana@lab.org")[0]
-    updated = slack.messages[(message.channel, message.ts)]
-    assert "revoked" in block_text(updated.blocks, f"inv:{ana.id}")
-    entries = await bot.store.read(lambda tx: tx.audit.entries(action="revoke"))
-    assert entries[0].actor_slack_id == ADMIN
-
-
-async def test_revoke_on_a_message_posted_through_response_url_replaces_it(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
-) -> None:
-    slack.not_in_channel.add("C_PRIVATE")
-    _, url = await bot.command("invite ana@lab.org bob@lab.org", channel="C_PRIVATE")
-    posted = (await _responses(slack, url))[0]
-    ana = gencove.find("ana@lab.org")[0]
-    _, click_url = await bot.click(
-        "revoke_invitation",
-        value=str(ana.id),
-        channel_id="C_PRIVATE",
-        message={"ts": "1.000001", "blocks": posted["blocks"], "text": posted["text"]},
-        block_id=f"inv:{ana.id}",
-    )
-    replaced = (await _responses(slack, click_url))[0]
-    assert replaced["replace_original"] is True
-    section = next(b for b in replaced["blocks"] if b.get("block_id") == f"inv:{ana.id}")
-    assert "revoked" in section["text"]["text"]
-    # Revoke is gone; the revoked row offers Re-invite instead.
-    assert section["accessory"]["action_id"] == "reinvite_invitation"
-    assert len(_revoke_buttons(replaced["blocks"])) == 1  # bob's
-    assert gencove.count("DELETE", "/api/v2/invitations/") == 1
-
-
-async def test_a_revoke_from_slack_is_announced_in_other_subscribed_channels(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
-) -> None:
-
-    await bot.command("invite ana@lab.org")
-    await bot.posted_results()
-    await bot.store.write(lambda tx: tx.subscriptions.add("C_NEWS", ADMIN))
-    await bot.store.write(lambda tx: tx.subscriptions.add("C_GENERAL", ADMIN))
-    await bot.command("revoke ana@lab.org")
-    await slack.wait_for(lambda: gencove.find("ana@lab.org")[0].status == "revoked")
-    await asyncio.sleep(0.2)
-    await bot.bot.watcher().deliver()
-    news = [m.text or "" for m in slack.messages_in("C_NEWS")]
-    assert len(news) == 1
-    assert "was revoked by <@" in news[0]
-    assert len(slack.messages_in("C_GENERAL")) == 1  # only the result message
 
 
 async def test_an_invitation_revoked_in_gencove_since_is_invited_again(

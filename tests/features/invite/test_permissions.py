@@ -65,3 +65,21 @@ async def test_a_listed_inviter_needs_no_group_lookup(
         await slack.wait_for(lambda: slack.messages_in("C_GENERAL"))
     assert not slack.calls_to("usergroups.users.list")
     assert len(gencove.find("ana@lab.org")) == 1
+
+
+async def test_group_members_listed_in_invite_admins_may_invite(
+    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+) -> None:
+    slack.usergroups["S0LEADS01"] = ["U0LEAD001"]
+    slack.add_user("U0LEAD001", name="lea")
+    async with running_bot(
+        gencove, slack, sqlite_url(tmp_path), INVITE_ADMINS="S0LEADS01"
+    ) as under_test:
+        await under_test.command("invite ana@lab.org", user="U0LEAD001")
+        await slack.wait_for(lambda: slack.calls_to("chat.postMessage"))
+        _, url = await under_test.command("invite bob@lab.org", user=ADMIN)
+        await slack.wait_for(lambda: slack.response_posts(url))
+        # Not in the group: the invite becomes a request to the group's one member.
+        assert "Asked the inviters" in slack.response_posts(url)[0]["text"]
+        await slack.wait_for(lambda: slack.messages_in("D0LEAD001"))
+    assert gencove.count("POST", "/api/v2/invitations/") == 1
