@@ -11,6 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, block_action_body, deliver, slash_command_body
 from tests.support.harness import ADMIN, SIGNING_SECRET, bot_environment, sqlite_url
@@ -59,7 +60,7 @@ async def test_real_process_invites_then_revokes_with_one_call_each(
         await asyncio.sleep(0.5)
         ana = gencove.find("ana@lab.org")[0]
         click = block_action_body(
-            "revoke_invitation",
+            REVOKE,
             value=str(ana.id),
             user_id=ADMIN,
             message=message,

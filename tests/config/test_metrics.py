@@ -13,6 +13,8 @@ from pathlib import Path
 import aiohttp
 
 from invite_bot.config.metrics import Metrics
+from invite_bot.features.listing.blocks import LIST_PAGE
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.gencove.observe import operation_of
 from invite_bot.playground.gencove import FakeGencove, Fault
 from invite_bot.playground.slack import FakeSlack, SlackFault
@@ -61,7 +63,7 @@ async def test_metrics_after_an_invite_a_revoke_and_polls(
         [ana] = gencove.find("ana@lab.org")
         gencove.inject("DELETE", "/api/v2/invitations/", Fault.status(429))
         answer = await bot.click(
-            "revoke_invitation", value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
+            REVOKE, value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
         )
         assert answer.status == 200
         samples = await bot.wait_for_samples(
@@ -273,7 +275,7 @@ async def test_requests_are_named_by_subcommand_button_or_modal_never_by_what_wa
     await bot.command("")
     await bot.command("invite ana@lab.org --colour red")  # a usage error is the invite's
     await bot.command("list expired")
-    await bot.click("list_page:next", value="ana@lab.org")  # an odd value: still list_page
+    await bot.click(f"{LIST_PAGE}:next", value="ana@lab.org")  # an odd value: still list_page
     await bot.submit("anything else", {})  # a modal nobody registered is not counted
     _, samples = parse_metrics(bot.bot.metrics.exposition().decode())
     assert value(samples, "invite_bot_commands_total", subcommand="help", outcome="answered") == 2

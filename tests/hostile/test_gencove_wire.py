@@ -13,6 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove, Fault, RecordedRequest
 from invite_bot.playground.slack import FakeSlack, deliver, slash_command_body
 from tests.support.harness import (
@@ -139,7 +140,7 @@ async def test_maintenance_is_said_in_one_escaped_sentence_without_a_retry_storm
 async def test_a_revoke_click_whose_value_is_a_path_sends_nothing_to_gencove(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
-    _, url = await bot.click("revoke_invitation", value="../../user/", block_id="inv:x")
+    _, url = await bot.click(REVOKE, value="../../user/", block_id="inv:x")
 
     replies = await slack.wait_for(lambda: slack.response_posts(url), timeout=10)
 
@@ -195,7 +196,7 @@ async def test_a_revoke_whose_answer_was_lost_after_it_took_effect_shows_as_revo
         gencove.inject("DELETE", INVITATIONS, Fault.hang(5, after_effect=True).times(0))
 
         _, url = await bot.click(
-            "revoke_invitation", value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
+            REVOKE, value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
         )
 
         def shown_revoked() -> bool:

@@ -11,6 +11,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, Message
 from invite_bot.store import KnownInvitation, NewInviteJob
@@ -40,12 +41,12 @@ async def test_revoke_button_on_a_message_posted_before_a_restart_updates_that_m
                 await asyncio.sleep(0.02)
     (message,) = slack.messages_in("C_GENERAL")
     ana, bob = gencove.find("ana@lab.org")[0], gencove.find("bob@lab.org")[0]
-    assert "revoke_invitation" in _row(message, str(ana.id))
+    assert REVOKE in _row(message, str(ana.id))
     updates_before = len(slack.calls_to("chat.update"))
 
     async with running_bot(gencove, slack, url) as after:
         answer, _ = await after.click(
-            "revoke_invitation", value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
+            REVOKE, value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
         )
         assert answer.status == 200
         await slack.wait_for(lambda: len(slack.calls_to("chat.update")) > updates_before)
@@ -61,8 +62,8 @@ async def test_revoke_button_on_a_message_posted_before_a_restart_updates_that_m
     shown = slack.messages[(message.channel, message.ts)]
     assert "revoked" in _row(shown, str(ana.id))
     assert f"<@{ADMIN}>" in _row(shown, str(ana.id))
-    assert "revoke_invitation" not in _row(shown, str(ana.id))
-    assert "revoke_invitation" in _row(shown, str(bob.id))
+    assert REVOKE not in _row(shown, str(ana.id))
+    assert REVOKE in _row(shown, str(bob.id))
     assert len(slack.messages_in("C_GENERAL")) == 1
     assert slack.ephemerals == []
 

@@ -11,13 +11,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from invite_bot.features.accounts.blocks import ACCEPT, LINK_MODAL
+from invite_bot.features.invite.modals import INVITE_MODAL
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.slack import (
     block_action_body,
     event_body,
     slash_command_body,
     view_submission_body,
 )
-from invite_bot.slack.inbound import IncompleteRequest, SlackRequest, delivery_key
+from invite_bot.slack.inbound import COMMAND, IncompleteRequest, SlackRequest, delivery_key
 
 
 def bolt_body(raw: bytes) -> dict[str, Any]:
@@ -38,7 +41,7 @@ def test_a_slash_command() -> None:
     )
     request = SlackRequest.parse(body)
     assert request == SlackRequest(
-        kind="slash_command",
+        kind=COMMAND,
         delivery_key=delivery_key(body),
         user_id="U1",
         channel_id="C1",
@@ -53,7 +56,7 @@ def test_a_click_on_a_channel_message() -> None:
     message = {"type": "message", "ts": "1700000000.000200", "text": "", "blocks": []}
     body = bolt_body(
         block_action_body(
-            "revoke_invitation",
+            REVOKE,
             value="inv-1",
             user_id="U2",
             channel_id="C2",
@@ -71,7 +74,7 @@ def test_a_click_on_a_channel_message() -> None:
 
 
 def test_a_click_on_an_ephemeral_message_has_its_channel_from_the_container() -> None:
-    body = bolt_body(block_action_body("accept_invitation", user_id="U3", container="ephemeral"))
+    body = bolt_body(block_action_body(ACCEPT, user_id="U3", container="ephemeral"))
     body.pop("channel", None)
     request = SlackRequest.parse(body)
     assert request.channel_id == "C_GENERAL"  # container.channel_id
@@ -81,7 +84,7 @@ def test_a_click_on_an_ephemeral_message_has_its_channel_from_the_container() ->
 def test_a_modal_submission_has_its_channel_from_the_private_metadata() -> None:
     metadata = json.dumps({"channel_id": "C_MODAL", "token": "tok"})
     body = bolt_body(
-        view_submission_body("invite_modal", {}, user_id="U4", private_metadata=metadata)
+        view_submission_body(INVITE_MODAL, {}, user_id="U4", private_metadata=metadata)
     )
     request = SlackRequest.parse(body)
     assert request.kind == "view_submission"
@@ -92,7 +95,7 @@ def test_a_modal_submission_has_its_channel_from_the_private_metadata() -> None:
 
 @pytest.mark.parametrize("metadata", ["", "not json", "[1, 2]", '{"channel_id": 5}'])
 def test_a_modal_without_usable_metadata_has_no_channel(metadata: str) -> None:
-    body = bolt_body(view_submission_body("link_modal", {}, private_metadata=metadata))
+    body = bolt_body(view_submission_body(LINK_MODAL, {}, private_metadata=metadata))
     request = SlackRequest.parse(body)
     assert request.channel_id is None
     with pytest.raises(IncompleteRequest) as raised:

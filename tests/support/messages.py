@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.slack import FakeSlack, Message
 from tests.support.harness import ADMIN, OUTSIDER
 
@@ -71,7 +72,7 @@ def revoke_buttons(blocks: Iterable[Any] | None) -> list[dict[str, Any]]:
     return [
         b["accessory"]
         for b in blocks or []
-        if isinstance(b, dict) and b.get("accessory", {}).get("action_id") == "revoke_invitation"
+        if isinstance(b, dict) and b.get("accessory", {}).get("action_id") == REVOKE
     ]
 
 

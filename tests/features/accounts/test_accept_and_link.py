@@ -23,6 +23,7 @@ from invite_bot.features.accounts.blocks import (
     LINK_FROM_CARD,
     LINK_MODAL,
 )
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove, FakeInvitation, FakeUser, Fault
 from invite_bot.playground.slack import FakeSlack, OpenedView, block_action_body
 from invite_bot.store import normalise_database_url
@@ -589,7 +590,7 @@ async def test_invite_and_revoke_by_a_linked_user_are_sent_with_their_key(
     message = slack.last_message("C_GENERAL")
     bob = gencove.find("bob@lab.org")[0]
     _, _ = await bot.click(
-        "revoke_invitation", value=str(bob.id), message=message, block_id=f"inv:{bob.id}"
+        REVOKE, value=str(bob.id), message=message, block_id=f"inv:{bob.id}"
     )
     await slack.wait_for(lambda: slack.calls_to("chat.update"))
     assert _authorizations(gencove, "DELETE", "/api/v2/invitations/") == [f"Api-Key {ana.api_key}"]

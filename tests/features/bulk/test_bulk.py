@@ -18,6 +18,7 @@ from invite_bot.features.invite.modals import (
     ADDRESSES_INPUT,
     FILE_BLOCK,
     FILE_INPUT,
+    INVITE_MODAL,
 )
 from invite_bot.playground.gencove import FakeGencove, Fault
 from invite_bot.playground.slack import (
@@ -83,7 +84,7 @@ async def test_a_long_list_typed_in_the_modal_is_a_bulk_invite(
 ) -> None:
     emails = addresses(120, "m")
     answer = await bot.submit(
-        "invite_modal",
+        INVITE_MODAL,
         {ADDRESSES_BLOCK: {ADDRESSES_INPUT: "\n".join(emails)}},
         private_metadata='{"channel_id": "C_GENERAL"}',
     )
@@ -113,7 +114,7 @@ async def test_a_csv_of_1000_with_7_bad_rows_lists_them_and_invites_the_good_one
     content = ("\ufeff" + "\r\n".join(lines) + "\r\n").encode()
     shared = slack.files.add("cohort.csv", content, user=ADMIN)
     answer = await bot.submit(
-        "invite_modal",
+        INVITE_MODAL,
         {
             ADDRESSES_BLOCK: {ADDRESSES_INPUT: ""},
             FILE_BLOCK: {
@@ -306,7 +307,7 @@ async def test_a_csv_in_the_invite_modal_is_read_to_its_end(
     lines = [*emails[:150], "not-an-address", *emails[150:]]  # one bad row: an offer first
     shared = slack.files.add("form.csv", "\n".join(lines).encode(), user=ADMIN)
     answer = await bot.submit(
-        "invite_modal",
+        INVITE_MODAL,
         {
             ADDRESSES_BLOCK: {ADDRESSES_INPUT: ""},
             FILE_BLOCK: {

@@ -15,6 +15,7 @@ from invite_bot.features.invite.modals import invite_modal
 from invite_bot.features.invite.result import invite_result
 from invite_bot.features.listing.blocks import ListPage, invitation_list
 from invite_bot.features.notify.blocks import notification
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.slack import validate_blocks, validate_view
 from tests.support.blocks_text import block_text, blocks_text, text_of
 
@@ -78,7 +79,7 @@ def test_few_rows_get_a_section_and_button_each() -> None:
     assert ids == ["summary", "inv:id-1", "row:1"]
     button = message.blocks[1]["accessory"]
     assert (button["action_id"], button["value"], button["style"]) == (
-        "revoke_invitation",
+        REVOKE,
         "id-1",
         "danger",
     )

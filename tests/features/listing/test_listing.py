@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
 from tests.support.blocks_text import block_text
@@ -20,7 +21,7 @@ async def test_list_shows_twenty_a_page_with_next_and_previous(
     assert "25 pending invitations" in block_text(first["blocks"], "list_header")
     rows = [b for b in first["blocks"] if b.get("block_id", "").startswith("inv:")]
     assert len(rows) == 20
-    assert all(b["accessory"]["action_id"] == "revoke_invitation" for b in rows)
+    assert all(b["accessory"]["action_id"] == REVOKE for b in rows)
     nav = next(b for b in first["blocks"] if b["type"] == "actions")
     next_button = next(e for e in nav["elements"] if e["text"]["text"] == "Next")
     _, page_url = await bot.click(
@@ -47,7 +48,7 @@ async def test_revoke_from_the_list_refreshes_the_page(
         b for b in slack.response_posts(url)[0]["blocks"] if b.get("block_id") == f"inv:{ana.id}"
     )
     _, click_url = await bot.click(
-        "revoke_invitation", value=row["accessory"]["value"], container="ephemeral"
+        REVOKE, value=row["accessory"]["value"], container="ephemeral"
     )
     await slack.wait_for(lambda: slack.response_posts(click_url))
     assert ana.status == "revoked"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from invite_bot.features.notify.watcher import Watcher
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
 from tests.support.harness import ADMIN, BotUnderTest, running_bot, sqlite_url
@@ -85,11 +86,11 @@ async def test_no_dm_for_ones_own_revoke_but_one_when_someone_else_revokes(
     assert message is not None
     ana, bob = gencove.find("ana@lab.org")[0], gencove.find("bob@lab.org")[0]
     await bot.click(
-        "revoke_invitation", value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
+        REVOKE, value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
     )
     await slack.wait_for(lambda: ana.status_changes[-1].status == "revoked")
     await bot.click(
-        "revoke_invitation",
+        REVOKE,
         value=str(bob.id),
         message=message,
         block_id=f"inv:{bob.id}",

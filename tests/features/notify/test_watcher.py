@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
 from invite_bot.store.repositories.outbox import Outbox
@@ -107,7 +108,7 @@ async def test_acceptance_updates_the_original_result_message(
     updated = slack.messages[(message.channel, message.ts)]
     ana = gencove.find("ana@lab.org")[0]
     assert "accepted" in block_text(updated.blocks, f"inv:{ana.id}")
-    assert "revoke_invitation" not in action_ids(updated.blocks)
+    assert REVOKE not in action_ids(updated.blocks)
     texts = _notifications(slack, "C0ALWAYS1")
     assert any("ana@lab.org accepted" in t and f"<@{ADMIN}>" in t for t in texts)
 

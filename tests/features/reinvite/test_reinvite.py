@@ -11,7 +11,10 @@ from typing import Any
 
 import pytest
 
+from invite_bot.features.notify.blocks import NOTICE_BLOCK
 from invite_bot.features.notify.watcher import Watcher
+from invite_bot.features.reinvite.blocks import REINVITE
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove, FakeInvitation
 from invite_bot.playground.slack import FakeSlack, Message
 from tests.support.blocks_text import block_text
@@ -19,7 +22,6 @@ from tests.support.harness import ADMIN, OUTSIDER, BotUnderTest, running_bot, sq
 
 CREATE = ("POST", "/api/v2/invitations/")
 NEWS = "C0NEWS001"
-REINVITE = "reinvite_invitation"
 
 
 @pytest.fixture
@@ -64,7 +66,7 @@ def _final(slack: FakeSlack, message: Message, new: FakeInvitation) -> bool:
     """The notice shows what it told, who re-invited, and the new row (with Revoke)."""
     blocks = _current(slack, message).blocks or []
     ids = {b.get("block_id") for b in blocks}
-    return {"notice", f"inv:{new.id}"} <= ids and f"re-invited by <@{ADMIN}>" in str(blocks)
+    return {NOTICE_BLOCK, f"inv:{new.id}"} <= ids and f"re-invited by <@{ADMIN}>" in str(blocks)
 
 
 async def _wait(condition: Any, what: str, timeout: float = 15.0) -> None:
@@ -104,7 +106,7 @@ async def test_reinvite_from_the_result_message_updates_that_message(
     assert f"re-invited by <@{ADMIN}>" in block_text(shown.blocks, f"inv:{ana.id}")
     assert "invited" in block_text(shown.blocks, f"inv:{new.id}")
     row = next(b for b in shown.blocks or [] if b.get("block_id") == f"inv:{new.id}")
-    assert row["accessory"]["action_id"] == "revoke_invitation"
+    assert row["accessory"]["action_id"] == REVOKE
     assert _button(shown, REINVITE) is None  # the old row is re-invited: no second button
     # The clicked message shows it: no new result message in #general.
     general = [
@@ -195,7 +197,7 @@ async def test_reinvite_from_the_expiry_notification(
         lambda: _final(slack, notice, new),
         "the notification updated",
     )
-    assert "expired" in block_text(_current(slack, notice).blocks, "notice")
+    assert "expired" in block_text(_current(slack, notice).blocks, NOTICE_BLOCK)
 
 
 async def test_reinvite_from_the_reminder_revokes_the_pending_one_first(
@@ -207,7 +209,7 @@ async def test_reinvite_from_the_reminder_revokes_the_pending_one_first(
     await watcher.poll()
     (reminder,) = [m for m in slack.messages_in(NEWS) if "alarm_clock" in (m.text or "")]
     assert "expires" in (reminder.text or "")
-    assert _button(reminder, "revoke_invitation") is not None
+    assert _button(reminder, REVOKE) is not None
     await bot.click(REINVITE, message=reminder, channel_id=NEWS)
     new = await _new_invitation(gencove, "ana@lab.org", 2)
     await _wait(lambda: ana.status_changes[-1].status == "revoked", "the old one revoked")

@@ -16,6 +16,19 @@ from typing import Any
 
 import pytest
 
+from invite_bot.features.invite.modals import ADDRESSES_BLOCK, ADDRESSES_INPUT
+from invite_bot.features.requests.blocks import (
+    APPROVE,
+    ASK_MODAL,
+    DENY,
+    DENY_MODAL,
+    DENY_REASON_BLOCK,
+    DENY_REASON_INPUT,
+    WHY_BLOCK,
+    WHY_INPUT,
+    WITHDRAW,
+)
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, Message
 from invite_bot.store import InviteRequest
@@ -105,8 +118,8 @@ async def test_a_member_asks_and_the_request_has_approve_and_deny(
     assert "bob@partner.org" in summary
     assert "member" in summary
     buttons = _buttons(message)
-    assert buttons["request_approve"]["style"] == "primary"
-    assert buttons["request_deny"]["style"] == "danger"
+    assert buttons[APPROVE]["style"] == "primary"
+    assert buttons[DENY]["style"] == "danger"
     assert gencove.count("POST", "/api/v2/invitations/") == 0
     asked = await bot.store.read(lambda tx: tx.audit.entries(action="request_asked"))
     assert [entry.actor_slack_id for entry in asked] == [OUTSIDER]
@@ -116,7 +129,7 @@ async def test_approve_invites_each_address_once_and_dms_the_member(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
     message, _ = await _ask(bot, "invite bob@partner.org cat@partner.org")
-    answer, _ = await bot.click("request_approve", message=message)
+    answer, _ = await bot.click(APPROVE, message=message)
     assert answer.status == 200
     [dm] = await _dm_to(slack, OUTSIDER_DM)
     assert f"approved by <@{ADMIN}>" in (dm.text or "")
@@ -129,10 +142,10 @@ async def test_approve_invites_each_address_once_and_dms_the_member(
     assert f"Approved* by <@{ADMIN}>" in block_text(shown.blocks, "request_status")
     bob = gencove.find("bob@partner.org")[0]
     assert "bob@partner.org" in block_text(shown.blocks, f"inv:{bob.id}")
-    assert "request_approve" not in json.dumps(shown.blocks)
-    assert json.dumps(shown.blocks).count("revoke_invitation") == 2
+    assert APPROVE not in json.dumps(shown.blocks)
+    assert json.dumps(shown.blocks).count(REVOKE) == 2
     # A second click (or a stale button) decides nothing again and says who did.
-    _, url = await bot.click("request_approve", message=message, user_id=SECOND)
+    _, url = await bot.click(APPROVE, message=message, user_id=SECOND)
     await slack.wait_for(lambda: slack.response_posts(url))
     assert f"already approved by <@{ADMIN}>" in slack.response_posts(url)[0]["text"]
     assert gencove.count("POST", "/api/v2/invitations/") == 2
@@ -145,12 +158,12 @@ async def test_revoke_on_an_approved_request_keeps_the_request_on_the_message(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
     message, _ = await _ask(bot, "invite bob@partner.org")
-    await bot.click("request_approve", message=message)
+    await bot.click(APPROVE, message=message)
     await _dm_to(slack, OUTSIDER_DM)
     bob = gencove.find("bob@partner.org")[0]
     shown = _shown(slack, message)
     await bot.click(
-        "revoke_invitation", value=str(bob.id), message=shown, block_id=f"inv:{bob.id}"
+        REVOKE, value=str(bob.id), message=shown, block_id=f"inv:{bob.id}"
     )
     await _until(lambda: "revoked" in block_text(_shown(slack, message).blocks, f"inv:{bob.id}"))
     after = _shown(slack, message)
@@ -163,13 +176,13 @@ async def test_deny_asks_for_a_reason_and_tells_the_member(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
     message, _ = await _ask(bot, "invite bob@partner.org")
-    await bot.click("request_deny", message=message, trigger_id=slack.new_trigger_id())
+    await bot.click(DENY, message=message, trigger_id=slack.new_trigger_id())
     opened = await slack.wait_for(lambda: list(slack.views.values()))
     view = opened[0].view
-    assert view["callback_id"] == "request_deny_modal"
+    assert view["callback_id"] == DENY_MODAL
     answer = await bot.submit(
-        "request_deny_modal",
-        {"deny_reason": {"deny_reason_input": "Partners join through their PI"}},
+        DENY_MODAL,
+        {DENY_REASON_BLOCK: {DENY_REASON_INPUT: "Partners join through their PI"}},
         view=view,
     )
     assert answer.status == 200
@@ -177,10 +190,10 @@ async def test_deny_asks_for_a_reason_and_tells_the_member(
     assert f"denied by <@{ADMIN}>: Partners join through their PI" in (dm.text or "")
     status = block_text(_shown(slack, message).blocks, "request_status")
     assert f"Denied* by <@{ADMIN}>: Partners join through their PI" in status
-    assert "request_approve" not in json.dumps(_shown(slack, message).blocks)
+    assert APPROVE not in json.dumps(_shown(slack, message).blocks)
     assert gencove.count("POST", "/api/v2/invitations/") == 0
     # Approve after the denial: nothing invited, the clicker told who decided.
-    _, url = await bot.click("request_approve", message=message, user_id=SECOND)
+    _, url = await bot.click(APPROVE, message=message, user_id=SECOND)
     await slack.wait_for(lambda: slack.response_posts(url))
     assert f"already denied by <@{ADMIN}>" in slack.response_posts(url)[0]["text"]
     assert gencove.count("POST", "/api/v2/invitations/") == 0
@@ -190,26 +203,26 @@ async def test_a_non_inviters_forged_approve_click_is_refused(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
     message, _ = await _ask(bot, "invite bob@partner.org")
-    _, url = await bot.click("request_approve", message=message, user_id=OUTSIDER)
+    _, url = await bot.click(APPROVE, message=message, user_id=OUTSIDER)
     await slack.wait_for(lambda: slack.response_posts(url))
     assert "Only Gencove inviters" in slack.response_posts(url)[0]["text"]
     request = await _request_of(bot, message)
     assert request is not None
     assert request.status == "open"
     assert gencove.count("POST", "/api/v2/invitations/") == 0
-    assert "request_approve" in json.dumps(_shown(slack, message).blocks)
+    assert APPROVE in json.dumps(_shown(slack, message).blocks)
 
 
 async def test_two_approvers_and_a_denial_at_once_make_one_decision(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
     message, _ = await _ask(bot, "invite bob@partner.org")
-    await bot.click("request_deny", message=message, user_id=SECOND)
+    await bot.click(DENY, message=message, user_id=SECOND)
     [opened] = await slack.wait_for(lambda: list(slack.views.values()))
     clicks = await asyncio.gather(
-        bot.click("request_approve", message=message, user_id=ADMIN),
-        bot.click("request_approve", message=message, user_id=SECOND),
-        bot.submit("request_deny_modal", {}, view=opened.view, user_id=SECOND),
+        bot.click(APPROVE, message=message, user_id=ADMIN),
+        bot.click(APPROVE, message=message, user_id=SECOND),
+        bot.submit(DENY_MODAL, {}, view=opened.view, user_id=SECOND),
     )
     await _dm_to(slack, OUTSIDER_DM)
     await _until(lambda: any("Nothing done" in n for n in _notes(slack, clicks)))
@@ -244,8 +257,8 @@ async def test_one_decision_across_two_replicas(
     ):
         message, _ = await _ask(one, "invite bob@partner.org dan@partner.org")
         await asyncio.gather(
-            one.click("request_approve", message=message, user_id=ADMIN),
-            two.click("request_approve", message=message, user_id=SECOND),
+            one.click(APPROVE, message=message, user_id=ADMIN),
+            two.click(APPROVE, message=message, user_id=SECOND),
         )
         await _dm_to(slack, OUTSIDER_DM)
         approved = await one.store.read(lambda tx: tx.audit.entries(action="request_approved"))
@@ -265,7 +278,7 @@ async def test_an_expired_request_is_marked_once_and_cannot_be_approved(
         request = await _request_of(bot, message)
         assert request is not None
         await _until(lambda: datetime.now(UTC) >= request.expires_at)
-        _, url = await bot.click("request_approve", message=message)
+        _, url = await bot.click(APPROVE, message=message)
         await slack.wait_for(lambda: slack.response_posts(url))
         assert "expired" in slack.response_posts(url)[0]["text"]
         watcher = bot.bot.watcher()
@@ -306,7 +319,7 @@ async def test_a_request_asked_before_a_restart_is_approved_after_it(
     async with running_bot(gencove, slack, url, **env) as before:
         message, _ = await _ask(before, "invite bob@partner.org")
     async with running_bot(gencove, slack, url, **env) as after:
-        await after.click("request_approve", message=message)
+        await after.click(APPROVE, message=message)
         [dm] = await _dm_to(slack, OUTSIDER_DM)
     assert "approved" in (dm.text or "")
     assert len(gencove.find("bob@partner.org")) == 1
@@ -321,15 +334,15 @@ async def test_requests_lists_them_and_the_member_withdraws_one(
     await slack.wait_for(lambda: slack.response_posts(url))
     listing = slack.response_posts(url)[0]
     assert "1 open invite request" in listing["text"]
-    assert "request_approve" in json.dumps(listing["blocks"])
+    assert APPROVE in json.dumps(listing["blocks"])
     _, url = await bot.command("requests", user=OUTSIDER)
     await slack.wait_for(lambda: slack.response_posts(url))
     mine = slack.response_posts(url)[0]
-    assert "request_withdraw" in json.dumps(mine["blocks"])
+    assert WITHDRAW in json.dumps(mine["blocks"])
     request = await _request_of(bot, message)
     assert request is not None
     _, url = await bot.click(
-        "request_withdraw", value=str(request.id), user_id=OUTSIDER, container="ephemeral"
+        WITHDRAW, value=str(request.id), user_id=OUTSIDER, container="ephemeral"
     )
     await _until(lambda: "Withdrawn" in _status(slack, message))
     withdrawn = await bot.store.read(lambda tx: tx.requests.get(request.id))
@@ -379,7 +392,7 @@ async def test_without_an_approval_channel_each_inviter_gets_a_dm(
         await slack.wait_for(lambda: slack.messages_in(first) and slack.messages_in(second))
         [in_first] = slack.messages_in(first)
         await _until(lambda: _request_of(bot, in_first))
-        await bot.click("request_approve", message=in_first)
+        await bot.click(APPROVE, message=in_first)
         await _dm_to(slack, OUTSIDER_DM)
         [in_second] = slack.messages_in(second)
         await _until(lambda: "Approved" in _status(slack, in_second))
@@ -392,13 +405,13 @@ async def test_the_ask_form_has_a_why_field_and_keeps_the_reason(
     await bot.command("invite", user=OUTSIDER)
     [opened] = await slack.wait_for(lambda: list(slack.views.values()))
     view = opened.view
-    assert view["callback_id"] == "invite_ask_modal"
-    assert any(block.get("block_id") == "why" for block in view["blocks"])
+    assert view["callback_id"] == ASK_MODAL
+    assert any(block.get("block_id") == WHY_BLOCK for block in view["blocks"])
     await bot.submit(
-        "invite_ask_modal",
+        ASK_MODAL,
         {
-            "addresses": {"addresses_input": "bob@partner.org"},
-            "why": {"why_input": "Runs the <b>partner</b> lab's samples"},
+            ADDRESSES_BLOCK: {ADDRESSES_INPUT: "bob@partner.org"},
+            WHY_BLOCK: {WHY_INPUT: "Runs the <b>partner</b> lab's samples"},
         },
         view=view,
         user_id=OUTSIDER,
@@ -420,7 +433,7 @@ async def test_approving_from_the_requests_list_updates_the_request_message(
     request = await _request_of(bot, message)
     assert request is not None
     _, url = await bot.click(
-        "request_approve", value=str(request.id), container="ephemeral", user_id=SECOND
+        APPROVE, value=str(request.id), container="ephemeral", user_id=SECOND
     )
     await _dm_to(slack, OUTSIDER_DM)
     await slack.wait_for(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+from invite_bot.features.reinvite.blocks import REINVITE
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
 from tests.support.blocks_text import block_text
@@ -21,7 +23,7 @@ async def test_revoke_click_deletes_once_and_updates_that_section(
     message = slack.last_message("C_GENERAL")
     ana = gencove.find("ana@lab.org")[0]
     answer, _ = await bot.click(
-        "revoke_invitation", value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
+        REVOKE, value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
     )
     assert answer.status == 200
     await slack.wait_for(lambda: slack.calls_to("chat.update"))
@@ -32,7 +34,7 @@ async def test_revoke_click_deletes_once_and_updates_that_section(
     assert "revoked" in section["text"]["text"]
     assert f"<@{ADMIN}>" in section["text"]["text"]
     # Revoke is gone; the revoked row offers Re-invite instead.
-    assert section["accessory"]["action_id"] == "reinvite_invitation"
+    assert section["accessory"]["action_id"] == REINVITE
     # bob's row keeps its button
     assert len(revoke_buttons(updated.blocks)) == 1
 
@@ -45,7 +47,7 @@ async def test_double_click_revokes_nothing_twice_and_shows_real_status(
     message = slack.last_message("C_GENERAL")
     ana = gencove.find("ana@lab.org")[0]
     clicks = [
-        bot.click("revoke_invitation", value=str(ana.id), message=message, block_id=f"inv:{ana.id}")
+        bot.click(REVOKE, value=str(ana.id), message=message, block_id=f"inv:{ana.id}")
         for _ in range(2)
     ]
     results = await asyncio.gather(*clicks)
@@ -68,7 +70,7 @@ async def test_click_on_invitation_accepted_meanwhile_shows_accepted(
     ana = gencove.find("ana@lab.org")[0]
     gencove.accept(ana)
     _, url = await bot.click(
-        "revoke_invitation", value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
+        REVOKE, value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
     )
     notes = await responses(slack, url)
     assert "already accepted" in notes[0]["text"]
@@ -105,7 +107,7 @@ async def test_revoke_on_a_message_posted_through_response_url_replaces_it(
     posted = (await responses(slack, url))[0]
     ana = gencove.find("ana@lab.org")[0]
     _, click_url = await bot.click(
-        "revoke_invitation",
+        REVOKE,
         value=str(ana.id),
         channel_id="C_PRIVATE",
         message={"ts": "1.000001", "blocks": posted["blocks"], "text": posted["text"]},
@@ -116,7 +118,7 @@ async def test_revoke_on_a_message_posted_through_response_url_replaces_it(
     section = next(b for b in replaced["blocks"] if b.get("block_id") == f"inv:{ana.id}")
     assert "revoked" in section["text"]["text"]
     # Revoke is gone; the revoked row offers Re-invite instead.
-    assert section["accessory"]["action_id"] == "reinvite_invitation"
+    assert section["accessory"]["action_id"] == REINVITE
     assert len(revoke_buttons(replaced["blocks"])) == 1  # bob's
     assert gencove.count("DELETE", "/api/v2/invitations/") == 1
 
