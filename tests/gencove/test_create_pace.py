@@ -10,7 +10,7 @@ from invite_bot.domain.pacing import Pacer
 from invite_bot.gencove.create_pace import NO_TURN, CreatePace, in_background
 from invite_bot.gencove.errors import GencoveRateLimited
 from invite_bot.playground.gencove import FakeGencove, Fault
-from tests.gencove.support import Leaks, eventually, make_client
+from tests.support.gencove import Leaks, eventually, make_client
 
 INVITATIONS = "/api/v2/invitations/"
 

@@ -15,8 +15,9 @@ from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, SlackFault
 from invite_bot.slack.errors import classify
 from invite_bot.slack.retries import SafeRetry, method_of
-from tests.harness import BotUnderTest
-from tests.hostile.support import message_text, until
+from tests.support.harness import BotUnderTest
+from tests.support.messages import message_text
+from tests.support.waiting import until
 
 
 async def _finished(bot: BotUnderTest) -> bool:
