@@ -16,7 +16,7 @@ from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
 from invite_bot.store import Store
 from invite_bot.store.migrate import HEAD_REVISION
-from tests.harness import bot_environment, sqlite_url
+from tests.support.harness import bot_environment, sqlite_url
 
 
 def free_port() -> int:

@@ -277,6 +277,7 @@ async def test_requests_are_named_by_subcommand_button_or_modal_never_by_what_wa
     await bot.command("list expired")
     await bot.click(f"{LIST_PAGE}:next", value="ana@lab.org")  # an odd value: still list_page
     await bot.submit("anything else", {})  # a modal nobody registered is not counted
+    await bot.settled()  # `list` is counted once its page is sent, after the ack
     _, samples = parse_metrics(bot.bot.metrics.exposition().decode())
     assert value(samples, "invite_bot_commands_total", subcommand="help", outcome="answered") == 2
     assert value(samples, "invite_bot_commands_total", subcommand="invite", outcome="answered") == 1

@@ -9,7 +9,7 @@ import time
 
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, event_body
-from tests.harness import ADMIN, BotUnderTest
+from tests.support.harness import ADMIN, BotUnderTest
 
 DM = "D" + ADMIN[1:]
 

@@ -6,10 +6,7 @@ person's command is acknowledged within Slack's 3 s."""
 from __future__ import annotations
 
 import asyncio
-import os
 import resource
-import socket
-import sys
 import time
 from pathlib import Path
 
@@ -17,51 +14,15 @@ import aiohttp
 
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, deliver, slash_command_body
-from tests.harness import ADMIN, SIGNING_SECRET, bot_environment, sqlite_url
-from tests.test_end_to_end import BotProcess, stop_bot_process
+from tests.support.harness import ADMIN, SIGNING_SECRET, bot_environment, sqlite_url
+from tests.support.processes import start_bot_process, stop_bot_process
 
 SLOW_CLIENTS = 250
 DESCRIPTORS = 200  # the bot process's RLIMIT_NOFILE
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def few_descriptors() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (DESCRIPTORS, DESCRIPTORS))
-
-
-async def start_limited(env: dict[str, str], tmp_path: Path) -> BotProcess:
-    port = free_port()
-    log = tmp_path / "bot.log"
-    handle = log.open("wb")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "invite_bot",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--no-watch",
-        env={**os.environ, **env, "PORT": str(port), "PYTHONUNBUFFERED": "1"},
-        cwd=tmp_path,
-        stdout=handle,
-        stderr=handle,
-        preexec_fn=few_descriptors,
-    )
-    bot = BotProcess(process, f"http://127.0.0.1:{port}", log)
-    async with aiohttp.ClientSession() as session:
-        for _ in range(300):
-            try:
-                async with session.get(bot.url + "/healthz") as answer:
-                    if answer.status == 200:
-                        return bot
-            except aiohttp.ClientError:
-                await asyncio.sleep(0.05)
-    raise AssertionError(bot.output())
 
 
 async def trickle(port: int, stop: asyncio.Event) -> float | None:
@@ -93,7 +54,7 @@ async def test_slow_clients_are_dropped_and_everyone_else_is_answered(
     gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
 ) -> None:
     env = bot_environment(gencove, slack, sqlite_url(tmp_path))
-    bot = await start_limited(env, tmp_path)
+    bot = await start_bot_process(env, tmp_path, "--no-watch", preexec=few_descriptors)
     port = int(bot.url.rsplit(":", 1)[1])
     stop = asyncio.Event()
     try:

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from tests.harness import BotUnderTest
+from tests.support.harness import BotUnderTest
 
 ODD = ["abc", "9" * 5000, "1.5", "", " 1700000000", "-1700000000", "١٧٠٠٠٠٠٠٠٠"]
 

@@ -113,6 +113,12 @@ class BotUnderTest:
         kwargs.setdefault("user_id", ADMIN)
         return await self.send(view_submission_body(callback_id, values, **kwargs))
 
+    async def settled(self, timeout: float = 10.0) -> None:
+        """Wait until the work every listener started after its ack has finished."""
+        at_work = self.bot.guard.listeners_at_work()
+        if at_work:
+            await asyncio.wait_for(asyncio.gather(*at_work, return_exceptions=True), timeout)
+
     async def posted_results(self, count: int = 1) -> list[Any]:
         """Wait for `count` result messages, each one posted AND recorded by the bot.
 

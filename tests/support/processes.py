@@ -9,6 +9,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,8 +33,14 @@ class BotProcess:
 
 
 async def start_bot_process(
-    env: dict[str, str], tmp_path: Path, *args: str, port: int | None = None
+    env: dict[str, str],
+    tmp_path: Path,
+    *args: str,
+    port: int | None = None,
+    preexec: Callable[[], object] | None = None,
 ) -> BotProcess:
+    """`serve` on a free loopback port, returned once /healthz answers 200; `preexec`
+    runs in the child before it starts (e.g. to lower its descriptor limit)."""
     port = port or _free_port()
     log = tmp_path / f"bot-{port}.log"
     full_env = {**os.environ, **env, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
@@ -50,6 +57,7 @@ async def start_bot_process(
         cwd=tmp_path,
         stdout=handle,
         stderr=handle,
+        preexec_fn=preexec,
     )
     bot = BotProcess(process, f"http://127.0.0.1:{port}", log)
     async with aiohttp.ClientSession() as session:
