@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from invite_bot.domain.bulk import Row, check_rows, read_csv, read_pasted
+from invite_bot.domain.bulk import Row, check_rows, read_csv, read_pasted, typed_text
 from invite_bot.domain.bulk_progress import (
     ReportRow,
     Tally,
@@ -155,3 +155,19 @@ def test_reading_stops_past_the_row_limit_whatever_the_size() -> None:
     rows, problem = read_csv(b"email\n" + b"a@lab.org\n" * 100, max_rows=100)
     assert problem is None
     assert len(rows) == 100  # the header is not a row
+
+
+def test_text_slack_sends_for_a_pasted_list_is_read_as_it_was_typed() -> None:
+    sent = (
+        "<mailto:ana@lab.org|ana@lab.org>\nbob&amp;<mailto:co@lab.org|co@lab.org>\n"
+        "O'Neil &lt;<mailto:carl@lab.org|carl@lab.org>&gt;\n"
+        "<mailto:bob&amp;co@lab.org|bob&amp;co@lab.org> e&amp;amp;x@lab.org"
+    )
+    assert typed_text(sent) == (
+        "ana@lab.org\nbob&co@lab.org\nO'Neil <carl@lab.org>\nbob&co@lab.org e&amp;x@lab.org"
+    )
+    # A link whose label is not where it goes stays a link: it is refused as misleading.
+    misleading = "<mailto:evil@x.org|ana@lab.org>"
+    assert typed_text(misleading) == misleading
+    [row] = check_rows(read_pasted(typed_text(misleading)), max_count=5).bad
+    assert "may not be what it looks like" in (row.problem or "")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from invite_bot.domain.bulk import read_pasted
+from invite_bot.domain.bulk import read_pasted, typed_text
 from invite_bot.domain.bulk_progress import Tally
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.features.bulk.blocks import (
@@ -65,8 +65,8 @@ class _Clicks:
         if files:
             await self.bulk.from_dm_file(user_id, channel_id, str(files[0].get("id") or ""))
             return
-        text = str(event.get("text") or "")
-        rows = read_pasted(text)
+        # As Slack sends it: typed addresses linked (`<mailto:…|…>`), `&` as `&amp;`.
+        rows = read_pasted(typed_text(str(event.get("text") or "")))
         if not any("@" in row.typed for row in rows):
             await self.bulk.post_dm(channel_id, note(DM_HINT))
             return
