@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 from invite_bot.domain.bulk import Row, check_rows, read_csv, read_pasted, typed_text
 from invite_bot.domain.bulk_progress import (
@@ -13,6 +14,7 @@ from invite_bot.domain.bulk_progress import (
     progress_bar,
     progress_line,
     report_csv,
+    report_title,
     seconds_left,
     summary_line,
 )
@@ -111,6 +113,21 @@ def test_the_progress_line_reads_like_the_issue_says() -> None:
     assert summary_line(Tally(total=5, created=4, cancelled=1)) == (
         "4 invited · 1 not sent (cancelled)"
     )
+
+
+def test_counts_agree_with_their_nouns_and_skipped_rows_are_counted_last() -> None:
+    one = Tally(total=3, created=2, member=1, skipped=3)
+    assert summary_line(one) == "2 invited · 1 already a member · 3 skipped"
+    assert summary_line(Tally(total=2, member=2)) == "2 already members"
+    assert "1 already a member" in progress_line(Tally(total=3, created=1, member=1), None)
+
+
+def test_the_report_title_names_the_channel_the_date_and_the_count() -> None:
+    day = datetime(2027, 1, 6, 15, 0, tzinfo=UTC)
+    assert report_title("onboarding", day, Tally(total=57, skipped=3)) == (
+        "Bulk invite in #onboarding, 6 Jan 2027: 57 addresses (3 rows skipped)"
+    )
+    assert report_title(None, day, Tally(total=1)) == "Bulk invite, 6 Jan 2027: 1 address"
 
 
 def test_time_left_follows_the_pace_so_far() -> None:
