@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from slack_sdk.errors import SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -314,7 +315,10 @@ class Outbound:
         comment: str,
         thread_ts: str | None = None,
     ) -> SlackFailure | None:
-        """A file shared in `channel` (a thread of it); its text redacted like a message."""
+        """A file shared in `channel` (a thread of it); its text redacted like a message.
+        Its first two steps (an upload URL, the bytes) are repeated by the client's retry
+        policy (`retries.py`); the last, which shares it, is not: an answer that cannot be
+        read means it may be there (look for `filename` before uploading again)."""
         text = self.redact(content.decode("utf-8", errors="replace")).encode()
         try:
             await self.client.files_upload_v2(
@@ -327,6 +331,8 @@ class Outbound:
             )
         except SLACK_FAILURES as exc:
             return classify(exc)
+        except SlackRequestError:  # the bytes were refused: nothing was shared
+            return SlackFailure("later", "upload_refused")
         return None
 
 
