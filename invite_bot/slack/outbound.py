@@ -167,6 +167,27 @@ class Outbound:
             return failure
         return [m for m in answer.get("messages") or [] if isinstance(m, Mapping)]
 
+    async def thread(self, channel: str, ts: str) -> list[Mapping[str, Any]] | SlackFailure:
+        """The thread of the message at (channel, ts): that message, then its replies."""
+        try:
+            answer = await self.client.conversations_replies(channel=channel, ts=ts, limit=1000)
+        except SLACK_FAILURES as exc:
+            return classify(exc)
+        return [m for m in answer.get("messages") or [] if isinstance(m, Mapping)]
+
+    async def channel_name(self, channel: str) -> str | None:
+        """A channel's name (None for a DM, or when Slack does not say)."""
+        if channel.startswith("D"):
+            return None
+        try:
+            answer = await self.client.conversations_info(channel=channel)
+        except SLACK_FAILURES as exc:
+            log.info("no name for channel %s (%s)", channel, classify(exc).error)
+            return None
+        info = answer.get("channel") or {}
+        name = info.get("name") if isinstance(info, Mapping) else None
+        return str(name)[:80] if name and not info.get("is_im") else None
+
     async def find_posted(
         self, channel: str, *, key: str, since: datetime | None
     ) -> Posted | SlackFailure | None:
