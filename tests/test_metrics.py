@@ -14,8 +14,9 @@ import aiohttp
 
 from invite_bot.config.metrics import Metrics
 from invite_bot.gencove.observe import operation_of
-from invite_bot.playground.gencove import FakeGencove, Fault
+from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, SlackFault
+from tests.faults import Fault, GencoveFaults
 from tests.harness import BOT_TOKEN, BotUnderTest, bot_environment, sqlite_url
 from tests.served import free_port, parse_metrics, served_bot, total, value
 
@@ -40,7 +41,7 @@ FAMILIES = {
 
 
 async def test_metrics_after_an_invite_a_revoke_and_polls(
-    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+    gencove: FakeGencove, gencove_faults: GencoveFaults, slack: FakeSlack, tmp_path: Path
 ) -> None:
     started = time.time()
     async with served_bot(gencove, slack, tmp_path, INVITE_NOTIFY_CHANNEL=NOTIFY) as bot:
@@ -59,7 +60,7 @@ async def test_metrics_after_an_invite_a_revoke_and_polls(
         await slack.wait_for(lambda: slack.messages_in("C_GENERAL"), timeout=30)
         message = slack.messages_in("C_GENERAL")[0]
         [ana] = gencove.find("ana@lab.org")
-        gencove.inject("DELETE", "/api/v2/invitations/", Fault.status(429))
+        gencove_faults.inject("DELETE", "/api/v2/invitations/", Fault.status(429))
         answer = await bot.click(
             "revoke_invitation", value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
         )

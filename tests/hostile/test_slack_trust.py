@@ -18,9 +18,10 @@ from invite_bot.features.accounts.blocks import API_KEY_BLOCK, API_KEY_INPUT, LI
 from invite_bot.features.invite.modals import ADDRESSES_BLOCK, ADDRESSES_INPUT, INVITE_MODAL
 from invite_bot.features.listing.blocks import LIST_PAGE
 from invite_bot.features.revoke.blocks import REVOKE
-from invite_bot.playground.gencove import FakeGencove, Fault
+from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, SlackFault, slash_command_body
 from invite_bot.slack.trust import OUT_OF_DATE
+from tests.faults import Fault, GencoveFaults
 from tests.harness import ADMIN, OUTSIDER, BotUnderTest
 from tests.hostile.support import message_text, until
 
@@ -77,10 +78,10 @@ async def _list_with(bot: BotUnderTest, response_url: str, text: str = "list") -
 
 
 async def test_a_list_page_with_more_rows_than_asked_is_cut_before_it_is_shown(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+    bot: BotUnderTest, gencove: FakeGencove, gencove_faults: GencoveFaults, slack: FakeSlack
 ) -> None:
     gencove.seed(300, 300)
-    gencove.inject("GET", INVITATIONS, Fault.extra_rows(250))
+    gencove_faults.inject("GET", INVITATIONS, Fault.extra_rows(250))
     _, url = await bot.command("list")
     [post] = await slack.wait_for(lambda: slack.response_posts(url))
     blocks = post["blocks"]
@@ -229,17 +230,23 @@ async def test_a_list_revoke_button_with_a_forged_page_revokes_nothing(
 
 
 async def test_a_gencove_error_quoting_the_key_never_reaches_slack(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+    bot: BotUnderTest,
+    gencove: FakeGencove,
+    gencove_faults: GencoveFaults,
+    slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.CRITICAL)  # what reaches the logs is test_security's concern
     key = gencove.org_api_key
     # Through a reply (the response_url): a list Gencove refuses, quoting the key.
-    gencove.inject("GET", INVITATIONS, Fault.status(400, {"detail": f"Key {key} is not valid"}))
+    gencove_faults.inject(
+        "GET", INVITATIONS, Fault.status(400, {"detail": f"Key {key} is not valid"})
+    )
     _, url = await bot.command("list")
     [reply] = await slack.wait_for(lambda: slack.response_posts(url))
     assert REDACTED in message_text(reply)
     # Through the Web API (the result message): an invitation refused, quoting the key.
-    gencove.inject(
+    gencove_faults.inject(
         "POST", INVITATIONS, Fault.status(400, {"email": [f"{key} may not invite this"]})
     )
     await bot.command("invite ana@lab.org")

@@ -23,7 +23,7 @@ from invite_bot.features.invite.modals import (
     FILE_BLOCK,
     FILE_INPUT,
 )
-from invite_bot.playground.gencove import FakeGencove, Fault
+from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import (
     FakeSlack,
     Message,
@@ -34,6 +34,7 @@ from invite_bot.playground.slack import (
 )
 from invite_bot.playground.slack_files import SlackFile
 from tests.blocks_text import find_block, text_of
+from tests.faults import Fault, GencoveFaults
 from tests.harness import (
     ADMIN,
     SIGNING_SECRET,
@@ -264,9 +265,9 @@ async def test_cancel_half_way_stops_after_the_requests_in_flight(
 
 
 async def test_a_429_storm_makes_the_job_wait_not_fail(
-    bot: BotUnderTest, slack: FakeSlack, gencove: FakeGencove
+    bot: BotUnderTest, slack: FakeSlack, gencove: FakeGencove, gencove_faults: GencoveFaults
 ) -> None:
-    gencove.inject("POST", CREATE, Fault.status(429, retry_after=1).times(40))
+    gencove_faults.inject("POST", CREATE, Fault.status(429, retry_after=1).times(40))
     emails = addresses(150, "r")
     await bot.send(dm_message("\n".join(emails)))
     message = await final_message(slack)

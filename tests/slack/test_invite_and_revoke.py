@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from invite_bot.playground.gencove import FakeGencove, Fault
+from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, SlackFault
 from tests.blocks_text import block_text, text_of
+from tests.faults import Fault, GencoveFaults
 from tests.harness import ADMIN, OUTSIDER, BotUnderTest, running_bot, sqlite_url
 
 
@@ -220,10 +221,10 @@ async def test_role_that_is_not_a_role_name_gets_usage_and_nothing_is_sent(
 
 
 async def test_gencove_server_error_and_timeout_end_in_a_clear_message(
-    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+    gencove: FakeGencove, gencove_faults: GencoveFaults, slack: FakeSlack, tmp_path: Path
 ) -> None:
-    gencove.inject("POST", "/api/v2/invitations/", Fault.status(500))
-    gencove.inject("POST", "/api/v2/invitations/", *[Fault.hang(3)] * 4)
+    gencove_faults.inject("POST", "/api/v2/invitations/", Fault.status(500))
+    gencove_faults.inject("POST", "/api/v2/invitations/", *[Fault.hang(3)] * 4)
     async with running_bot(
         gencove, slack, sqlite_url(tmp_path), GENCOVE_TIMEOUT="0.3", GENCOVE_MAX_RETRIES="1"
     ) as bot:
