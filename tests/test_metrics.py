@@ -15,8 +15,8 @@ import aiohttp
 from invite_bot.config.metrics import Metrics
 from invite_bot.gencove.observe import operation_of
 from invite_bot.playground.gencove import FakeGencove
-from invite_bot.playground.slack import FakeSlack, SlackFault
-from tests.faults import Fault, GencoveFaults
+from invite_bot.playground.slack import FakeSlack
+from tests.faults import Fault, GencoveFaults, SlackFault, SlackFaults
 from tests.harness import BOT_TOKEN, BotUnderTest, bot_environment, sqlite_url
 from tests.served import free_port, parse_metrics, served_bot, total, value
 
@@ -41,7 +41,11 @@ FAMILIES = {
 
 
 async def test_metrics_after_an_invite_a_revoke_and_polls(
-    gencove: FakeGencove, gencove_faults: GencoveFaults, slack: FakeSlack, tmp_path: Path
+    gencove: FakeGencove,
+    gencove_faults: GencoveFaults,
+    slack: FakeSlack,
+    slack_faults: SlackFaults,
+    tmp_path: Path,
 ) -> None:
     started = time.time()
     async with served_bot(gencove, slack, tmp_path, INVITE_NOTIFY_CHANNEL=NOTIFY) as bot:
@@ -146,7 +150,7 @@ async def test_metrics_after_an_invite_a_revoke_and_polls(
 
         # An invitation made outside Slack, while Slack fails every post: the watcher finds
         # it, and its notification waits in the outbox.
-        slack.fail_rate(1.0, methods=["chat.postMessage"], faults=[SlackFault.status(500)])
+        slack_faults.fail_rate(1.0, methods=["chat.postMessage"], faults=[SlackFault.status(500)])
         gencove.add_invitation("outside@lab.org")
         samples = await bot.wait_for_samples(
             lambda s: (
@@ -157,7 +161,7 @@ async def test_metrics_after_an_invite_a_revoke_and_polls(
         assert value(samples, "invite_bot_watcher_transitions_total", status="pending") == 1
         assert value(samples, "invite_bot_watcher_transitions_total", status="accepted") == 0
         assert value(samples, "invite_bot_outbox_oldest_age_seconds") > 0
-        slack.fail_rate(0.0)
+        slack_faults.fail_rate(0.0)
         samples = await bot.wait_for_samples(
             lambda s: (
                 value(s, "invite_bot_outbox_depth") == 0

@@ -16,5 +16,6 @@ the stand-in's ``/_fake/`` control API (``inject`` and more, see their modules).
 """
 
 from tests.faults.gencove import Fault, GencoveFaults
+from tests.faults.slack import SlackFault, SlackFaults
 
-__all__ = ["Fault", "GencoveFaults"]
+__all__ = ["Fault", "GencoveFaults", "SlackFault", "SlackFaults"]

@@ -19,9 +19,9 @@ from invite_bot.features.invite.modals import ADDRESSES_BLOCK, ADDRESSES_INPUT, 
 from invite_bot.features.listing.blocks import LIST_PAGE
 from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove
-from invite_bot.playground.slack import FakeSlack, SlackFault, slash_command_body
+from invite_bot.playground.slack import FakeSlack, slash_command_body
 from invite_bot.slack.trust import OUT_OF_DATE
-from tests.faults import Fault, GencoveFaults
+from tests.faults import Fault, GencoveFaults, SlackFault, SlackFaults
 from tests.harness import ADMIN, OUTSIDER, BotUnderTest
 from tests.hostile.support import message_text, until
 
@@ -96,10 +96,14 @@ async def test_a_list_page_with_more_rows_than_asked_is_cut_before_it_is_shown(
 
 
 async def test_a_reply_slack_refuses_is_logged_and_sent_as_a_private_note(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+    bot: BotUnderTest,
+    gencove: FakeGencove,
+    slack: FakeSlack,
+    slack_faults: SlackFaults,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     gencove.seed(3, 3)
-    slack.inject("response_url", SlackFault.status(404))  # as for one past its 30 minutes
+    slack_faults.inject("response_url", SlackFault.status(404))  # as for one past its 30 minutes
     url = slack.new_response_url()
     await _list_with(bot, url)
     [note] = await slack.wait_for(lambda: _ephemerals(slack))
@@ -118,12 +122,16 @@ async def test_a_reply_slack_refuses_is_logged_and_sent_as_a_private_note(
 
 
 async def test_a_reply_that_gets_no_answer_is_sent_as_a_dm_when_no_note_can_be(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+    bot: BotUnderTest,
+    gencove: FakeGencove,
+    slack: FakeSlack,
+    slack_faults: SlackFaults,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     gencove.seed(2, 2)
     # Dropped without an answer, and again when slack_sdk tries once more.
-    slack.inject("response_url", SlackFault.reset(), SlackFault.reset())
-    slack.inject("chat.postEphemeral", SlackFault.error("channel_not_found"))
+    slack_faults.inject("response_url", SlackFault.reset(), SlackFault.reset())
+    slack_faults.inject("chat.postEphemeral", SlackFault.error("channel_not_found"))
     await _list_with(bot, slack.new_response_url())
     dm = await slack.wait_for(
         lambda: [c.args for c in slack.calls_to("chat.postMessage") if c.args["channel"] == ADMIN]

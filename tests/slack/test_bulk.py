@@ -24,17 +24,10 @@ from invite_bot.features.invite.modals import (
     FILE_INPUT,
 )
 from invite_bot.playground.gencove import FakeGencove
-from invite_bot.playground.slack import (
-    FakeSlack,
-    Message,
-    SlackFault,
-    block_action_body,
-    deliver,
-    event_body,
-)
+from invite_bot.playground.slack import FakeSlack, Message, block_action_body, deliver, event_body
 from invite_bot.playground.slack_files import SlackFile
 from tests.blocks_text import find_block, text_of
-from tests.faults import Fault, GencoveFaults
+from tests.faults import Fault, GencoveFaults, SlackFault, SlackFaults
 from tests.harness import (
     ADMIN,
     SIGNING_SECRET,
@@ -436,12 +429,12 @@ async def test_a_killed_bulk_job_resumes_on_restart_without_inviting_twice(
 
 
 async def test_a_bulk_job_killed_before_its_report_was_uploaded_uploads_it_after_restart(
-    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+    gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults, tmp_path: Path
 ) -> None:
     env = bot_environment(gencove, slack, sqlite_url(tmp_path), INVITE_JOB_LEASE="2")
     emails = addresses(60, "r")
     # The upload hangs: the bot dies with every address invited and the report unsent.
-    slack.inject("files.getUploadURLExternal", SlackFault.delay(30))
+    slack_faults.inject("files.getUploadURLExternal", SlackFault.delay(30))
     first = await start_bot_process(env, tmp_path, "--no-watch")
     second: BotProcess | None = None
     try:
@@ -451,7 +444,7 @@ async def test_a_bulk_job_killed_before_its_report_was_uploaded_uploads_it_after
             )
         assert answer.status == 200
         await final_message(slack)  # shown just before the report is sent
-        await until(lambda: slack.faults_left("files.getUploadURLExternal") == 0, timeout=30)
+        await until(lambda: slack_faults.faults_left("files.getUploadURLExternal") == 0, timeout=30)
         first.process.send_signal(signal.SIGKILL)
         await first.process.wait()
         assert slack.files.uploaded_by_bot() == []

@@ -6,9 +6,9 @@ import asyncio
 from pathlib import Path
 
 from invite_bot.playground.gencove import FakeGencove
-from invite_bot.playground.slack import FakeSlack, SlackFault
+from invite_bot.playground.slack import FakeSlack
 from tests.blocks_text import block_text, text_of
-from tests.faults import Fault, GencoveFaults
+from tests.faults import Fault, GencoveFaults, SlackFault, SlackFaults
 from tests.harness import ADMIN, OUTSIDER, BotUnderTest, running_bot, sqlite_url
 
 
@@ -242,9 +242,9 @@ async def test_gencove_server_error_and_timeout_end_in_a_clear_message(
 
 
 async def test_slack_429_on_post_message_is_retried(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults
 ) -> None:
-    slack.inject("chat.postMessage", SlackFault.rate_limited(retry_after=0))
+    slack_faults.inject("chat.postMessage", SlackFault.rate_limited(retry_after=0))
     await bot.command("invite ana@lab.org")
     await slack.wait_for(lambda: slack.messages_in("C_GENERAL"), timeout=8)
     assert len(slack.calls_to("chat.postMessage")) == 2
