@@ -25,7 +25,7 @@ from invite_bot.app import build_bot, gencove_client, slack_client
 from invite_bot.features.notify.watcher import PollStats
 from invite_bot.gencove import GencoveClient
 from invite_bot.store import Store
-from tests.harness import settings_for
+from tests.support.harness import settings_for
 
 
 @dataclass

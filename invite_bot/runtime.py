@@ -22,6 +22,7 @@ from invite_bot.config.settings import Settings
 from invite_bot.domain.health import Watching
 from invite_bot.slack.errors import classify
 from invite_bot.store import Store, StoreUnavailable, Tx, redact
+from invite_bot.store.migrate import HEAD_REVISION, SchemaTooNew
 from invite_bot.store.schema import utcnow
 
 if TYPE_CHECKING:
@@ -40,6 +41,12 @@ class StartupError(Exception):
 async def open_store(settings: Settings) -> Store:
     try:
         return await Store.open(settings.database_url)
+    except SchemaTooNew as exc:
+        raise StartupError(
+            f"the database's schema is at revision {exc.current}, newer than this version "
+            f"of the bot knows (up to {HEAD_REVISION}): a newer invite-bot migrated it. Run "
+            "that version, or restore a backup taken before the upgrade."
+        ) from None
     except Exception as exc:
         raise StartupError(
             f"the database at {redact(settings.database_url)} is not usable "
@@ -134,7 +141,7 @@ async def serving(
 ) -> AsyncIterator[Serving]:
     """HTTP mode until the block exits; then in-flight work gets its grace to finish."""
     from invite_bot.app import build_app
-    from invite_bot.slack.http import web_app
+    from invite_bot.slack.http import quiet_accept_errors, runner, web_app
 
     stop = asyncio.Event()
     async with connected_bot(settings) as (bot, identity):
@@ -142,24 +149,23 @@ async def serving(
         watching = Watching(
             settings.watch_interval, here_since=datetime.now(UTC) if watch else None
         )
-        runner = web.AppRunner(
-            web_app(app, bot.store, bot.metrics, watching=watching), access_log=None
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
+        served = runner(web_app(app, bot.store, bot.metrics, watching=watching))
+        await served.setup()
+        quiet_accept_errors(asyncio.get_running_loop())
+        site = web.TCPSite(served, host, port)
         try:
             await site.start()
         except OSError as exc:
-            await runner.cleanup()
+            await served.cleanup()
             raise StartupError(f"cannot listen on port {port}: {exc.strerror}") from None
-        bound = port or _bound_port(runner)
+        bound = port or _bound_port(served)
         background = start_background(bot, stop, watch=watch)
         log.info("invite-bot serving on %s:%d", host, bound)
         try:
             yield Serving(bot, f"http://{host}:{bound}", background)
         finally:
             stop.set()
-            await runner.cleanup()
+            await served.cleanup()
             await bot.guard.drain(bot.jobs.holding.tasks)
             await background.finish()
 
@@ -169,10 +175,11 @@ async def status_server(bot: Bot, *, host: str, port: int) -> AsyncIterator[str 
     """`GET /metrics` and `GET /healthz` for a process that answers no Slack requests
     (`invite-bot watch`), so a worker can be scraped. Yields its URL, or None when the
     port is taken: that is logged, and the watcher runs on without it."""
+    from invite_bot.slack.http import runner as http_runner
     from invite_bot.slack.http import status_app
 
     watching = Watching(bot.settings.watch_interval, here_since=datetime.now(UTC))
-    runner = web.AppRunner(status_app(bot.store, bot.metrics, watching=watching), access_log=None)
+    runner = http_runner(status_app(bot.store, bot.metrics, watching=watching))
     await runner.setup()
     try:
         try:

@@ -1,5 +1,6 @@
-"""Shared fixtures: the Gencove and Slack stand-ins, and the bot wired to them; and the
-session's embedded PostgreSQL server (tests/dbs.py), stopped when the session ends."""
+"""Shared fixtures: the Gencove and Slack stand-ins, and the bot wired to them; an empty
+database per test, on SQLite and on PostgreSQL (`database_url`); and the session's embedded
+PostgreSQL server (tests/support/dbs.py), stopped when the session ends."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import pytest
 
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
-from tests.dbs import EMBEDDED
-from tests.harness import ADMIN, BOT_TOKEN, OUTSIDER, BotUnderTest, running_bot, sqlite_url
+from tests.support.dbs import DATABASES, EMBEDDED, fresh_database
+from tests.support.harness import ADMIN, BOT_TOKEN, OUTSIDER, BotUnderTest, running_bot, sqlite_url
 
 # gencove_faults, slack_faults: fault injection into the stand-ins below (tests/faults/)
 pytest_plugins = ["tests.faults.fixtures"]
@@ -51,3 +52,10 @@ async def bot(
 ) -> AsyncIterator[BotUnderTest]:
     async with running_bot(gencove, slack, sqlite_url(tmp_path)) as under_test:
         yield under_test
+
+
+@pytest.fixture(params=DATABASES)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database per test, once on SQLite and once on PostgreSQL."""
+    async with fresh_database(request.param, tmp_path) as url:
+        yield url

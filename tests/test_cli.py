@@ -2,38 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from pathlib import Path
 
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
-from tests.harness import bot_environment, sqlite_url
-
-
-async def _run(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GENCOVE_"))}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "invite_bot",
-        *args,
-        env={**clean, **env},
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode is not None
-    return process.returncode, out.decode()
+from tests.support.harness import bot_environment, sqlite_url
+from tests.support.processes import run_cli
 
 
 async def test_check_says_ok_for_each_part(
     gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
 ) -> None:
     env = bot_environment(gencove, slack, sqlite_url(tmp_path))
-    code, out = await _run(["check"], env, tmp_path)
+    code, out = await run_cli(["check"], env, tmp_path)
     assert code == 0, out
     assert "settings: ok" in out
     assert "slack: ok" in out
@@ -46,7 +27,7 @@ async def test_check_names_what_is_wrong_without_leaking_keys(
 ) -> None:
     env = bot_environment(gencove, slack, sqlite_url(tmp_path))
     env.update(GENCOVE_API_KEY="wrong-key-1234567", SLACK_BOT_TOKEN="xoxb-wrong-token-999")
-    code, out = await _run(["check"], env, tmp_path)
+    code, out = await run_cli(["check"], env, tmp_path)
     assert code == 1
     assert "slack: FAILED" in out
     assert "invalid_auth" in out
@@ -59,7 +40,7 @@ async def test_socket_mode_without_app_token_says_so(
     gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
 ) -> None:
     env = bot_environment(gencove, slack, sqlite_url(tmp_path))
-    code, out = await _run(["socket"], env, tmp_path)
+    code, out = await run_cli(["socket"], env, tmp_path)
     assert code == 2
     assert "SLACK_APP_TOKEN is missing" in out
     assert "Traceback" not in out
@@ -70,6 +51,6 @@ async def test_migrate_prepares_the_database_and_can_run_twice(
 ) -> None:
     env = bot_environment(gencove, slack, sqlite_url(tmp_path))
     for _ in range(2):
-        code, out = await _run(["migrate"], env, tmp_path)
+        code, out = await run_cli(["migrate"], env, tmp_path)
         assert code == 0, out
         assert "up to date" in out

@@ -4,80 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, block_action_body, deliver, slash_command_body
-from tests.harness import ADMIN, SIGNING_SECRET, bot_environment, sqlite_url
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class BotProcess:
-    process: asyncio.subprocess.Process
-    url: str
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-async def start_bot_process(
-    env: dict[str, str], tmp_path: Path, *args: str, port: int | None = None
-) -> BotProcess:
-    port = port or _free_port()
-    log = tmp_path / f"bot-{port}.log"
-    full_env = {**os.environ, **env, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
-    handle = log.open("wb")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "invite_bot",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        *args,
-        env=full_env,
-        cwd=tmp_path,
-        stdout=handle,
-        stderr=handle,
-    )
-    bot = BotProcess(process, f"http://127.0.0.1:{port}", log)
-    async with aiohttp.ClientSession() as session:
-        for _ in range(300):
-            if process.returncode is not None:
-                raise AssertionError(f"bot exited early:\n{bot.output()}")
-            try:
-                async with session.get(bot.url + "/healthz") as response:
-                    if response.status == 200:
-                        return bot
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    raise AssertionError(f"bot did not start:\n{bot.output()}")
-
-
-async def stop_bot_process(bot: BotProcess, sig: int = signal.SIGTERM) -> None:
-    if bot.process.returncode is None:
-        bot.process.send_signal(sig)
-        try:
-            await asyncio.wait_for(bot.process.wait(), timeout=15)
-        except TimeoutError:
-            bot.process.kill()
-            await bot.process.wait()
+from tests.support.harness import ADMIN, SIGNING_SECRET, bot_environment, sqlite_url
+from tests.support.processes import BotProcess, start_bot_process, stop_bot_process
 
 
 @pytest.fixture
@@ -122,7 +60,7 @@ async def test_real_process_invites_then_revokes_with_one_call_each(
         await asyncio.sleep(0.5)
         ana = gencove.find("ana@lab.org")[0]
         click = block_action_body(
-            "revoke_invitation",
+            REVOKE,
             value=str(ana.id),
             user_id=ADMIN,
             message=message,

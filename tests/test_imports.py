@@ -28,7 +28,6 @@ from cryptography.fernet import Fernet
 
 from invite_bot.store import Store
 from invite_bot.store.migrate import HEAD_REVISION
-from tests.dbs import database_url as database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = (

@@ -12,7 +12,7 @@ from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
 from invite_bot.slack.blockkit import note
 from invite_bot.store import Store
-from tests.harness import bot_environment, settings_for, sqlite_url
+from tests.support.harness import bot_environment, settings_for, sqlite_url
 
 PACKAGE = Path(__file__).resolve().parents[1] / "invite_bot"
 MUTABLE = ("dict", "list", "set", "defaultdict", "deque", "WeakSet", "KeyedLocks", "TtlCache")

@@ -15,6 +15,8 @@ from urllib.parse import parse_qsl
 
 import pytest
 
+from invite_bot.features.invite.modals import ADDRESSES_BLOCK, ADDRESSES_INPUT, INVITE_MODAL
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import (
     FakeSlack,
@@ -23,9 +25,9 @@ from invite_bot.playground.slack import (
     view_submission_body,
 )
 from invite_bot.playground.socket_mode import Envelope, SocketMode
-from tests.harness import ADMIN, BOT_TOKEN, bot_environment, sqlite_url, terminate
-from tests.hostile.support import until
-from tests.test_cli import _run as run_cli
+from tests.support.harness import ADMIN, BOT_TOKEN, bot_environment, sqlite_url, terminate
+from tests.support.processes import run_cli
+from tests.support.waiting import until
 
 APP_TOKEN = "xapp-1-A0TEST-123-socketmodetoken"
 CREATE = "/api/v2/invitations/"
@@ -112,7 +114,7 @@ async def test_invite_and_revoke_over_the_socket(
     assert str(invitation.id) in json.dumps(message.blocks)
 
     click = block_action_body(
-        "revoke_invitation",
+        REVOKE,
         user_id=ADMIN,
         message=message,
         response_url=slack.new_response_url(channel="C_GENERAL", ts=message.ts),
@@ -134,15 +136,15 @@ async def test_a_modal_field_error_comes_back_in_the_acknowledgement(
     await slack.wait_for(lambda: slack.views, timeout=30)
     [opened] = slack.views.values()
     body = view_submission_body(
-        "invite_modal",
-        {"addresses": {"addresses_input": "not-an-address"}},
+        INVITE_MODAL,
+        {ADDRESSES_BLOCK: {ADDRESSES_INPUT: "not-an-address"}},
         user_id=ADMIN,
         view=opened.view,
     )
     envelope = await socket_bot.socket.send("interactive", _payload(body))
     ack = await socket_bot.socket.acknowledged(envelope)
     assert ack["payload"]["response_action"] == "errors"
-    assert "not-an-address" in ack["payload"]["errors"]["addresses"]
+    assert "not-an-address" in ack["payload"]["errors"][ADDRESSES_BLOCK]
 
 
 async def test_the_bot_reconnects_after_a_drop_and_a_refresh_and_loses_nothing(

@@ -74,7 +74,7 @@ def _decode(data: bytes) -> str | None:
 
 def _delimiter(text: str) -> str:
     """Comma or semicolon: whichever the first non-empty line has more of."""
-    for line in text.splitlines():
+    for line in io.StringIO(text):
         if line.strip():
             return ";" if line.count(";") > line.count(",") else ","
     return ","
@@ -90,8 +90,10 @@ def _header_columns(cells: Sequence[str]) -> tuple[int, int | None] | None:
     return email, role
 
 
-def read_csv(data: bytes) -> tuple[list[Row], str | None]:
-    """The rows of a CSV file (unchecked: see `check_rows`), or why it cannot be read."""
+def read_csv(data: bytes, *, max_rows: int | None = None) -> tuple[list[Row], str | None]:
+    """The rows of a CSV file (unchecked: see `check_rows`), or why it cannot be read.
+    Reading stops past `max_rows` rows: a longer file is refused as soon as that is known,
+    whatever its size."""
     text = _decode(data)
     if text is None:
         return [], 'The file is not UTF-8 text: save it as "CSV UTF-8" and try again.'
@@ -114,6 +116,11 @@ def read_csv(data: bytes) -> tuple[list[Row], str | None]:
                     email_at, role_at = header[0], header[1] if header[1] is not None else -1
                     continue
             rows.append(_csv_row(number, cells, email_at, role_at, width))
+            if max_rows is not None and len(rows) > max_rows:
+                return [], (
+                    f"It has more than {max_rows:,} rows, and one bulk invite takes at most "
+                    f"{max_rows:,}. Split it and send it in parts."
+                )
     except csv.Error as exc:
         line = reader.line_num
         return rows, f"The file is not a CSV file this bot can read (line {line}: {exc})."

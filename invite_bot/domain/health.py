@@ -61,14 +61,23 @@ def report(facts: DatabaseFacts, watching: Watching | None, now: datetime) -> tu
     if facts.problem is not None:
         body["problem"] = f"database unavailable: {facts.problem}"
     elif not schema_ok:
-        body["problem"] = (
-            f"the database schema is at {facts.current_revision or 'no revision'}, "
-            f"this bot needs {facts.expected_revision}: run `invite-bot migrate`"
-        )
+        body["problem"] = _schema_problem(facts.current_revision, facts.expected_revision)
     elif stalled:
         silent = watcher["silent_for_seconds"]
         body["problem"] = f"the watcher has not polled successfully for {silent:.0f} s"
     return ok, body
+
+
+def _schema_problem(current: str | None, expected: str) -> str:
+    if current is not None and current > expected:
+        return (
+            f"the database schema is at {current}, newer than this version of the bot knows "
+            f"({expected}): a newer invite-bot migrated it; roll this replica forward"
+        )
+    return (
+        f"the database schema is at {current or 'no revision'}, this bot needs {expected}: "
+        "run `invite-bot migrate`"
+    )
 
 
 def _watcher(

@@ -7,9 +7,11 @@ database or its schema is unusable or this process's watcher is stalled."""
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -23,6 +25,18 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; refuse anything bigger unread
 SCRAPE_READ_TIMEOUT = 5.0  # seconds a scrape waits for the outbox gauges' database read
+# Seconds a client has to send a whole request line and headers from the moment it
+# connects (or from its last answer, between two requests on one connection), and then
+# its body: a client trickling bytes holds a descriptor no longer than this.
+HEADERS_TIMEOUT = 5.0
+BODY_TIMEOUT = 10.0
+TIMESTAMP = "X-Slack-Request-Timestamp"
+OUT_OF_DESCRIPTORS_EVERY = 60.0  # seconds between two log lines saying so
+
+
+def runner(application: web.Application) -> web.AppRunner:
+    """The runner every HTTP face of the bot is served with: slow clients are dropped."""
+    return web.AppRunner(application, access_log=None, keepalive_timeout=HEADERS_TIMEOUT)
 
 
 def web_app(
@@ -35,8 +49,15 @@ def web_app(
     async def events(request: web.Request) -> web.StreamResponse:
         if request.content_length is not None and request.content_length > MAX_BODY:
             return web.Response(status=413, text="payload too large")
+        if not _plain_integer(request.headers.get(TIMESTAMP)):
+            # Not a timestamp Slack sends: refused like any bad signature, before Bolt.
+            return web.Response(status=401, text="invalid request")
         try:
-            bolt_request = await to_bolt_request(request)  # reads at most MAX_BODY, else 413
+            try:
+                async with asyncio.timeout(BODY_TIMEOUT):
+                    bolt_request = await to_bolt_request(request)  # at most MAX_BODY, or 413
+            except TimeoutError:
+                return web.Response(status=408, text="request timeout")
             bolt_response = await app.async_dispatch(bolt_request)
         except web.HTTPException:
             raise
@@ -89,3 +110,33 @@ def _metrics_handler(
         return web.Response(body=metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
 
     return scrape
+
+
+def _plain_integer(value: str | None) -> bool:
+    """A Unix time in seconds as Slack writes it: ASCII digits, and not absurdly many."""
+    return value is not None and 0 < len(value) <= 12 and value.isascii() and value.isdigit()
+
+
+def quiet_accept_errors(loop: asyncio.AbstractEventLoop) -> None:
+    """Out of descriptors, asyncio logs each failed accept (it retries every second):
+    log it once a minute instead, with what to do about it."""
+    default = loop.get_exception_handler()
+    last = [-OUT_OF_DESCRIPTORS_EVERY]
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        error = context.get("exception")
+        if isinstance(error, OSError) and error.errno in (errno.EMFILE, errno.ENFILE):
+            now = loop.time()
+            if now - last[0] >= OUT_OF_DESCRIPTORS_EVERY:
+                last[0] = now
+                log.error(
+                    "out of file descriptors: new connections wait until some close "
+                    "(raise the process's open-files limit, or add replicas)"
+                )
+            return
+        if default is not None:
+            default(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)

@@ -41,12 +41,29 @@ def alembic_config(*, connection: Connection | None = None, url: str | None = No
     return config
 
 
+class SchemaTooNew(Exception):
+    """The database was migrated by a newer version of the bot than this one."""
+
+    def __init__(self, current: str) -> None:
+        super().__init__(f"schema revision {current} is newer than {HEAD_REVISION}")
+        self.current = current
+
+
+def is_newer(revision: str | None) -> bool:
+    """Whether `revision` is one this version's scripts do not reach (a newer bot's)."""
+    return revision is not None and revision > HEAD_REVISION
+
+
 def upgrade(conn: Connection, revision: str = "head") -> None:
     """Bring the database to `revision` on `conn`, inside the caller's write transaction;
-    a no-op (and no Alembic) when it is at head."""
+    a no-op (and no Alembic) when it is at head. `SchemaTooNew` when a newer bot migrated
+    it: this one refuses to start rather than run on a schema it does not know."""
     if conn.dialect.name == "postgresql":
         conn.execute(select(func.pg_advisory_xact_lock(advisory_key("migrations"))))
-    if revision == "head" and current_revision(conn) == HEAD_REVISION:
+    current = current_revision(conn)
+    if is_newer(current):
+        raise SchemaTooNew(str(current))
+    if revision == "head" and current == HEAD_REVISION:
         return
     from alembic import command
 

@@ -21,7 +21,7 @@ import pytest
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, deliver, slash_command_body
 from tests.deploy.podman import Image, Rootfs
-from tests.harness import ADMIN, SIGNING_SECRET, bot_environment, terminate
+from tests.support.harness import ADMIN, SIGNING_SECRET, bot_environment, terminate
 
 pytestmark = [pytest.mark.podman, pytest.mark.timeout(1200)]
 

@@ -145,3 +145,13 @@ def test_the_report_is_utf8_csv_that_never_runs_as_a_formula() -> None:
     assert rows[0] == ["address", "role", "outcome", "invitation id", "error"]
     assert rows[1] == ["ana@lab.org", "member", "created", "inv-1", ""]
     assert rows[2][4] == '\'=HYPERLINK("x") second line'
+
+
+def test_reading_stops_past_the_row_limit_whatever_the_size() -> None:
+    rows, problem = read_csv(b"a@lab.org\n" * 50 + b"x\n" * 200_000, max_rows=100)
+    assert rows == []
+    assert problem is not None
+    assert "more than 100 rows" in problem
+    rows, problem = read_csv(b"email\n" + b"a@lab.org\n" * 100, max_rows=100)
+    assert problem is None
+    assert len(rows) == 100  # the header is not a row

@@ -1,4 +1,4 @@
-"""Fixtures of the Gencove client tests (helpers in support.py)."""
+"""Fixtures of the Gencove client tests (helpers in tests/support/gencove.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from invite_bot.gencove.client import GencoveClient
 from invite_bot.playground.gencove import FakeGencove
-from tests.gencove.support import Leaks, client_for, record_waits, watch_leaks
+from tests.support.gencove import Leaks, client_for, record_waits, watch_leaks
 
 
 @pytest.fixture

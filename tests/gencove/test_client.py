@@ -30,7 +30,7 @@ from invite_bot.gencove.errors import (
 from invite_bot.gencove.models import Credentials, Invitation, InvitationPage
 from invite_bot.playground.gencove import FakeGencove
 from tests.faults import Fault, GencoveFaults
-from tests.gencove.support import (
+from tests.support.gencove import (
     INVITATIONS,
     ROLES,
     TOKENS,

@@ -11,7 +11,7 @@ from invite_bot.gencove.create_pace import NO_TURN, CreatePace, in_background
 from invite_bot.gencove.errors import GencoveRateLimited
 from invite_bot.playground.gencove import FakeGencove
 from tests.faults import Fault, GencoveFaults
-from tests.gencove.support import Leaks, eventually, make_client
+from tests.support.gencove import Leaks, eventually, make_client
 
 INVITATIONS = "/api/v2/invitations/"
 

@@ -37,7 +37,7 @@ from invite_bot.gencove.paging import ENDLESS, OTHER_PATH
 from invite_bot.gencove.wire import LIST_BODY_CAP, OBJECT_BODY_CAP
 from invite_bot.playground.gencove import FakeGencove, FakeInvitation
 from tests.faults import Fault, GencoveFaults
-from tests.gencove.support import INVITATIONS, ROLES, TOKENS, USER, Leaks, eventually, make_client
+from tests.support.gencove import INVITATIONS, ROLES, TOKENS, USER, Leaks, eventually, make_client
 
 MEMBERS = "/api/v2/organization-users/"
 

@@ -15,11 +15,20 @@ from hypothesis import strategies as st
 from invite_bot.domain.addresses import parse_addresses
 from invite_bot.domain.command.grammar import Help, Invite, parse_command
 from invite_bot.domain.text import escape_mrkdwn
+from invite_bot.features.invite.modals import (
+    ADDRESSES_BLOCK,
+    ADDRESSES_INPUT,
+    INVITE_MODAL,
+    ROLE_BLOCK,
+    ROLE_INPUT,
+)
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, validate_blocks
 from tests.faults import Fault, GencoveFaults
-from tests.harness import ADMIN, BotUnderTest, running_bot, sqlite_url
-from tests.hostile.support import assert_no_raw_specials, message_text, until
+from tests.support.harness import ADMIN, BotUnderTest, running_bot, sqlite_url
+from tests.support.messages import assert_no_raw_specials, message_text
+from tests.support.waiting import until
 
 WORDS = [
     "invite",
@@ -227,7 +236,7 @@ async def test_gencove_error_text_on_list_and_revoke_is_escaped(
     _, list_url = await bot.command("list")
     gencove_faults.inject("DELETE", "/api/v2/invitations/", *[Fault.status(status, body=body)] * 2)
     gencove_faults.inject("GET", "/api/v2/invitations/", *[Fault.status(status, body=body)] * 2)
-    _, click_url = await bot.click("revoke_invitation", value=str(ana.id), block_id=f"inv:{ana.id}")
+    _, click_url = await bot.click(REVOKE, value=str(ana.id), block_id=f"inv:{ana.id}")
     await slack.wait_for(
         lambda: slack.response_posts(list_url) and slack.response_posts(click_url), timeout=10
     )
@@ -267,10 +276,10 @@ async def test_a_role_from_the_modal_is_escaped_in_the_result(
 ) -> None:
     option = {"text": {"type": "plain_text", "text": "x"}, "value": "<!channel> <@U123>"}
     await bot.submit(
-        "invite_modal",
+        INVITE_MODAL,
         {
-            "addresses": {"addresses_input": "ana@lab.org, <mailto:bob@lab.org|bob@lab.org>"},
-            "role": {"role_input": {"type": "static_select", "selected_option": option}},
+            ADDRESSES_BLOCK: {ADDRESSES_INPUT: "ana@lab.org, <mailto:bob@lab.org|bob@lab.org>"},
+            ROLE_BLOCK: {ROLE_INPUT: {"type": "static_select", "selected_option": option}},
         },
         private_metadata=json.dumps({"channel_id": "C_MODAL"}),
     )

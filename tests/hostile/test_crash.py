@@ -12,10 +12,11 @@ import aiohttp
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, deliver, slash_command_body
 from invite_bot.store import Store
-from tests.harness import ADMIN, SIGNING_SECRET, bot_environment, running_bot, sqlite_url
-from tests.hostile.conftest import assert_no_secret
-from tests.hostile.support import section_for, until
-from tests.test_end_to_end import BotProcess, start_bot_process, stop_bot_process
+from tests.support.harness import ADMIN, SIGNING_SECRET, bot_environment, running_bot, sqlite_url
+from tests.support.messages import section_for
+from tests.support.processes import BotProcess, start_bot_process, stop_bot_process
+from tests.support.secrets import assert_no_secret
+from tests.support.waiting import until
 
 ADDRESSES = [f"crash{i:02d}@lab.org" for i in range(20)]
 CREATE = "/api/v2/invitations/"

@@ -24,8 +24,8 @@ from invite_bot.playground.slack import FakeSlack, SlackDelivery, deliver, slash
 from invite_bot.store import Store, StoreUnavailable
 from invite_bot.store.migrate import expected_revision
 from tests.faults import Fault, GencoveFaults
-from tests.harness import ADMIN, SIGNING_SECRET, sqlite_url
-from tests.served import ServedBot, served_bot
+from tests.support.harness import ADMIN, SIGNING_SECRET, sqlite_url
+from tests.support.served import ServedBot, served_bot
 
 INVITATIONS = "/api/v2/invitations/"
 CANNOT_SAVE = "cannot save right now"

@@ -16,9 +16,9 @@ import pytest
 
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, deliver, slash_command_body
-from tests.dbs import DATABASES, fresh_database
-from tests.harness import ADMIN, SIGNING_SECRET, BotUnderTest, bot_environment
-from tests.test_end_to_end import start_bot_process, stop_bot_process
+from tests.support.dbs import DATABASES, fresh_database
+from tests.support.harness import ADMIN, SIGNING_SECRET, BotUnderTest, bot_environment
+from tests.support.processes import start_bot_process, stop_bot_process
 
 CREATE = "/api/v2/invitations/"
 COMMANDS = 50

@@ -15,18 +15,14 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from invite_bot.features.listing.blocks import LIST_PAGE
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, block_action_body
 from tests.faults import Fault, GencoveFaults
-from tests.harness import ADMIN, BotUnderTest, running_bot, sqlite_url
-from tests.hostile.support import (
-    dump,
-    message_text,
-    revoke_buttons,
-    section_for,
-    until,
-    visible_outcomes,
-)
+from tests.support.harness import ADMIN, BotUnderTest, running_bot, sqlite_url
+from tests.support.messages import dump, message_text, revoke_buttons, section_for, visible_outcomes
+from tests.support.waiting import until
 
 SEED = 20240611
 WAVES = 5
@@ -161,7 +157,7 @@ async def _run(bot: BotUnderTest, op: Op):  # type: ignore[no-untyped-def]
     if op.kind == "list_page":
         op.url = slack.new_response_url()
         body = block_action_body(
-            "list_page:next",
+            f"{LIST_PAGE}:next",
             value=json.dumps({"status": "all", "offset": 20}),
             user_id=ADMIN,
             response_url=op.url,
@@ -172,7 +168,7 @@ async def _run(bot: BotUnderTest, op: Op):  # type: ignore[no-untyped-def]
     assert op.target is not None
     message = slack.messages[(op.target.channel, op.target.ts)]
     answer, op.url = await bot.click(
-        "revoke_invitation",
+        REVOKE,
         value=op.target.invitation_id,
         message=message,
         block_id=f"inv:{op.target.invitation_id}",

@@ -13,10 +13,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove, RecordedRequest
 from invite_bot.playground.slack import FakeSlack, deliver, slash_command_body
 from tests.faults import Fault, GencoveFaults
-from tests.harness import (
+from tests.support.harness import (
     ADMIN,
     OUTSIDER,
     SIGNING_SECRET,
@@ -25,9 +26,10 @@ from tests.harness import (
     running_bot,
     sqlite_url,
 )
-from tests.hostile.conftest import assert_no_secret
-from tests.hostile.support import message_text, revoke_buttons, section_for, until
-from tests.test_end_to_end import start_bot_process, stop_bot_process
+from tests.support.messages import message_text, revoke_buttons, section_for
+from tests.support.processes import start_bot_process, stop_bot_process
+from tests.support.secrets import assert_no_secret
+from tests.support.waiting import until
 
 INVITATIONS = "/api/v2/invitations/"
 NOTIFY = "C0NOTIFY1"
@@ -139,7 +141,7 @@ async def test_maintenance_is_said_in_one_escaped_sentence_without_a_retry_storm
 async def test_a_revoke_click_whose_value_is_a_path_sends_nothing_to_gencove(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
-    _, url = await bot.click("revoke_invitation", value="../../user/", block_id="inv:x")
+    _, url = await bot.click(REVOKE, value="../../user/", block_id="inv:x")
 
     replies = await slack.wait_for(lambda: slack.response_posts(url), timeout=10)
 
@@ -195,7 +197,7 @@ async def test_a_revoke_whose_answer_was_lost_after_it_took_effect_shows_as_revo
         gencove_faults.inject("DELETE", INVITATIONS, Fault.hang(5, after_effect=True).times(0))
 
         _, url = await bot.click(
-            "revoke_invitation", value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
+            REVOKE, value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
         )
 
         def shown_revoked() -> bool:

@@ -7,6 +7,14 @@ import json
 
 import pytest
 
+from invite_bot.features.invite.modals import (
+    ADDRESSES_BLOCK,
+    ADDRESSES_INPUT,
+    INVITE_MODAL,
+    ROLE_BLOCK,
+    ROLE_INPUT,
+)
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import (
     FakeSlack,
@@ -14,8 +22,8 @@ from invite_bot.playground.slack import (
     slash_command_body,
     view_submission_body,
 )
-from tests.harness import ADMIN, BotUnderTest
-from tests.hostile.support import message_text
+from tests.support.harness import ADMIN, BotUnderTest
+from tests.support.messages import message_text
 
 RETRY = {"retry_num": 1, "retry_reason": "http_timeout"}
 
@@ -68,7 +76,7 @@ async def test_a_redelivered_revoke_click_revokes_and_updates_once(
     ana = gencove.find("ana@lab.org")[0]
     url = slack.new_response_url()
     body = block_action_body(
-        "revoke_invitation",
+        REVOKE,
         value=str(ana.id),
         user_id=ADMIN,
         message=message,
@@ -92,11 +100,11 @@ async def test_a_redelivered_modal_submission_invites_once(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
     body = view_submission_body(
-        "invite_modal",
+        INVITE_MODAL,
         {
-            "addresses": {"addresses_input": "ana@lab.org\nbob@lab.org"},
-            "role": {
-                "role_input": {
+            ADDRESSES_BLOCK: {ADDRESSES_INPUT: "ana@lab.org\nbob@lab.org"},
+            ROLE_BLOCK: {
+                ROLE_INPUT: {
                     "type": "static_select",
                     "selected_option": {
                         "text": {"type": "plain_text", "text": "member"},

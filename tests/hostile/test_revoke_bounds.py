@@ -8,8 +8,8 @@ from pathlib import Path
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
 from tests.faults import Fault, GencoveFaults
-from tests.harness import BotUnderTest, running_bot, sqlite_url
-from tests.hostile.support import message_text
+from tests.support.harness import BotUnderTest, running_bot, sqlite_url
+from tests.support.messages import message_text
 
 LIST = "/api/v2/invitations/"
 

@@ -14,10 +14,13 @@ from urllib.parse import quote
 import pytest
 
 from invite_bot.config.logs import REDACTED, RedactSecrets, setup_logging
+from invite_bot.features.invite.modals import ADDRESSES_BLOCK, ADDRESSES_INPUT, INVITE_MODAL
+from invite_bot.features.listing.blocks import LIST_PAGE
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, sign, slash_command_body
 from tests.faults import Fault, GencoveFaults
-from tests.harness import (
+from tests.support.harness import (
     ADMIN,
     BOT_TOKEN,
     OUTSIDER,
@@ -25,8 +28,8 @@ from tests.harness import (
     SIGNING_SECRET,
     BotUnderTest,
 )
-from tests.hostile.conftest import secrets_of
-from tests.hostile.support import message_text
+from tests.support.messages import message_text
+from tests.support.secrets import secrets_of
 
 ONE_MIB = 1024 * 1024
 
@@ -112,7 +115,7 @@ MALFORMED = {
     "broken-payload": (b"payload=%7Bnot", None),
     "payload-list": (b"payload=%5B%5D", None),
     "view-without-type": (
-        b"payload=" + quote(json.dumps({"view": {"callback_id": "invite_modal"}})).encode(),
+        b"payload=" + quote(json.dumps({"view": {"callback_id": INVITE_MODAL}})).encode(),
         None,
     ),
 }
@@ -135,7 +138,7 @@ async def test_a_malformed_body_is_refused_not_a_server_error(
 
 
 # every privileged action, as a user who is not an inviter (whose `invite` asks the
-# inviters instead: tests/slack/test_requests.py)
+# inviters instead: tests/features/requests/test_requests.py)
 PRIVILEGED_COMMANDS = [
     "list",
     "list all",
@@ -170,13 +173,13 @@ async def test_a_click_needing_an_inviter_is_refused_to_others(
     page = json.dumps({"status": "pending", "offset": 0})
     if kind == "revoke-on-message":
         click: dict[str, Any] = {"value": str(ana.id), "block_id": f"inv:{ana.id}"}
-        action = "revoke_invitation"
+        action = REVOKE
     elif kind == "revoke-on-list":
         click = {"value": f"{ana.id}|{page}", "container": "ephemeral"}
-        action = "revoke_invitation"
+        action = REVOKE
     else:
         click = {"value": page, "container": "ephemeral"}
-        action = "list_page:next"
+        action = f"{LIST_PAGE}:next"
     answer, url = await bot.click(action, user_id=OUTSIDER, **click)
     assert answer.status == 200
     await slack.wait_for(lambda: slack.response_posts(url))
@@ -193,8 +196,8 @@ async def test_an_invite_modal_submitted_by_another_user_is_refused(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
     answer = await bot.submit(
-        "invite_modal",
-        {"addresses": {"addresses_input": "ana@lab.org"}},
+        INVITE_MODAL,
+        {ADDRESSES_BLOCK: {ADDRESSES_INPUT: "ana@lab.org"}},
         user_id=OUTSIDER,
         private_metadata=json.dumps({"channel_id": "C_GENERAL"}),
     )

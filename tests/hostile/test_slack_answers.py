@@ -16,8 +16,9 @@ from invite_bot.playground.slack import FakeSlack
 from invite_bot.slack.errors import classify
 from invite_bot.slack.retries import SafeRetry, method_of
 from tests.faults import SlackFault, SlackFaults
-from tests.harness import BotUnderTest
-from tests.hostile.support import message_text, until
+from tests.support.harness import BotUnderTest
+from tests.support.messages import message_text
+from tests.support.waiting import until
 
 
 async def _finished(bot: BotUnderTest) -> bool:

@@ -7,11 +7,14 @@ import json
 import random
 from datetime import timedelta
 
+from invite_bot.features.invite.modals import ADDRESSES_BLOCK, ADDRESSES_INPUT, INVITE_MODAL
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
 from tests.faults import SlackFault, SlackFaults
-from tests.harness import ADMIN, BotUnderTest
-from tests.hostile.support import message_text, revoke_buttons, section_for, until
+from tests.support.harness import ADMIN, BotUnderTest
+from tests.support.messages import message_text, revoke_buttons, section_for
+from tests.support.waiting import until
 
 SEED = 4242
 
@@ -49,7 +52,7 @@ async def test_update_answering_429_and_500_on_a_revoke_click_is_retried(
         "chat.update", SlackFault.rate_limited(retry_after=0), SlackFault.status(500)
     )
     _, url = await bot.click(
-        "revoke_invitation", value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
+        REVOKE, value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
     )
     await slack.wait_for(lambda: any(c.ok for c in slack.calls_to("chat.update")), timeout=10)
     line = section_for(slack.messages[(message.channel, message.ts)], "ana@lab.org") or ""
@@ -108,7 +111,7 @@ async def test_slack_failing_30_percent_still_shows_every_result(
                     message,
                     button["value"],
                     await bot.click(
-                        "revoke_invitation",
+                        REVOKE,
                         value=button["value"],
                         message=message,
                         block_id=f"inv:{button['value']}",
@@ -196,7 +199,7 @@ async def test_a_revoke_click_whose_message_cannot_be_updated_still_tells_the_cl
     ana = gencove.find("ana@lab.org")[0]
     slack_faults.inject("chat.update", *[SlackFault.error("internal_error")] * 5)
     _, url = await bot.click(
-        "revoke_invitation", value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
+        REVOKE, value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
     )
     await slack.wait_for(lambda: slack.calls_to("chat.update"))
     await asyncio.sleep(0.5)
@@ -210,8 +213,8 @@ async def test_a_modal_invite_from_a_channel_the_bot_is_not_in_reaches_the_invit
     slack.not_in_channel.add("C_PRIVATE")
     slack_faults.inject("chat.postEphemeral", SlackFault.error("channel_not_found"))
     answer = await bot.submit(
-        "invite_modal",
-        {"addresses": {"addresses_input": "ana@lab.org"}},
+        INVITE_MODAL,
+        {ADDRESSES_BLOCK: {ADDRESSES_INPUT: "ana@lab.org"}},
         private_metadata=json.dumps({"channel_id": "C_PRIVATE"}),
     )
     assert answer.status == 200

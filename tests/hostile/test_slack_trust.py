@@ -22,8 +22,9 @@ from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, slash_command_body
 from invite_bot.slack.trust import OUT_OF_DATE
 from tests.faults import Fault, GencoveFaults, SlackFault, SlackFaults
-from tests.harness import ADMIN, OUTSIDER, BotUnderTest
-from tests.hostile.support import message_text, until
+from tests.support.harness import ADMIN, OUTSIDER, BotUnderTest
+from tests.support.messages import message_text
+from tests.support.waiting import until
 
 INVITATIONS = "/api/v2/invitations/"
 INVITEE = "U0INVITE1"

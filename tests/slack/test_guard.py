@@ -18,11 +18,14 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from invite_bot.features.invite.modals import ADDRESSES_BLOCK, ADDRESSES_INPUT, INVITE_MODAL
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.gencove import GencoveError
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, block_action_body
 from invite_bot.slack.guard import (
     INCOMPLETE,
+    REQUEST,
     SOMETHING_BROKE,
     Guard,
     Reply,
@@ -37,7 +40,7 @@ from invite_bot.slack.outbound import Outbound
 from invite_bot.slack.trust import response_hosts
 from invite_bot.store.repositories.jobs import Jobs
 from invite_bot.store.repositories.links import Links
-from tests.harness import ADMIN, BOT_TOKEN, BotUnderTest
+from tests.support.harness import ADMIN, BOT_TOKEN, BotUnderTest
 
 ACTION = "do_it"
 
@@ -297,7 +300,7 @@ async def test_the_middleware_reads_the_request_once_into_the_context() -> None:
 
     @app.action("peek")
     async def peek(ack: Callable[[], Awaitable[None]], context: dict[str, Any]) -> None:
-        seen.append(context["slack_request"])
+        seen.append(context[REQUEST])
         await ack()
 
     body = click(actions=[{"action_id": "peek", "block_id": "b", "action_ts": "3.3"}])
@@ -335,8 +338,8 @@ async def test_a_modal_invite_failing_after_its_ack_tells_the_user_in_the_channe
 
     monkeypatch.setattr(Jobs, "create", broken)
     answer_ = await bot.submit(
-        "invite_modal",
-        {"addresses": {"addresses_input": "ana@lab.org"}},
+        INVITE_MODAL,
+        {ADDRESSES_BLOCK: {ADDRESSES_INPUT: "ana@lab.org"}},
         private_metadata=json.dumps({"channel_id": "C_GENERAL"}),
     )
     assert answer_.status == 200
@@ -352,7 +355,7 @@ async def test_a_click_that_names_no_user_is_answered_and_does_nothing(
     url = slack.new_response_url()
     body = json.loads(
         parse_qs(
-            block_action_body("revoke_invitation", value=str(ana.id), response_url=url).decode()
+            block_action_body(REVOKE, value=str(ana.id), response_url=url).decode()
         )["payload"][0]
     )
     del body["user"]

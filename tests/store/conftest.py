@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 
 from invite_bot.store import Store
-from tests.dbs import database_url as database_url
-
-OpenStore = Callable[[], Awaitable[Store]]
+from tests.support.store import OpenStore
 
 
 @pytest.fixture

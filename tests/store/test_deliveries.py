@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 
 from invite_bot.store import Store
-from tests.store.conftest import OpenStore
+from tests.support.store import OpenStore
 
 
 async def test_a_delivery_is_claimed_only_by_the_first_caller(store: Store) -> None:

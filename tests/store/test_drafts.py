@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from invite_bot.store import BulkDraft, Store
 from invite_bot.store.schema import bulk_draft_rows, utcnow
-from tests.store.conftest import OpenStore
+from tests.support.store import OpenStore
 
 DRAFT = BulkDraft(
     id="0123456789abcdef",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from invite_bot.store import KnownInvitation, Store
-from tests.store.rows import T0, invitation
+from tests.support.store import T0, invitation
 
 
 async def test_upsert_without_message_location_keeps_the_stored_one(store: Store) -> None:

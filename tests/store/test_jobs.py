@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from invite_bot.store import NewInviteJob, Store
-from tests.store.conftest import OpenStore
+from tests.support.store import OpenStore
 
 JOB = NewInviteJob(
     slack_user_id="U1",

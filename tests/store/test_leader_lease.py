@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from invite_bot.store import Store, normalise_database_url
 from invite_bot.store.store import open_runner
-from tests.store.conftest import OpenStore
+from tests.support.store import OpenStore
 
 TTL = timedelta(seconds=30)
 

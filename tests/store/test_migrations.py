@@ -18,8 +18,7 @@ from invite_bot.store import BulkDraft, Store, migrate, normalise_database_url
 from invite_bot.store.runner import Runner
 from invite_bot.store.schema import metadata, state, utcnow
 from invite_bot.store.store import open_runner
-from tests.store.conftest import OpenStore
-from tests.store.rows import invitation
+from tests.support.store import OpenStore, invitation
 
 HEAD = "0006"  # the newest migration
 VERSIONS = Path(migrate.__file__).parent / "migrations" / "versions"

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from invite_bot.store import OutboxItem, Store
-from tests.store.rows import transition
+from tests.support.store import transition
 
 
 async def queue_one(store: Store) -> OutboxItem:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from invite_bot.store import NewInviteRequest, Store
 from invite_bot.store.schema import utcnow
-from tests.store.conftest import OpenStore
+from tests.support.store import OpenStore
 
 
 def _ask(key: str | None = "k1", *, ttl: timedelta = timedelta(days=7)) -> NewInviteRequest:

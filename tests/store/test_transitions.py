@@ -6,8 +6,7 @@ import asyncio
 from datetime import timedelta
 
 from invite_bot.store import BASELINE_DONE, Store
-from tests.store.conftest import OpenStore
-from tests.store.rows import T0, invitation, transition
+from tests.support.store import T0, OpenStore, invitation, transition
 
 
 async def test_a_transition_queues_one_notification_per_channel(store: Store) -> None:

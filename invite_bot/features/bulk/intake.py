@@ -12,6 +12,7 @@ stop after the requests in flight.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
@@ -106,7 +107,7 @@ class Bulk:
             if fetched.problem is not None:
                 await self._tell(channel_id, user_id, refused_message(source, fetched.problem))
                 return
-            from_file, problem = read_csv(fetched.data)
+            from_file, problem = read_csv(fetched.data, max_rows=self.settings.invite_bulk_max)
             if problem is not None:
                 await self._tell(channel_id, user_id, refused_message(source, problem))
                 return
@@ -122,9 +123,11 @@ class Bulk:
             return
         fetched = await self.files.fetch(file_id)
         if fetched.problem is not None:
+            # Handled only once read: sharing the same file again is answered anew.
+            await self.store.write(lambda tx: tx.deliveries.forget(key))
             await self.post_dm(channel_id, refused_message(fetched.name, fetched.problem))
             return
-        rows, problem = read_csv(fetched.data)
+        rows, problem = read_csv(fetched.data, max_rows=self.settings.invite_bulk_max)
         if problem is not None:
             await self.post_dm(channel_id, refused_message(fetched.name, problem))
             return
@@ -142,7 +145,9 @@ class Bulk:
         key: str,
     ) -> None:
         roles = await self._roles()
-        check = check_rows(
+        # Checking a thousand addresses takes a while: on a thread, so acks are not held up.
+        check = await asyncio.to_thread(
+            check_rows,
             rows,
             max_count=self.settings.invite_bulk_max,
             allowed_domains=self.settings.allowed_domains,

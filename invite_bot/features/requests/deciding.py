@@ -43,6 +43,7 @@ from invite_bot.jobs.rows import job_rows
 from invite_bot.slack.blockkit import Message, note
 from invite_bot.slack.guard import Turn
 from invite_bot.slack.outbound import Outbound, Posted
+from invite_bot.slack.trust import REQUEST_ID, OutOfDate
 from invite_bot.store import InviteRequest, NewInviteJob, RequestMessage, Store, Tx
 from invite_bot.store.schema import utcnow
 
@@ -61,12 +62,13 @@ def facts(request: InviteRequest | None) -> RequestFacts | None:
     )
 
 
-def _request_id(turn: Turn) -> int | None:
+def _request_id(turn: Turn) -> int:
+    """The request a button (or the Deny form) names; `OutOfDate` for any value the bot
+    could not have written."""
     raw = turn.payload.get("value") or turn.request.metadata.get("request_id")
-    try:
-        return int(str(raw))
-    except ValueError:
-        return None
+    if not isinstance(raw, str) or not REQUEST_ID.fullmatch(raw):
+        raise OutOfDate("an invite request button's value")
+    return int(raw)
 
 
 class Deciding:
@@ -78,7 +80,7 @@ class Deciding:
         self.inviting = inviting
         self.jobs = jobs
 
-    async def _checked(self, turn: Turn, request_id: int | None) -> InviteRequest | None:
+    async def _checked(self, turn: Turn, request_id: int) -> InviteRequest | None:
         """The request if the clicker may decide it now; else they are told why not."""
         user = turn.request.user
         inviter = await self.inviting.inviters.check(user)
@@ -278,9 +280,7 @@ class Deciding:
 
         await self.store.write(place)
 
-    async def _get(self, request_id: int | None) -> InviteRequest | None:
-        if request_id is None:
-            return None
+    async def _get(self, request_id: int) -> InviteRequest | None:
         return await self.store.read(lambda tx: tx.requests.get(request_id))
 
     async def _lost(self, turn: Turn, request_id: int) -> None:

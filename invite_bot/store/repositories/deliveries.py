@@ -28,6 +28,10 @@ class Deliveries(Repository):
         found = self._conn.execute(select(deliveries.c.key).where(deliveries.c.key == key))
         return found.first() is not None
 
+    def forget(self, key: str) -> None:
+        """Let `key` be claimed again (what it stood for did not get done)."""
+        delete_count(self._conn, deliveries, deliveries.c.key == key)
+
     def prune(self, older_than: timedelta) -> int:
         """Forget deliveries older than Slack's retry window; returns how many."""
         return delete_count(self._conn, deliveries, deliveries.c.created_at < utcnow() - older_than)

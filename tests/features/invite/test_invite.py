@@ -1,0 +1,219 @@
+"""`/gencove invite` and the result message with its Revoke buttons, end to end over loopback
+(the clicks on them: tests/features/revoke/)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from invite_bot.playground.gencove import FakeGencove
+from invite_bot.playground.slack import FakeSlack
+from tests.faults import Fault, GencoveFaults, SlackFault, SlackFaults
+from tests.support.blocks_text import block_text, text_of
+from tests.support.harness import ADMIN, OUTSIDER, BotUnderTest, running_bot, sqlite_url
+from tests.support.messages import revoke_buttons
+from tests.support.waiting import responses
+
+
+async def test_invite_creates_one_invitation_and_posts_one_message_with_revoke(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    answer, _ = await bot.command("invite ana@lab.org")
+    assert answer.status == 200
+    posts = await bot.posted_results()
+    assert gencove.count("POST", "/api/v2/invitations/") == 1
+    assert len(gencove.find("ana@lab.org", status="pending")) == 1
+    assert len(posts) == 1
+    message = slack.last_message("C_GENERAL")
+    buttons = revoke_buttons(message.blocks)
+    assert len(buttons) == 1
+    assert buttons[0]["style"] == "danger"
+    assert "confirm" in buttons[0]
+    ana = gencove.find("ana@lab.org")[0]
+    assert "ana@lab.org" in block_text(message.blocks, f"inv:{ana.id}")
+
+
+async def test_ack_returns_while_gencove_still_holds_the_request(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    gencove.hold = asyncio.Event()
+    answer, _ = await bot.command("invite ana@lab.org")
+    assert answer.status == 200
+    # The job's first Gencove request (its read of the pending list) is held at Gencove.
+    await asyncio.wait_for(_until(lambda: gencove.count("GET", "/api/v2/invitations/") == 1), 20)
+    assert not slack.calls_to("chat.postMessage")  # the result is still on its way
+    gencove.hold.set()
+    await bot.posted_results()
+
+
+async def _until(predicate) -> None:  # type: ignore[no-untyped-def]
+    while not predicate():
+        await asyncio.sleep(0.01)
+
+
+async def test_forged_signature_gets_401_and_no_gencove_call(
+    bot: BotUnderTest, gencove: FakeGencove
+) -> None:
+    answer, _ = await bot.command("invite ana@lab.org", signature="v0=" + "0" * 64)
+    assert answer.status == 401
+    stale, _ = await bot.command("invite ana@lab.org", timestamp=1_600_000_000)
+    assert stale.status == 401
+    await asyncio.sleep(0.2)
+    assert gencove.count("*", "/api/v2/") == 0
+
+
+async def test_user_who_is_not_an_inviter_is_refused_without_gencove_call(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    # A member's invite asks the inviters instead (tests/features/requests/test_requests.py).
+    _, url = await bot.command("invite ana@lab.org", user=OUTSIDER)
+    notes = await responses(slack, url)
+    assert "Asked the inviters" in notes[0]["text"]
+    assert notes[0].get("response_type", "ephemeral") == "ephemeral"
+    for text in ("list", "revoke ana@lab.org", "notify here"):
+        _, url = await bot.command(text, user=OUTSIDER)
+        await responses(slack, url)
+    assert gencove.count("*", "/api/v2/") == 0
+
+
+async def test_malformed_addresses_are_all_listed_and_nothing_is_sent(
+    bot: BotUnderTest, gencove: FakeGencove
+) -> None:
+    answer, _ = await bot.command("invite ana@lab.org, not-an-email; bob@ <@U123>")
+    assert answer.status == 200
+    reply = answer.json()
+    assert reply["response_type"] == "ephemeral"
+    for bad in ("not-an-email", "bob@", "&lt;@U123&gt;"):
+        assert bad in reply["text"]
+    await asyncio.sleep(0.1)
+    assert gencove.count("*", "/api/v2/") == 0
+
+
+async def test_more_than_fifty_addresses_are_refused(
+    bot: BotUnderTest, gencove: FakeGencove
+) -> None:
+    addresses = " ".join(f"user{i}@lab.org" for i in range(51))
+    answer, _ = await bot.command(f"invite {addresses}")
+    assert "at most 50" in answer.json()["text"]
+    await asyncio.sleep(0.1)
+    assert gencove.count("*", "/api/v2/") == 0
+
+
+async def test_fifty_addresses_fit_in_one_message(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    addresses = " ".join(f"user{i}@lab.org" for i in range(50))
+    await bot.command(f"invite {addresses}")
+    await bot.posted_results()
+    assert gencove.count("POST", "/api/v2/invitations/") == 50
+    message = slack.last_message("C_GENERAL")
+    assert len(message.blocks) <= 50
+    assert "/gencove list" in text_of(message.blocks[-1])  # the closing hint
+
+
+async def test_address_with_pending_invitation_gets_no_second_one(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    existing = gencove.add_invitation("ana@lab.org")
+    await bot.command("invite ana@lab.org")
+    await bot.posted_results()
+    assert len(gencove.find("ana@lab.org")) == 1
+    message = slack.last_message("C_GENERAL")
+    buttons = revoke_buttons(message.blocks)
+    assert [b["value"] for b in buttons] == [str(existing.id)]
+    assert "already invited" in block_text(message.blocks, f"inv:{existing.id}")
+
+
+async def test_gencove_validation_error_is_shown_for_that_address(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    await bot.command("invite ana@lab.org --role wizard")
+    await bot.posted_results()
+    text = block_text(slack.last_message("C_GENERAL").blocks, "row:0")
+    assert "not invited" in text
+    assert "not a valid choice" in text
+
+
+async def test_role_that_is_not_a_role_name_gets_usage_and_nothing_is_sent(
+    bot: BotUnderTest, gencove: FakeGencove
+) -> None:
+    answer, _ = await bot.command("invite ana@lab.org --role <!channel>")
+    reply = answer.json()
+    assert "&lt;!channel&gt;" in reply["text"]
+    assert "<!channel>" not in reply["text"]
+    assert gencove.count("*", "/api/v2/") == 0
+
+
+async def test_gencove_server_error_and_timeout_end_in_a_clear_message(
+    gencove: FakeGencove, gencove_faults: GencoveFaults, slack: FakeSlack, tmp_path: Path
+) -> None:
+    gencove_faults.inject("POST", "/api/v2/invitations/", Fault.status(500))
+    gencove_faults.inject("POST", "/api/v2/invitations/", *[Fault.hang(3)] * 4)
+    async with running_bot(
+        gencove, slack, sqlite_url(tmp_path), GENCOVE_TIMEOUT="0.3", GENCOVE_MAX_RETRIES="1"
+    ) as bot:
+        await bot.command("invite ana@lab.org")
+        await bot.posted_results()
+        await bot.command("invite bob@lab.org")
+        posts = await bot.posted_results(2)
+    first, second = (block_text(p.args.get("blocks"), "row:0") for p in posts)
+    assert "not invited" in first
+    assert "Gencove had a problem" in first
+    assert "not invited" in second
+    assert "did not answer in time" in second
+    assert gencove.find("ana@lab.org") == []
+    assert len(gencove.find("bob@lab.org")) <= 1
+
+
+async def test_slack_429_on_post_message_is_retried(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults
+) -> None:
+    slack_faults.inject("chat.postMessage", SlackFault.rate_limited(retry_after=0))
+    await bot.command("invite ana@lab.org")
+    await slack.wait_for(lambda: slack.messages_in("C_GENERAL"), timeout=8)
+    assert len(slack.calls_to("chat.postMessage")) == 2
+    assert len(slack.messages_in("C_GENERAL")) == 1
+
+
+async def test_bot_not_in_channel_falls_back_to_response_url(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    slack.not_in_channel.add("C_PRIVATE")
+    _, url = await bot.command("invite ana@lab.org", channel="C_PRIVATE")
+    posts = await responses(slack, url)
+    assert posts[0]["response_type"] == "in_channel"
+    assert revoke_buttons(posts[0]["blocks"])
+
+
+async def test_same_command_delivered_twice_has_one_effect(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    from invite_bot.playground.slack import slash_command_body
+
+    body = slash_command_body(
+        "invite ana@lab.org",
+        user_id=ADMIN,
+        response_url=slack.new_response_url(),
+        trigger_id=slack.new_trigger_id(),
+    )
+    first = await bot.send(body)
+    second = await bot.send(body, retry_num=1, retry_reason="http_timeout")
+    assert first.status == second.status == 200
+    await bot.posted_results()
+    await asyncio.sleep(0.2)
+    assert gencove.count("POST", "/api/v2/invitations/") == 1
+    assert len(slack.calls_to("chat.postMessage")) == 1
+
+
+async def test_an_invitation_revoked_in_gencove_since_is_invited_again(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    await bot.command("invite ana@lab.org")
+    await bot.posted_results()
+    first = gencove.find("ana@lab.org")[0]
+    gencove.revoke(first.id)  # in Gencove's web app; the bot has not polled since
+    await bot.command("invite ana@lab.org")
+    await bot.posted_results(2)
+    pending = gencove.find("ana@lab.org", status="pending")
+    assert len(pending) == 1
+    assert pending[0].id != first.id
