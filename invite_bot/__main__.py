@@ -25,7 +25,7 @@ from invite_bot.runtime import (
     connected_bot,
     open_store,
     serving,
-    start_background,
+    socket_serving,
     status_server,
 )
 from invite_bot.slack.errors import classify
@@ -42,8 +42,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="HTTP mode: POST /slack/events, GET /healthz")
     serve.add_argument("--no-watch", action="store_true", help="do not run the watcher here")
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on")  # noqa: S104
-    socket_mode = sub.add_parser("socket", help="Socket Mode (no public URL needed)")
+    socket_mode = sub.add_parser(
+        "socket", help="Socket Mode (no public URL needed); GET /healthz, /readyz on PORT"
+    )
     socket_mode.add_argument("--no-watch", action="store_true")
+    socket_mode.add_argument(
+        "--host", default="0.0.0.0",  # noqa: S104
+        help="address for GET /healthz, /readyz and /metrics (on PORT)",
+    )
     for mode in (serve, socket_mode):
         mode.add_argument(
             "--gencove-sandbox",
@@ -170,22 +176,18 @@ async def run_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def run_socket(settings: Settings, args: argparse.Namespace) -> int:
-    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-
-    from invite_bot.app import build_app
-
-    assert settings.slack_app_token is not None
     stop = _stop_event()
-    async with connected_bot(settings) as (bot, identity):
-        app = build_app(bot, identity)
-        handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
-        await handler.connect_async()  # type: ignore[no-untyped-call]
-        background = start_background(bot, stop, watch=not args.no_watch)
-        print("invite-bot connected in Socket Mode", flush=True)
-        await stop.wait()
-        await handler.close_async()  # type: ignore[no-untyped-call]
-        await bot.guard.drain(bot.jobs.holding.tasks)
-        await background.finish()
+    async with socket_serving(
+        settings, host=args.host, port=settings.port, watch=not args.no_watch
+    ) as served:
+        if served.url is not None:
+            print(f"invite-bot probes on {served.url}/readyz", flush=True)
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({served.connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if served.connecting.done():
+            served.connecting.result()  # (it retries until connected: only a bug raises)
+            print("invite-bot connected in Socket Mode", flush=True)
+        await stopping
     return 0
 
 
@@ -211,7 +213,7 @@ RUNNERS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, 
 
 
 async def run_migrate(settings: Settings) -> int:
-    store = await open_store(settings)
+    store = await open_store(settings.database_url)
     await store.close()
     print(f"database {redact(settings.database_url)} is up to date")
     return 0
