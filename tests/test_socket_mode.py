@@ -24,13 +24,13 @@ from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import (
     FakeSlack,
-    SlackFault,
     block_action_body,
     slash_command_body,
     view_submission_body,
 )
 from invite_bot.playground.socket_mode import Envelope, SocketMode
 from invite_bot.store.migrate import HEAD_REVISION
+from tests.faults.slack import SlackFault, SlackFaults
 from tests.support.harness import ADMIN, BOT_TOKEN, bot_environment, sqlite_url, terminate
 from tests.support.processes import run_cli
 from tests.support.served import free_port
@@ -243,15 +243,15 @@ async def test_check_opens_a_socket_mode_address_with_the_app_token(
 
 
 async def test_ready_only_while_the_socket_is_connected(
-    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+    gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults, tmp_path: Path
 ) -> None:
     """Live from the start; ready once connected; not ready while Slack has dropped the
     socket and will not hand out a new address; ready again once it has reconnected."""
-    slack.inject(CONNECTIONS_OPEN, *[SlackFault.status(503)] * REFUSALS)
+    slack_faults.inject(CONNECTIONS_OPEN, *[SlackFault.status(503)] * REFUSALS)
     async with socket_bot_process(gencove, slack, tmp_path) as bot:
         # Up, but Slack refuses it a socket: live, not ready.
         await bot.probe_until("/healthz", 200)
-        await until(lambda: slack.faults_left(CONNECTIONS_OPEN) < REFUSALS, timeout=60)
+        await until(lambda: slack_faults.faults_left(CONNECTIONS_OPEN) < REFUSALS, timeout=60)
         status, body = await bot.probe("/readyz")
         assert status == 503, body
         assert body["socket"] == "disconnected"
@@ -267,7 +267,7 @@ async def test_ready_only_while_the_socket_is_connected(
         assert "problem" not in body
 
         # The socket drops, and Slack refuses a new one for a while.
-        slack.inject(CONNECTIONS_OPEN, *[SlackFault.status(503)] * REFUSALS)
+        slack_faults.inject(CONNECTIONS_OPEN, *[SlackFault.status(503)] * REFUSALS)
         await bot.socket.drop()
         body = await bot.probe_until("/readyz", 503)
         assert body["socket"] == "disconnected"
@@ -282,11 +282,11 @@ async def test_ready_only_while_the_socket_is_connected(
 
 
 async def test_sigterm_stops_a_process_still_trying_to_connect(
-    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+    gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults, tmp_path: Path
 ) -> None:
-    slack.inject(CONNECTIONS_OPEN, *[SlackFault.status(503)] * REFUSALS)
+    slack_faults.inject(CONNECTIONS_OPEN, *[SlackFault.status(503)] * REFUSALS)
     async with socket_bot_process(gencove, slack, tmp_path) as bot:
         await bot.probe_until("/healthz", 200)
-        await until(lambda: slack.faults_left(CONNECTIONS_OPEN) < REFUSALS, timeout=60)
+        await until(lambda: slack_faults.faults_left(CONNECTIONS_OPEN) < REFUSALS, timeout=60)
         await terminate(bot.process)
         assert bot.process.returncode == 0, bot.output()

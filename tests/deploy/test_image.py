@@ -20,8 +20,9 @@ import pytest
 import yaml
 
 from invite_bot.playground.gencove import FakeGencove
-from invite_bot.playground.slack import FakeSlack, SlackFault, deliver, slash_command_body
+from invite_bot.playground.slack import FakeSlack, deliver, slash_command_body
 from tests.deploy.podman import ROOT, Image, Rootfs
+from tests.faults.slack import SlackFault, SlackFaults
 from tests.support.harness import ADMIN, BOT_TOKEN, SIGNING_SECRET, bot_environment, terminate
 
 pytestmark = [pytest.mark.podman, pytest.mark.timeout(1200)]
@@ -272,7 +273,7 @@ async def test_socket_mode_from_the_image(
             assert _uid_of(bot.pid) == rootfs.user_ids()[0]
             assert await _check_passes(rootfs.as_user(compose_check, {"PORT": str(port)}))
 
-            slack.inject(CONNECTIONS_OPEN, *[SlackFault.status(503)] * 10_000)
+            SlackFaults(slack).inject(CONNECTIONS_OPEN, *[SlackFault.status(503)] * 10_000)
             await slack.socket_mode.drop()
             await _answers(session, f"http://127.0.0.1:{port}/readyz", 503, bot, log)
             assert not await _check_passes(rootfs.as_user(compose_check, {"PORT": str(port)}))
