@@ -2,7 +2,7 @@
 
 `GET /` is the page; it polls `GET /playground/api/state` and re-draws the panes that
 changed. Everything the page does goes through the control API below, so a script can do
-the same (README, "The playground"):
+the same (docs/playground.md, "The control API"):
 
     POST /playground/api/command  {"user": "admin", "channel": "general", "text": "…"}
     POST /playground/api/message  {"user", "channel": "dm", "text"[, "files": [{"name", "text"}]]}

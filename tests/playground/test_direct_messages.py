@@ -25,7 +25,7 @@ from invite_bot.playground.direct import (
 )
 from invite_bot.playground.slack import MAX_TEXT_CHARS, FakeSlack
 from invite_bot.playground.world import BOT_USER_ID, TEAM_ID, channel, furnish_slack, person
-from tests.playground.test_playground import Page, page  # noqa: F401  (fixture)
+from tests.playground.control import Page
 
 SECRET = "direct-message-secret"
 ADA = person("admin")
@@ -186,7 +186,7 @@ async def _dm(shown: Page, text: str, files: list[dict[str, str]] | None = None)
     return await shown.post("/message", body)
 
 
-async def test_a_list_pasted_in_the_dm_is_invited_by_the_bot(page: Page) -> None:  # noqa: F811
+async def test_a_list_pasted_in_the_dm_is_invited_by_the_bot(page: Page) -> None:
     answer = await _dm(page, "dm-ana@lab.org\ndm-bob@lab.org\ndm-cy@lab.org")
     assert answer == {"ok": True, "statuses": [200]}
     done = await page.message_with("is done", channel="dm")
@@ -202,7 +202,7 @@ async def test_a_list_pasted_in_the_dm_is_invited_by_the_bot(page: Page) -> None
     )
 
 
-async def test_a_csv_sent_in_the_dm_is_invited_by_the_bot(page: Page) -> None:  # noqa: F811
+async def test_a_csv_sent_in_the_dm_is_invited_by_the_bot(page: Page) -> None:
     rows = "email\n" + "\n".join(f"dm-file{i}@lab.org" for i in range(4))
     answer = await _dm(page, "", [{"name": "cohort.csv", "text": rows}])
     assert answer == {"ok": True, "statuses": [200, 200]}
@@ -214,7 +214,7 @@ async def test_a_csv_sent_in_the_dm_is_invited_by_the_bot(page: Page) -> None:  
     assert shared["file"]["rows"] == 4
 
 
-async def test_words_without_an_address_get_the_bots_hint(page: Page) -> None:  # noqa: F811
+async def test_words_without_an_address_get_the_bots_hint(page: Page) -> None:
     await _dm(page, "hello, what can you do?")
     await page.message_with("send me a CSV file", channel="dm")
     refused = await page.post(

@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from invite_bot.playground.modals import Modals
 from invite_bot.playground.slack import FakeSlack
-from tests.playground.test_playground import Page, page  # noqa: F401  (fixture)
+from tests.playground.control import Page
 
 
 def _view(title: str) -> dict[str, Any]:
@@ -53,7 +53,7 @@ async def _open_title(shown: Page, user: str = "admin") -> str | None:
 
 
 async def test_a_modal_left_open_does_not_come_back_after_another_is_submitted(
-    page: Page,  # noqa: F811
+    page: Page,
 ) -> None:
     await page.command("invite")  # the invite modal, left open (the page is reloaded…)
 

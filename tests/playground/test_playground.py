@@ -11,102 +11,12 @@ import json
 import os
 import signal
 import sys
-import time
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
-from invite_bot.playground.run import Options, playground
-
-
-class Page:
-    """The control API, as a script would use it."""
-
-    def __init__(self, session: aiohttp.ClientSession, address: str) -> None:
-        self.session = session
-        self.api = address.rstrip("/") + "/playground/api"
-
-    async def get(self, path: str, **query: str) -> Any:
-        async with self.session.get(self.api + path, params=query) as response:
-            return await response.json()
-
-    async def post(self, path: str, body: dict[str, Any], status: int = 200) -> Any:
-        async with self.session.post(self.api + path, json=body) as response:
-            assert response.status == status, await response.text()
-            return await response.json()
-
-    async def command(self, text: str, user: str = "admin", channel: str = "general") -> Any:
-        return await self.post("/command", {"user": user, "channel": channel, "text": text})
-
-    async def messages(self, channel: str = "general", user: str = "admin") -> list[Any]:
-        return list((await self.get("/messages", channel=channel, user=user))["messages"])
-
-    async def until(
-        self, find: Callable[[], Any], what: str, timeout: float = 20.0
-    ) -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = await find()
-            if found:
-                return found
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"timed out waiting for {what}")
-
-    async def message_with(
-        self, text: str, channel: str = "general", user: str = "admin", kind: str | None = None
-    ) -> dict[str, Any]:
-        async def find() -> dict[str, Any] | None:
-            for message in reversed(await self.messages(channel, user)):
-                shown = json.dumps(message["blocks"]) + (message["text"] or "")
-                if text in shown and (kind is None or message["kind"] == kind):
-                    return dict(message)
-            return None
-
-        found: dict[str, Any] = await self.until(find, f"a message with {text!r} in {channel}")
-        return found
-
-    async def invite_from_csv(self, name: str, text: str, user: str = "admin") -> dict[str, Any]:
-        """Open the invite modal with `/gencove invite`, choose a CSV file (`name`, `text`)
-        in it and submit; returns the modal as it was opened."""
-        await self.command("invite", user=user)
-
-        async def opened() -> Any:
-            found = await self.get("/view", user=user)
-            return found if found["view"] else None
-
-        view: dict[str, Any] = (await self.until(opened, "the invite modal"))["view"]
-        values = {
-            "addresses": {"addresses_input": ""},
-            "csv_file": {"csv_file_input": [{"name": name, "text": text}]},
-        }
-        answer = await self.post("/submit", {"user": user, "values": values})
-        assert answer["ok"]
-        return view
-
-    async def invitation(self, email: str) -> dict[str, Any]:
-        rows = (await self.get("/gencove/invitations"))["invitations"]
-        [row] = [r for r in rows if r["email"] == email]
-        return dict(row)
-
-
-@pytest.fixture
-async def page(tmp_path: Path) -> AsyncIterator[Page]:
-    database = f"sqlite+aiosqlite:///{tmp_path / 'playground.sqlite3'}"
-    async with (
-        playground(Options(port=0, db=database)) as address,
-        aiohttp.ClientSession() as session,
-    ):
-        yield Page(session, address)
-
-
-def button(message: dict[str, Any], action_id: str, value_has: str = "") -> dict[str, Any]:
-    for found in message["buttons"]:
-        if found["action_id"] == action_id and value_has in (found["value"] or ""):
-            return dict(found)
-    raise AssertionError(f"no {action_id} button in {message['text']!r}")
+from tests.playground.control import Page, button
 
 
 async def test_invite_then_revoke_updates_the_message_and_gencove(page: Page) -> None:
@@ -334,9 +244,10 @@ async def test_the_control_api_says_what_is_wrong(page: Page) -> None:
     assert (await page.post("/command", {"user": "nobody", "text": "help"}, status=400))[
         "error"
     ].startswith("user is one of")
-    assert "channel is one of" in (
-        await page.post("/command", {"channel": "random", "text": "help"}, status=400)
-    )["error"]
+    assert (
+        "channel is one of"
+        in (await page.post("/command", {"channel": "random", "text": "help"}, status=400))["error"]
+    )
     missing = await page.post(
         "/click", {"channel": "general", "ts": "1.2", "action_id": "x"}, status=404
     )
@@ -349,7 +260,14 @@ async def test_the_playground_command_starts_with_nothing_configured(tmp_path: P
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GENCOVE_"))}
     env.pop("DATABASE_URL", None)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "invite_bot", "playground", "--port", "0", "--seed", "3",
+        sys.executable,
+        "-m",
+        "invite_bot",
+        "playground",
+        "--port",
+        "0",
+        "--seed",
+        "3",
         cwd=tmp_path,
         env=env,
         stdout=asyncio.subprocess.PIPE,

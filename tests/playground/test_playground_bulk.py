@@ -3,10 +3,10 @@ file's text, the local Slack hosts it), the bad rows, the choice, the progress m
 
 from __future__ import annotations
 
-from tests.playground.test_playground import Page, button, page  # noqa: F401  (fixture)
+from tests.playground.control import Page, button
 
 
-async def test_the_playground_runs_a_bulk_invite_from_a_csv_in_the_modal(page: Page) -> None:  # noqa: F811
+async def test_the_playground_runs_a_bulk_invite_from_a_csv_in_the_modal(page: Page) -> None:
     rows = [f"cohort{i:03d}@lab.org" for i in range(70)] + ["not-an-address"]
     view = await page.invite_from_csv("cohort.csv", "email\n" + "\n".join(rows))
     assert "csv_file" in {b["block_id"] for b in view["blocks"]}
@@ -27,4 +27,3 @@ async def test_the_playground_runs_a_bulk_invite_from_a_csv_in_the_modal(page: P
     done = await page.message_with("is done")
     assert "70 invited" in str(done["blocks"])
     assert (await page.invitation("cohort000@lab.org"))["status"] == "pending"
-

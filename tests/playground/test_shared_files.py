@@ -22,7 +22,7 @@ from invite_bot.playground.shared_files import (
 )
 from invite_bot.playground.slack_files import SlackFile
 from invite_bot.playground.world import BOT_USER_ID, person
-from tests.playground.test_playground import Page, page  # noqa: F401  (fixture)
+from tests.playground.control import Page
 
 ADMIN, MEMBER = person("admin"), person("member")
 
@@ -44,7 +44,7 @@ def shared(name: str = "report.csv", content: bytes = b"a,b\r\n1,2\r\n", **more:
     return SlackFile(**fields)
 
 
-async def bulk_report(page: Page, addresses: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:  # noqa: F811
+async def bulk_report(page: Page, addresses: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """A bulk invite of `addresses` from a CSV in the invite modal (all good: it starts at
     once); its finished progress message and the report's file message."""
     await page.invite_from_csv("team.csv", "\n".join(addresses))
@@ -54,7 +54,7 @@ async def bulk_report(page: Page, addresses: list[str]) -> tuple[dict[str, Any],
 
 
 async def test_the_report_is_a_file_message_in_the_thread_and_its_link_serves_it(
-    page: Page,  # noqa: F811
+    page: Page,
 ) -> None:
     addresses = [f"report{i:02d}@lab.org" for i in range(12)]
     done, report = await bulk_report(page, addresses)
@@ -97,7 +97,7 @@ async def test_the_report_is_a_file_message_in_the_thread_and_its_link_serves_it
 
 
 async def test_the_page_shows_the_report_under_its_message_as_one_reply(
-    page: Page,  # noqa: F811
+    page: Page,
 ) -> None:
     done, report = await bulk_report(page, ["thread1@lab.org", "thread2@lab.org"])
     state = await page.get("/state", user="admin", channel="general")

@@ -13,7 +13,7 @@ import pytest
 
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.page import SLOW_CREATES
-from tests.playground.test_playground import Page, page  # noqa: F401  (fixture)
+from tests.playground.control import Page
 
 INVITATIONS = "/api/v2/invitations/"
 
@@ -68,7 +68,7 @@ def test_a_slow_gencove_is_told_sensible_times(gencove: FakeGencove) -> None:
     assert gencove.slow_creates is None
 
 
-async def test_the_playgrounds_switch_slows_the_bots_creates(page: Page) -> None:  # noqa: F811
+async def test_the_playgrounds_switch_slows_the_bots_creates(page: Page) -> None:
     state = await page.get("/state", user="admin", channel="general")
     assert 'data-gencove="slow">' in state["gencove"]  # off: not checked
     assert (await page.post("/gencove/slow", {"on": True})) == {"ok": True, "slow": True}

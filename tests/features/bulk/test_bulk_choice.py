@@ -12,9 +12,9 @@ from invite_bot.playground.slack import (
     FakeSlack,
     Message,
     SlackDelivery,
-    SlackFault,
     block_action_body,
 )
+from tests.faults import SlackFault, SlackFaults
 from tests.support.blocks_text import find_block, text_of
 from tests.support.bulk import (
     CREATE,
@@ -106,11 +106,11 @@ async def test_start_after_cancel_is_told_the_list_was_cancelled_and_invites_nob
 
 
 async def test_start_clicked_three_times_while_slack_is_slow_starts_once_and_says_so(
-    bot: BotUnderTest, slack: FakeSlack, gencove: FakeGencove
+    bot: BotUnderTest, slack: FakeSlack, gencove: FakeGencove, slack_faults: SlackFaults
 ) -> None:
     emails = addresses(3, "thrice")
     offer = await offered_in_dm(bot, slack, emails)
-    slack.inject("chat.postMessage", SlackFault.delay(2))  # the progress message is slow
+    slack_faults.inject("chat.postMessage", SlackFault.delay(2))  # the progress message is slow
     clicks = await asyncio.gather(*[click(bot, slack, BULK_START, offer) for _ in range(3)])
     said = sorted([await answer(slack, url) for url, _ in clicks])
 

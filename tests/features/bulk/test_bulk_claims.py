@@ -7,8 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from invite_bot.features.bulk.blocks import BULK_CANCEL
-from invite_bot.playground.gencove import FakeGencove, Fault
+from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, block_action_body
+from tests.faults import Fault, GencoveFaults
 from tests.support.blocks_text import find_block, text_of
 from tests.support.bulk import (
     CREATE,
@@ -25,9 +26,9 @@ HELD = 40.0  # seconds Gencove holds the other invite's create: far past every w
 
 
 async def test_a_bulk_job_sends_what_it_holds_and_its_cancel_ends_its_wait_for_the_rest(
-    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+    gencove: FakeGencove, gencove_faults: GencoveFaults, slack: FakeSlack, tmp_path: Path
 ) -> None:
-    gencove.inject("POST", CREATE, Fault.hang(HELD))
+    gencove_faults.inject("POST", CREATE, Fault.hang(HELD))
     held = "held@lab.org"
     free = addresses(3, "free")
     async with running_bot(

@@ -22,7 +22,8 @@ from invite_bot.features.invite.modals import (
     INVITE_MODAL,
 )
 from invite_bot.playground.gencove import FakeGencove
-from invite_bot.playground.slack import FakeSlack, Message, SlackFault, block_action_body, deliver
+from invite_bot.playground.slack import FakeSlack, Message, block_action_body, deliver
+from tests.faults import SlackFault, SlackFaults
 from tests.support.blocks_text import find_block, text_of
 from tests.support.bulk import (
     addresses,
@@ -104,9 +105,9 @@ async def test_the_summary_agrees_with_its_counts_and_the_title_names_channel_da
 
 
 async def test_one_slack_error_on_the_upload_is_retried_and_the_thread_is_named_once_it_is_there(
-    bot: BotUnderTest, slack: FakeSlack, gencove: FakeGencove
+    bot: BotUnderTest, slack: FakeSlack, slack_faults: SlackFaults, gencove: FakeGencove
 ) -> None:
-    slack.inject("files.getUploadURLExternal", SlackFault.status(500))
+    slack_faults.inject("files.getUploadURLExternal", SlackFault.status(500))
     emails = addresses(20, "retry")
     await bot.send(dm_message("\n".join(emails)))
     message = await final_message(slack)
@@ -120,9 +121,9 @@ async def test_one_slack_error_on_the_upload_is_retried_and_the_thread_is_named_
 
 
 async def test_a_report_slack_refuses_is_said_to_be_missing_and_the_job_ends(
-    bot: BotUnderTest, slack: FakeSlack, gencove: FakeGencove
+    bot: BotUnderTest, slack: FakeSlack, slack_faults: SlackFaults, gencove: FakeGencove
 ) -> None:
-    slack.inject("files.completeUploadExternal", SlackFault.error("restricted_action"))
+    slack_faults.inject("files.completeUploadExternal", SlackFault.error("restricted_action"))
     emails = addresses(12, "refused")
     await bot.send(dm_message("\n".join(emails)))
     message = await final_message(slack)
@@ -135,9 +136,9 @@ async def test_a_report_slack_refuses_is_said_to_be_missing_and_the_job_ends(
 
 
 async def test_a_cancel_while_the_report_is_uploaded_is_answered_that_it_has_ended(
-    bot: BotUnderTest, slack: FakeSlack, gencove: FakeGencove
+    bot: BotUnderTest, slack: FakeSlack, slack_faults: SlackFaults, gencove: FakeGencove
 ) -> None:
-    slack.inject("files.getUploadURLExternal", SlackFault.delay(5))  # the upload is slow
+    slack_faults.inject("files.getUploadURLExternal", SlackFault.delay(5))  # the upload is slow
     emails = addresses(12, "late")
     await bot.send(dm_message("\n".join(emails)))
     message = await final_message(slack)
@@ -182,11 +183,11 @@ async def start_with_dm(process: BotProcess, emails: list[str]) -> None:
 
 
 async def test_a_report_slack_cannot_take_now_is_uploaded_after_a_restart(
-    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+    gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults, tmp_path: Path
 ) -> None:
     env = bot_environment(gencove, slack, sqlite_url(tmp_path), INVITE_JOB_LEASE="2")
     # Three 500s: the first try and its two retries all fail.
-    slack.inject("files.getUploadURLExternal", *[SlackFault.status(500)] * 3)
+    slack_faults.inject("files.getUploadURLExternal", *[SlackFault.status(500)] * 3)
     emails = addresses(15, "later")
     first = await start_bot_process(env, tmp_path, "--no-watch")
     second: BotProcess | None = None
@@ -214,12 +215,12 @@ async def test_a_report_slack_cannot_take_now_is_uploaded_after_a_restart(
 
 
 async def test_a_bot_killed_while_slack_shares_its_report_makes_no_second_one_on_restart(
-    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+    gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults, tmp_path: Path
 ) -> None:
     env = bot_environment(gencove, slack, sqlite_url(tmp_path), INVITE_JOB_LEASE="2")
     # Slack holds the last step of the upload; the bot dies waiting for its answer, and
     # Slack shares the file all the same.
-    slack.inject("files.completeUploadExternal", SlackFault.delay(4))
+    slack_faults.inject("files.completeUploadExternal", SlackFault.delay(4))
     emails = addresses(15, "kill")
     first = await start_bot_process(env, tmp_path, "--no-watch")
     second: BotProcess | None = None

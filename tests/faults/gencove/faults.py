@@ -1,4 +1,4 @@
-"""Faults a test injects into the Gencove sandbox's answers (``FakeGencove.inject``,
+"""Faults a test injects into the Gencove sandbox's answers (``GencoveFaults.inject``,
 ``fail_rate``, ``POST /_fake/inject``): an error status, a hang, a reset connection, and
 the hostile answers of issue 15 (see ``hostile.py``), and the answer a status fault makes.
 """
@@ -38,7 +38,7 @@ FaultKind = Literal[
 
 @dataclass(frozen=True)
 class Fault:
-    """A failure injected into one request (see ``FakeGencove.inject`` / ``fail_rate``).
+    """A failure injected into one request (see ``GencoveFaults.inject`` / ``fail_rate``).
 
     ``after_effect=False`` (default): the failure happens before the request reaches the
     "backend" (nothing changes).  ``after_effect=True``: the request takes effect first, then

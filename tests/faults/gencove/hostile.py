@@ -12,9 +12,9 @@ from typing import Any
 
 from aiohttp import web
 
-from invite_bot.playground.gencove.faults import Fault, retry_date_reply
 from invite_bot.playground.gencove.pages import Page, page_params, replace_query
 from invite_bot.playground.gencove.replies import Reply, json_reply
+from tests.faults.gencove.faults import Fault, retry_date_reply
 
 STREAM_CHUNK = 64 * 1024
 

@@ -1,4 +1,4 @@
-"""Which request a fault answers, and how: the queue ``FakeGencove.inject`` fills, the
+"""Which request a fault answers, and how: the queue ``GencoveFaults.inject`` fills, the
 seeded random failures of ``fail_rate``, and applying a fault to a request."""
 
 from __future__ import annotations
@@ -9,14 +9,14 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from invite_bot.playground.gencove.faults import (
+from invite_bot.playground.gencove.replies import Reply
+from tests.faults.gencove.faults import (
     DEFAULT_FAIL_KINDS,
     HOSTILE_KINDS,
     Fault,
     fault_reply,
 )
-from invite_bot.playground.gencove.hostile import Relist, apply_hostile
-from invite_bot.playground.gencove.replies import Reply
+from tests.faults.gencove.hostile import Relist, apply_hostile
 
 
 class Injection:

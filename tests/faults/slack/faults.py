@@ -1,4 +1,4 @@
-"""Failures the local Slack can be told to give: ``SlackFault`` (one failure), the
+"""Failures a test tells the local Slack to give: ``SlackFault`` (one failure), the
 ``FaultPlan`` of queued and seeded-random ones, and how a fault spoils a request before
 (429, 5xx, an error, a reset, a delay) or after it took effect (a garbled or lost answer).
 """
@@ -20,7 +20,7 @@ from invite_bot.playground.slack.records import Call, JSONDict
 
 @dataclass(frozen=True)
 class SlackFault:
-    """A one-shot failure for ``FakeSlack.inject``; build with the class methods."""
+    """A one-shot failure for ``SlackFaults.inject``; build with the class methods."""
 
     kind: Literal["rate_limited", "status", "error", "reset", "delay", "garbled", "lost"]
     http_status: int = 200
