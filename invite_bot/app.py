@@ -51,6 +51,7 @@ from invite_bot.features.reinvite.reinviting import Reinviting
 from invite_bot.features.requests import listeners as requests
 from invite_bot.features.requests.asking import Asking
 from invite_bot.features.requests.deciding import Deciding
+from invite_bot.features.requests.reminding import Reminding, settle_and_remind
 from invite_bot.features.revoke import listeners as revoke
 from invite_bot.features.revoke.revoking import Revoking
 from invite_bot.features.revoke.typed import RevokeCommand
@@ -101,7 +102,9 @@ class Bot:
             metrics=self.metrics,
             settings=self.settings,
             messages=self.jobs.messages,
-            settle_requests=self.features.deciding.settle_all,
+            settle_requests=settle_and_remind(
+                self.features.deciding.settle_all, self.features.reminding
+            ),
             instance=self.jobs.holding.instance,
         )
 
@@ -195,6 +198,7 @@ class Features:
     linking: Linking
     asking: Asking
     deciding: Deciding
+    reminding: Reminding
     bulk: Bulk
     bulk_kind: BulkKind
 
@@ -253,6 +257,7 @@ def _features(
             settings=settings, store=store, outbound=outbound, inviting=inviting, client=client
         ),
         deciding=Deciding(store=store, outbound=outbound, inviting=inviting, jobs=jobs),
+        reminding=Reminding(store=store, outbound=outbound, after=settings.request_remind_after),
         bulk=_bulk(settings, store, outbound, client, inviting, roles, jobs),
         bulk_kind=BulkKind(store, outbound),
     )
