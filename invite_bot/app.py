@@ -34,6 +34,8 @@ from invite_bot.features.accounts import listeners as accounts
 from invite_bot.features.accounts.accepting import Accepting
 from invite_bot.features.accounts.keys import KeyRing
 from invite_bot.features.accounts.linking import Linking
+from invite_bot.features.audit import listeners as audit
+from invite_bot.features.audit.exporting import AuditExport
 from invite_bot.features.bulk import listeners as bulk
 from invite_bot.features.bulk.files import Files
 from invite_bot.features.bulk.intake import Bulk
@@ -199,6 +201,7 @@ class Features:
     asking: Asking
     deciding: Deciding
     reminding: Reminding
+    audit: AuditExport
     bulk: Bulk
     bulk_kind: BulkKind
 
@@ -258,6 +261,7 @@ def _features(
         ),
         deciding=Deciding(store=store, outbound=outbound, inviting=inviting, jobs=jobs),
         reminding=Reminding(store=store, outbound=outbound, after=settings.request_remind_after),
+        audit=AuditExport(store=store, outbound=outbound),
         bulk=_bulk(settings, store, outbound, client, inviting, roles, jobs),
         bulk_kind=BulkKind(store, outbound),
     )
@@ -343,6 +347,7 @@ def register_features(router: Router, bot: Bot) -> None:
     notify.register(router, bot.store, f.inviters, notify_channel=settings.invite_notify_channel)
     requests.register(router, f.asking, f.deciding, f.inviting)
     bulk.register(router, f.bulk, f.bulk_kind)
+    audit.register(router, f.audit, f.inviters)
 
 
 def _bolt_app(bot: Bot, identity: dict[str, Any]) -> AsyncApp:
