@@ -11,18 +11,29 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select, update
 
 from invite_bot.features.requests.blocks import APPROVE, DENY, WITHDRAW
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, Message
-from invite_bot.store import InviteRequest
+from invite_bot.store import InviteRequest, NewInviteRequest, Store, Tx
+from invite_bot.store.schema import outbox, utcnow
 from tests.support.blocks_text import block_text
-from tests.support.harness import ADMIN, OUTSIDER, BotUnderTest, running_bot, sqlite_url
+from tests.support.harness import (
+    ADMIN,
+    OUTSIDER,
+    BotUnderTest,
+    bot_environment,
+    running_bot,
+    sqlite_url,
+)
+from tests.support.processes import WatcherProcess, start_watcher
+from tests.support.waiting import wait_until
 
 APPROVALS = "C0APPROVE"
 SECOND = "U0SECOND1"  # another inviter
@@ -198,3 +209,88 @@ async def test_exactly_once_with_two_bots_on_one_database_and_across_a_restart(
     )
     assert len(texts) == 3
     assert len(_still_waiting(slack)) == 3
+
+
+async def test_a_reminder_a_dead_sender_left_sending_is_looked_up_not_posted_again(
+    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+) -> None:
+    """The process died after Slack took the reminder but before it recorded so: the next
+    leader finds it in the channel's history (its key is in the metadata) and posts none."""
+    async with running_bot(gencove, slack, sqlite_url(tmp_path), **IN_CHANNEL) as bot:
+        request = await _ask(bot, "invite bob@partner.org")
+        await _poll_past(bot, request, polls=1)
+        assert len(_reminders(slack, APPROVALS)) == 1
+        crashed = await bot.store.write(_as_if_crashed_while_sending)
+        assert crashed == 2  # the channel's reminder and the member's note
+        await bot.bot.watcher().poll()
+        left = await bot.store.read(
+            lambda tx: tx.conn.execute(
+                select(outbox.c.state).where(outbox.c.kind == "request_reminder")
+            ).all()
+        )
+    assert [state for (state,) in left] == ["sent", "sent"]
+    assert len(_reminders(slack, APPROVALS)) == 1
+    assert len(_still_waiting(slack)) == 1
+
+
+def _as_if_crashed_while_sending(tx: Tx) -> int:
+    long_ago = utcnow() - timedelta(minutes=10)
+    done = tx.conn.execute(
+        update(outbox)
+        .where(outbox.c.kind == "request_reminder")
+        .values(state="sending", slack_ts=None, updated_at=long_ago)
+    )
+    return int(done.rowcount)
+
+
+def _asked(tx: Tx, numbers: range) -> None:
+    """Requests as a member's `/gencove invite` leaves them: stored, posted for approval."""
+    for number in numbers:
+        ask = NewInviteRequest(
+            requester_slack_id=OUTSIDER,
+            channel_id="C_GENERAL",
+            addresses=(f"user{number}@partner.org",),
+            role=None,
+            reason=None,
+            expires_at=utcnow() + timedelta(days=7),
+            delivery_key=f"asked-{number}",
+        )
+        request_id, _ = tx.requests.create(ask)
+        tx.requests.add_message(request_id, APPROVALS, f"1700000000.{number:06d}")
+
+
+async def test_exactly_once_across_two_watcher_processes_and_a_killed_leader(
+    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+) -> None:
+    """Two `invite-bot watch` processes on one database, the leader killed with SIGKILL
+    and a third started: each request nobody answered is reminded exactly once."""
+    url = sqlite_url(tmp_path)
+    env = bot_environment(
+        gencove, slack, url, WATCH_INTERVAL="0.3", SLACK_POST_INTERVAL="0.05", **IN_CHANNEL
+    )
+    store = await Store.open(url)
+    started: list[WatcherProcess] = []
+    try:
+        await store.write(lambda tx: _asked(tx, range(3)))
+        first = await start_watcher(env, tmp_path, "watcher-a")
+        second = await start_watcher(env, tmp_path, "watcher-b")
+        started += [first, second]
+        await wait_until(
+            lambda: len(_reminders(slack, APPROVALS)) >= 3, 30, "3 reminders", *started
+        )
+        leader = first if "watcher took the lead" in first.output() else second
+        await leader.kill()
+        await store.write(lambda tx: _asked(tx, range(3, 6)))
+        third = await start_watcher(env, tmp_path, "watcher-c")
+        started.append(third)
+        await wait_until(
+            lambda: len(_reminders(slack, APPROVALS)) >= 6, 30, "6 reminders", *started
+        )
+        await asyncio.sleep(1.5)  # several more polls by whoever leads: nothing more
+    finally:
+        for process in started:
+            await process.kill()
+        await store.close()
+    texts = [block_text(m.blocks, "request") for m in _reminders(slack, APPROVALS)]
+    assert sorted(t.split("*")[1] for t in texts) == [f"user{i}@partner.org" for i in range(6)]
+    assert len(_still_waiting(slack)) == 6
