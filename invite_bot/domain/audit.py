@@ -66,6 +66,7 @@ OUTCOMES: Mapping[str, str] = {
     "request_withdrawn": "withdrawn",
     "request_expired": "expired",
     "request_reminded": "reminded",
+    "audit_exported": "exported",
 }
 
 

@@ -55,7 +55,14 @@ class AuditExport:
                 title=file_title(since),
                 comment=file_comment(count, since),
             )
-        return sent(count, since) if failure is None else not_sent(failure.sentence)
+        if failure is not None:
+            return not_sent(failure.sentence)
+        # Who took a copy of the log is itself on the log.
+        detail = {"since_hours": since // timedelta(hours=1), "entries": count}
+        await self.store.write(
+            lambda tx: tx.audit.add(actor_slack_id=user, action="audit_exported", detail=detail)
+        )
+        return sent(count, since)
 
     async def _write(self, path: Path, start: datetime) -> int:
         """The entries since `start` as CSV in `path`, page by page; how many there were."""

@@ -19,6 +19,7 @@ from invite_bot.playground.slack import FakeSlack
 from invite_bot.playground.slack_files import SlackFile
 from invite_bot.store import Tx
 from invite_bot.store.schema import audit_log, utcnow
+from tests.faults.slack import SlackFault, SlackFaults
 from tests.support.harness import ADMIN, OUTSIDER, BotUnderTest, running_bot, sqlite_url
 
 ADMIN_DM = "D" + ADMIN[1:]
@@ -40,6 +41,11 @@ def _rows(uploaded: SlackFile) -> list[dict[str, str]]:
     lines = list(csv.reader(io.StringIO(uploaded.text)))
     assert tuple(lines[0]) == AUDIT_HEADER
     return [dict(zip(AUDIT_HEADER, line, strict=True)) for line in lines[1:]]
+
+
+def _addresses(uploaded: SlackFile) -> list[str]:
+    """The revoked addresses the file lists (each export adds its own entry too)."""
+    return [row["address"] for row in _rows(uploaded) if row["action"] == "revoke"]
 
 
 def _add(tx: Tx, *, days_ago: float = 0, **entry: Any) -> None:
@@ -115,14 +121,11 @@ async def test_since_filters_and_a_bad_since_is_answered(
 
     await bot.store.write(history)
     await _export(bot)
-    assert [r["address"] for r in _rows(await _file(slack, 1))] == [
-        "recent@lab.org",
-        "today@lab.org",
-    ]
+    assert _addresses(await _file(slack, 1)) == ["recent@lab.org", "today@lab.org"]
     await _export(bot, "audit --since 12h")
-    assert [r["address"] for r in _rows(await _file(slack, 2))] == ["today@lab.org"]
+    assert _addresses(await _file(slack, 2)) == ["today@lab.org"]
     await _export(bot, "audit --since=6w")
-    assert len(_rows(await _file(slack, 3))) == 3
+    assert len(_addresses(await _file(slack, 3))) == 3
     answer, _ = await bot.command("audit --since yesterday")
     text = answer.json()["text"]
     assert "`yesterday`" in text
@@ -131,6 +134,28 @@ async def test_since_filters_and_a_bad_since_is_answered(
     answer, _ = await bot.command("audit --everything")
     assert "the only option is `--since`" in answer.json()["text"]
     assert len(slack.files.uploaded_by_bot()) == 3
+
+
+async def test_each_export_is_itself_on_the_log_and_a_failed_upload_says_so(
+    bot: BotUnderTest, slack: FakeSlack, slack_faults: SlackFaults
+) -> None:
+    await bot.store.write(lambda tx: _add(tx, action="revoke", email="ana@lab.org"))
+    await _export(bot, "audit --since 2d")
+    rows = _rows(await _file(slack, 1))
+    assert [r["action"] for r in rows] == ["revoke"]
+    slack_faults.inject("files.getUploadURLExternal", SlackFault.error("not_allowed"))
+    answer = await _export(bot)
+    assert "could not be sent" in answer
+    assert "not_allowed" in answer
+    [exported] = await bot.store.read(lambda tx: tx.audit.entries(action="audit_exported"))
+    assert exported.actor_slack_id == ADMIN
+    assert exported.detail == {"since_hours": 48, "entries": 1}
+    await _export(bot)
+    rows = _rows(await _file(slack, 2))
+    assert [(r["action"], r["outcome"]) for r in rows] == [
+        ("revoke", "revoked"),
+        ("audit_exported", "exported"),
+    ]
 
 
 async def test_an_empty_period_says_so_and_uploads_nothing(
