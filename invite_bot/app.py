@@ -34,6 +34,8 @@ from invite_bot.features.accounts import listeners as accounts
 from invite_bot.features.accounts.accepting import Accepting
 from invite_bot.features.accounts.keys import KeyRing
 from invite_bot.features.accounts.linking import Linking
+from invite_bot.features.audit import listeners as audit
+from invite_bot.features.audit.exporting import AuditExport
 from invite_bot.features.bulk import listeners as bulk
 from invite_bot.features.bulk.files import Files
 from invite_bot.features.bulk.intake import Bulk
@@ -51,6 +53,7 @@ from invite_bot.features.reinvite.reinviting import Reinviting
 from invite_bot.features.requests import listeners as requests
 from invite_bot.features.requests.asking import Asking
 from invite_bot.features.requests.deciding import Deciding
+from invite_bot.features.requests.reminding import Reminding, settle_and_remind
 from invite_bot.features.revoke import listeners as revoke
 from invite_bot.features.revoke.revoking import Revoking
 from invite_bot.features.revoke.typed import RevokeCommand
@@ -101,7 +104,9 @@ class Bot:
             metrics=self.metrics,
             settings=self.settings,
             messages=self.jobs.messages,
-            settle_requests=self.features.deciding.settle_all,
+            settle_requests=settle_and_remind(
+                self.features.deciding.settle_all, self.features.reminding
+            ),
             instance=self.jobs.holding.instance,
         )
 
@@ -195,6 +200,8 @@ class Features:
     linking: Linking
     asking: Asking
     deciding: Deciding
+    reminding: Reminding
+    audit: AuditExport
     bulk: Bulk
     bulk_kind: BulkKind
 
@@ -253,6 +260,8 @@ def _features(
             settings=settings, store=store, outbound=outbound, inviting=inviting, client=client
         ),
         deciding=Deciding(store=store, outbound=outbound, inviting=inviting, jobs=jobs),
+        reminding=Reminding(store=store, outbound=outbound, after=settings.request_remind_after),
+        audit=AuditExport(store=store, outbound=outbound),
         bulk=_bulk(settings, store, outbound, client, inviting, roles, jobs),
         bulk_kind=BulkKind(store, outbound),
     )
@@ -338,6 +347,7 @@ def register_features(router: Router, bot: Bot) -> None:
     notify.register(router, bot.store, f.inviters, notify_channel=settings.invite_notify_channel)
     requests.register(router, f.asking, f.deciding, f.inviting)
     bulk.register(router, f.bulk, f.bulk_kind)
+    audit.register(router, f.audit, f.inviters)
 
 
 def _bolt_app(bot: Bot, identity: dict[str, Any]) -> AsyncApp:

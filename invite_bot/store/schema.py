@@ -296,6 +296,21 @@ reminders = Table(
     Column("queued_at", UTCDateTime(), nullable=False),
 )
 
+# One reminder per invite request nobody decided in INVITE_REQUEST_REMIND_AFTER: inserted
+# (ON CONFLICT DO NOTHING) in the transaction that queues its posts in the outbox (kind
+# 'request_reminder'), so two watchers or a restart never remind twice.
+request_reminders = Table(
+    "request_reminders",
+    metadata,
+    Column(
+        "request_id",
+        Integer,
+        ForeignKey("invite_requests.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("queued_at", UTCDateTime(), nullable=False),
+)
+
 # `/gencove notify me [off]`: a Slack user's choice about DMs of their own invitations.
 # No row: the default (on).
 notify_preferences = Table(

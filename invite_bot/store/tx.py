@@ -24,6 +24,7 @@ from invite_bot.store.repositories.outbox import Outbox
 from invite_bot.store.repositories.preferences import Preferences
 from invite_bot.store.repositories.reinvites import Reinvites
 from invite_bot.store.repositories.reminders import Reminders
+from invite_bot.store.repositories.request_reminders import RequestReminders
 from invite_bot.store.repositories.requests import Requests
 from invite_bot.store.repositories.state import State
 from invite_bot.store.repositories.subscriptions import Subscriptions
@@ -92,6 +93,10 @@ class Tx:
     @cached_property
     def requests(self) -> Requests:
         return Requests(self.conn)
+
+    @cached_property
+    def request_reminders(self) -> RequestReminders:
+        return RequestReminders(self.conn)
 
     @cached_property
     def drafts(self) -> Drafts:
