@@ -54,6 +54,8 @@ from invite_bot.features.requests.deciding import Deciding
 from invite_bot.features.revoke import listeners as revoke
 from invite_bot.features.revoke.revoking import Revoking
 from invite_bot.features.revoke.typed import RevokeCommand
+from invite_bot.features.workflow import listeners as workflow
+from invite_bot.features.workflow.stepping import Stepping
 from invite_bot.gencove import GencoveClient
 from invite_bot.gencove.observe import RequestObserver
 from invite_bot.gencove.roles import Roles
@@ -197,6 +199,7 @@ class Features:
     deciding: Deciding
     bulk: Bulk
     bulk_kind: BulkKind
+    stepping: Stepping
 
 
 def _features(
@@ -215,6 +218,9 @@ def _features(
     org_key = settings.gencove_api_key
     inviting = Inviting(settings, inviters, SlidingWindow(settings.rate_limit), jobs)
     notices = Notices(store=store)
+    asking = Asking(
+        settings=settings, store=store, outbound=outbound, inviting=inviting, client=client
+    )
     revoking = Revoking(
         store=store,
         gencove=gencove,
@@ -249,12 +255,11 @@ def _features(
         linking=Linking(
             store=store, gencove=gencove, keys=keys, vault=vault, org_key=org_key, learn=learn
         ),
-        asking=Asking(
-            settings=settings, store=store, outbound=outbound, inviting=inviting, client=client
-        ),
+        asking=asking,
         deciding=Deciding(store=store, outbound=outbound, inviting=inviting, jobs=jobs),
         bulk=_bulk(settings, store, outbound, client, inviting, roles, jobs),
         bulk_kind=BulkKind(store, outbound),
+        stepping=Stepping(store=store, inviting=inviting, asking=asking, outbound=outbound),
     )
 
 
@@ -338,6 +343,7 @@ def register_features(router: Router, bot: Bot) -> None:
     notify.register(router, bot.store, f.inviters, notify_channel=settings.invite_notify_channel)
     requests.register(router, f.asking, f.deciding, f.inviting)
     bulk.register(router, f.bulk, f.bulk_kind)
+    workflow.register(router, f.stepping)
 
 
 def _bolt_app(bot: Bot, identity: dict[str, Any]) -> AsyncApp:

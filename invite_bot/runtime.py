@@ -116,6 +116,7 @@ async def _resume_loop(bot: Bot, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
             await bot.jobs.resume()
+            await bot.features.stepping.resume()  # after the jobs its steps may wait on
             await bot.store.write(_prune)
         except StoreUnavailable as exc:
             log.warning("invite jobs not resumed, database unavailable: %s", exc.kind)
