@@ -54,6 +54,8 @@ from invite_bot.features.requests.deciding import Deciding
 from invite_bot.features.revoke import listeners as revoke
 from invite_bot.features.revoke.revoking import Revoking
 from invite_bot.features.revoke.typed import RevokeCommand
+from invite_bot.features.shortcuts import listeners as shortcuts
+from invite_bot.features.shortcuts.forms import Forms
 from invite_bot.features.workflow import listeners as workflow
 from invite_bot.features.workflow.stepping import Stepping
 from invite_bot.gencove import GencoveClient
@@ -200,6 +202,7 @@ class Features:
     bulk: Bulk
     bulk_kind: BulkKind
     stepping: Stepping
+    forms: Forms
 
 
 def _features(
@@ -260,6 +263,9 @@ def _features(
         bulk=_bulk(settings, store, outbound, client, inviting, roles, jobs),
         bulk_kind=BulkKind(store, outbound),
         stepping=Stepping(store=store, inviting=inviting, asking=asking, outbound=outbound),
+        forms=Forms(
+            inviters=inviters, asking=asking, roles=roles, outbound=outbound, client=client
+        ),
     )
 
 
@@ -344,6 +350,7 @@ def register_features(router: Router, bot: Bot) -> None:
     requests.register(router, f.asking, f.deciding, f.inviting)
     bulk.register(router, f.bulk, f.bulk_kind)
     workflow.register(router, f.stepping)
+    shortcuts.register(router, f.forms)
 
 
 def _bolt_app(bot: Bot, identity: dict[str, Any]) -> AsyncApp:
