@@ -111,8 +111,8 @@ async def test_a_member_s_step_asks_the_inviters_and_completes_as_requested(
 @pytest.mark.parametrize(
     ("inputs", "reason"),
     [
-        (_inputs("not-an-address"), "not-an-address"),
-        (_inputs("eve@elsewhere.com"), "elsewhere.com"),
+        (_inputs("not-an-address"), "not valid email addresses: not-an-address"),
+        (_inputs("eve@elsewhere.com"), "only go to addresses at lab.org"),
         (_inputs("ana@lab.org", person=None), "Requested by"),
         (_inputs("ana@lab.org bob@lab.org"), "one address at a time"),
     ],
