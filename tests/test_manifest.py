@@ -44,7 +44,8 @@ def test_the_manifest_declares_the_shortcuts_and_the_workflow_step_the_bot_answe
     assert set(inputs) == {EMAIL_INPUT, ROLE_INPUT, PERSON_INPUT}
     assert inputs[EMAIL_INPUT]["is_required"] is True
     assert inputs[ROLE_INPUT]["is_required"] is False
-    assert inputs[PERSON_INPUT]["type"] == "slack#/types/user_id"
+    # the person who used the workflow, which a builder cannot set to someone else
+    assert inputs[PERSON_INPUT]["type"] == "slack#/types/user_context"
     assert set(outputs) == {INVITATION_OUTPUT, STATUS_OUTPUT}
     assert all(p["name"] == name for params in (inputs, outputs) for name, p in params.items())
     # what Slack requires of an app with custom steps

@@ -29,7 +29,7 @@ from invite_bot.playground.slack import (
     global_shortcut_body,
     message_shortcut_body,
 )
-from invite_bot.playground.slack.functions import Execution
+from invite_bot.playground.slack.functions import Execution, user_context
 from invite_bot.playground.world import TEAM_ID, Channel, Person, channel, person
 
 RUNS_SHOWN = 5
@@ -74,7 +74,7 @@ class Surfaces:
 
     async def run_workflow(self, who: Person, email: str, role: str | None) -> Execution:
         """A workflow with the step, run by `who` ("Person who used this workflow")."""
-        inputs: dict[str, Any] = {EMAIL_INPUT: email, PERSON_INPUT: who.user_id}
+        inputs: dict[str, Any] = {EMAIL_INPUT: email, PERSON_INPUT: user_context(who.user_id)}
         if role:
             inputs[ROLE_INPUT] = role
         execution = self.local.slack.functions.start(FUNCTION, inputs)

@@ -11,15 +11,15 @@ FUNCTION = "invite_to_gencove"  # the manifest's functions key and Bolt's app.fu
 
 EMAIL_INPUT = "email"
 ROLE_INPUT = "role"
-PERSON_INPUT = "requester"  # slack#/types/user_id: "Person who used this workflow"
+PERSON_INPUT = "requester"  # slack#/types/user_context: the person who used the workflow
 
 INVITATION_OUTPUT = "invitation_id"
 STATUS_OUTPUT = "status"
 REQUESTED = "requested"  # a member's step: an invite request to the inviters
 
 NO_PERSON = (
-    "The step does not say whom it acts for: set its “Requested by” input (for example to "
-    "“Person who used this workflow”)."
+    "The step does not know who used the workflow (its “Requested by”), so it invites "
+    "nobody: start the workflow from something a person does, such as a link or a button."
 )
 NO_EMAIL = "The step was given no email address to invite."
 ONE_ADDRESS = "The step invites one address at a time; it was given {count}."
@@ -28,6 +28,10 @@ GENCOVE_REFUSED = "Gencove refused to invite {email}: {reason}"
 UNSURE = (
     "Gencove did not confirm the invitation of {email}; it may or may not exist. An inviter "
     "can check with /gencove list."
+)
+UNREPORTED = (
+    "The step was done, but Slack refused its result ({error}), so it could not be passed "
+    "on to the next steps. An inviter can check with /gencove list."
 )
 MAX_REASON = 500  # Slack shows the reason in a Slackbot message: keep it to a paragraph
 

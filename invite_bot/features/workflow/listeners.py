@@ -34,9 +34,12 @@ def step_inputs(event: Mapping[str, Any]) -> StepInputs | None:
         return None
     given = event.get("inputs")
     inputs: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
+    # A user_context ({"id", "secret"}): Slack fills it with the person who used the
+    # workflow; a builder cannot name someone else there (a plain user id they could).
+    person = inputs.get(PERSON_INPUT)
     return StepInputs(
         execution_id=execution[:64],
-        user_id=_text(inputs.get(PERSON_INPUT), 32),
+        user_id=_text(person.get("id"), 32) if isinstance(person, Mapping) else None,
         email=_text(inputs.get(EMAIL_INPUT), 400) or "",
         role=_text(inputs.get(ROLE_INPUT), 255),
     )

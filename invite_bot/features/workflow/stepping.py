@@ -36,6 +36,7 @@ from invite_bot.features.workflow.blocks import (
     ONE_ADDRESS,
     REQUESTED,
     STATUS_OUTPUT,
+    UNREPORTED,
     UNSURE,
     plain,
 )
@@ -121,7 +122,11 @@ class Stepping:
             log.warning("workflow step %s: Slack not told yet (%s)", execution, failure.error)
             return
         if failure is not None and failure.error not in TOLD_ALREADY:
+            # Repeating it changes nothing; a refused success still ends the step, failed.
             log.error("workflow step %s: Slack refused its completion (%s)", execution, failure)
+            if result.outcome == "success":
+                reason = UNREPORTED.format(error=failure.error)
+                await self.outbound.fail_step(execution, reason)
         await self.store.write(lambda tx: tx.workflow_steps.completed(execution))
 
     async def _decide(self, inputs: StepInputs) -> StepResult | None:

@@ -35,6 +35,12 @@ class Execution:
     error: str | None = None
 
 
+def user_context(user_id: str) -> JSONDict:
+    """A `slack#/types/user_context` value, as Slack fills one with the person who used
+    the workflow: their id, and a secret only Slack makes."""
+    return {"id": user_id, "secret": uuid.uuid5(uuid.NAMESPACE_OID, user_id).hex}
+
+
 class Functions:
     """The step executions of one local Slack (``slack.functions``)."""
 

@@ -24,7 +24,7 @@ from invite_bot.features.workflow.blocks import (
 )
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, function_executed_body
-from invite_bot.playground.slack.functions import Execution
+from invite_bot.playground.slack.functions import Execution, user_context
 from tests.faults.gencove import Fault, GencoveFaults
 from tests.faults.slack import SlackFault, SlackFaults
 from tests.support.harness import ADMIN, OUTSIDER, BotUnderTest, running_bot, sqlite_url
@@ -44,7 +44,7 @@ async def bot(
 def _inputs(email: str, person: str | None = ADMIN, role: str | None = None) -> dict[str, Any]:
     given: dict[str, Any] = {EMAIL_INPUT: email}
     if person is not None:
-        given[PERSON_INPUT] = person
+        given[PERSON_INPUT] = user_context(person)
     if role is not None:
         given[ROLE_INPUT] = role
     return given
@@ -114,6 +114,8 @@ async def test_a_member_s_step_asks_the_inviters_and_completes_as_requested(
         (_inputs("not-an-address"), "not valid email addresses: not-an-address"),
         (_inputs("eve@elsewhere.com"), "only go to addresses at lab.org"),
         (_inputs("ana@lab.org", person=None), "Requested by"),
+        # a bare user id is what a builder could set to an inviter's: not trusted
+        ({EMAIL_INPUT: "ana@lab.org", PERSON_INPUT: ADMIN}, "Requested by"),
         (_inputs("ana@lab.org bob@lab.org"), "one address at a time"),
     ],
 )
@@ -208,3 +210,20 @@ async def test_a_completion_slack_did_not_take_is_made_after_a_restart(
     assert execution.outcome == "completed"
     assert len(gencove.find("ana@lab.org")) == 1
     assert len(_completions(slack, execution)) == 1
+
+
+async def test_outputs_slack_refuses_end_the_step_failed_saying_so(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults
+) -> None:
+    """Repeating a refused completion changes nothing: the step still ends, as failed, and
+    the person reads that the invitation was made all the same."""
+    slack_faults.inject(
+        "functions.completeSuccess", SlackFault.error("parameter_validation_failed")
+    )
+    execution = await _ended(bot, await _run(bot, _inputs("ana@lab.org")))
+    assert execution.outcome == "failed"
+    assert execution.error is not None
+    assert "The step was done, but Slack refused its result" in execution.error
+    assert len(gencove.find("ana@lab.org")) == 1
+    await bot.settled(timeout=30)
+    assert await _completed_in_store(bot, execution)
