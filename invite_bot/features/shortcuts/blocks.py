@@ -15,7 +15,7 @@ from invite_bot.slack.blockkit import mrkdwn
 GLOBAL_SHORTCUT = "invite_to_gencove_global"  # the shortcuts menu
 MESSAGE_SHORTCUT = "invite_to_gencove_message"  # a message's "…" menu
 
-FROM_MESSAGE = "Filled in with the {count} found in the message. Check them before you send."
+FROM_MESSAGE = "Filled in with the {count} found in the message. Check {them} before you send."
 FROM_PROFILE = (
     "The message has no email address, so this is *<@{author}>'s address from their Slack "
     "profile*. Check it is the one to invite before you send."
@@ -49,7 +49,9 @@ def prefilled(view: View, addresses: Sequence[str], note: str | None) -> View:
 
 
 def found_note(count: int) -> str:
-    return FROM_MESSAGE.format(count="address" if count == 1 else f"{count} addresses")
+    if count == 1:
+        return FROM_MESSAGE.format(count="address", them="it")
+    return FROM_MESSAGE.format(count=f"{count} addresses", them="them")
 
 
 def author_note(template: str, author: str, reason: str = "") -> str:

@@ -33,6 +33,7 @@ const surfaces = (() => {
       const item = make("button", { type: "button", className: "surface-item", textContent: label });
       item.addEventListener("click", () => {
         menu.hidden = true;
+        more.hidden = true; // the modal opens over the message
         run();
       });
       menu.append(item);
