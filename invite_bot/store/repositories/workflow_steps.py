@@ -5,6 +5,7 @@ process), `completed` marks that Slack has it; `unfinished` lists what a restart
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import RowMapping, select
@@ -12,6 +13,7 @@ from sqlalchemy import RowMapping, select
 from invite_bot.domain.workflow_steps import StepInputs, StepResult, WorkflowStep
 from invite_bot.store.repositories.repository import (
     Repository,
+    delete_count,
     insert_or_nothing_returning,
     update_count,
 )
@@ -82,6 +84,11 @@ class WorkflowSteps(Repository):
             .limit(limit)
         )
         return [_step(row) for row in found.mappings()]
+
+    def prune(self, older_than: timedelta) -> int:
+        """Forget executions completed longer than `older_than` ago; returns how many."""
+        before = utcnow() - older_than
+        return delete_count(self._conn, workflow_steps, workflow_steps.c.completed_at < before)
 
 
 def _step(row: RowMapping) -> WorkflowStep:
