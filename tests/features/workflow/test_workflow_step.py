@@ -227,3 +227,26 @@ async def test_outputs_slack_refuses_end_the_step_failed_saying_so(
     assert len(gencove.find("ana@lab.org")) == 1
     await bot.settled(timeout=30)
     assert await _completed_in_store(bot, execution)
+
+
+async def test_an_address_already_invited_is_not_invited_again(
+    bot: BotUnderTest, gencove: FakeGencove
+) -> None:
+    """The duplicate guard of every invite: the pending invitation is the step's output."""
+    pending = gencove.add_invitation("ana@lab.org")
+    execution = await _ended(bot, await _run(bot, _inputs("ana@lab.org")))
+    assert execution.outputs == {STATUS_OUTPUT: "pending", INVITATION_OUTPUT: str(pending.id)}
+    assert gencove.count("POST", "/api/v2/invitations/") == 0
+
+
+async def test_the_rate_limit_refuses_a_step_with_the_limit_s_words(
+    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+) -> None:
+    async with running_bot(gencove, slack, sqlite_url(tmp_path), INVITE_RATE_LIMIT="1/hour") as bot:
+        first = await _ended(bot, await _run(bot, _inputs("ana@lab.org")))
+        second = await _ended(bot, await _run(bot, _inputs("bob@lab.org")))
+    assert first.outcome == "completed"
+    assert second.outcome == "failed"
+    assert second.error is not None
+    assert "you can send 0 more right now (the limit is 1 " in second.error
+    assert gencove.find("bob@lab.org") == []
