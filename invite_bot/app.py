@@ -57,6 +57,10 @@ from invite_bot.features.requests.reminding import Reminding, settle_and_remind
 from invite_bot.features.revoke import listeners as revoke
 from invite_bot.features.revoke.revoking import Revoking
 from invite_bot.features.revoke.typed import RevokeCommand
+from invite_bot.features.shortcuts import listeners as shortcuts
+from invite_bot.features.shortcuts.forms import Forms
+from invite_bot.features.workflow import listeners as workflow
+from invite_bot.features.workflow.stepping import Stepping
 from invite_bot.gencove import GencoveClient
 from invite_bot.gencove.observe import RequestObserver
 from invite_bot.gencove.roles import Roles
@@ -204,6 +208,8 @@ class Features:
     audit: AuditExport
     bulk: Bulk
     bulk_kind: BulkKind
+    stepping: Stepping
+    forms: Forms
 
 
 def _features(
@@ -222,6 +228,9 @@ def _features(
     org_key = settings.gencove_api_key
     inviting = Inviting(settings, inviters, SlidingWindow(settings.rate_limit), jobs)
     notices = Notices(store=store)
+    asking = Asking(
+        settings=settings, store=store, outbound=outbound, inviting=inviting, client=client
+    )
     revoking = Revoking(
         store=store,
         gencove=gencove,
@@ -256,14 +265,16 @@ def _features(
         linking=Linking(
             store=store, gencove=gencove, keys=keys, vault=vault, org_key=org_key, learn=learn
         ),
-        asking=Asking(
-            settings=settings, store=store, outbound=outbound, inviting=inviting, client=client
-        ),
+        asking=asking,
         deciding=Deciding(store=store, outbound=outbound, inviting=inviting, jobs=jobs),
         reminding=Reminding(store=store, outbound=outbound, after=settings.request_remind_after),
         audit=AuditExport(store=store, outbound=outbound),
         bulk=_bulk(settings, store, outbound, client, inviting, roles, jobs),
         bulk_kind=BulkKind(store, outbound),
+        stepping=Stepping(store=store, inviting=inviting, asking=asking, outbound=outbound),
+        forms=Forms(
+            inviters=inviters, asking=asking, roles=roles, outbound=outbound, client=client
+        ),
     )
 
 
@@ -348,6 +359,8 @@ def register_features(router: Router, bot: Bot) -> None:
     requests.register(router, f.asking, f.deciding, f.inviting)
     bulk.register(router, f.bulk, f.bulk_kind)
     audit.register(router, f.audit, f.inviters)
+    workflow.register(router, f.stepping)
+    shortcuts.register(router, f.forms)
 
 
 def _bolt_app(bot: Bot, identity: dict[str, Any]) -> AsyncApp:

@@ -105,10 +105,12 @@ def start_background(bot: Bot, stop: asyncio.Event, *, watch: bool) -> Backgroun
 
 
 def _prune(tx: Tx) -> None:
-    """Forget what no one can ask for any more: old deliveries, expired bulk drafts."""
+    """Forget what no one can ask for any more: old deliveries, expired bulk drafts,
+    workflow steps completed long ago."""
     # Slack retries a delivery within minutes: a day of fingerprints is plenty.
     tx.deliveries.prune(timedelta(days=1))
     tx.drafts.prune(utcnow())
+    tx.workflow_steps.prune(timedelta(days=7))  # Slack redelivers an execution within hours
 
 
 async def _resume_loop(bot: Bot, stop: asyncio.Event) -> None:
@@ -116,6 +118,7 @@ async def _resume_loop(bot: Bot, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
             await bot.jobs.resume()
+            await bot.features.stepping.resume()  # after the jobs its steps may wait on
             await bot.store.write(_prune)
         except StoreUnavailable as exc:
             log.warning("invite jobs not resumed, database unavailable: %s", exc.kind)

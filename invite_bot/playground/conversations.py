@@ -193,6 +193,12 @@ class LocalSlack:
         body = view_closed_body(view, who.user_id, who.name, team_id=TEAM_ID)
         return await self.send("view_closed", f"{view.get('callback_id')} closed", body)
 
+    def reply_path(self, who: Person, where: Channel) -> tuple[str, str]:
+        """A trigger_id (a view opened with it is `who`'s) and a response_url (its posts
+        land in `where`), for something else `who` does there (surfaces.py)."""
+        url, _ = self._response_url(_Origin(who.user_id, where.channel_id))
+        return self._modals.trigger_for(who.user_id), url
+
     # -- what people see ------------------------------------------------------------
 
     def conversation(self, who: Person, where: Channel) -> list[Entry]:

@@ -35,7 +35,7 @@ from typing import Any
 from aiohttp import web
 
 from invite_bot.features.notify.watcher import Watcher
-from invite_bot.playground import api_json, panes, shared_files, side_panes
+from invite_bot.playground import api_json, panes, shared_files, side_panes, surfaces
 from invite_bot.playground.api_json import WEB_APP_LINK
 from invite_bot.playground.conversations import LocalSlack
 from invite_bot.playground.direct import (
@@ -107,6 +107,7 @@ def page_app(playground: Playground) -> web.Application:
     app.router.add_post(f"{api}/poll", routes.poll)
     app.router.add_get(f"{api}/traffic", routes.traffic)
     app.router.add_get(FILES_ROUTE, routes.shared_file)
+    surfaces.add_routes(app, playground.local, api)  # shortcuts, the workflow step
     return app
 
 

@@ -283,6 +283,31 @@ class Outbound:
             return False
         return True
 
+    # -- workflow steps ----------------------------------------------------------------------
+
+    async def complete_step(
+        self, execution_id: str, outputs: Mapping[str, Any]
+    ) -> SlackFailure | None:
+        """Tell Slack a Workflow Builder step succeeded, with its outputs (redacted)."""
+        shown = redact_json(dict(outputs), self._redactor) if self._redactor else dict(outputs)
+        try:
+            await self.client.functions_completeSuccess(
+                function_execution_id=execution_id, outputs=shown
+            )
+        except SLACK_FAILURES as exc:
+            return classify(exc)
+        return None
+
+    async def fail_step(self, execution_id: str, error: str) -> SlackFailure | None:
+        """Tell Slack a Workflow Builder step failed, with a person-readable reason."""
+        try:
+            await self.client.functions_completeError(
+                function_execution_id=execution_id, error=self.redact(error)
+            )
+        except SLACK_FAILURES as exc:
+            return classify(exc)
+        return None
+
     # -- views and files ---------------------------------------------------------------------
 
     async def open_view(self, trigger_id: str, view: Any) -> Mapping[str, Any] | SlackFailure:

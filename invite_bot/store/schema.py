@@ -359,3 +359,22 @@ bulk_draft_rows = Table(
     Column("role", String(255), nullable=True),
     PrimaryKeyConstraint("draft_id", "position"),
 )
+
+# A Workflow Builder step's executions, by Slack's function_execution_id: its inputs, the
+# outcome decided (recorded before Slack is told), and whether Slack was told. A step is
+# completed exactly once: a redelivery or a restart finds the outcome here and only tells
+# Slack again when the telling was not confirmed.
+workflow_steps = Table(
+    "workflow_steps",
+    metadata,
+    Column("execution_id", String(64), primary_key=True),
+    Column("user_id", String(32), nullable=True),  # the person it acts for
+    Column("email", String(400), nullable=False),
+    Column("role", String(255), nullable=True),
+    Column("outcome", String(16), nullable=True),  # "success" | "error", once decided
+    Column("outputs", Text, nullable=True),  # JSON, for "success"
+    Column("error", Text, nullable=True),  # a person-readable reason, for "error"
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("decided_at", UTCDateTime(), nullable=True),
+    Column("completed_at", UTCDateTime(), nullable=True, index=True),
+)

@@ -29,6 +29,7 @@ from invite_bot.store.repositories.requests import Requests
 from invite_bot.store.repositories.state import State
 from invite_bot.store.repositories.subscriptions import Subscriptions
 from invite_bot.store.repositories.transitions import Transitions
+from invite_bot.store.repositories.workflow_steps import WorkflowSteps
 
 
 class Tx:
@@ -101,3 +102,7 @@ class Tx:
     @cached_property
     def drafts(self) -> Drafts:
         return Drafts(self.conn)
+
+    @cached_property
+    def workflow_steps(self) -> WorkflowSteps:
+        return WorkflowSteps(self.conn)

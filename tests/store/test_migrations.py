@@ -20,7 +20,7 @@ from invite_bot.store.schema import metadata, state, utcnow
 from invite_bot.store.store import open_runner
 from tests.support.store import OpenStore, invitation
 
-HEAD = "0008"  # the newest migration
+HEAD = "0009"  # the newest migration
 VERSIONS = Path(migrate.__file__).parent / "migrations" / "versions"
 TABLES = {
     "alembic_version",
@@ -43,6 +43,7 @@ TABLES = {
     "outbox",
     "state",
     "subscriptions",
+    "workflow_steps",
 }
 
 

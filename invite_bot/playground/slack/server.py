@@ -19,6 +19,7 @@ from invite_bot.playground.slack.chat import Chat
 from invite_bot.playground.slack.control import ControlApi
 from invite_bot.playground.slack.conversations import Conversations
 from invite_bot.playground.slack.files import file_methods
+from invite_bot.playground.slack.functions import Functions
 from invite_bot.playground.slack.intercept import Interceptor
 from invite_bot.playground.slack.records import (
     Call,
@@ -98,12 +99,14 @@ class FakeSlack:
         self._views = Views(self)
         self._response_urls = ResponseUrls(self)
         self._chat = Chat(self)
+        self.functions = Functions(self)  # Workflow Builder steps' executions
         methods = {
             **Users(self).methods(),
             **self._chat.methods(),
             **self._views.methods(),
             **Conversations(self).methods(),
             **file_methods(self),
+            **self.functions.methods(),
         }
         self._web_api = WebApi(self, methods)
         self.reset()
@@ -124,6 +127,7 @@ class FakeSlack:
         if self.interceptor is not None:
             self.interceptor.reset()
         self.files.reset()
+        self.functions.reset()
         if not keep_config:
             self.users = {}
             self.usergroups = {}
