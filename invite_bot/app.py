@@ -39,6 +39,9 @@ from invite_bot.features.bulk.files import Files
 from invite_bot.features.bulk.intake import Bulk
 from invite_bot.features.bulk.job import BulkKind
 from invite_bot.features.help import listeners as help_
+from invite_bot.features.home import listeners as home
+from invite_bot.features.home.refresh import HomeRefresh
+from invite_bot.features.home.tab import HomeTab
 from invite_bot.features.invite import listeners as invite
 from invite_bot.features.invite.checks import Inviting
 from invite_bot.features.invite.result import plain_kind
@@ -197,6 +200,8 @@ class Features:
     deciding: Deciding
     bulk: Bulk
     bulk_kind: BulkKind
+    home: HomeTab
+    home_refresh: HomeRefresh  # run beside the watcher (runtime.start_background)
 
 
 def _features(
@@ -220,6 +225,13 @@ def _features(
         gencove=gencove,
         keys=keys,
         messages=jobs.messages,
+        notify_channel=settings.invite_notify_channel,
+    )
+    home_tab = HomeTab(
+        store=store,
+        outbound=outbound,
+        inviters=inviters,
+        linking_on=vault is not None,
         notify_channel=settings.invite_notify_channel,
     )
     return Features(
@@ -255,6 +267,8 @@ def _features(
         deciding=Deciding(store=store, outbound=outbound, inviting=inviting, jobs=jobs),
         bulk=_bulk(settings, store, outbound, client, inviting, roles, jobs),
         bulk_kind=BulkKind(store, outbound),
+        home=home_tab,
+        home_refresh=HomeRefresh(store, home_tab),
     )
 
 
@@ -338,6 +352,7 @@ def register_features(router: Router, bot: Bot) -> None:
     notify.register(router, bot.store, f.inviters, notify_channel=settings.invite_notify_channel)
     requests.register(router, f.asking, f.deciding, f.inviting)
     bulk.register(router, f.bulk, f.bulk_kind)
+    home.register(router, f.home)
 
 
 def _bolt_app(bot: Bot, identity: dict[str, Any]) -> AsyncApp:
