@@ -15,11 +15,17 @@ import contextlib
 from datetime import timedelta
 from typing import Any
 
-from invite_bot.features.accounts.blocks import LINK, LINK_MODAL
+from invite_bot.features.accounts.blocks import (
+    API_KEY_BLOCK,
+    API_KEY_INPUT,
+    LINK,
+    LINK_MODAL,
+    UNLINK,
+)
 from invite_bot.features.home.refresh import HomeRefresh
 from invite_bot.features.invite.modals import INVITE_MODAL, OPEN_INVITE_FORM
 from invite_bot.features.notify.buttons import CHANNEL_ON, NOTIFY_ME
-from invite_bot.features.requests.blocks import APPROVE, ASK_MODAL, DENY, WITHDRAW
+from invite_bot.features.requests.blocks import APPROVE, ASK_MODAL, DENY, DENY_MODAL, WITHDRAW
 from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.slack.home import home_action_body, home_opened_body, publishes_to
 from invite_bot.store.schema import utcnow
@@ -28,6 +34,7 @@ from tests.support.store import invitation
 from tests.support.waiting import until
 
 SECOND = "U0SECOND1"  # another inviter, who never opens the Home tab
+ANA_KEY = "gc-ana-personal-key-4b7e1d9a02c3f5"
 
 
 def _refresh(bot: BotUnderTest) -> HomeRefresh:
@@ -305,3 +312,60 @@ async def _until_async(check: Any, timeout: float = 20.0) -> None:
     async with asyncio.timeout(timeout):
         while not await check():
             await asyncio.sleep(0.05)
+
+
+async def test_link_then_unlink_from_the_home_tab(bot: BotUnderTest) -> None:
+    bot.gencove.add_user("ana@lab.org", name="Ana Admin", api_key=ANA_KEY)
+    await _open(bot, ADMIN)
+    await _click(bot, ADMIN, LINK, trigger_id=bot.slack.new_trigger_id())
+    [form] = bot.slack.views.values()
+    await bot.submit(
+        LINK_MODAL,
+        {API_KEY_BLOCK: {API_KEY_INPUT: ANA_KEY}},
+        view_id=form.id,
+        private_metadata=form.view.get("private_metadata", ""),
+    )
+    await until(lambda: len(form.history) > 1)
+    await bot.settled()
+    await _refresh(bot).poll()
+    assert "Your Gencove account:* ana@lab.org" in _text(_home(bot, ADMIN))
+    assert UNLINK in _action_ids(_home(bot, ADMIN))
+    assert ANA_KEY not in bot.slack.all_text()  # never shown back, on the Home or elsewhere
+
+    await _click(bot, ADMIN, UNLINK)
+
+    assert await bot.store.read(lambda tx: tx.links.get(ADMIN)) is None
+    await _refresh(bot).poll()
+    assert "Your Gencove account:* not linked" in _text(_home(bot, ADMIN))
+
+
+async def test_withdraw_on_the_home_tab_withdraws_the_members_request(bot: BotUnderTest) -> None:
+    request_id = await _ask(bot, "withdrawn@lab.org")
+    await _open(bot, OUTSIDER)
+
+    await _click(bot, OUTSIDER, WITHDRAW, value=str(request_id))
+
+    request = await bot.store.read(lambda tx: tx.requests.get(request_id))
+    assert request is not None
+    assert request.status == "withdrawn"
+    await _refresh(bot).poll()
+    text = _text(_home(bot, OUTSIDER))
+    assert "withdrawn@lab.org" not in text
+    assert "Your open invite requests:* none" in text
+
+
+async def test_deny_on_the_home_tab_opens_the_deny_form(bot: BotUnderTest) -> None:
+    request_id = await _ask(bot, "denied@lab.org")
+    await _open(bot, ADMIN)
+
+    await _click(bot, ADMIN, DENY, value=str(request_id), trigger_id=bot.slack.new_trigger_id())
+
+    [form] = bot.slack.views.values()
+    assert form.view["callback_id"] == DENY_MODAL
+    await bot.submit(
+        DENY_MODAL, {}, view_id=form.id, private_metadata=form.view["private_metadata"]
+    )
+    await bot.settled()
+    request = await bot.store.read(lambda tx: tx.requests.get(request_id))
+    assert request is not None
+    assert request.status == "denied"
