@@ -25,8 +25,7 @@ from invite_bot.features.home.blocks import (
 from invite_bot.slack.blockkit import MAX_VIEW_BLOCKS
 from invite_bot.slack.errors import SlackFailure
 from invite_bot.slack.outbound import Outbound
-from invite_bot.store import Store, Tx
-from invite_bot.store.repositories.home import HomeViewer
+from invite_bot.store import HomeViewer, Store, Tx
 from invite_bot.store.schema import utcnow
 
 log = logging.getLogger(__name__)
