@@ -48,7 +48,7 @@ class HomePane:
         if view is None:
             return web.json_response({"ok": True, "view": None, "html": ""})
         names = panes.names(self.local.slack.channels)
-        html = render_blocks(view.get("blocks"), names=names)
+        html = render_blocks(_channels_listed(view.get("blocks") or [], names), names=names)
         return web.json_response({"ok": True, "view": view, "html": html})
 
     async def click(self, request: web.Request) -> web.Response:
@@ -75,6 +75,31 @@ class HomePane:
             return web.json_response({"ok": False, "error": "no such button"}, status=404)
         answer = await self.local.send("block_actions", f"{action_id} on the Home tab", body)
         return web.json_response({"ok": answer.status == 200, "status": answer.status})
+
+
+def _channels_listed(blocks: list[Any], names: dict[str, str]) -> list[Any]:
+    """`blocks` with each channel picker (a conversations select, which Slack fills with
+    the workspace's channels) drawn as a menu of the channels the page knows."""
+    known = sorted((name, key[1:]) for key, name in names.items() if key[:1] == "#")
+    options = [
+        {"text": {"type": "plain_text", "text": f"#{name}"}, "value": channel}
+        for name, channel in known
+    ]
+
+    def listed(element: Any) -> Any:
+        if isinstance(element, dict) and element.get("type") == "conversations_select":
+            return {**element, "type": "static_select", "options": options}
+        return element
+
+    shown = []
+    for block in blocks:
+        block = dict(block)
+        if "accessory" in block:
+            block["accessory"] = listed(block["accessory"])
+        if isinstance(block.get("elements"), list):
+            block["elements"] = [listed(e) for e in block["elements"]]
+        shown.append(block)
+    return shown
 
 
 def _kind(view: dict[str, Any], action_id: str) -> str:

@@ -252,17 +252,9 @@ def _image(el: Mapping[str, Any], css: str) -> str:
     return f"<img{_attrs({'class': css, 'src': url, 'alt': alt})}>"
 
 
-def _conversations(el: Mapping[str, Any], ctx: _Ctx) -> str:
-    """A conversations select: the channels the page knows, by name."""
-    known = sorted((name, key[1:]) for key, name in (ctx.names or {}).items() if key[:1] == "#")
-    options = [{"text": {"text": f"#{name}"}, "value": channel} for name, channel in known]
-    return _select({**el, "options": options}, ctx, "conversations_select")
-
-
 _ELEMENTS: dict[str, Callable[[Mapping[str, Any], _Ctx], str]] = {
     "button": _button,
     "static_select": _select,
-    "conversations_select": _conversations,
     "overflow": lambda el, ctx: _select(el, ctx, "overflow"),
     "datepicker": _datepicker,
     "checkboxes": lambda el, ctx: _choices(el, ctx, "checkboxes"),

@@ -60,3 +60,15 @@ def test_a_member_home_shows_no_invitations_and_the_conversation_comes_back(
     assert "Pending invitations" not in page.text(HOME)
     page.open_channel("general")
     page.until(lambda: page.find("#conversation").is_displayed(), "the conversation again")
+
+
+def test_a_channel_chosen_on_the_home_tab_hears_of_invitation_changes(page: Page) -> None:
+    open_home(page)
+    picker = f"{HOME} select[data-action-id='notify_channel_on']"
+    page.wait_for(picker, "the channel picker")
+    page.choose(picker, "C0GENERAL", "#general")
+    page.until(
+        lambda: "#general hears of invitation changes" in page.text(HOME),
+        "the Home to show #general subscribed",
+    )
+    assert page.find(f"{HOME} button[data-action-id='notify_channel_off']") is not None
