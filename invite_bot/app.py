@@ -41,6 +41,9 @@ from invite_bot.features.bulk.files import Files
 from invite_bot.features.bulk.intake import Bulk
 from invite_bot.features.bulk.job import BulkKind
 from invite_bot.features.help import listeners as help_
+from invite_bot.features.home import listeners as home
+from invite_bot.features.home.refresh import HomeRefresh
+from invite_bot.features.home.tab import HomeTab
 from invite_bot.features.invite import listeners as invite
 from invite_bot.features.invite.checks import Inviting
 from invite_bot.features.invite.result import plain_kind
@@ -210,6 +213,8 @@ class Features:
     bulk_kind: BulkKind
     stepping: Stepping
     forms: Forms
+    home: HomeTab
+    home_refresh: HomeRefresh  # run beside the watcher (runtime.start_background)
 
 
 def _features(
@@ -236,6 +241,13 @@ def _features(
         gencove=gencove,
         keys=keys,
         messages=jobs.messages,
+        notify_channel=settings.invite_notify_channel,
+    )
+    home_tab = HomeTab(
+        store=store,
+        outbound=outbound,
+        inviters=inviters,
+        linking_on=vault is not None,
         notify_channel=settings.invite_notify_channel,
     )
     return Features(
@@ -275,6 +287,8 @@ def _features(
         forms=Forms(
             inviters=inviters, asking=asking, roles=roles, outbound=outbound, client=client
         ),
+        home=home_tab,
+        home_refresh=HomeRefresh(store, home_tab),
     )
 
 
@@ -361,6 +375,7 @@ def register_features(router: Router, bot: Bot) -> None:
     audit.register(router, f.audit, f.inviters)
     workflow.register(router, f.stepping)
     shortcuts.register(router, f.forms)
+    home.register(router, f.home)
 
 
 def _bolt_app(bot: Bot, identity: dict[str, Any]) -> AsyncApp:

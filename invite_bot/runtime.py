@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("invite_bot")
 
 RESUME_EVERY = 30.0  # seconds between looks for invite jobs a crashed process left open
+HOME_REFRESH_EVERY = 3.0  # seconds: at most one Home tab refresh per person that often
 
 
 class StartupError(Exception):
@@ -101,6 +102,8 @@ def start_background(bot: Bot, stop: asyncio.Event, *, watch: bool) -> Backgroun
     if watch:
         watcher = bot.watcher()
         tasks.append(asyncio.create_task(watcher.run(stop)))
+        home = bot.features.home_refresh  # opened Home tabs kept up to date, as one
+        tasks.append(asyncio.create_task(home.run(stop, every=HOME_REFRESH_EVERY)))
     return Background(tasks, watcher)
 
 

@@ -236,6 +236,11 @@ class LocalSlack:
             return None
         return self._modals.opened(state.view_id).view, dict(state.errors)
 
+    def trigger_for(self, who: Person) -> str:
+        """A trigger_id for an action of `who` elsewhere (their Home tab): a modal the bot
+        opens with it shows on their screen."""
+        return self._modals.trigger_for(who.user_id)
+
     # -- the plumbing ---------------------------------------------------------------
 
     async def send(self, kind: str, summary: str, body: bytes) -> SlackDelivery:

@@ -46,6 +46,7 @@ from invite_bot.playground.direct import (
     send_direct_message,
 )
 from invite_bot.playground.gencove import FakeGencove, FakeInvitation
+from invite_bot.playground.home_pane import HomePane
 from invite_bot.playground.shared_files import FILES_ROUTE
 from invite_bot.playground.world import Channel, Person, channel, person
 
@@ -108,6 +109,8 @@ def page_app(playground: Playground) -> web.Application:
     app.router.add_get(f"{api}/traffic", routes.traffic)
     app.router.add_get(FILES_ROUTE, routes.shared_file)
     surfaces.add_routes(app, playground.local, api)  # shortcuts, the workflow step
+    for verb, path, handler in HomePane(playground.local).routes():  # the Home tab
+        app.router.add_route(verb, path, handler)
     return app
 
 

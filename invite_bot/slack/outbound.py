@@ -328,6 +328,14 @@ class Outbound:
             return classify(exc)
         return None
 
+    async def publish_home(self, user_id: str, view: Any) -> SlackFailure | None:
+        """Show `view` as the person's Home tab (`views.publish`); None once done."""
+        try:
+            await self.client.views_publish(user_id=user_id, view=self._view(view))
+        except SLACK_FAILURES as exc:
+            return classify(exc)
+        return None
+
     def _view(self, view: Any) -> dict[str, Any]:
         as_dict = view.to_dict() if hasattr(view, "to_dict") else dict(view)
         return redact_json(as_dict, self._redactor) if self._redactor is not None else as_dict

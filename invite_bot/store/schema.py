@@ -378,3 +378,16 @@ workflow_steps = Table(
     Column("decided_at", UTCDateTime(), nullable=True),
     Column("completed_at", UTCDateTime(), nullable=True, index=True),
 )
+
+# Who has opened the bot's Home tab (`app_home_opened`): only they get it refreshed, and
+# what was last published to each (a hash of the view), so an unchanged Home is not sent
+# again.
+home_tabs = Table(
+    "home_tabs",
+    metadata,
+    Column("slack_user_id", String(32), primary_key=True),
+    Column("channel_id", String(32), nullable=True),  # the bot's DM with them
+    Column("opened_at", UTCDateTime(), nullable=False),
+    Column("published_hash", String(64), nullable=True),
+    Column("published_at", UTCDateTime(), nullable=True),
+)

@@ -17,6 +17,7 @@ from invite_bot.store.repositories.audit import AuditLog
 from invite_bot.store.repositories.claims import Claims
 from invite_bot.store.repositories.deliveries import Deliveries
 from invite_bot.store.repositories.drafts import Drafts
+from invite_bot.store.repositories.home import HomeTabs
 from invite_bot.store.repositories.invitations import Invitations
 from invite_bot.store.repositories.jobs import Jobs
 from invite_bot.store.repositories.links import Links
@@ -106,3 +107,7 @@ class Tx:
     @cached_property
     def workflow_steps(self) -> WorkflowSteps:
         return WorkflowSteps(self.conn)
+
+    @cached_property
+    def home_tabs(self) -> HomeTabs:
+        return HomeTabs(self.conn)

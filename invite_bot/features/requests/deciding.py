@@ -194,11 +194,11 @@ class Deciding:
             await self._lost(turn, request.id)
             return
         await self.settle(request.id)
-        found = await self.store.read(
-            lambda tx: tx.requests.open_requests(requester=user, limit=LISTED + 1)
-        )
-        listing = requests_list(found, as_inviter=False)
-        await turn.reply(listing, replace=True)
+        if turn.request.response_url:  # not on a view (the Home tab shows it again itself)
+            found = await self.store.read(
+                lambda tx: tx.requests.open_requests(requester=user, limit=LISTED + 1)
+            )
+            await turn.reply(requests_list(found, as_inviter=False), replace=True)
         await self._say(turn, "Withdrawn: the inviters are no longer asked.")
 
     async def expire_one(self, request_id: int, now: datetime) -> bool:

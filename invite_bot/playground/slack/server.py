@@ -20,6 +20,7 @@ from invite_bot.playground.slack.control import ControlApi
 from invite_bot.playground.slack.conversations import Conversations
 from invite_bot.playground.slack.files import file_methods
 from invite_bot.playground.slack.functions import Functions
+from invite_bot.playground.slack.home import HomeTabs
 from invite_bot.playground.slack.intercept import Interceptor
 from invite_bot.playground.slack.records import (
     Call,
@@ -51,6 +52,7 @@ class FakeSlack:
     messages: dict[tuple[str, str], Message]
     ephemerals: list[Ephemeral]
     views: dict[str, OpenedView]
+    homes: dict[str, JSONDict]  # user id -> their published Home tab (home.py)
     responses: dict[str, list[JSONDict]]  # response_url id -> accepted posts
     violations: list[Violation]
     users: dict[str, JSONDict]
@@ -104,6 +106,7 @@ class FakeSlack:
             **Users(self).methods(),
             **self._chat.methods(),
             **self._views.methods(),
+            **HomeTabs(self).methods(),
             **Conversations(self).methods(),
             **file_methods(self),
             **self.functions.methods(),
@@ -120,6 +123,7 @@ class FakeSlack:
         self.messages = {}
         self.ephemerals = []
         self.views = {}
+        self.homes = {}
         self.responses = {}
         self.violations = []
         self._response_urls.reset()
