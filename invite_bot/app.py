@@ -34,11 +34,16 @@ from invite_bot.features.accounts import listeners as accounts
 from invite_bot.features.accounts.accepting import Accepting
 from invite_bot.features.accounts.keys import KeyRing
 from invite_bot.features.accounts.linking import Linking
+from invite_bot.features.audit import listeners as audit
+from invite_bot.features.audit.exporting import AuditExport
 from invite_bot.features.bulk import listeners as bulk
 from invite_bot.features.bulk.files import Files
 from invite_bot.features.bulk.intake import Bulk
 from invite_bot.features.bulk.job import BulkKind
 from invite_bot.features.help import listeners as help_
+from invite_bot.features.home import listeners as home
+from invite_bot.features.home.refresh import HomeRefresh
+from invite_bot.features.home.tab import HomeTab
 from invite_bot.features.invite import listeners as invite
 from invite_bot.features.invite.checks import Inviting
 from invite_bot.features.invite.result import plain_kind
@@ -51,9 +56,14 @@ from invite_bot.features.reinvite.reinviting import Reinviting
 from invite_bot.features.requests import listeners as requests
 from invite_bot.features.requests.asking import Asking
 from invite_bot.features.requests.deciding import Deciding
+from invite_bot.features.requests.reminding import Reminding, settle_and_remind
 from invite_bot.features.revoke import listeners as revoke
 from invite_bot.features.revoke.revoking import Revoking
 from invite_bot.features.revoke.typed import RevokeCommand
+from invite_bot.features.shortcuts import listeners as shortcuts
+from invite_bot.features.shortcuts.forms import Forms
+from invite_bot.features.workflow import listeners as workflow
+from invite_bot.features.workflow.stepping import Stepping
 from invite_bot.gencove import GencoveClient
 from invite_bot.gencove.observe import RequestObserver
 from invite_bot.gencove.roles import Roles
@@ -101,7 +111,9 @@ class Bot:
             metrics=self.metrics,
             settings=self.settings,
             messages=self.jobs.messages,
-            settle_requests=self.features.deciding.settle_all,
+            settle_requests=settle_and_remind(
+                self.features.deciding.settle_all, self.features.reminding
+            ),
             instance=self.jobs.holding.instance,
         )
 
@@ -195,8 +207,14 @@ class Features:
     linking: Linking
     asking: Asking
     deciding: Deciding
+    reminding: Reminding
+    audit: AuditExport
     bulk: Bulk
     bulk_kind: BulkKind
+    stepping: Stepping
+    forms: Forms
+    home: HomeTab
+    home_refresh: HomeRefresh  # run beside the watcher (runtime.start_background)
 
 
 def _features(
@@ -215,11 +233,21 @@ def _features(
     org_key = settings.gencove_api_key
     inviting = Inviting(settings, inviters, SlidingWindow(settings.rate_limit), jobs)
     notices = Notices(store=store)
+    asking = Asking(
+        settings=settings, store=store, outbound=outbound, inviting=inviting, client=client
+    )
     revoking = Revoking(
         store=store,
         gencove=gencove,
         keys=keys,
         messages=jobs.messages,
+        notify_channel=settings.invite_notify_channel,
+    )
+    home_tab = HomeTab(
+        store=store,
+        outbound=outbound,
+        inviters=inviters,
+        linking_on=vault is not None,
         notify_channel=settings.invite_notify_channel,
     )
     return Features(
@@ -249,12 +277,18 @@ def _features(
         linking=Linking(
             store=store, gencove=gencove, keys=keys, vault=vault, org_key=org_key, learn=learn
         ),
-        asking=Asking(
-            settings=settings, store=store, outbound=outbound, inviting=inviting, client=client
-        ),
+        asking=asking,
         deciding=Deciding(store=store, outbound=outbound, inviting=inviting, jobs=jobs),
+        reminding=Reminding(store=store, outbound=outbound, after=settings.request_remind_after),
+        audit=AuditExport(store=store, outbound=outbound),
         bulk=_bulk(settings, store, outbound, client, inviting, roles, jobs),
         bulk_kind=BulkKind(store, outbound),
+        stepping=Stepping(store=store, inviting=inviting, asking=asking, outbound=outbound),
+        forms=Forms(
+            inviters=inviters, asking=asking, roles=roles, outbound=outbound, client=client
+        ),
+        home=home_tab,
+        home_refresh=HomeRefresh(store, home_tab),
     )
 
 
@@ -338,6 +372,10 @@ def register_features(router: Router, bot: Bot) -> None:
     notify.register(router, bot.store, f.inviters, notify_channel=settings.invite_notify_channel)
     requests.register(router, f.asking, f.deciding, f.inviting)
     bulk.register(router, f.bulk, f.bulk_kind)
+    audit.register(router, f.audit, f.inviters)
+    workflow.register(router, f.stepping)
+    shortcuts.register(router, f.forms)
+    home.register(router, f.home)
 
 
 def _bolt_app(bot: Bot, identity: dict[str, Any]) -> AsyncApp:

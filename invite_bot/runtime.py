@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("invite_bot")
 
 RESUME_EVERY = 30.0  # seconds between looks for invite jobs a crashed process left open
+HOME_REFRESH_EVERY = 3.0  # seconds: at most one Home tab refresh per person that often
 
 
 class StartupError(Exception):
@@ -101,14 +102,18 @@ def start_background(bot: Bot, stop: asyncio.Event, *, watch: bool) -> Backgroun
     if watch:
         watcher = bot.watcher()
         tasks.append(asyncio.create_task(watcher.run(stop)))
+        home = bot.features.home_refresh  # opened Home tabs kept up to date, as one
+        tasks.append(asyncio.create_task(home.run(stop, every=HOME_REFRESH_EVERY)))
     return Background(tasks, watcher)
 
 
 def _prune(tx: Tx) -> None:
-    """Forget what no one can ask for any more: old deliveries, expired bulk drafts."""
+    """Forget what no one can ask for any more: old deliveries, expired bulk drafts,
+    workflow steps completed long ago."""
     # Slack retries a delivery within minutes: a day of fingerprints is plenty.
     tx.deliveries.prune(timedelta(days=1))
     tx.drafts.prune(utcnow())
+    tx.workflow_steps.prune(timedelta(days=7))  # Slack redelivers an execution within hours
 
 
 async def _resume_loop(bot: Bot, stop: asyncio.Event) -> None:
@@ -116,6 +121,7 @@ async def _resume_loop(bot: Bot, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
             await bot.jobs.resume()
+            await bot.features.stepping.resume()  # after the jobs its steps may wait on
             await bot.store.write(_prune)
         except StoreUnavailable as exc:
             log.warning("invite jobs not resumed, database unavailable: %s", exc.kind)

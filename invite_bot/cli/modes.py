@@ -15,6 +15,7 @@ from typing import Any
 from invite_bot.config.logs import setup_logging
 from invite_bot.config.settings import DatabaseSettings, Settings, load_settings
 from invite_bot.runtime import (
+    HOME_REFRESH_EVERY,
     connected_bot,
     open_store,
     serving,
@@ -71,7 +72,10 @@ async def run_watch(settings: Settings, args: argparse.Namespace) -> int:
         print("invite-bot watcher running", flush=True)
         if url is not None:
             print(f"invite-bot metrics on {url}/metrics", flush=True)
-        await bot.watcher().run(stop)
+        await asyncio.gather(
+            bot.watcher().run(stop),
+            bot.features.home_refresh.run(stop, every=HOME_REFRESH_EVERY),
+        )
     return 0
 
 

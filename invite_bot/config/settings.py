@@ -24,7 +24,7 @@ from invite_bot.domain.addresses import parse_allowed_domains
 from invite_bot.domain.notifications import remind_before
 from invite_bot.domain.policy import Admins, parse_admins
 from invite_bot.domain.ratelimit import Rate, parse_rate
-from invite_bot.domain.requests import parse_duration
+from invite_bot.domain.requests import parse_duration, parse_remind_after
 
 DEFAULT_DATABASE_URL = "sqlite:///./invite-bot.sqlite3"
 # The URL schemes the store can open (store/drivers.py turns each into its driver).
@@ -130,6 +130,8 @@ class Settings(DatabaseSettings):
     invite_approval_channel: str | None = None
     # How long a request stays open before the watcher marks it expired.
     invite_request_ttl: str = "7d"
+    # One reminder of a request still open this long after it was asked ("off": none).
+    invite_request_remind_after: str = "24h"
     # Set by `serve|socket --gencove-sandbox`: Gencove is the embedded sandbox, and every
     # message says so.
     gencove_sandbox: bool = False
@@ -239,6 +241,17 @@ class Settings(DatabaseSettings):
     def _ttl(cls, value: str) -> str:
         parse_duration(value)
         return value
+
+    @field_validator("invite_request_remind_after")
+    @classmethod
+    def _remind_after(cls, value: str) -> str:
+        parse_remind_after(value)
+        return value
+
+    @property
+    def request_remind_after(self) -> timedelta | None:
+        """INVITE_REQUEST_REMIND_AFTER as a duration; None: requests are not reminded."""
+        return parse_remind_after(self.invite_request_remind_after)
 
     @property
     def request_ttl(self) -> timedelta:

@@ -58,6 +58,8 @@ _HINTS: Mapping[str, str] = {
     "SLACK_POST_INTERVAL": "seconds between the bot's posts to one channel (Slack: about 1)",
     "INVITE_APPROVAL_CHANNEL": "a Slack channel ID such as C0123456789, where requests go",
     "INVITE_REQUEST_TTL": "how long a request stays open: 7d, 36h, 90m or seconds",
+    "INVITE_REQUEST_REMIND_AFTER": "how long an open request waits before its one reminder: "
+    "24h, 2d, 90m, seconds, or off",
 }
 
 

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from invite_bot.domain.spreadsheet import text_cell
+
 __all__ = [
     "ReportRow",
     "Tally",
@@ -43,8 +45,6 @@ OUTCOME_WORDS = {
 }
 SKIPPED = "skipped"  # a row of the list that was not an address to invite: its outcome
 REPORT_HEADER = ("address", "role", "outcome", "invitation id", "error")
-# A spreadsheet runs a cell starting with one of these as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,11 +183,6 @@ class ReportRow:
     error: str = ""
 
 
-def _cell(value: str) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
-
-
 def report_title(channel: str | None, day: datetime, tally: Tally) -> str:
     """ "Bulk invite in #onboarding, 6 Jan 2027: 57 addresses (3 rows skipped)"; `channel`
     is its name (None: a direct message, or a channel the bot cannot name)."""
@@ -206,11 +201,11 @@ def report_csv(rows: Sequence[ReportRow]) -> bytes:
     for row in rows:
         writer.writerow(
             [
-                _cell(row.address),
-                _cell(row.role),
+                text_cell(row.address),
+                text_cell(row.role),
                 row.outcome,
-                _cell(row.invitation_id),
-                _cell(row.error.replace("\r", " ").replace("\n", " ")),
+                text_cell(row.invitation_id),
+                text_cell(row.error.replace("\r", " ").replace("\n", " ")),
             ]
         )
     return ("\ufeff" + out.getvalue()).encode("utf-8")

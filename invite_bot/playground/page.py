@@ -38,7 +38,7 @@ from typing import Any
 from aiohttp import web
 
 from invite_bot.features.notify.watcher import Watcher
-from invite_bot.playground import api_json, panes, shared_files, side_panes
+from invite_bot.playground import api_json, panes, shared_files, side_panes, surfaces
 from invite_bot.playground.api_json import WEB_APP_LINK
 from invite_bot.playground.conversations import LocalSlack
 from invite_bot.playground.direct import (
@@ -49,6 +49,7 @@ from invite_bot.playground.direct import (
     send_direct_message,
 )
 from invite_bot.playground.gencove import FakeGencove, FakeInvitation
+from invite_bot.playground.home_pane import HomePane
 from invite_bot.playground.local_only import local_only
 from invite_bot.playground.shared_files import FILES_ROUTE
 from invite_bot.playground.world import Channel, Person, channel, person
@@ -111,6 +112,9 @@ def page_app(playground: Playground) -> web.Application:
     app.router.add_post(f"{api}/poll", routes.poll)
     app.router.add_get(f"{api}/traffic", routes.traffic)
     app.router.add_get(FILES_ROUTE, routes.shared_file)
+    surfaces.add_routes(app, playground.local, api)  # shortcuts, the workflow step
+    for verb, path, handler in HomePane(playground.local).routes():  # the Home tab
+        app.router.add_route(verb, path, handler)
     return app
 
 

@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     InputBlock,
     PlainTextInputElement,
@@ -113,3 +114,25 @@ def link_modal(*, metadata: str) -> View:
 LINKING_OFF = (
     "Linking accounts is not set up on this bot: its operator must set `INVITE_BOT_SECRET_KEY`."
 )
+
+
+LINK = "account_link"  # Link (the Home tab): opens the link form
+UNLINK = "account_unlink"  # Unlink (the Home tab), after Slack's confirm dialog
+
+
+def link_button() -> ButtonElement:
+    return ButtonElement(text="Link account", action_id=LINK, value="link", style="primary")
+
+
+def unlink_button() -> ButtonElement:
+    return ButtonElement(
+        text="Unlink",
+        action_id=UNLINK,
+        value="unlink",
+        confirm=ConfirmObject(
+            title="Unlink your account?",
+            text="The bot forgets your Gencove key; it acts with the organization's again.",
+            confirm="Unlink",
+            deny="Keep it",
+        ),
+    )

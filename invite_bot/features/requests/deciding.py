@@ -194,11 +194,11 @@ class Deciding:
             await self._lost(turn, request.id)
             return
         await self.settle(request.id)
-        found = await self.store.read(
-            lambda tx: tx.requests.open_requests(requester=user, limit=LISTED + 1)
-        )
-        listing = requests_list(found, as_inviter=False)
-        await turn.reply(listing, replace=True)
+        if turn.request.response_url:  # not on a view (the Home tab shows it again itself)
+            found = await self.store.read(
+                lambda tx: tx.requests.open_requests(requester=user, limit=LISTED + 1)
+            )
+            await turn.reply(requests_list(found, as_inviter=False), replace=True)
         await self._say(turn, "Withdrawn: the inviters are no longer asked.")
 
     async def expire_one(self, request_id: int, now: datetime) -> bool:
@@ -243,14 +243,19 @@ class Deciding:
         message = request_message(request, rows=rows, inviter_id=inviter)
         for shown in request.messages:
             if shown.message_ts:
-                failure = await self.outbound.update(
-                    Posted(shown.channel_id, shown.message_ts), message
-                )
-                if failure is not None:
-                    log.warning("request %s: message not updated (%s)", request.id, failure.error)
+                await self._update(request.id, Posted(shown.channel_id, shown.message_ts), message)
+        # Its reminder, if one went out, shows the outcome too (no Approve or Deny left).
+        reminders = await self.store.read(lambda tx: tx.request_reminders.posted(request_id))
+        for channel, ts in reminders:
+            await self._update(request.id, Posted(channel, ts), request_message(request))
         if request.status != "withdrawn":
             await self._dm(request.requester_slack_id, outcome_note(request, rows or ()))
         return True
+
+    async def _update(self, request_id: int, where: Posted, message: Message) -> None:
+        failure = await self.outbound.update(where, message)
+        if failure is not None:
+            log.warning("request %s: message not updated (%s)", request_id, failure.error)
 
     async def settle_all(self) -> int:
         """For the watcher: expire what is due, and show every outcome not shown yet."""

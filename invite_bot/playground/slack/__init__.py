@@ -60,6 +60,11 @@ from invite_bot.playground.slack.response_url import RESPONSE_URL_MAX_USES, RESP
 from invite_bot.playground.slack.server import FakeSlack
 from invite_bot.playground.slack.signing import SlackDelivery, deliver, sign
 from invite_bot.playground.slack.standalone import main
+from invite_bot.playground.slack.surfaces import (
+    function_executed_body,
+    global_shortcut_body,
+    message_shortcut_body,
+)
 from invite_bot.playground.slack.views import TRIGGER_ID_TTL
 
 __all__ = [
@@ -84,7 +89,10 @@ __all__ = [
     "dm_message_event",
     "event_body",
     "file_shared_event",
+    "function_executed_body",
+    "global_shortcut_body",
     "main",
+    "message_shortcut_body",
     "sign",
     "slash_command_body",
     "url_verification_body",

@@ -19,6 +19,8 @@ from invite_bot.playground.slack.chat import Chat
 from invite_bot.playground.slack.control import ControlApi
 from invite_bot.playground.slack.conversations import Conversations
 from invite_bot.playground.slack.files import file_methods
+from invite_bot.playground.slack.functions import Functions
+from invite_bot.playground.slack.home import HomeTabs
 from invite_bot.playground.slack.intercept import Interceptor
 from invite_bot.playground.slack.records import (
     Call,
@@ -50,6 +52,7 @@ class FakeSlack:
     messages: dict[tuple[str, str], Message]
     ephemerals: list[Ephemeral]
     views: dict[str, OpenedView]
+    homes: dict[str, JSONDict]  # user id -> their published Home tab (home.py)
     responses: dict[str, list[JSONDict]]  # response_url id -> accepted posts
     violations: list[Violation]
     users: dict[str, JSONDict]
@@ -98,12 +101,15 @@ class FakeSlack:
         self._views = Views(self)
         self._response_urls = ResponseUrls(self)
         self._chat = Chat(self)
+        self.functions = Functions(self)  # Workflow Builder steps' executions
         methods = {
             **Users(self).methods(),
             **self._chat.methods(),
             **self._views.methods(),
+            **HomeTabs(self).methods(),
             **Conversations(self).methods(),
             **file_methods(self),
+            **self.functions.methods(),
         }
         self._web_api = WebApi(self, methods)
         self.reset()
@@ -117,6 +123,7 @@ class FakeSlack:
         self.messages = {}
         self.ephemerals = []
         self.views = {}
+        self.homes = {}
         self.responses = {}
         self.violations = []
         self._response_urls.reset()
@@ -124,6 +131,7 @@ class FakeSlack:
         if self.interceptor is not None:
             self.interceptor.reset()
         self.files.reset()
+        self.functions.reset()
         if not keep_config:
             self.users = {}
             self.usergroups = {}
