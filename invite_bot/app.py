@@ -43,7 +43,7 @@ from invite_bot.slack.retries import retry_handlers
 from invite_bot.slack.router import Router
 from invite_bot.slack.trust import response_hosts
 from invite_bot.store import Store
-from invite_bot.wiring import Features, make_features, register_features
+from invite_bot.wiring import Features, Parts, make_features, register_features
 
 if TYPE_CHECKING:
     from invite_bot.features.notify.watcher import Watcher
@@ -142,7 +142,9 @@ def build_bot(settings: Settings, store: Store) -> Bot:
         lease=timedelta(seconds=settings.invite_job_lease),
         notify_channel=settings.invite_notify_channel,
     )
-    features = make_features(settings, store, gencove, outbound, client, vault, keys, jobs, learn)
+    features = make_features(
+        Parts(settings, store, gencove, outbound, client, vault, keys, jobs, learn)
+    )
     # Every process renders and resumes jobs alike (a `watch` worker refreshes their
     # messages too): the kinds, and who renders the messages features own, are known here.
     kinds.register("invite", plain_kind(kinds))

@@ -86,99 +86,116 @@ class Features:
     home_refresh: HomeRefresh  # run beside the watcher (runtime.start_background)
 
 
-def make_features(
-    settings: Settings,
-    store: Store,
-    gencove: GencoveClient,
-    outbound: Outbound,
-    client: AsyncWebClient,
-    vault: Vault | None,
-    keys: KeyRing,
-    jobs: Jobs,
-    learn: Callable[[str], None],
-) -> Features:
-    inviters = Inviters(settings.admins, client)
+@dataclass(frozen=True)
+class Parts:
+    """What the features are made of (app.py builds these)."""
+
+    settings: Settings
+    store: Store
+    gencove: GencoveClient
+    outbound: Outbound
+    client: AsyncWebClient
+    vault: Vault | None
+    keys: KeyRing
+    jobs: Jobs
+    learn: Callable[[str], None]  # a secret learned at run time, to redact from now on
+
+
+def make_features(p: Parts) -> Features:
+    settings, store, gencove, outbound = p.settings, p.store, p.gencove, p.outbound
+    inviters = Inviters(settings.admins, p.client)
     roles = Roles(gencove)
-    org_key = settings.gencove_api_key
-    inviting = Inviting(settings, inviters, SlidingWindow(settings.rate_limit), jobs)
+    inviting = Inviting(settings, inviters, SlidingWindow(settings.rate_limit), p.jobs)
     notices = Notices(store=store)
     asking = Asking(
-        settings=settings, store=store, outbound=outbound, inviting=inviting, client=client
+        settings=settings, store=store, outbound=outbound, inviting=inviting, client=p.client
     )
     revoking = Revoking(
         store=store,
         gencove=gencove,
-        keys=keys,
-        messages=jobs.messages,
+        keys=p.keys,
+        messages=p.jobs.messages,
         notify_channel=settings.invite_notify_channel,
     )
-    home_tab = HomeTab(
-        store=store,
-        outbound=outbound,
-        inviters=inviters,
-        linking_on=vault is not None,
-        notify_channel=settings.invite_notify_channel,
-    )
+    home_tab = _home_tab(p, inviters)
     return Features(
         inviters=inviters,
-        keys=keys,
+        keys=p.keys,
         roles=roles,
         inviting=inviting,
         pages=Pages(gencove=gencove, store=store),
         notices=notices,
         revoking=revoking,
-        revoke_command=RevokeCommand(
-            revoking=revoking,
-            gencove=gencove,
-            max_targets=settings.invite_max_per_command,
-            # revokes count against INVITE_RATE_LIMIT too, in a window of their own
-            window=SlidingWindow(settings.rate_limit),
-        ),
+        revoke_command=_revoke_command(p, revoking),
         reinviting=Reinviting(
             store=store,
             gencove=gencove,
             inviting=inviting,
             revoking=revoking,
             notices=notices,
-            messages=jobs.messages,
+            messages=p.jobs.messages,
         ),
-        accepting=Accepting(store=store, gencove=gencove, keys=keys),
-        linking=Linking(
-            store=store, gencove=gencove, keys=keys, vault=vault, org_key=org_key, learn=learn
-        ),
+        accepting=Accepting(store=store, gencove=gencove, keys=p.keys),
+        linking=_linking(p),
         asking=asking,
-        deciding=Deciding(store=store, outbound=outbound, inviting=inviting, jobs=jobs),
+        deciding=Deciding(store=store, outbound=outbound, inviting=inviting, jobs=p.jobs),
         reminding=Reminding(store=store, outbound=outbound, after=settings.request_remind_after),
         audit=AuditExport(store=store, outbound=outbound),
-        bulk=_bulk(settings, store, outbound, client, inviting, roles, jobs),
+        bulk=_bulk(p, inviting, roles),
         bulk_kind=BulkKind(store, outbound),
         stepping=Stepping(store=store, inviting=inviting, asking=asking, outbound=outbound),
         forms=Forms(
-            inviters=inviters, asking=asking, roles=roles, outbound=outbound, client=client
+            inviters=inviters, asking=asking, roles=roles, outbound=outbound, client=p.client
         ),
         home=home_tab,
         home_refresh=HomeRefresh(store, home_tab),
     )
 
 
-def _bulk(
-    settings: Settings,
-    store: Store,
-    outbound: Outbound,
-    client: AsyncWebClient,
-    inviting: Inviting,
-    roles: Roles,
-    jobs: Jobs,
-) -> Bulk:
-    files = Files(client=client, bot_token=settings.slack_bot_token, api_url=settings.slack_api_url)
+def _revoke_command(p: Parts, revoking: Revoking) -> RevokeCommand:
+    return RevokeCommand(
+        revoking=revoking,
+        gencove=p.gencove,
+        max_targets=p.settings.invite_max_per_command,
+        # revokes count against INVITE_RATE_LIMIT too, in a window of their own
+        window=SlidingWindow(p.settings.rate_limit),
+    )
+
+
+def _linking(p: Parts) -> Linking:
+    return Linking(
+        store=p.store,
+        gencove=p.gencove,
+        keys=p.keys,
+        vault=p.vault,
+        org_key=p.settings.gencove_api_key,
+        learn=p.learn,
+    )
+
+
+def _home_tab(p: Parts, inviters: Inviters) -> HomeTab:
+    return HomeTab(
+        store=p.store,
+        outbound=p.outbound,
+        inviters=inviters,
+        linking_on=p.vault is not None,
+        notify_channel=p.settings.invite_notify_channel,
+    )
+
+
+def _bulk(p: Parts, inviting: Inviting, roles: Roles) -> Bulk:
+    settings = p.settings
+    files = Files(
+        client=p.client, bot_token=settings.slack_bot_token, api_url=settings.slack_api_url
+    )
     return Bulk(
         settings=settings,
-        store=store,
-        outbound=outbound,
+        store=p.store,
+        outbound=p.outbound,
         files=files,
         inviting=inviting,
         roles=roles,
-        jobs=jobs,
+        jobs=p.jobs,
     )
 
 
