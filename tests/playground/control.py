@@ -1,5 +1,6 @@
-"""The playground's control API, as a script (and these tests) use it: `Page` and
-`button`; the `page` fixture (tests/playground/conftest.py) starts a playground for one test."""
+"""The playground's control API, as a script (and these tests) use it: `Page` and `button`.
+The `page` fixture of the tests in tests/playground/api/ (their conftest.py) makes a Page on a
+playground of its own."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Fixtures of the playground's tests."""
+"""The tests of the playground's control API: each takes `page`, a playground of its own
+(the Gencove sandbox, the local Slack, the real bot and the page, in-process on 127.0.0.1)
+driven over HTTP as the page's script drives it."""
 
 from __future__ import annotations
 
