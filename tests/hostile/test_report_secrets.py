@@ -4,19 +4,20 @@ which carries each address's error, reaches the channel's thread without it."""
 from __future__ import annotations
 
 from invite_bot.config.logs import REDACTED
-from invite_bot.playground.gencove import FakeGencove, Fault
+from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
+from tests.faults import Fault, GencoveFaults
 from tests.support.bulk import CREATE, addresses, dm_message, final_message, report_of
 from tests.support.harness import BotUnderTest
 from tests.support.secrets import secrets_of
 
 
 async def test_a_refusal_quoting_the_organization_key_is_redacted_in_the_report(
-    bot: BotUnderTest, slack: FakeSlack, gencove: FakeGencove
+    bot: BotUnderTest, slack: FakeSlack, gencove: FakeGencove, gencove_faults: GencoveFaults
 ) -> None:
     key = gencove.org_api_key
     refusal = {"email": [f"Not allowed for the key {key}: ask its owner."]}
-    gencove.inject("POST", CREATE, Fault.status(400, body=refusal).times(3))
+    gencove_faults.inject("POST", CREATE, Fault.status(400, body=refusal).times(3))
     emails = addresses(3, "secret")
     await bot.send(dm_message("\n".join(emails)))
     message = await final_message(slack)
