@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -23,11 +24,17 @@ __all__ = [
     "check_rows",
     "read_csv",
     "read_pasted",
+    "typed_text",
 ]
 
 EMAIL_HEADERS = frozenset({"email", "e-mail", "email address", "e-mail address", "mail", "address"})
 ROLE_HEADERS = frozenset({"role", "roles", "gencove role"})
 MAX_CELL = 320  # longer than any address: the rest is not read, only named
+# A link Slack's client made of what was typed: `<mailto:ana@lab.org|ana@lab.org>`.
+_TYPED_LINK = re.compile(r"<mailto:([^<>|]*)\|\1>")
+# Slack encodes exactly these three in a message's text.
+_ENTITY = re.compile(r"&(amp|lt|gt);")
+_ENTITY_TEXT = {"amp": "&", "lt": "<", "gt": ">"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +143,15 @@ def _csv_row(number: int, cells: Sequence[str], email_at: int, role_at: int, wid
         what = "the header names" if width != 2 or email_at or role_at != 1 else "email and role"
         return Row(number, typed[:MAX_CELL], problem=f"more columns than {what}")
     return Row(number, typed[:MAX_CELL], role=role or None)
+
+
+def typed_text(text: str) -> str:
+    """A message's text (Slack's mrkdwn) as its author typed it: the links Slack's client
+    made of typed addresses become those addresses again, and `&amp;`, `&lt;`, `&gt;` the
+    characters. A link whose label names another address than it goes to stays a link
+    (`parse_addresses` refuses it as misleading)."""
+    unlinked = _TYPED_LINK.sub(lambda m: m.group(1), text)
+    return _ENTITY.sub(lambda m: _ENTITY_TEXT[m.group(1)], unlinked)
 
 
 def read_pasted(text: str) -> list[Row]:

@@ -108,6 +108,16 @@ class LinkedAccount:
 
 
 @dataclass(frozen=True, slots=True)
+class SkippedRow:
+    """A row of a bulk invite's list that is not invited, and why (`invite_bot.domain.bulk`
+    checked it): shown in the job's summary and report."""
+
+    number: int  # the line of the file or of the pasted text, from 1
+    typed: str  # the address cell as given
+    problem: str
+
+
+@dataclass(frozen=True, slots=True)
 class NewInviteJob:
     """A multi-address `/gencove invite` about to start; stored first so a crash mid-way
     can be resumed instead of leaving half the addresses uninvited and unreported."""
@@ -124,6 +134,7 @@ class NewInviteJob:
     message_ts: str | None = None
     kind: str = "invite"  # "bulk": a pasted list or a CSV, with a progress message
     roles: Mapping[str, str] = field(default_factory=dict)  # per address, over `role`
+    skipped: Sequence[SkippedRow] = ()  # a bulk invite's rows that are not invited
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +177,12 @@ class InviteJob:
     items: tuple[InviteJobItem, ...] = field(default=())
     kind: str = "invite"
     cancelled_at: datetime | None = None
+    # Its closing message is shown (every address has its outcome): no longer cancellable.
+    closed_at: datetime | None = None
+    # What became of what the job's kind does after its message (a bulk job's report):
+    # None while it is to do; the kind's own word once it is done, or failed.
+    report: str | None = None
+    skipped: tuple[SkippedRow, ...] = ()
 
     def role_of(self, item: InviteJobItem) -> str:
         return item.role if item.role is not None else (self.role or "")
@@ -245,6 +262,7 @@ class BulkDraft:
     role: str | None  # for rows that name none
     rows: tuple[tuple[str, str | None], ...]  # (address, role), in the list's order
     source: str  # "Your list", or the file's name
+    skipped: tuple[SkippedRow, ...] = ()  # the bad rows, not invited
 
 
 @dataclass(frozen=True)

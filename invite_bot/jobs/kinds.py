@@ -24,11 +24,20 @@ class JobKind:
 
     # the job's message for its rows; the last argument: whether the job is finished
     render: Callable[[InviteJob, list[InviteRow], bool], Awaitable[Message]]
+    # the progress so far: between chunks, and every `tick` seconds within one
     after_chunk: Callable[[InviteJob, list[InviteRow]], Awaitable[None]] | None = None
-    after_finish: Callable[[InviteJob, list[InviteRow], Posted | None], Awaitable[None]] | None = (
+    tick: float | None = None
+    # once the closing message is shown (a bulk job's report): True when done, False to be
+    # run again later (the job stays unfinished, so `resume` runs it again)
+    after_finish: Callable[[InviteJob, list[InviteRow], Posted | None], Awaitable[bool]] | None = (
         None
     )
     wait_when_busy: bool = False  # 429/5xx leave the address open; the job waits
+    # before the first address is sent, for a job with no message yet: show it (a bulk
+    # job's progress message, with its Cancel); returns the job with its message placed,
+    # or None when it could not be shown (its addresses are then not sent); the second
+    # argument: whether the job is resumed (a run before may have shown it)
+    open: Callable[[InviteJob, bool], Awaitable[InviteJob | None]] | None = None
 
 
 Owner = Callable[[str, str], Awaitable[Message | None]]

@@ -32,7 +32,7 @@ def store_job(
     assert job is not None
     if job.finished_at is not None or job.owner != owner or job.id in running:
         return job, None
-    # The duplicate guard's first claim, in the same transaction (see _Run.claim).
+    # The duplicate guard's first claim, in the same transaction (see JobRun.claim).
     claimed = tx.claims.take(job.id, job.pending_emails, owner=owner, lease=lease)
     # The channel the job posts in gets the result message, not a notification too.
     announce_in = tx.subscriptions.notified(also=notify_channel, besides=new_job.channel_id)

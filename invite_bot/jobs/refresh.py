@@ -22,9 +22,11 @@ class Messages:
         self._store, self._outbound, self._kinds = store, outbound, kinds
 
     async def render_job(self, job: InviteJob) -> Message:
-        """The job's message as it stands, as its kind renders it."""
+        """The job's message as it stands, as its kind renders it (its closing form once
+        the job is closed: every address has its outcome)."""
         rows = await job_rows(self._store, job)
-        return await self._kinds.of(job).render(job, rows, job.finished_at is not None)
+        closed = job.closed_at is not None or job.finished_at is not None
+        return await self._kinds.of(job).render(job, rows, closed)
 
     async def refresh(self, channel_id: str, message_ts: str) -> bool:
         """Re-render the message at (channel, ts) from the store; False if unknown.

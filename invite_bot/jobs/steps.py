@@ -40,6 +40,7 @@ from invite_bot.store import InviteJob, JobOutcome, KnownInvitation, Store
 log = logging.getLogger(__name__)
 
 BUSY_WAIT = (1.0, 60.0)  # a job that waits when Gencove is busy: first and longest wait
+CANCELLED = "Not sent: the job was cancelled before this address."
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class Steps:
         self.maybe_sent = maybe_sent  # a crash may have left invitations this job made
         self.wait_when_busy = wait_when_busy
         self.stopped_by: str | None = None  # why no further create is sent
+        self.cancelled = False  # the job was asked to stop: no further create is sent
         self.busy: GencoveError | None = None  # the last "busy" answer, for the wait
         # Should the database fail mid-job: creates in flight, or with an unknown outcome.
         self.sending: set[str] = set()
@@ -117,6 +119,8 @@ class Steps:
                 return Outcome(email, "existing", existing.role, existing)
             if await member:
                 return Outcome(email, "member", role)
+            if self.cancelled:
+                return Outcome(email, "cancelled", role, error=CANCELLED)
             if self.stopped_by is not None:
                 return Outcome(email, "failed", role, error=self.stopped_by)
             self.sending.add(email)  # stays there if cancelled mid-create: it may be made
@@ -152,9 +156,7 @@ class Steps:
         """
         if pending is not None:
             return pending.get(email.lower())
-        known = await self.store.read(
-            lambda tx: tx.invitations.by_email(email, status="pending")
-        )
+        known = await self.store.read(lambda tx: tx.invitations.by_email(email, status="pending"))
         now = datetime.now(UTC)
         remembered = any(k.expires is None or k.expires > now for k in known)
         if not (remembered or self.maybe_sent):

@@ -19,6 +19,9 @@ the same (docs/playground.md, "The control API"):
     GET  /playground/api/traffic
     GET  /playground/files/{file_id}/{name}?user=admin[&download=1]   a shared file's bytes
 
+Only this computer's browser and scripts are answered (`local_only.py`): a loopback `Host`,
+no other site's `Origin`, and a JSON body (`Content-Type: application/json`) for a POST.
+
 `messages` lists a file shared in the conversation as a message of kind "file" (with its
 `file`: id, name, title, size, rows, links), and a reply with the `thread_ts` of its
 message: the bulk invite's report is one, in its progress message's thread.
@@ -47,6 +50,7 @@ from invite_bot.playground.direct import (
 )
 from invite_bot.playground.gencove import FakeGencove, FakeInvitation
 from invite_bot.playground.home_pane import HomePane
+from invite_bot.playground.local_only import local_only
 from invite_bot.playground.shared_files import FILES_ROUTE
 from invite_bot.playground.world import Channel, Person, channel, person
 
@@ -87,7 +91,7 @@ class Playground:
 
 
 def page_app(playground: Playground) -> web.Application:
-    app = web.Application(middlewares=[_api_errors], client_max_size=2 * MAX_ATTACHMENT)
+    app = web.Application(middlewares=[local_only, _api_errors], client_max_size=2 * MAX_ATTACHMENT)
     routes = _Routes(playground)
     app.router.add_get("/", routes.index)
     app.router.add_get("/favicon.ico", _favicon)  # for a browser that asks without the link

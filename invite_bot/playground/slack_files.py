@@ -60,6 +60,7 @@ class SlackFile:
     downloads: int = 0  # successful downloads of url_private
     shared_at: float | None = None  # wall-clock seconds it was shared in its channels
     message_ts: str | None = None  # shared with a person's message: shown in that message
+    share_ts: str | None = None  # the bot's upload: the ts of the message Slack made for it
 
     @property
     def shown_in_channels(self) -> bool:
@@ -219,6 +220,7 @@ class SlackFiles:
             found.thread_ts = str(thread_ts) if thread_ts else None
             found.initial_comment = args.get("initial_comment") or None
             found.shared_at = time.time()
+            found.share_ts = f"{found.shared_at:.6f}"
             done.append({"id": found.id, "title": found.title})
         return {"files": done}
 

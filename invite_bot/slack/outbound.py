@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from slack_sdk.errors import SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -168,6 +169,27 @@ class Outbound:
             log.warning("cannot read the history of %s: %s", channel, failure.error)
             return failure
         return [m for m in answer.get("messages") or [] if isinstance(m, Mapping)]
+
+    async def thread(self, channel: str, ts: str) -> list[Mapping[str, Any]] | SlackFailure:
+        """The thread of the message at (channel, ts): that message, then its replies."""
+        try:
+            answer = await self.client.conversations_replies(channel=channel, ts=ts, limit=1000)
+        except SLACK_FAILURES as exc:
+            return classify(exc)
+        return [m for m in answer.get("messages") or [] if isinstance(m, Mapping)]
+
+    async def channel_name(self, channel: str) -> str | None:
+        """A channel's name (None for a DM, or when Slack does not say)."""
+        if channel.startswith("D"):
+            return None
+        try:
+            answer = await self.client.conversations_info(channel=channel)
+        except SLACK_FAILURES as exc:
+            log.info("no name for channel %s (%s)", channel, classify(exc).error)
+            return None
+        info = answer.get("channel") or {}
+        name = info.get("name") if isinstance(info, Mapping) else None
+        return str(name)[:80] if name and not info.get("is_im") else None
 
     async def find_posted(
         self, channel: str, *, key: str, since: datetime | None
@@ -350,7 +372,10 @@ class Outbound:
         comment: str,
         thread_ts: str | None = None,
     ) -> SlackFailure | None:
-        """A file shared in `channel` (a thread of it); its text redacted like a message."""
+        """A file shared in `channel` (a thread of it); its text redacted like a message.
+        Its first two steps (an upload URL, the bytes) are repeated by the client's retry
+        policy (`retries.py`); the last, which shares it, is not: an answer that cannot be
+        read means it may be there (look for `filename` before uploading again)."""
         text = self.redact(content.decode("utf-8", errors="replace")).encode()
         try:
             await self.client.files_upload_v2(
@@ -363,6 +388,8 @@ class Outbound:
             )
         except SLACK_FAILURES as exc:
             return classify(exc)
+        except SlackRequestError:  # the bytes were refused: nothing was shared
+            return SlackFailure("later", "upload_refused")
         return None
 
     async def upload_file(

@@ -5,7 +5,11 @@ post that is how a message appears twice: the request had landed, only the answe
 lost. Here a call is repeated blindly only when repeating cannot make a second effect:
 
 - the connection never opened (nothing was sent);
-- or the method is idempotent (an update, a delete, a read), whatever the failure.
+- or the method is idempotent (an update, a delete, a read), whatever the failure;
+- or it is a file upload's first two steps: `files.getUploadURLExternal` (a second URL is
+  one more unused upload slot: nothing shows) and the bytes POSTed to that URL (the same
+  bytes again). Its last step, `files.completeUploadExternal`, shares the file: never
+  repeated blindly.
 
 Anything else (a `chat.postMessage` after a 5xx or a dropped connection) is left to
 `invite_bot.slack.errors.classify` ("may have happened"), and `delivery.post` looks in the
@@ -34,8 +38,11 @@ IDEMPOTENT = frozenset(
         "usergroups.users.list",
         "views.update",
         "apps.connections.open",
+        "conversations.replies",
+        "files.getUploadURLExternal",
     }
 )
+UPLOAD_PATH = "/upload/v1/"  # where files.getUploadURLExternal's URLs take the bytes
 
 
 def method_of(url: str) -> str:
@@ -54,7 +61,7 @@ class SafeRetry(AsyncRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        idempotent = method_of(request.url) in IDEMPOTENT
+        idempotent = method_of(request.url) in IDEMPOTENT or UPLOAD_PATH in request.url
         if error is not None:
             if isinstance(error, aiohttp.ClientConnectorError):
                 return True  # never connected: nothing was sent

@@ -211,6 +211,9 @@ invite_jobs = Table(
     # "invite" (a command, the modal, a re-invite, an approved request) or "bulk"
     Column("kind", String(16), nullable=False, server_default="invite"),
     Column("cancelled_at", UTCDateTime(), nullable=True),  # asked to stop (bulk's Cancel)
+    Column("closed_at", UTCDateTime(), nullable=True),  # its closing message is shown
+    Column("report", String(255), nullable=True),  # what became of its report (bulk)
+    Column("skipped", JSONDocument(), nullable=True),  # [[row, typed, problem], …] (bulk)
 )
 
 invite_job_items = Table(
@@ -346,6 +349,7 @@ bulk_drafts = Table(
     Column("source", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False, index=True),
+    Column("skipped", JSONDocument(), nullable=True),  # the bad rows: [[row, typed, problem], …]
 )
 
 bulk_draft_rows = Table(

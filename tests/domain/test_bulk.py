@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
-from invite_bot.domain.bulk import Row, check_rows, read_csv, read_pasted
+from invite_bot.domain.bulk import Row, check_rows, read_csv, read_pasted, typed_text
 from invite_bot.domain.bulk_progress import (
     ReportRow,
     Tally,
@@ -13,6 +14,7 @@ from invite_bot.domain.bulk_progress import (
     progress_bar,
     progress_line,
     report_csv,
+    report_title,
     seconds_left,
     summary_line,
 )
@@ -113,6 +115,21 @@ def test_the_progress_line_reads_like_the_issue_says() -> None:
     )
 
 
+def test_counts_agree_with_their_nouns_and_skipped_rows_are_counted_last() -> None:
+    one = Tally(total=3, created=2, member=1, skipped=3)
+    assert summary_line(one) == "2 invited · 1 already a member · 3 skipped"
+    assert summary_line(Tally(total=2, member=2)) == "2 already members"
+    assert "1 already a member" in progress_line(Tally(total=3, created=1, member=1), None)
+
+
+def test_the_report_title_names_the_channel_the_date_and_the_count() -> None:
+    day = datetime(2027, 1, 6, 15, 0, tzinfo=UTC)
+    assert report_title("onboarding", day, Tally(total=57, skipped=3)) == (
+        "Bulk invite in #onboarding, 6 Jan 2027: 57 addresses (3 rows skipped)"
+    )
+    assert report_title(None, day, Tally(total=1)) == "Bulk invite, 6 Jan 2027: 1 address"
+
+
 def test_time_left_follows_the_pace_so_far() -> None:
     assert seconds_left(0, 100, 5.0) is None
     assert seconds_left(25, 100, 10.0) == 30.0
@@ -155,3 +172,19 @@ def test_reading_stops_past_the_row_limit_whatever_the_size() -> None:
     rows, problem = read_csv(b"email\n" + b"a@lab.org\n" * 100, max_rows=100)
     assert problem is None
     assert len(rows) == 100  # the header is not a row
+
+
+def test_text_slack_sends_for_a_pasted_list_is_read_as_it_was_typed() -> None:
+    sent = (
+        "<mailto:ana@lab.org|ana@lab.org>\nbob&amp;<mailto:co@lab.org|co@lab.org>\n"
+        "O'Neil &lt;<mailto:carl@lab.org|carl@lab.org>&gt;\n"
+        "<mailto:bob&amp;co@lab.org|bob&amp;co@lab.org> e&amp;amp;x@lab.org"
+    )
+    assert typed_text(sent) == (
+        "ana@lab.org\nbob&co@lab.org\nO'Neil <carl@lab.org>\nbob&co@lab.org e&amp;x@lab.org"
+    )
+    # A link whose label is not where it goes stays a link: it is refused as misleading.
+    misleading = "<mailto:evil@x.org|ana@lab.org>"
+    assert typed_text(misleading) == misleading
+    [row] = check_rows(read_pasted(typed_text(misleading)), max_count=5).bad
+    assert "may not be what it looks like" in (row.problem or "")

@@ -251,7 +251,7 @@ def test_a_bulk_invites_report_shows_in_its_thread_and_opens(page: Page, tmp_pat
     assert name in facts
     assert "12 rows" in facts
     assert "shared by Gencove Invites" in facts
-    assert "12 invited" in page.text(f"{thread} .file-title")
+    assert page.text(f"{thread} .file-title").endswith(": 12 addresses")
     page.click(f"{thread} .file-preview summary", "Preview")
     page.until(lambda: page.count(f"{thread} .file-table tbody tr") == 10, "the first 10 rows")
     assert page.texts(f"{thread} .file-table th") == [

@@ -16,7 +16,13 @@ from slack_sdk.models.blocks import (
 
 from invite_bot.domain.addresses import shown
 from invite_bot.domain.bulk import Check, Row
-from invite_bot.domain.bulk_progress import Tally, progress_bar, progress_line, summary_line
+from invite_bot.domain.bulk_progress import (
+    Tally,
+    counted,
+    progress_bar,
+    progress_line,
+    summary_line,
+)
 from invite_bot.domain.text import escape_mrkdwn, truncate
 from invite_bot.slack.blockkit import Message, as_dicts, mrkdwn, pack
 
@@ -24,6 +30,10 @@ BULK_START = "bulk_start"
 BULK_DISCARD = "bulk_discard"
 BULK_CANCEL = "bulk_cancel"
 BAD_ROWS_SHOWN = 40  # rows listed in the message; the rest are counted
+# What became of the report (`InviteJob.report`): these, or "<word>:<Slack's error>".
+REPORT_UPLOADED = "uploaded"
+REPORT_RETRY = "retry"  # not up yet; tried again (a look in the thread first)
+REPORT_FAILED = "failed"  # Slack refused it: not tried again
 
 
 def bad_row_line(row: Row) -> str:
@@ -45,8 +55,8 @@ def confirm_message(check: Check, *, source: str, draft_id: str) -> Message:
     """The bad rows (row number, reason) and the choice: invite the good ones, or cancel."""
     good, bad = len(check.good), len(check.bad)
     head = (
-        f"*{escape_mrkdwn(source)}*: {good:,} address{'es' if good != 1 else ''} can be "
-        f"invited; {bad:,} row{'s' if bad != 1 else ''} cannot:"
+        f"*{escape_mrkdwn(source)}*: {counted(good, 'address', 'addresses')} can be "
+        f"invited; {counted(bad, 'row')} cannot (they are skipped):"
     )
     blocks: list[Block] = [SectionBlock(block_id="bulk_head", text=mrkdwn(head))]
     blocks.extend(_bad_sections(check.bad))
@@ -62,7 +72,7 @@ def confirm_message(check: Check, *, source: str, draft_id: str) -> Message:
         )
     buttons.append(ButtonElement(text="Cancel", action_id=BULK_DISCARD, value=draft_id))
     blocks.append(ActionsBlock(block_id="bulk_choice", elements=buttons))
-    text = f"{source}: {good} can be invited, {bad} rows cannot."
+    text = f"{source}: {good:,} can be invited, {counted(bad, 'row')} cannot."
     return Message(text=truncate(text, 3000), blocks=as_dicts(blocks))
 
 
@@ -82,13 +92,14 @@ def progress_message(
     report: str | None = None,
 ) -> Message:
     """The one message of a bulk invite: progress with Cancel while it runs; at the end
-    the counts by outcome, what a cancel left undone, and where the report is."""
+    the counts by outcome, what a cancel left undone, and what became of the report."""
     if finished:
         return _finished_message(tally, inviter_id=inviter_id, cancelled=cancelled, report=report)
     line = progress_line(tally, left)
     bar = progress_bar(tally.done, tally.total)
     stopping = " · stopping after the requests in flight" if cancelled else ""
-    head = f"<@{inviter_id}> is inviting {tally.total:,} addresses{stopping}"
+    what = counted(tally.total, "address", "addresses")
+    head = f"<@{inviter_id}> is inviting {what}{stopping}"
     blocks: list[Block] = [
         SectionBlock(block_id="bulk_progress", text=mrkdwn(f"{head}\n*{line}*\n`{bar}`")),
     ]
@@ -101,7 +112,7 @@ def _finished_message(
     tally: Tally, *, inviter_id: str, cancelled: bool, report: str | None
 ) -> Message:
     """The closing form: the counts by outcome, what a cancel left undone, the report."""
-    head = f"<@{inviter_id}>'s bulk invite of {tally.total:,} addresses "
+    head = f"<@{inviter_id}>'s bulk invite of {counted(tally.total, 'address', 'addresses')} "
     head += "was cancelled" if cancelled else "is done"
     body = f"{head}: {summary_line(tally)}."
     blocks: list[Block] = [SectionBlock(block_id="bulk_summary", text=mrkdwn(body))]
@@ -112,18 +123,31 @@ def _finished_message(
                 elements=[
                     mrkdwn(
                         "Cancelled: the invitations already sent stay sent; "
-                        f"{tally.cancelled:,} addresses were not sent."
+                        f"{counted(tally.cancelled, 'address', 'addresses')} "
+                        f"{'was' if tally.cancelled == 1 else 'were'} not sent."
                     )
                 ],
             )
         )
-    blocks.append(
-        ContextBlock(
-            block_id="bulk_report",
-            elements=[mrkdwn(report or "The report (a CSV of every address) is in the thread.")],
-        )
-    )
+    blocks.append(ContextBlock(block_id="bulk_report", elements=[mrkdwn(report_line(report))]))
     return Message(text=truncate(body, 3000), blocks=as_dicts(blocks))
+
+
+def report_line(report: str | None) -> str:
+    """What became of the report (`InviteJob.report`), said under the closing summary:
+    the thread has it only once it is there."""
+    word, _, error = (report or "").partition(":")
+    said = f"`{escape_mrkdwn(error)}`"
+    if word == REPORT_UPLOADED:
+        return "The report (a CSV of every address) is in the thread."
+    if word == REPORT_FAILED:
+        return f":warning: The report could not be uploaded: Slack refused it ({said})."
+    if word == REPORT_RETRY:
+        return (
+            f":warning: The report is not in the thread yet: Slack did not take it ({said}). "
+            "The bot tries again in a minute."
+        )
+    return "The report (a CSV of every address) is being uploaded into the thread."
 
 
 def _cancel_button(job_id: int) -> ButtonElement:

@@ -4,10 +4,11 @@ A list arrives three ways: pasted in the invite modal (more than a command takes
 uploaded in the modal's file field, or a CSV (or pasted text) sent to the bot in a DM
 (`file_shared` and `message` events). Every row is checked first (`invite_bot.domain.bulk`);
 if any is bad, the asker gets the list of bad rows with "Invite the N good ones" and
-"Cancel", and the checked rows wait in the store (a draft) for that click. Then one
-progress message is posted and the job starts (`invite_bot.jobs.engine`, kind
-"bulk": see `bulk_job` for its progress and report). Its Cancel button asks the job to
-stop after the requests in flight.
+"Cancel", and the checked rows wait in the store (a draft) for that click (the bad ones
+too: they are skipped, and named in the summary and the report). Then the job starts
+(`invite_bot.jobs.engine`, kind "bulk": see `job.py` for its progress message and
+`report.py` for its report). The progress message's Cancel asks the job to stop after the
+requests in flight.
 """
 
 from __future__ import annotations
@@ -16,25 +17,21 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from invite_bot.config.settings import Settings
 from invite_bot.domain.bulk import Row, check_rows, read_csv, read_pasted
-from invite_bot.domain.bulk_progress import Tally
 from invite_bot.domain.policy import Refused
-from invite_bot.features.bulk.blocks import (
-    confirm_message,
-    progress_message,
-    refused_message,
-)
+from invite_bot.domain.records import SkippedRow
+from invite_bot.features.bulk.blocks import confirm_message, refused_message
 from invite_bot.features.bulk.files import Files
+from invite_bot.features.bulk.notes import post_dm, tell
 from invite_bot.features.invite.checks import Inviting
 from invite_bot.gencove import GencoveError
 from invite_bot.gencove.roles import Roles
 from invite_bot.jobs.engine import Jobs
 from invite_bot.slack.blockkit import Message, note
-from invite_bot.slack.outbound import Outbound, Posted
+from invite_bot.slack.outbound import Outbound
 from invite_bot.store import BulkDraft, NewInviteJob, Store
 
 log = logging.getLogger(__name__)
@@ -163,6 +160,9 @@ class Bulk:
             role=role,
             rows=tuple((row.address or "", row.role) for row in check.good),
             source=source,
+            skipped=tuple(
+                SkippedRow(row.number, row.typed, row.problem or "not usable") for row in check.bad
+            ),
         )
         if not check.bad:
             await self.begin(draft, key=key)
@@ -188,76 +188,34 @@ class Bulk:
         return True
 
     async def begin(self, draft: BulkDraft, *, key: str) -> None:
-        """Post the progress message, then run the job (kind "bulk") that updates it.
+        """Run the job (kind "bulk": its progress message is posted before anything is
+        sent, see `job.py`).
 
         `key` makes this idempotent: a second click or a redelivery finds the job by it."""
         existing = await self.store.read(lambda tx: tx.jobs.by_delivery_key(key))
         if existing is not None:
             return
-        addresses = [address for address, _ in draft.rows]
-        roles = {address: role for address, role in draft.rows if role}
-        tally = Tally(total=len(addresses))
-        first = progress_message(tally, inviter_id=draft.user_id, job_id=None, left=None)
-        where = await self._post_progress(draft, first, key=key)
-        if where is None:
-            return
         job = NewInviteJob(
             slack_user_id=draft.user_id,
-            channel_id=where.channel,
+            channel_id=draft.channel_id,
             response_url=None,
             role=draft.role,
-            addresses=addresses,
+            addresses=[address for address, _ in draft.rows],
             delivery_key=key,
-            message_channel_id=where.channel,
-            message_ts=where.ts,
             kind="bulk",
-            roles=roles,
+            roles={address: role for address, role in draft.rows if role},
+            skipped=draft.skipped,
         )
         await self.jobs.start(job)
 
-    async def _post_progress(
-        self, draft: BulkDraft, message: Message, *, key: str
-    ) -> Posted | None:
-        """The progress message in the asker's channel, else in their DM."""
-        since = datetime.now(UTC)
-        for channel in dict.fromkeys([draft.channel_id, draft.user_id]):
-            posted = await self.outbound.post(
-                channel, message, keys=[key], since=since, look_first=True
-            )
-            if isinstance(posted, Posted):
-                return posted
-            log.warning("bulk progress message not posted in %s: %s", channel, posted.error)
-            if not posted.cannot_post_here:
-                break
-        await self._tell(
-            draft.channel_id,
-            draft.user_id,
-            note(":warning: The bulk invite did not start: Slack would not take its message."),
-        )
-        return None
-
     async def _tell(self, channel_id: str, user_id: str, message: Message) -> None:
-        if channel_id.startswith("D"):
-            await self.post_dm(channel_id, message)
-        else:
-            await self.outbound.tell(user_id, message, channel=channel_id)
+        await tell(self.outbound, channel_id, user_id, message)
 
     async def post_dm(self, channel_id: str, message: Message) -> None:
-        posted = await self.outbound.post(channel_id, message)
-        if not isinstance(posted, Posted):
-            log.warning("a DM note was not posted (%s)", posted.error)
+        await post_dm(self.outbound, channel_id, message)
 
 
 def _after(first: Sequence[Row], more: Sequence[Row]) -> list[Row]:
     """File rows numbered after the pasted ones, when both were given."""
     offset = max((row.number for row in first), default=0)
     return [Row(row.number + offset, row.typed, row.address, row.role, row.problem) for row in more]
-
-
-# -- the check and the choice ----------------------------------------------------
-
-
-# -- the start, and Cancel --------------------------------------------------------
-
-
-# -- notes ------------------------------------------------------------------------

@@ -1,41 +1,41 @@
-"""The bulk job kind: its progress message, updated at most every 2 s, and its report.
+"""The bulk job kind: its one progress message, posted (with Cancel) before anything is
+sent, updated at most every 2 s, and closed with the counts and its report.
 
-Registered as the job kind "bulk" (`app.py`), so a resumed job
-(after a crash or restart) gets the same hooks: `render` draws the message from the job's
-rows (the progress while it runs; the counts by outcome at the end), `after_chunk` updates
-it when `UPDATE_INTERVAL` has passed since the last update (within Slack's `chat.update`
-limits), and `after_finish` uploads the report, a CSV of every address, into the
-message's thread (`files_upload_v2`: `files.getUploadURLExternal`, the upload,
-`files.completeUploadExternal`).
+Registered as the job kind "bulk" (`app.py`), so a resumed job (after a crash or restart)
+gets the same hooks: `open` posts the progress message (looked for first on a resumed
+run) and records where it is; `render` draws the message from the job's rows (the
+progress while it runs; the counts by outcome and what became of the report at the end);
+`after_chunk` updates it when `UPDATE_INTERVAL` has passed since the last update (within
+Slack's `chat.update` limits), between chunks and every `tick` within one; and
+`after_finish` uploads the report into the message's thread (`report.py`) and shows what
+became of it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from invite_bot.domain.bulk_progress import (
-    ReportRow,
-    Tally,
-    Throttle,
-    report_csv,
-    seconds_left,
-    summary_line,
-)
+from invite_bot.domain.bulk_progress import UPDATE_INTERVAL, Tally, Throttle, seconds_left
 from invite_bot.domain.records import InviteRow
-from invite_bot.features.bulk.blocks import progress_message
+from invite_bot.features.bulk.blocks import REPORT_RETRY, progress_message
+from invite_bot.features.bulk.notes import tell
+from invite_bot.features.bulk.report import Reports, settled
+from invite_bot.jobs.engine import message_key
 from invite_bot.jobs.kinds import JobKind
-from invite_bot.slack.blockkit import Message
-from invite_bot.slack.errors import SlackFailure
+from invite_bot.jobs.rows import job_rows
+from invite_bot.slack.blockkit import Message, note
 from invite_bot.slack.outbound import Outbound, Posted
 from invite_bot.store import InviteJob, Store
 
 log = logging.getLogger(__name__)
 
 OPEN = "working"
+NOT_STARTED = ":warning: The bulk invite did not start: Slack would not take its message."
 
 
 @dataclass
@@ -58,8 +58,8 @@ def outcome_of(row: InviteRow) -> str | None:
     return "failed"
 
 
-def tally_of(rows: Sequence[InviteRow]) -> Tally:
-    return Tally.of(outcome_of(row) for row in rows)
+def tally_of(rows: Sequence[InviteRow], job: InviteJob) -> Tally:
+    return Tally.of((outcome_of(row) for row in rows), skipped=len(job.skipped))
 
 
 def _pace(paces: dict[int, _Pace], job: InviteJob, tally: Tally) -> _Pace:
@@ -89,6 +89,7 @@ class BulkKind:
 
     def __init__(self, store: Store, outbound: Outbound) -> None:
         self.store, self.outbound = store, outbound
+        self.reports = Reports(store, outbound)
         self._paces: dict[int, _Pace] = {}
 
     @property
@@ -96,87 +97,119 @@ class BulkKind:
         return JobKind(
             render=self.render,
             after_chunk=self.after_chunk,
+            tick=UPDATE_INTERVAL,
             after_finish=self.after_finish,
             wait_when_busy=True,
+            open=self.open,
         )
 
+    async def open(self, job: InviteJob, resumed: bool) -> InviteJob | None:
+        """Post the progress message (Cancel on it from the start) in the asker's channel,
+        else in their DM, and record where it is; None (the asker told) when Slack took
+        it nowhere. A resumed job's is looked for first: the run before may have posted it."""
+        rows = [InviteRow(email=item.email, status=OPEN, role="") for item in job.items]
+        posted = await self._post(job, await self.render(job, rows, False), resumed=resumed)
+        if posted is None:
+            await tell(self.outbound, job.channel_id, job.slack_user_id, note(NOT_STARTED))
+            return None
+        _pace(self._paces, job, tally_of(rows, job)).throttle.due(time.monotonic())
+        job_id = job.id
+        await self.store.write(
+            lambda tx: tx.jobs.set_message(job_id, channel_id=posted.channel, message_ts=posted.ts)
+        )
+        return dataclasses.replace(job, message_channel_id=posted.channel, message_ts=posted.ts)
+
+    async def _post(self, job: InviteJob, message: Message, *, resumed: bool) -> Posted | None:
+        for channel in dict.fromkeys([job.channel_id, job.slack_user_id]):
+            posted = await self.outbound.post(
+                channel, message, keys=[message_key(job)], since=job.created_at, look_first=resumed
+            )
+            if isinstance(posted, Posted):
+                return posted
+            log.warning("bulk progress message not posted in %s: %s", channel, posted.error)
+            if not posted.cannot_post_here:
+                break
+        return None
+
     async def render(self, job: InviteJob, rows: list[InviteRow], finished: bool) -> Message:
-        """The progress message for `rows`; at the end, the closing message (after waiting out
-        the update interval, so even the last update keeps the pace)."""
-        tally = tally_of(rows)
+        """The progress message for `rows`; at the end, the closing message, once the update
+        interval has passed since the last update (so even the last one keeps the pace; it
+        counts as sent when this returns: its caller sends it at once)."""
+        tally = tally_of(rows, job)
         pace = _pace(self._paces, job, tally)
         job_id = job.id
-        cancelled = await self.store.read(lambda tx: tx.jobs.cancelled(job_id))
-        if finished:
-            await asyncio.sleep(pace.throttle.wait(time.monotonic()))
-            pace.throttle.due(time.monotonic())
-            fresh = await self.store.read(lambda tx: tx.jobs.get(job_id))
-            if fresh is not None:
-                tally = Tally.of(item.outcome for item in fresh.items)
-        return progress_message(
+        if not finished:
+            cancelled = await self.store.read(lambda tx: tx.jobs.cancelled(job_id))
+            return progress_message(
+                tally,
+                inviter_id=job.slack_user_id,
+                job_id=job.id,
+                left=_left(pace, tally),
+                cancelled=cancelled,
+            )
+        fresh = await self.store.read(lambda tx: tx.jobs.get(job_id)) or job
+        tally = Tally.of((item.outcome for item in fresh.items), skipped=len(fresh.skipped))
+        closing = progress_message(
             tally,
             inviter_id=job.slack_user_id,
             job_id=job.id,
-            left=_left(pace, tally),
-            finished=finished,
-            cancelled=cancelled,
+            left=None,
+            finished=True,
+            # Said only of a job that stopped: a Cancel that came as the last address was
+            # sent left nothing undone.
+            cancelled=fresh.cancelled_at is not None and tally.cancelled > 0,
+            report=fresh.report,
         )
+        await asyncio.sleep(pace.throttle.wait(time.monotonic()))
+        pace.throttle.sent(time.monotonic())
+        return closing
 
     async def after_chunk(self, job: InviteJob, rows: list[InviteRow]) -> None:
         """Update the progress message, if the last update is `UPDATE_INTERVAL` old."""
         if not (job.message_channel_id and job.message_ts):
             return
-        pace = _pace(self._paces, job, tally_of(rows))
+        pace = _pace(self._paces, job, tally_of(rows, job))
         if not pace.throttle.due(time.monotonic()):
             return
         message = await self.render(job, rows, False)
         failure = await self.outbound.update(
             Posted(job.message_channel_id, job.message_ts), message
         )
+        pace.throttle.sent(time.monotonic())  # the next one counts from Slack's answer
         if failure is not None:
             log.info("bulk job %s: progress not shown (%s)", job.id, failure.error)
 
-    def may_update_now(self, job_id: int) -> bool:
-        """For an update outside the job (the Cancel click): whether the pace allows it now."""
-        pace = self._paces.get(job_id)
-        return pace is None or pace.throttle.due(time.monotonic())
+    async def show_now(self, job: InviteJob, where: Posted) -> None:
+        """For an update outside the job (the Cancel click): the progress message as it
+        stands, if the pace allows an update now."""
+        pace = self._paces.get(job.id)
+        if pace is not None and not pace.throttle.due(time.monotonic()):
+            return
+        message = await self.render(job, await job_rows(self.store, job), False)
+        await self.outbound.update(where, message)
+        if pace is not None:
+            pace.throttle.sent(time.monotonic())
 
     async def after_finish(
         self, job: InviteJob, rows: list[InviteRow], posted: Posted | None
-    ) -> None:
-        """Upload the report into the message's thread (or the inviter's DM)."""
-        self._paces.pop(job.id, None)
+    ) -> bool:
+        """Upload the report into the message's thread (or the inviter's DM), then show
+        what became of it; False while it is to be tried again (the job stays open)."""
         job_id = job.id
+        pace = self._paces.get(job_id)
+        if pace is not None:
+            pace.throttle.sent(time.monotonic())  # the closing message was just answered
         fresh = await self.store.read(lambda tx: tx.jobs.get(job_id))
         if fresh is None:
-            return
-        report = report_csv(
-            [
-                ReportRow(
-                    address=item.email,
-                    role=fresh.role_of(item),
-                    outcome=item.outcome or "open",
-                    invitation_id=item.invitation_id or "",
-                    error=item.error or "",
-                )
-                for item in fresh.items
-            ]
-        )
-        tally = Tally.of(item.outcome for item in fresh.items)
-        where: str | SlackFailure = posted.channel if posted else job.slack_user_id
-        if posted is None:
-            where = await self.outbound.conversation_with(job.slack_user_id)
-        failure = (
-            where
-            if isinstance(where, SlackFailure)
-            else await self.outbound.upload(
-                where,
-                report,
-                thread_ts=posted.ts if posted else None,
-                filename=f"bulk-invite-{job.id}.csv",
-                title=f"Bulk invite {job.id}: {summary_line(tally)}",
-                comment=f"The report of this bulk invite: {summary_line(tally)}.",
-            )
-        )
-        if failure is not None:
-            log.warning("bulk job %s: report not uploaded (%s)", job.id, failure.error)
+            return True
+        if not settled(fresh.report):
+            state = await self.reports.upload(fresh, posted)
+            if posted is not None and state != fresh.report:
+                shown = await self.render(fresh, rows, True)
+                failure = await self.outbound.update(posted, shown)
+                if failure is not None:
+                    log.info("bulk job %s: the report's line not shown (%s)", job_id, failure.error)
+            if state.startswith(REPORT_RETRY):
+                return False
+        self._paces.pop(job.id, None)
+        return True

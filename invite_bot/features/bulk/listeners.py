@@ -7,16 +7,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from invite_bot.domain.bulk import read_pasted
-from invite_bot.domain.bulk_progress import Tally
+from invite_bot.domain.bulk import read_pasted, typed_text
+from invite_bot.domain.bulk_progress import counted
 from invite_bot.domain.text import escape_mrkdwn
-from invite_bot.features.bulk.blocks import (
-    BULK_CANCEL,
-    BULK_DISCARD,
-    BULK_START,
-    progress_message,
-)
-from invite_bot.features.bulk.choice import take_to_cancel, take_to_start
+from invite_bot.features.bulk.blocks import BULK_CANCEL, BULK_DISCARD, BULK_START
+from invite_bot.features.bulk.choice import Decided, take_to_cancel, take_to_start
 from invite_bot.features.bulk.intake import DM_HINT, DRAFT_KEY, Bulk, log
 from invite_bot.features.bulk.job import BulkKind
 from invite_bot.slack.blockkit import note
@@ -25,6 +20,7 @@ from invite_bot.slack.outbound import Posted
 from invite_bot.slack.people import require_inviter
 from invite_bot.slack.router import Router
 from invite_bot.slack.trust import OutOfDate
+from invite_bot.store import InviteJob
 
 DRAFT_ID = re.compile(r"[0-9a-f]{16}")
 JOB_ID = re.compile(r"[0-9]{1,18}")
@@ -65,8 +61,8 @@ class _Clicks:
         if files:
             await self.bulk.from_dm_file(user_id, channel_id, str(files[0].get("id") or ""))
             return
-        text = str(event.get("text") or "")
-        rows = read_pasted(text)
+        # As Slack sends it: typed addresses linked (`<mailto:…|…>`), `&` as `&amp;`.
+        rows = read_pasted(typed_text(str(event.get("text") or "")))
         if not any("@" in row.typed for row in rows):
             await self.bulk.post_dm(channel_id, note(DM_HINT))
             return
@@ -80,32 +76,30 @@ class _Clicks:
         if not await require_inviter(self.bulk.inviting.inviters, turn):
             return
         draft_id = _draft_id(turn)
-        draft, owner = await self.bulk.store.write(
-            lambda tx: take_to_start(tx, draft_id, request.user)
-        )
-        if owner is not None:
-            await turn.reply(f"This list is <@{owner}>'s to start.")
+        start = await self.bulk.store.write(lambda tx: take_to_start(tx, draft_id, request.user))
+        if start.owner is not None:
+            await turn.reply(f"This list is <@{start.owner}>'s to start.")
             return
-        if draft is None:
-            await turn.reply("That list is no longer here: send it again.", replace=True)
+        if start.draft is None:
+            said, replace = START_LOST[start.before]
+            await turn.reply(said, replace=replace)
             return
+        draft = start.draft
         await turn.reply(
-            f"Inviting the {len(draft.rows):,} good addresses of {escape_mrkdwn(draft.source)}; "
-            "the progress is in its own message.",
+            f"Inviting the {counted(len(draft.rows), 'good address', 'good addresses')} of "
+            f"{escape_mrkdwn(draft.source)}; the progress is in its own message.",
             replace=True,
         )
         await self.bulk.begin(draft, key=DRAFT_KEY + draft_id)
 
     async def discard(self, turn: Turn) -> None:
         draft_id = _draft_id(turn)
-        _, started = await self.bulk.store.write(lambda tx: take_to_cancel(tx, draft_id))
-        if started:
-            await turn.reply(
-                "Not cancelled: that bulk invite has already started. Its progress message "
-                "has a Cancel button to stop it."
-            )
+        before = await self.bulk.store.write(lambda tx: take_to_cancel(tx, draft_id))
+        if before is None:
+            await turn.reply("Cancelled: nobody was invited.", replace=True)
             return
-        await turn.reply("Cancelled: nobody was invited.", replace=True)
+        said, replace = DISCARD_LOST[before]
+        await turn.reply(said, replace=replace)
 
     async def cancel(self, turn: Turn) -> None:
         request = turn.request
@@ -118,19 +112,42 @@ class _Clicks:
         job = await self.bulk.store.read(lambda tx: tx.jobs.get(job_id))
         if job is None or job.kind != "bulk":
             raise OutOfDate("a bulk invite's Cancel button")
+        # Refused once the job is closed (its closing message is shown): that is the last word.
         if not await self.bulk.store.write(lambda tx: tx.jobs.cancel(job_id)):
             await turn.reply("That bulk invite has ended.")
             return
         log.info("bulk job %s: cancel asked by %s", job.id, request.user)
-        if job.message_channel_id and job.message_ts and self.kind.may_update_now(job.id):
-            tally = Tally.of(item.outcome for item in job.items)
-            stopping = progress_message(
-                tally, inviter_id=job.slack_user_id, job_id=job.id, left=None, cancelled=True
-            )
-            await self.bulk.outbound.update(
-                Posted(job.message_channel_id, job.message_ts), stopping
-            )
         await turn.reply("Stopping after the requests in flight. What was sent stays sent.")
+        if job.message_channel_id and job.message_ts:
+            await self._show_stopping(job, Posted(job.message_channel_id, job.message_ts))
+
+    async def _show_stopping(self, job: InviteJob, where: Posted) -> None:
+        """The progress message says it is stopping (when the pace allows). Should the job
+        have closed while this update was on its way, the closing message is shown again
+        (rendered from the store)."""
+        await self.kind.show_now(job, where)
+        job_id = job.id
+        now = await self.bulk.store.read(lambda tx: tx.jobs.get(job_id))
+        if now is not None and now.closed_at is not None:
+            await self.bulk.jobs.messages.refresh(where.channel, where.ts)
+
+
+# What a Start click that did not take its list is told (the text, and whether it replaces
+# the list's message), by what was decided before it.
+START_LOST: dict[Decided, tuple[str, bool]] = {
+    "started": ("Already started: its progress is in its own message.", False),
+    "cancelled": ("That list was cancelled, so nobody was invited. Send it again.", False),
+    "gone": ("That list is no longer here: send it again.", True),
+}
+DISCARD_LOST: dict[Decided, tuple[str, bool]] = {
+    "started": (
+        "Not cancelled: that bulk invite has already started. Its progress message has a "
+        "Cancel button to stop it.",
+        False,
+    ),
+    "cancelled": ("Already cancelled: nobody was invited.", False),
+    "gone": ("That list is no longer here: nobody was invited from it.", True),
+}
 
 
 def _draft_id(turn: Turn) -> str:

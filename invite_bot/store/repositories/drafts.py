@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import RowMapping, delete, select
 
 from invite_bot.domain.records import BulkDraft
+from invite_bot.store.repositories.jobs import skipped_rows
 from invite_bot.store.repositories.repository import Repository, chunks, delete_count
 from invite_bot.store.schema import bulk_draft_rows, bulk_drafts, utcnow
 
@@ -30,6 +31,7 @@ class Drafts(Repository):
                 source=draft.source,
                 created_at=now,
                 expires_at=now + ttl,
+                skipped=[[row.number, row.typed, row.problem] for row in draft.skipped],
             )
         )
         rows = [
@@ -83,4 +85,5 @@ def _draft(row: RowMapping, rows: tuple[tuple[str, str | None], ...]) -> BulkDra
         role=row["role"],
         rows=rows,
         source=row["source"],
+        skipped=skipped_rows(row["skipped"]),
     )

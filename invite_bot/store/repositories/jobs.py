@@ -16,6 +16,7 @@ from invite_bot.domain.records import (
     ItemOutcome,
     JobOutcome,
     NewInviteJob,
+    SkippedRow,
 )
 from invite_bot.store.repositories.repository import (
     Repository,
@@ -51,6 +52,7 @@ class Jobs(Repository):
             "message_channel_id": job.message_channel_id,
             "message_ts": job.message_ts,
             "kind": job.kind,
+            "skipped": [[row.number, row.typed, row.problem] for row in job.skipped],
         }
         if owner is not None:
             values["owner"] = owner
@@ -146,16 +148,34 @@ class Jobs(Repository):
 
     def cancel(self, job_id: int) -> bool:
         """Ask an unfinished job to stop (it does after the requests in flight); False if it
-        had finished, or was asked already."""
+        had finished or closed (its closing message is shown), or was asked already. One
+        conditional UPDATE: of a cancel and the job's `close`, the first decides."""
         asked = update_count(
             self._conn,
             invite_jobs,
             invite_jobs.c.id == job_id,
             invite_jobs.c.finished_at.is_(None),
+            invite_jobs.c.closed_at.is_(None),
             invite_jobs.c.cancelled_at.is_(None),
             values={"cancelled_at": utcnow()},
         )
         return asked == 1
+
+    def close(self, job_id: int) -> bool:
+        """The job's closing message is about to be shown: no cancel is taken from now on.
+        Returns whether it was asked to stop before (what the closing message says)."""
+        update_count(
+            self._conn,
+            invite_jobs,
+            invite_jobs.c.id == job_id,
+            invite_jobs.c.closed_at.is_(None),
+            values={"closed_at": utcnow()},
+        )
+        return self.cancelled(job_id)
+
+    def set_report(self, job_id: int, report: str) -> None:
+        """What became of the job's report (its kind's word: see `InviteJob.report`)."""
+        self._update(job_id, report=report[:255])
 
     def cancelled(self, job_id: int) -> bool:
         """Whether the job was asked to stop (one small read, between chunks)."""
@@ -243,4 +263,18 @@ class Jobs(Repository):
             for row in result.mappings():
                 outcome = cast(JobOutcome | None, row["outcome"])
                 items[row["job_id"]].append(from_row(InviteJobItem, row, outcome=outcome))
-        return [from_row(InviteJob, row, items=tuple(items[row["id"]])) for row in job_rows]
+        return [
+            from_row(
+                InviteJob, row, items=tuple(items[row["id"]]), skipped=skipped_rows(row["skipped"])
+            )
+            for row in job_rows
+        ]
+
+
+def skipped_rows(stored: Any) -> tuple[SkippedRow, ...]:
+    """Skipped rows as stored in a JSON column (`[[row, typed, problem], …]`; None: none)."""
+    if not isinstance(stored, list):
+        return ()
+    return tuple(
+        SkippedRow(int(number), str(typed), str(problem)) for number, typed, problem in stored
+    )

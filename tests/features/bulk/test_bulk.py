@@ -146,12 +146,21 @@ async def test_a_csv_of_1000_with_7_bad_rows_lists_them_and_invites_the_good_one
     message = await final_message(slack, timeout=240)
     assert message.channel == "C_GENERAL"
     invited_once(gencove, good)
-    assert "993 invited" in text_of(find_block(message.blocks, "bulk_summary"))
+    summary = text_of(find_block(message.blocks, "bulk_summary"))
+    assert "993 invited · 7 skipped" in summary
     assert_paced(message)
     assert len(message.history) >= 3  # posted, at least one progress update, the end
     rows = await report_of(slack, message)
-    assert len(rows) == 993
-    by_address = {row["address"]: row for row in rows}
+    assert len(rows) == 1000  # the skipped rows too, each with its row and reason
+    skipped = [row for row in rows if row["outcome"] == "skipped"]
+    assert [row["address"] for row in skipped] == [row.split(";")[0] for row in bad[:4]] + [
+        "two@lab.org three@lab.org",
+        "ab\u0441@lab.org",
+        "x@lab.org",
+    ]
+    assert skipped[0]["error"] == "row 101: not an email address"
+    assert skipped[3]["error"] == "row 401: 'emperor' is not a role of the organization"
+    by_address = {row["address"]: row for row in rows if row["outcome"] != "skipped"}
     assert by_address["c0001@lab.org"]["role"] == "member"
     assert gencove.find("c0001@lab.org")[0].role == "member"
 

@@ -8,9 +8,23 @@ import asyncio
 
 from invite_bot.features.bulk.blocks import BULK_DISCARD, BULK_START
 from invite_bot.playground.gencove import FakeGencove
-from invite_bot.playground.slack import FakeSlack, Message, SlackDelivery, block_action_body
-from tests.support.blocks_text import find_block
-from tests.support.bulk import CREATE, DM, addresses, dm_message, final_message, invited_once
+from invite_bot.playground.slack import (
+    FakeSlack,
+    Message,
+    SlackDelivery,
+    block_action_body,
+)
+from tests.faults import SlackFault, SlackFaults
+from tests.support.blocks_text import find_block, text_of
+from tests.support.bulk import (
+    CREATE,
+    DM,
+    addresses,
+    dm_message,
+    final_message,
+    invited_once,
+    progress_of,
+)
 from tests.support.harness import ADMIN, BotUnderTest
 from tests.support.waiting import until
 
@@ -55,7 +69,7 @@ async def test_start_and_cancel_clicked_at_once_make_one_decision_and_tell_the_o
             invited_once(gencove, emails)
         else:
             assert cancelled == "Cancelled: nobody was invited."
-            assert "no longer here" in started, started
+            assert "was cancelled, so nobody was invited" in started, started
             await asyncio.sleep(0.3)
             assert all(gencove.find(e) == [] for e in emails)
 
@@ -76,7 +90,7 @@ async def test_cancel_after_the_start_won_says_the_invite_started(
     assert "nobody was invited" not in slack.all_text()
 
 
-async def test_start_after_cancel_finds_the_list_gone_and_invites_nobody(
+async def test_start_after_cancel_is_told_the_list_was_cancelled_and_invites_nobody(
     bot: BotUnderTest, slack: FakeSlack, gencove: FakeGencove
 ) -> None:
     emails = addresses(3, "gone")
@@ -86,6 +100,25 @@ async def test_start_after_cancel_finds_the_list_gone_and_invites_nobody(
 
     start, _ = await click(bot, slack, BULK_START, offer)
 
-    assert "no longer here" in await answer(slack, start)
+    assert "was cancelled, so nobody was invited" in await answer(slack, start)
     await asyncio.sleep(0.3)
     assert gencove.count("POST", CREATE) == 0
+
+
+async def test_start_clicked_three_times_while_slack_is_slow_starts_once_and_says_so(
+    bot: BotUnderTest, slack: FakeSlack, gencove: FakeGencove, slack_faults: SlackFaults
+) -> None:
+    emails = addresses(3, "thrice")
+    offer = await offered_in_dm(bot, slack, emails)
+    slack_faults.inject("chat.postMessage", SlackFault.delay(2))  # the progress message is slow
+    clicks = await asyncio.gather(*[click(bot, slack, BULK_START, offer) for _ in range(3)])
+    said = sorted([await answer(slack, url) for url, _ in clicks])
+
+    assert [text.startswith("Inviting") for text in said].count(True) == 1, said
+    assert [text for text in said if not text.startswith("Inviting")] == [
+        "Already started: its progress is in its own message."
+    ] * 2
+    message = await final_message(slack)
+    assert "is done: 3 invited" in text_of(find_block(message.blocks, "bulk_summary"))
+    assert len(progress_of(slack)) == 1
+    invited_once(gencove, emails)

@@ -63,7 +63,8 @@ async def test_the_report_is_a_file_message_in_the_thread_and_its_link_serves_it
     file = report["file"]
     assert file["name"].startswith("bulk-invite-")
     assert file["name"].endswith(".csv")
-    assert "12 invited" in file["title"]
+    assert file["title"].startswith("Bulk invite in #general, ")
+    assert file["title"].endswith(": 12 addresses")
     assert file["rows"] == 12
 
     async with page.session.get(urljoin(page.api, file["download_url"])) as saved:
