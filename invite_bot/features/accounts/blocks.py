@@ -19,8 +19,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from invite_bot.domain.text import truncate
-from invite_bot.slack.blockkit import STATUS_ICON, Message, as_dicts, esc, mrkdwn, slack_date
+from invite_bot.domain.text import slack_date, truncate
+from invite_bot.slack.blockkit import STATUS_ICON, Message, as_dicts, esc, mrkdwn
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,13 @@ from slack_sdk.models.blocks import (
 
 from invite_bot.domain.addresses import shown
 from invite_bot.domain.records import InviteRow
+from invite_bot.domain.text import slack_date
 from invite_bot.features.reinvite.blocks import REINVITABLE, reinvite_button
 from invite_bot.features.revoke.blocks import revoke_button
 from invite_bot.slack.blockkit import (
     STATUS_ICON,
     by_whom,
     esc,
-    slack_date,
 )
 
 
@@ -59,5 +59,3 @@ def row_block_id(row: InviteRow, index: int) -> str:
 
 
 DETAILED_ROWS = 45  # above this a result message switches to compact lines
-
-

@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import (
 from invite_bot.domain.addresses import shown
 from invite_bot.domain.notifications import Group, NoticeKind
 from invite_bot.domain.records import InviteRow
-from invite_bot.domain.text import truncate
+from invite_bot.domain.text import slack_date, truncate
 from invite_bot.features.invite.rows import row_button, row_line
 from invite_bot.features.reinvite.blocks import reinvite_button
 from invite_bot.features.revoke.blocks import revoke_button
@@ -33,7 +33,6 @@ from invite_bot.slack.blockkit import (
     by_whom,
     esc,
     mrkdwn,
-    slack_date,
 )
 
 NOTICE_BLOCK = "notice"

@@ -24,14 +24,13 @@ from typing import Literal, Protocol
 from invite_bot.domain.addresses import AddressParse
 from invite_bot.domain.policy import Refused
 from invite_bot.domain.records import Reinvite
-from invite_bot.domain.text import escape_mrkdwn
+from invite_bot.domain.text import escape_mrkdwn, slack_date
 from invite_bot.features.reinvite.blocks import REINVITABLE
 from invite_bot.features.revoke.blocks import describe
 from invite_bot.features.revoke.revoking import Revoking
 from invite_bot.gencove import GencoveError
 from invite_bot.gencove.client import GencoveClient
 from invite_bot.jobs.refresh import Messages
-from invite_bot.slack.blockkit import slack_date
 from invite_bot.slack.people import Inviters
 from invite_bot.store import KnownInvitation, NewInviteJob, OutboxItem, Store, Tx
 

@@ -26,11 +26,11 @@ from slack_sdk.models.views import View
 from invite_bot.domain.addresses import shown
 from invite_bot.domain.records import InviteRow
 from invite_bot.domain.requests import MAX_REASON
-from invite_bot.domain.text import truncate
+from invite_bot.domain.text import slack_date, truncate
 from invite_bot.features.invite.modals import invite_modal
 from invite_bot.features.invite.result import invite_result
 from invite_bot.features.invite.rows import row_line
-from invite_bot.slack.blockkit import MAX_BLOCKS, SECTION_TEXT, Message, esc, slack_date
+from invite_bot.slack.blockkit import MAX_BLOCKS, SECTION_TEXT, Message, esc
 from invite_bot.store import InviteRequest
 
 # action and callback ids
@@ -78,9 +78,7 @@ def request_summary(request: InviteRequest) -> str:
     ]
     if request.reason:
         lines.append(f"Why: {esc(request.reason)}")
-    lines.append(
-        f"Asked in <#{request.channel_id}> · open until {slack_date(request.expires_at)}"
-    )
+    lines.append(f"Asked in <#{request.channel_id}> · open until {slack_date(request.expires_at)}")
     return "\n".join(lines)
 
 

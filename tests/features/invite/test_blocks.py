@@ -109,4 +109,4 @@ def test_expiry_is_shown_in_each_readers_time_zone() -> None:
     row = InviteRow("ana@lab.org", "pending", invitation_id="id", expires=EXPIRES + timedelta(0))
     text = block_text(invite_result([row], inviter_id="U0ADMIN01").blocks, "inv:id")
     assert f"<!date^{int(EXPIRES.timestamp())}^" in text
-    assert "2026-12-03 12:00 UTC" in text
+    assert "{date_pretty} at {time}|Dec 3, 2026 at 12:00 UTC>" in text
