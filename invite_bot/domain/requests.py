@@ -54,8 +54,8 @@ TOO_MANY_OPEN = (
     "Withdraw one with `/gencove requests`, or wait for an inviter to decide."
 )
 NOWHERE_TO_ASK = (
-    "{refusal} The bot has nowhere to ask an inviter for you either: its operator can set "
-    "`INVITE_APPROVAL_CHANNEL` (or `INVITE_ADMINS`, or `INVITE_NOTIFY_CHANNEL`)."
+    "Nothing was asked: only the people who manage Gencove invitations here can invite, and "
+    "the bot has no place set up to ask them for you. Ask one of them directly."
 )
 UNKNOWN_REQUEST = "That request is not known to the bot (any more)."
 EXPIRED = "This request expired {when} without a decision; ask again if it is still needed."

@@ -35,8 +35,8 @@ def _closed(status: str, by: str | None = "U0ADMIN01") -> RequestFacts:
     [
         (ALLOWED, OPEN, NOW, None),
         # the clicker's permission comes first, even on a request already decided
-        (Refused(NOT_AN_INVITER), _closed("approved"), NOW, "Only Gencove inviters"),
-        (Refused(NOT_AN_INVITER), None, NOW, "Only Gencove inviters"),
+        (Refused(NOT_AN_INVITER), _closed("approved"), NOW, "Only the people who manage"),
+        (Refused(NOT_AN_INVITER), None, NOW, "Only the people who manage"),
         (ALLOWED, None, NOW, "not known"),
         (ALLOWED, _closed("approved"), NOW, "already approved by <@U0ADMIN01>"),
         (ALLOWED, _closed("denied", "U0SECOND1"), NOW, "already denied by <@U0SECOND1>"),

@@ -159,7 +159,7 @@ async def test_a_command_needing_an_inviter_is_refused_to_others(
     await asyncio.sleep(0.2)
     [reply] = slack.response_posts(url)
     assert reply.get("response_type", "ephemeral") == "ephemeral"
-    assert "Only Gencove inviters" in reply["text"]
+    assert "Only the people who manage Gencove invitations" in reply["text"]
     _assert_nothing_done(gencove, slack)
     assert await bot.store.read(lambda tx: tx.subscriptions.all()) == []
 
@@ -186,7 +186,7 @@ async def test_a_click_needing_an_inviter_is_refused_to_others(
     [reply] = slack.response_posts(url)
     assert reply.get("response_type", "ephemeral") == "ephemeral"
     assert not reply.get("replace_original")
-    assert "Only Gencove inviters" in reply["text"]
+    assert "Only the people who manage Gencove invitations" in reply["text"]
     _assert_nothing_done(gencove, slack)
     assert ana.status == "pending"
 
@@ -204,7 +204,7 @@ async def test_an_invite_modal_submitted_by_another_user_is_refused(
     await slack.wait_for(lambda: slack.ephemerals)
     [note] = slack.ephemerals
     assert note.user == OUTSIDER
-    assert "Only Gencove inviters" in (note.text or "")
+    assert "Only the people who manage Gencove invitations" in (note.text or "")
     _assert_nothing_done(gencove, slack)
 
 

@@ -111,5 +111,6 @@ def link_modal(*, metadata: str) -> View:
 
 
 LINKING_OFF = (
-    "Linking accounts is not set up on this bot: its operator must set `INVITE_BOT_SECRET_KEY`."
+    "Linking a Gencove account is not turned on for this bot yet; ask whoever runs the bot "
+    "to turn it on."
 )

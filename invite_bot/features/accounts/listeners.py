@@ -124,7 +124,7 @@ class _Accounts:
         view, request = turn.payload, turn.request
         user_id = request.user
         if self.linking.vault is None:
-            await self._update_view(view, _result_view("Linking is not set up on this bot."))
+            await self._update_view(view, _result_view(LINKING_OFF))
             return
         try:
             error = await self.linking.link(user_id, key, request.metadata.get("channel_id"))

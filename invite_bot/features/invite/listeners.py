@@ -52,7 +52,7 @@ class Requesting(Protocol):
 
     async def asks_instead(self, user_id: str) -> Refused | None: ...
 
-    async def ask(self, wish: Ask, refusal: Refused, *, tell: Tell) -> None: ...
+    async def ask(self, wish: Ask, *, tell: Tell) -> None: ...
 
     def form(self, roles: Sequence[str], *, default_role: str | None, metadata: str) -> View: ...
 
@@ -120,7 +120,7 @@ class _Invites:
             wish = Ask(
                 request.user, request.channel, tuple(addresses), role, None, request.delivery_key
             )
-            await self.asking.ask(wish, refusal, tell=turn.reply)
+            await self.asking.ask(wish, tell=turn.reply)
             return
         job = NewInviteJob(
             slack_user_id=request.user,

@@ -278,16 +278,20 @@ async def test_without_a_secret_key_linking_is_off(
 ) -> None:
     async with running_bot(gencove, slack, sqlite_url(tmp_path), INVITE_BOT_SECRET_KEY="") as bot:
         reply = await _say(bot, "link")
-        assert "INVITE_BOT_SECRET_KEY" in reply["text"]
+        # The invitee reads people's words; the setting's name is for whoever runs the bot.
+        assert "not turned on" in reply["text"]
+        assert "INVITE_BOT_SECRET_KEY" not in reply["text"]
         assert not slack.calls_to("views.open")
         invitation = gencove.add_invitation("ivy@lab.org")
         card = await _say(bot, f"accept {invitation.token}")
         _, url = await bot.click(
             LINK_FROM_CARD, value=invitation.token, user_id=INVITEE, container="ephemeral"
         )
-        assert "INVITE_BOT_SECRET_KEY" in (await responses(slack, url))[-1]["text"]
+        from_card = (await responses(slack, url))[-1]["text"]
+        assert "not turned on" in from_card
+        assert "INVITE_BOT_SECRET_KEY" not in from_card
         assert LINK_FROM_CARD in _buttons(card)
-        assert "not set up" in (await _say(bot, "whoami"))["text"]
+        assert "not turned on" in (await _say(bot, "whoami"))["text"]
 
 
 # -- accepting ---------------------------------------------------------------------------

@@ -205,7 +205,7 @@ async def test_a_non_inviters_forged_approve_click_is_refused(
     message, _ = await _ask(bot, "invite bob@partner.org")
     _, url = await bot.click(APPROVE, message=message, user_id=OUTSIDER)
     await slack.wait_for(lambda: slack.response_posts(url))
-    assert "Only Gencove inviters" in slack.response_posts(url)[0]["text"]
+    assert "Only the people who manage Gencove invitations" in slack.response_posts(url)[0]["text"]
     request = await _request_of(bot, message)
     assert request is not None
     assert request.status == "open"
