@@ -77,6 +77,11 @@ class BulkInviting(Protocol):
 
 
 MODAL_ERROR_LIMIT = 150  # Slack cuts inline field errors; keep them readable
+TOO_MANY_FOR_A_COMMAND = (
+    "Nothing was sent: that is {count} addresses and one command takes at most {limit}. "
+    "A longer list, up to {bulk_max}, goes in the form: type `/gencove invite` alone, then "
+    "paste the list or attach a CSV file (or send either to the bot in a direct message)."
+)
 
 
 def register(
@@ -108,6 +113,17 @@ class _Invites:
 
     def typed(self, command: Invite, turn: Turn) -> Reply:
         addresses, refusal = self.inviting.read_addresses(command.addresses_text)
+        if addresses.too_many:
+            # Not a dead end: the form and a CSV take a longer list, as a bulk invite.
+            settings = self.inviting.settings
+            return answer(
+                response_type="ephemeral",
+                text=TOO_MANY_FOR_A_COMMAND.format(
+                    count=addresses.count,
+                    limit=settings.invite_max_per_command,
+                    bulk_max=f"{settings.invite_bulk_max:,}",
+                ),
+            )
         if refusal is not None:
             return answer(response_type="ephemeral", text=refusal.message)
         return then(lambda: self._invite(turn, list(addresses.addresses), command.role))

@@ -88,13 +88,19 @@ async def test_malformed_addresses_are_all_listed_and_nothing_is_sent(
     assert gencove.count("*", "/api/v2/") == 0
 
 
-async def test_more_than_fifty_addresses_are_refused(
-    bot: BotUnderTest, gencove: FakeGencove
+async def test_more_than_fifty_addresses_are_refused_with_the_way_to_send_more(
+    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
 ) -> None:
-    addresses = " ".join(f"user{i}@lab.org" for i in range(51))
-    answer, _ = await bot.command(f"invite {addresses}")
-    assert "at most 50" in answer.json()["text"]
-    await asyncio.sleep(0.1)
+    async with running_bot(gencove, slack, sqlite_url(tmp_path), INVITE_BULK_MAX="2500") as bot:
+        addresses = " ".join(f"user{i}@lab.org" for i in range(51))
+        answer, _ = await bot.command(f"invite {addresses}")
+    reply = answer.json()
+    assert reply["response_type"] == "ephemeral"
+    assert reply["text"] == (
+        "Nothing was sent: that is 51 addresses and one command takes at most 50. A longer "
+        "list, up to 2,500, goes in the form: type `/gencove invite` alone, then paste the "
+        "list or attach a CSV file (or send either to the bot in a direct message)."
+    )
     assert gencove.count("*", "/api/v2/") == 0
 
 
