@@ -18,7 +18,7 @@ from slack_sdk.models.views import View
 from invite_bot.domain.command.grammar import Invite, InviteModal
 from invite_bot.domain.policy import Refused
 from invite_bot.domain.requests import Ask
-from invite_bot.domain.text import escape_mrkdwn, human_list
+from invite_bot.domain.text import escape_mrkdwn, human_list, inline_code
 from invite_bot.features.invite.checks import Inviting
 from invite_bot.features.invite.modals import (
     ADDRESSES_BLOCK,
@@ -77,6 +77,10 @@ class BulkInviting(Protocol):
 
 
 MODAL_ERROR_LIMIT = 150  # Slack cuts inline field errors; keep them readable
+UNKNOWN_TYPED_ROLE = (
+    "Nothing was sent: {role} is not one of the organization's roles. Use one of {roles}, "
+    "or leave out `--role` for the organization's default."
+)
 TOO_MANY_FOR_A_COMMAND = (
     "Nothing was sent: that is {count} addresses and one command takes at most {limit}. "
     "A longer list, up to {bulk_max}, goes in the form: type `/gencove invite` alone, then "
@@ -130,6 +134,12 @@ class _Invites:
 
     async def _invite(self, turn: Turn, addresses: list[str], role: str | None) -> None:
         request = turn.request
+        if role is not None:
+            checked = await self._organization_role(role)
+            if isinstance(checked, Refused):
+                await turn.reply(checked.message)  # privately, before anything is sent
+                return
+            role = checked
         refusal = await self.asking.asks_instead(request.user)
         if refusal is not None:
             # A member who may not invite asks the inviters instead.
@@ -147,6 +157,25 @@ class _Invites:
             delivery_key=request.delivery_key,
         )
         await self.inviting.invite_if_allowed(job, tell=turn.reply)
+
+    async def _organization_role(self, role: str) -> str | Refused:
+        """The organization's name for the role typed (`Admin` is its `admin`), or why it is
+        none of its roles. When Gencove cannot list them, the role goes as typed: Gencove
+        refuses an unknown one for each address."""
+        try:
+            cached = self.roles.cached()
+            names = cached if cached is not None else await self.roles.names()
+            if role not in names and cached is not None:
+                names = await self.roles.names(fresh=True)  # a role added since the last read
+        except GencoveError as exc:
+            log.warning("roles unavailable to check --role: %s", exc.message)
+            return role
+        if role in names:
+            return role
+        same = [name for name in names if name.casefold() == role.casefold()]
+        if len(same) == 1:
+            return same[0]
+        return Refused(UNKNOWN_TYPED_ROLE.format(role=inline_code(role), roles=human_list(names)))
 
     def form_asked(self, command: InviteModal, turn: Turn) -> Reply:
         return then(lambda: self._open_form(turn, command.role))

@@ -132,11 +132,42 @@ async def test_address_with_pending_invitation_gets_no_second_one(
 async def test_gencove_validation_error_is_shown_for_that_address(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
-    await bot.command("invite ana@lab.org --role wizard")
+    refusal = {"email": ["Enter a valid email address."]}
+    gencove.inject("POST", "/api/v2/invitations/", Fault.status(400, refusal))
+    await bot.command("invite ana@lab.org bob@lab.org")
     await bot.posted_results()
     text = block_text(slack.last_message("C_GENERAL").blocks, "row:0")
     assert "not invited" in text
-    assert "not a valid choice" in text
+    assert "Enter a valid email address" in text
+
+
+async def test_an_unknown_role_is_refused_privately_before_anything_is_sent(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    answer, url = await bot.command("invite zed@lab.org --role superuser")
+    assert answer.status == 200
+    [reply] = await responses(slack, url)
+    assert reply.get("response_type", "ephemeral") == "ephemeral"
+    roles = sorted(gencove.roles)
+    assert reply["text"].startswith("Nothing was sent: `superuser` is not one of the organization")
+    assert all(f"`{role}`" in reply["text"] for role in roles)
+    assert "leave out `--role`" in reply["text"]
+    await bot.settled()
+    assert gencove.count("POST", "/api/v2/invitations/") == 0
+    assert slack.messages_in("C_GENERAL") == []  # nothing in the channel
+
+
+async def test_a_role_is_read_as_the_organization_spells_it_and_a_new_one_is_found(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    role = sorted(gencove.roles)[0]
+    await bot.command(f"invite ana@lab.org --role {role.upper()}")
+    await bot.posted_results()
+    assert gencove.find("ana@lab.org")[0].role == role
+    gencove.roles["curator"] = []  # added in Gencove since the bot read the roles
+    await bot.command("invite bob@lab.org --role curator")
+    await bot.posted_results(2)
+    assert gencove.find("bob@lab.org")[0].role == "curator"
 
 
 async def test_role_that_is_not_a_role_name_gets_usage_and_nothing_is_sent(
