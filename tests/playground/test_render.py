@@ -681,7 +681,7 @@ def test_the_bots_result_message() -> None:
         "danger",
     )
     assert parsed.one("time")["datetime"] == "2026-12-03T12:00:00Z"
-    assert "@ana invited 1 of 5 addresses (1 failed)." in parsed.text
+    assert "@ana invited 3 of 5 addresses (1 failed, 1 still being invited)." in parsed.text
     assert "Gencove said <no> & 'no'" in parsed.text
     assert "Eve <!here>" in parsed.text
     assert len(parsed.find("span", **{"class": "sk-mention"})) == 2

@@ -3,6 +3,7 @@ with its Revoke (or Re-invite) button, and the job kind that shows it."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from slack_sdk.models.blocks import (
@@ -33,25 +34,10 @@ from invite_bot.store import (
 
 
 def invite_result(rows: Sequence[InviteRow], *, inviter_id: str) -> Message:
-    """The ONE in-channel message an invite command posts (and later updates)."""
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row.status] = counts.get(row.status, 0) + 1
-    invited = counts.get("pending", 0)
-    summary = f"<@{inviter_id}> invited {invited} of {len(rows)} address" + (
-        "es" if len(rows) != 1 else ""
-    )
-    notes = [
-        f"{counts[status]} {label}"
-        for status, label in (
-            ("member", "already a member" if counts.get("member") == 1 else "already members"),
-            ("unsure", "not confirmed"),
-            ("failed", "failed"),
-        )
-        if counts.get(status)
-    ]
-    if notes:
-        summary += f" ({', '.join(notes)})"
+    """The ONE in-channel message an invite command posts (and later updates): its header
+    says what the command did, for good ("@ada invited 3 addresses"); each row says where
+    its invitation stands now (accepted, revoked, expired…)."""
+    summary = f"<@{inviter_id}> {what_was_done(rows)}"
     blocks: list[Block] = [SectionBlock(block_id="summary", text=mrkdwn(summary + "."))]
     if len(rows) <= DETAILED_ROWS:
         for index, row in enumerate(rows):
@@ -77,6 +63,51 @@ def invite_result(rows: Sequence[InviteRow], *, inviter_id: str) -> Message:
         )
     text = truncate(f"{summary}: " + ", ".join(r.email for r in rows), 3000)
     return Message(text=text, blocks=as_dicts(blocks))
+
+
+def what_was_done(rows: Sequence[InviteRow]) -> str:
+    """ "invited 3 addresses", "invited 2 of 3 addresses (1 already invited)": what the job
+    did, whatever became of its invitations since. A re-invite's new row (right after the
+    row it re-invited) is not the job's and is not counted."""
+    own = _own_rows(rows)
+    counts = Counter(_outcome(row) for row in own)
+    made, total = counts["invited"], len(own)
+    noun = "address" if total == 1 else "addresses"
+    if made == total:
+        done = f"invited {total} {noun}"
+    else:
+        done = f"invited {'none' if made == 0 else made} of {total} {noun}"
+    members = counts["member"]
+    notes = [
+        f"{counts[outcome]} {label}"
+        for outcome, label in (
+            ("existing", "already invited"),
+            ("member", "already a member" if members == 1 else "already members"),
+            ("unsure", "not confirmed"),
+            ("failed", "failed"),
+            ("working", "still being invited"),
+        )
+        if counts[outcome]
+    ]
+    return done + (f" ({', '.join(notes)})" if notes else "")
+
+
+def _own_rows(rows: Sequence[InviteRow]) -> list[InviteRow]:
+    own: list[InviteRow] = []
+    for row in rows:
+        follows = own[-1] if own else None
+        if follows is not None and follows.reinvited_by and follows.email == row.email:
+            continue  # the re-invite's new invitation, shown under the old one
+        own.append(row)
+    return own
+
+
+def _outcome(row: InviteRow) -> str:
+    """What the job did for one address: "invited" once it made an invitation (whatever its
+    status now), "existing", or the row's own outcome (member, unsure, failed, working)."""
+    if row.status in ("pending", "accepted", "expired", "revoked"):
+        return "existing" if row.existing else "invited"
+    return row.status if row.status in ("member", "unsure", "working") else "failed"
 
 
 def _compact(rows: Sequence[InviteRow], max_sections: int) -> list[Block]:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove, Fault
 from invite_bot.playground.slack import FakeSlack, SlackFault
-from tests.support.blocks_text import block_text, text_of
+from tests.support.blocks_text import block_text, blocks_text, text_of
 from tests.support.harness import ADMIN, OUTSIDER, BotUnderTest, running_bot, sqlite_url
 from tests.support.messages import revoke_buttons
 from tests.support.waiting import responses
@@ -253,3 +254,30 @@ async def test_an_invitation_revoked_in_gencove_since_is_invited_again(
     pending = gencove.find("ana@lab.org", status="pending")
     assert len(pending) == 1
     assert pending[0].id != first.id
+
+
+async def test_the_header_keeps_what_was_done_and_each_row_its_current_status(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    await bot.command("invite ana@lab.org bob@lab.org cid@lab.org")
+    await bot.posted_results()
+    message = slack.last_message("C_GENERAL")
+    assert block_text(message.blocks, "summary") == f"<@{ADMIN}> invited 3 addresses."
+    watcher = bot.bot.watcher()
+    await watcher.poll()  # the silent baseline
+    ana, bob = gencove.find("ana@lab.org")[0], gencove.find("bob@lab.org")[0]
+    gencove.accept(ana)
+    await bot.click(REVOKE, value=str(bob.id), message=message, block_id=f"inv:{bob.id}")
+    await bot.settled()
+    await watcher.poll()
+
+    def current() -> str:
+        return blocks_text(slack.messages[(message.channel, message.ts)].blocks)
+
+    await slack.wait_for(lambda: "accepted" in current())
+    updated = slack.messages[(message.channel, message.ts)].blocks
+    assert block_text(updated, "summary") == f"<@{ADMIN}> invited 3 addresses."
+    assert "accepted" in block_text(updated, f"inv:{ana.id}")
+    assert f"revoked by <@{ADMIN}>" in block_text(updated, f"inv:{bob.id}")
+    cid = gencove.find("cid@lab.org")[0]
+    assert "invited" in block_text(updated, f"inv:{cid.id}")
