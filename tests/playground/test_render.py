@@ -664,7 +664,7 @@ def test_the_bots_result_message() -> None:
         InviteRow("bob@lab.org", "failed", error="Gencove said <no> & 'no'"),
         InviteRow("carol@lab.org", "revoked", changed_by="U0ADMIN01"),
         InviteRow("dan@lab.org", "working"),
-        InviteRow("eve@lab.org", "accepted", changed_by="Eve <!here>"),
+        InviteRow("eve@lab.org", "revoked", "member", "id-5", changed_by="Eve <!here>"),
     ]
     message = invite_result(rows, inviter_id="U0ADMIN01")
     parsed = _assert_clean(render_blocks(message.blocks, names=NAMES, fallback_text=message.text))
@@ -682,6 +682,7 @@ def test_the_bots_result_message() -> None:
     )
     assert parsed.one("time")["datetime"] == "2026-12-03T12:00:00Z"
     assert "@ana invited 3 of 5 addresses (1 failed, 1 still being invited)." in parsed.text
+    assert "eve@lab.org: revoked in Gencove by Eve <!here>" in parsed.text
     assert "Gencove said <no> & 'no'" in parsed.text
     assert "Eve <!here>" in parsed.text
     assert len(parsed.find("span", **{"class": "sk-mention"})) == 2

@@ -22,7 +22,7 @@ from invite_bot.domain.addresses import shown
 from invite_bot.domain.notifications import Group, NoticeKind
 from invite_bot.domain.records import InviteRow
 from invite_bot.domain.text import slack_date, truncate
-from invite_bot.features.invite.rows import row_button, row_line
+from invite_bot.features.invite.rows import row_button, row_line, who_changed
 from invite_bot.features.reinvite.blocks import reinvite_button
 from invite_bot.features.revoke.blocks import revoke_button
 from invite_bot.slack.blockkit import (
@@ -111,7 +111,8 @@ def _personal_text(row: InviteRow) -> str:
     if row.status == "expired":
         return f":hourglass: Your invitation to {email} expired without being accepted."
     if row.status == "revoked":
-        return f":no_entry_sign: Your invitation to {email} was revoked{by_whom(row.changed_by)}."
+        who = who_changed(row.status, row.changed_by)
+        return f":no_entry_sign: Your invitation to {email} was revoked{who}."
     return f"Your invitation to {email}: {esc(row.status)}."
 
 
@@ -188,7 +189,7 @@ def notification(row: InviteRow, *, inviter_id: str | None) -> Message:
         "accepted": f":white_check_mark: {email} accepted the invitation ({who}{role})",
         "expired": f":hourglass: The invitation to {email} expired ({who}{role})",
         "revoked": f":no_entry_sign: The invitation to {email} was revoked"
-        f"{by_whom(row.changed_by)} ({who}{role})",
+        f"{who_changed(row.status, row.changed_by)} ({who}{role})",
     }
     text = verbs.get(row.status, f"{email}: {esc(row.status)} ({who}{role})")
     return Message(text=truncate(text, 3000), blocks=as_dicts([SectionBlock(text=mrkdwn(text))]))
