@@ -41,6 +41,7 @@ from invite_bot.features.bulk.job import BulkKind
 from invite_bot.features.help import listeners as help_
 from invite_bot.features.invite import listeners as invite
 from invite_bot.features.invite.checks import Inviting
+from invite_bot.features.invite.nothing_new import NothingNew
 from invite_bot.features.invite.result import plain_kind
 from invite_bot.features.listing import listeners as listing
 from invite_bot.features.listing.pages import Pages
@@ -166,7 +167,8 @@ def build_bot(settings: Settings, store: Store) -> Bot:
     features = _features(settings, store, gencove, outbound, client, vault, keys, jobs, learn)
     # Every process renders and resumes jobs alike (a `watch` worker refreshes their
     # messages too): the kinds, and who renders the messages features own, are known here.
-    kinds.register("invite", plain_kind(kinds))
+    nothing_new = NothingNew(store=store, outbound=outbound)  # told privately, not posted
+    kinds.register("invite", plain_kind(kinds, private=nothing_new))
     kinds.register("bulk", features.bulk_kind.kind)
     kinds.own(features.notices.render_posted)  # a notification or reminder re-invited
     kinds.own(features.deciding.shown_at)  # a request with its approval's results

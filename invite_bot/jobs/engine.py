@@ -32,7 +32,7 @@ from invite_bot.config.metrics import Metrics
 from invite_bot.domain.records import InviteRow
 from invite_bot.gencove import GencoveClient, Invitation
 from invite_bot.gencove.acting import LinkedKeys
-from invite_bot.jobs.delivery import Place, deliver
+from invite_bot.jobs.delivery import Delivered, Place, deliver, tell_asker
 from invite_bot.jobs.holding import Holding
 from invite_bot.jobs.kinds import JobKind, JobKinds
 from invite_bot.jobs.pending import PendingList
@@ -40,6 +40,7 @@ from invite_bot.jobs.recording import place_message, record, store_job
 from invite_bot.jobs.refresh import Messages
 from invite_bot.jobs.rows import job_rows
 from invite_bot.jobs.steps import Outcome, Steps
+from invite_bot.slack.blockkit import Message
 from invite_bot.slack.outbound import Outbound, Posted
 from invite_bot.store import InviteJob, InviteJobItem, NewInviteJob, Store, StoreUnavailable
 
@@ -160,7 +161,7 @@ class Jobs:
             response_url=job.response_url,
             message=where,
         )
-        delivered = await deliver(self.outbound, place, message, resumed=resumed)
+        delivered = await self._deliver(kind, job, rows, place, message, resumed=resumed)
         if not delivered.reached:
             self.metrics.invite_job_finished("undelivered")
             return  # left unfinished: resume delivers it later
@@ -175,6 +176,24 @@ class Jobs:
             await kind.after_finish(job, rows, posted)
             await self.store.write(lambda tx: tx.jobs.finish(job.id))
         self.metrics.invite_job_finished("delivered")
+
+    async def _deliver(
+        self,
+        kind: JobKind,
+        job: InviteJob,
+        rows: list[InviteRow],
+        place: Place,
+        message: Message,
+        *,
+        resumed: bool,
+    ) -> Delivered:
+        """Show the job's result in its channel; or, when it has no message yet and its kind
+        says there is nothing new for the channel (`JobKind.private`), to its asker alone."""
+        if kind.private is not None and place.message is None:
+            private = await kind.private(job, rows)
+            if private is not None:
+                return Delivered(None, await tell_asker(self.outbound, place, private))
+        return await deliver(self.outbound, place, message, resumed=resumed)
 
     async def claim_all(
         self, job: InviteJob, emails: Sequence[str], done: dict[str, InviteRow]
@@ -305,7 +324,6 @@ class _Run:
             made = _made(self.done) + [f"invited {o.email}" for o in self.unrecorded if o.created]
             made += [f"{e} may have been invited" for e in sorted(self.steps.sending)]
             raise StoreUnavailable(lost.kind, took_effect=made) from None
-
 
 
 def _store_failure(exc: BaseException) -> StoreUnavailable | None:

@@ -29,6 +29,10 @@ class JobKind:
         None
     )
     wait_when_busy: bool = False  # 429/5xx leave the address open; the job waits
+    # for a job with no message yet: what to tell its asker alone instead of posting, when
+    # there is nothing new for the channel (a plain invite of addresses already invited);
+    # None: post the message as usual
+    private: Callable[[InviteJob, list[InviteRow]], Awaitable[Message | None]] | None = None
 
 
 Owner = Callable[[str, str], Awaitable[Message | None]]

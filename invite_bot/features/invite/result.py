@@ -4,7 +4,7 @@ with its Revoke (or Re-invite) button, and the job kind that shows it."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from slack_sdk.models.blocks import (
     Block,
@@ -31,6 +31,9 @@ from invite_bot.slack.blockkit import (
 from invite_bot.store import (
     InviteJob,
 )
+
+# What the inviter alone is told when the job made nothing new (see nothing_new.py).
+Private = Callable[[InviteJob, list[InviteRow]], Awaitable[Message | None]]
 
 
 def invite_result(rows: Sequence[InviteRow], *, inviter_id: str) -> Message:
@@ -92,6 +95,11 @@ def what_was_done(rows: Sequence[InviteRow]) -> str:
     return done + (f" ({', '.join(notes)})" if notes else "")
 
 
+def made_something(rows: Sequence[InviteRow]) -> bool:
+    """Whether the job made an invitation (or may have: Gencove's answer was lost)."""
+    return any(_outcome(row) in ("invited", "unsure", "working") for row in _own_rows(rows))
+
+
 def _own_rows(rows: Sequence[InviteRow]) -> list[InviteRow]:
     own: list[InviteRow] = []
     for row in rows:
@@ -121,11 +129,12 @@ def _compact(rows: Sequence[InviteRow], max_sections: int) -> list[Block]:
     ]
 
 
-def plain_kind(kinds: JobKinds) -> JobKind:
+def plain_kind(kinds: JobKinds, *, private: Private | None = None) -> JobKind:
     """The job kind "invite": a command, the modal, a re-invite, an approved request. Its
     message is `invite_result`; a job that started in a message another feature owns shows
     its results there, as that feature renders it (an approved request under the request;
-    a re-invite clicked on a notification or reminder in that notice)."""
+    a re-invite clicked on a notification or reminder in that notice). `private`: what the
+    inviter alone is told instead, when the job made nothing new."""
 
     async def render(job: InviteJob, rows: list[InviteRow], finished: bool) -> Message:
         if job.message_channel_id and job.message_ts:
@@ -134,4 +143,4 @@ def plain_kind(kinds: JobKinds) -> JobKind:
                 return owned
         return invite_result(rows, inviter_id=job.slack_user_id)
 
-    return JobKind(render=render)
+    return JobKind(render=render, private=private)

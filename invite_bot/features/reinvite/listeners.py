@@ -61,7 +61,7 @@ class _Turns:
         if list_page is not None:
             page = await self.show_page(list_page.status, list_page.offset)
             await turn.reply(page, replace=True)
-        if outcome.result != "reinvited":
+        if outcome.result != "reinvited" and outcome.note:
             await turn.reply(outcome.note)
 
     async def typed(self, email: str, turn: Turn) -> None:
@@ -92,5 +92,5 @@ class _Turns:
             delivery_key=request.delivery_key,
         )
         outcome = await self.reinviting.reinvite(latest.id, who, host=None)
-        if outcome.result != "reinvited":
+        if outcome.result != "reinvited" and outcome.note:
             await turn.reply(outcome.note)

@@ -60,7 +60,7 @@ class Clicked:
 @dataclass(frozen=True)
 class ReinviteOutcome:
     result: Literal["reinvited", "refused"]
-    note: str  # what to tell the person, mrkdwn, escaped
+    note: str  # what to tell the person, mrkdwn, escaped ("": told already)
     new_invitation_id: str | None = None
 
 
@@ -200,6 +200,8 @@ class Reinviting:
         item = ran.items[0] if ran and ran.items else None
         if item is None or item.outcome is None:
             return _refused(f"The re-invite of {email} did not finish; it is retried shortly.")
+        if item.outcome != "created" and host is None:
+            return _refused("")  # the job told the clicker privately what stands instead
         if item.outcome == "existing":
             return _refused(
                 f"A pending invitation to {email} already exists, so no second one was sent."

@@ -117,16 +117,44 @@ async def test_fifty_addresses_fit_in_one_message(
     assert "/gencove list" in text_of(message.blocks[-1])  # the closing hint
 
 
-async def test_address_with_pending_invitation_gets_no_second_one(
+async def test_an_invite_that_makes_nothing_new_is_told_privately_and_posts_nothing(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    outside = gencove.add_invitation("bob@lab.org")  # made in Gencove's web app
+    await bot.command("invite ana@lab.org")
+    [posted] = await bot.posted_results()
+    first = slack.last_message("C_GENERAL")
+    _, url = await bot.command("invite ana@lab.org bob@lab.org")
+    [reply] = await responses(slack, url)
+    await bot.settled()
+    assert len(gencove.find("ana@lab.org")) == len(gencove.find("bob@lab.org")) == 1
+    assert slack.calls_to("chat.postMessage") == [posted]  # nothing new in the channel
+    assert reply.get("response_type", "ephemeral") == "ephemeral"
+    text = blocks_text(reply["blocks"])
+    assert text.startswith("No new invitation was sent, so nothing was posted in the channel:")
+    link = f"{slack.base_url}/archives/C_GENERAL/p{first.ts.replace('.', '')}"
+    assert (
+        f"*ana@lab.org* already has a pending invitation (sent by <@{ADMIN}>, role member, "
+        f"expires <!date^"
+    ) in text
+    assert f"<{link}|see the message about it>." in text
+    assert "*bob@lab.org* already has a pending invitation (made outside Slack" in text
+    assert outside.id
+    assert "see the message" not in text.split("bob@lab.org", 1)[1]  # no message to link
+    assert REVOKE not in str(reply["blocks"])  # nothing that could go stale
+
+
+async def test_an_address_already_pending_beside_a_new_one_is_shown_in_the_post(
     bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
 ) -> None:
     existing = gencove.add_invitation("ana@lab.org")
-    await bot.command("invite ana@lab.org")
+    await bot.command("invite ana@lab.org bob@lab.org")
     await bot.posted_results()
     assert len(gencove.find("ana@lab.org")) == 1
     message = slack.last_message("C_GENERAL")
-    buttons = revoke_buttons(message.blocks)
-    assert [b["value"] for b in buttons] == [str(existing.id)]
+    assert block_text(message.blocks, "summary") == (
+        f"<@{ADMIN}> invited 1 of 2 addresses (1 already invited)."
+    )
     assert "already invited" in block_text(message.blocks, f"inv:{existing.id}")
 
 
@@ -189,11 +217,13 @@ async def test_gencove_server_error_and_timeout_end_in_a_clear_message(
     async with running_bot(
         gencove, slack, sqlite_url(tmp_path), GENCOVE_TIMEOUT="0.3", GENCOVE_MAX_RETRIES="1"
     ) as bot:
-        await bot.command("invite ana@lab.org")
-        await bot.posted_results()
-        await bot.command("invite bob@lab.org")
-        posts = await bot.posted_results(2)
-    first, second = (block_text(p.args.get("blocks"), "row:0") for p in posts)
+        _, one = await bot.command("invite ana@lab.org")
+        _, two = await bot.command("invite bob@lab.org")
+        # Nothing was invited: each inviter is told privately, the channel hears nothing.
+        replies = [(await responses(slack, url))[0] for url in (one, two)]
+        await bot.settled()
+        assert not slack.calls_to("chat.postMessage")
+    first, second = (blocks_text(reply["blocks"]) for reply in replies)
     assert "not invited" in first
     assert "Gencove had a problem" in first
     assert "not invited" in second
