@@ -177,6 +177,20 @@ def requests_list(requests: Sequence[InviteRequest], *, as_inviter: bool) -> Mes
     return Message(text=header, blocks=[b.to_dict() for b in blocks])
 
 
+def withdrawn(request: InviteRequest, remaining: Sequence[InviteRequest]) -> Message:
+    """The one answer to Withdraw, in place of the message clicked: the request is closed,
+    and the member's other open requests (if any) still listed with their buttons."""
+    text = (
+        f"Withdrawn: your request to invite {addresses_text(request.addresses)}. "
+        "The inviters are no longer asked."
+    )
+    first = SectionBlock(block_id="withdrawn", text=_md(text)).to_dict()
+    if not remaining:
+        return Message(text=text, blocks=[first])
+    rest = requests_list(remaining, as_inviter=False)
+    return Message(text=text, blocks=[first, *rest.blocks][:MAX_BLOCKS])
+
+
 def asked(request: InviteRequest, *, where: str) -> Message:
     """The private confirmation for the member who asked, with a Withdraw button."""
     text = (
@@ -220,7 +234,8 @@ def deny_modal(request: InviteRequest, *, metadata: dict[str, str]) -> View:
             SectionBlock(text=_md(request_summary(request))),
             InputBlock(
                 block_id=DENY_REASON_BLOCK,
-                label="Reason (optional; the member who asked reads it)",
+                label="Reason",  # Slack adds "(optional)" to an optional field's label
+                hint="The member who asked reads it.",
                 optional=True,
                 element=PlainTextInputElement(
                     action_id=DENY_REASON_INPUT, multiline=True, max_length=MAX_REASON

@@ -37,6 +37,7 @@ from invite_bot.features.requests.blocks import (
     outcome_note,
     request_message,
     requests_list,
+    withdrawn,
 )
 from invite_bot.jobs.engine import Jobs
 from invite_bot.jobs.rows import job_rows
@@ -197,9 +198,7 @@ class Deciding:
         found = await self.store.read(
             lambda tx: tx.requests.open_requests(requester=user, limit=LISTED + 1)
         )
-        listing = requests_list(found, as_inviter=False)
-        await turn.reply(listing, replace=True)
-        await self._say(turn, "Withdrawn: the inviters are no longer asked.")
+        await turn.reply(withdrawn(request, found), replace=True)
 
     async def expire_one(self, request_id: int, now: datetime) -> bool:
         """Close a request whose time is up, once, and show it."""
