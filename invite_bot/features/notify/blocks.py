@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -154,6 +154,52 @@ def summary_message(groups: Sequence[Group[str]]) -> Message:
     ]
     plain = "; ".join(summary_parts)
     return Message(text=truncate(plain, 3000), blocks=as_dicts(blocks))
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The invitations one invite job made, for one post: in the order typed."""
+
+    inviter_id: str | None
+    rows: Sequence[InviteRow]
+    bulk: bool = False
+    report: str | None = None  # a link to the bulk invite's message (its report's thread)
+    report_channel: str | None = None  # where that message is, when no link is known
+
+
+def digest_message(digest: Digest) -> Message:
+    """One notification for all the invitations one invite made: a few addresses listed
+    in the order they were typed, or — a bulk invite — the count and where its report is."""
+    rows = digest.rows
+    count = len(rows)
+    who = f"<@{digest.inviter_id}>" if digest.inviter_id else "Someone"
+    noun = "address" if count == 1 else "addresses"
+    if digest.bulk:
+        if digest.report:
+            where = f"in the thread of <{digest.report}|its message>"
+        elif digest.report_channel:
+            where = f"with its message in <#{digest.report_channel}>"
+        else:
+            where = "with its message"
+        text = (
+            f":envelope: {who} invited {count} {noun} in a bulk invite. Its report (a CSV of "
+            f"every address) is {where}."
+        )
+        texts = [text]
+    else:
+        roles = {row.role for row in rows}
+        about = [f"role {esc(roles.pop())}"] if len(roles) == 1 and "" not in roles else []
+        expiries = [row.expires for row in rows if row.expires]
+        if len(expiries) == count and max(expiries) - min(expiries) < timedelta(minutes=1):
+            about.append(f"expire {slack_date(min(expiries))}")  # made together
+        head = f":envelope: {who} invited {count} {noun}"
+        head += f" ({', '.join(about)}): " if about else ": "
+        texts = _packed(head, [f"*{esc(shown(row.email))}*" for row in rows])
+        text = f"{who} invited {count} {noun}"
+    if len(texts) > MAX_BLOCKS:
+        texts = [*texts[: MAX_BLOCKS - 1], "…and more; `/gencove list pending` shows them all."]
+    blocks = [SectionBlock(block_id=f"digest:{i}", text=mrkdwn(t)) for i, t in enumerate(texts)]
+    return Message(text=truncate(text, 3000), blocks=as_dicts(blocks))
 
 
 def _packed(head: str, addresses: Sequence[str]) -> list[str]:
