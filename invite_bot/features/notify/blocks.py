@@ -69,15 +69,21 @@ def notice_message(notice: Notice) -> Message:
         blocks.append(ContextBlock(elements=[mrkdwn(f":repeat: {state}{who}")]))
         if notice.new_row is not None:
             new = notice.new_row
+            # A reminder is done once re-invited: it keeps no button (the new invitation
+            # has its own message, with its Revoke button).
+            button = None if notice.kind == "reminder" else row_button(new)
             blocks.append(
                 SectionBlock(
                     block_id=f"inv:{new.invitation_id}",
                     text=mrkdwn(row_line(new)),
-                    accessory=row_button(new),
+                    accessory=button,
                 )
             )
     elif row.invitation_id and notice.kind == "reminder" and row.status == "pending":
-        buttons = [reinvite_button(row.invitation_id), revoke_button(row.invitation_id, row.email)]
+        buttons = [
+            reinvite_button(row.invitation_id, revokes=row.email),
+            revoke_button(row.invitation_id, row.email),
+        ]
     elif row.invitation_id and _reinvitable(notice):
         buttons = [reinvite_button(row.invitation_id)]
     if buttons:
@@ -95,6 +101,17 @@ def _reminder_text(notice: Notice) -> str:
     row = notice.row
     who = f"invited by <@{notice.inviter_id}>" if notice.inviter_id else "invited outside Slack"
     role = f", role {esc(row.role)}" if row.role else ""
+    if notice.reinvited_by or notice.reinviting:
+        by = by_whom(notice.reinvited_by)
+        done = (
+            "that one was revoked and a new one sent"
+            if notice.new_row is not None
+            else "a new one is on its way"
+        )
+        return (
+            f":alarm_clock: The invitation to *{esc(shown(row.email))}* was about to expire "
+            f"without being accepted ({who}{role}). It was re-invited{by}: {done}."
+        )
     if row.status != "pending":
         return f":alarm_clock: The invitation to {esc(shown(row.email))} is {esc(row.status)} now."
     return (
