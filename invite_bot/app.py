@@ -29,45 +29,22 @@ from invite_bot.config.settings import Settings
 from invite_bot.config.vault import Vault
 from invite_bot.domain.command.grammar import parse_command
 from invite_bot.domain.command.types import COMMAND
-from invite_bot.domain.ratelimit import SlidingWindow
-from invite_bot.features.accounts import listeners as accounts
-from invite_bot.features.accounts.accepting import Accepting
 from invite_bot.features.accounts.keys import KeyRing
-from invite_bot.features.accounts.linking import Linking
-from invite_bot.features.bulk import listeners as bulk
-from invite_bot.features.bulk.files import Files
-from invite_bot.features.bulk.intake import Bulk
-from invite_bot.features.bulk.job import BulkKind
-from invite_bot.features.help import listeners as help_
-from invite_bot.features.invite import listeners as invite
-from invite_bot.features.invite.checks import Inviting
 from invite_bot.features.invite.nothing_new import NothingNew
 from invite_bot.features.invite.result import plain_kind
-from invite_bot.features.listing import listeners as listing
-from invite_bot.features.listing.pages import Pages
-from invite_bot.features.notify import listeners as notify
-from invite_bot.features.notify.notices import Notices
-from invite_bot.features.reinvite import listeners as reinvite
-from invite_bot.features.reinvite.reinviting import Reinviting
-from invite_bot.features.requests import listeners as requests
-from invite_bot.features.requests.asking import Asking
-from invite_bot.features.requests.deciding import Deciding
-from invite_bot.features.revoke import listeners as revoke
-from invite_bot.features.revoke.revoking import Revoking
-from invite_bot.features.revoke.typed import RevokeCommand
+from invite_bot.features.requests.reminding import settle_and_remind
 from invite_bot.gencove import GencoveClient
 from invite_bot.gencove.observe import RequestObserver
-from invite_bot.gencove.roles import Roles
 from invite_bot.jobs.engine import Jobs
 from invite_bot.jobs.kinds import JobKinds
 from invite_bot.slack.client import CallObserver, ObservedWebClient, like
 from invite_bot.slack.guard import Guard, attach_request
 from invite_bot.slack.outbound import Outbound
-from invite_bot.slack.people import Inviters
 from invite_bot.slack.retries import retry_handlers
 from invite_bot.slack.router import Router
 from invite_bot.slack.trust import response_hosts
 from invite_bot.store import Store
+from invite_bot.wiring import Features, Parts, make_features, register_features
 
 if TYPE_CHECKING:
     from invite_bot.features.notify.watcher import Watcher
@@ -102,7 +79,9 @@ class Bot:
             metrics=self.metrics,
             settings=self.settings,
             messages=self.jobs.messages,
-            settle_requests=self.features.deciding.settle_all,
+            settle_requests=settle_and_remind(
+                self.features.deciding.settle_all, self.features.reminding
+            ),
             instance=self.jobs.holding.instance,
         )
 
@@ -164,7 +143,9 @@ def build_bot(settings: Settings, store: Store) -> Bot:
         lease=timedelta(seconds=settings.invite_job_lease),
         notify_channel=settings.invite_notify_channel,
     )
-    features = _features(settings, store, gencove, outbound, client, vault, keys, jobs, learn)
+    features = make_features(
+        Parts(settings, store, gencove, outbound, client, vault, keys, jobs, learn)
+    )
     # Every process renders and resumes jobs alike (a `watch` worker refreshes their
     # messages too): the kinds, and who renders the messages features own, are known here.
     nothing_new = NothingNew(store=store, outbound=outbound)  # told privately, not posted
@@ -178,107 +159,6 @@ def build_bot(settings: Settings, store: Store) -> Bot:
         metrics=metrics,
     )
     return Bot(settings, metrics, store, gencove, client, outbound, guard, jobs, features)
-
-
-@dataclass(frozen=True)
-class Features:
-    """Each feature's use case, made once per bot."""
-
-    inviters: Inviters
-    keys: KeyRing
-    roles: Roles
-    inviting: Inviting
-    pages: Pages
-    notices: Notices
-    revoking: Revoking
-    revoke_command: RevokeCommand
-    reinviting: Reinviting
-    accepting: Accepting
-    linking: Linking
-    asking: Asking
-    deciding: Deciding
-    bulk: Bulk
-    bulk_kind: BulkKind
-
-
-def _features(
-    settings: Settings,
-    store: Store,
-    gencove: GencoveClient,
-    outbound: Outbound,
-    client: AsyncWebClient,
-    vault: Vault | None,
-    keys: KeyRing,
-    jobs: Jobs,
-    learn: Callable[[str], None],
-) -> Features:
-    inviters = Inviters(settings.admins, client)
-    roles = Roles(gencove)
-    org_key = settings.gencove_api_key
-    inviting = Inviting(settings, inviters, SlidingWindow(settings.rate_limit), jobs)
-    notices = Notices(store=store)
-    revoking = Revoking(
-        store=store,
-        gencove=gencove,
-        keys=keys,
-        messages=jobs.messages,
-        notify_channel=settings.invite_notify_channel,
-    )
-    return Features(
-        inviters=inviters,
-        keys=keys,
-        roles=roles,
-        inviting=inviting,
-        pages=Pages(gencove=gencove, store=store),
-        notices=notices,
-        revoking=revoking,
-        revoke_command=RevokeCommand(
-            revoking=revoking,
-            gencove=gencove,
-            max_targets=settings.invite_max_per_command,
-            # revokes count against INVITE_RATE_LIMIT too, in a window of their own
-            window=SlidingWindow(settings.rate_limit),
-        ),
-        reinviting=Reinviting(
-            store=store,
-            gencove=gencove,
-            inviting=inviting,
-            revoking=revoking,
-            notices=notices,
-            messages=jobs.messages,
-        ),
-        accepting=Accepting(store=store, gencove=gencove, keys=keys),
-        linking=Linking(
-            store=store, gencove=gencove, keys=keys, vault=vault, org_key=org_key, learn=learn
-        ),
-        asking=Asking(
-            settings=settings, store=store, outbound=outbound, inviting=inviting, client=client
-        ),
-        deciding=Deciding(store=store, outbound=outbound, inviting=inviting, jobs=jobs),
-        bulk=_bulk(settings, store, outbound, client, inviting, roles, jobs),
-        bulk_kind=BulkKind(store, outbound),
-    )
-
-
-def _bulk(
-    settings: Settings,
-    store: Store,
-    outbound: Outbound,
-    client: AsyncWebClient,
-    inviting: Inviting,
-    roles: Roles,
-    jobs: Jobs,
-) -> Bulk:
-    files = Files(client=client, bot_token=settings.slack_bot_token, api_url=settings.slack_api_url)
-    return Bulk(
-        settings=settings,
-        store=store,
-        outbound=outbound,
-        files=files,
-        inviting=inviting,
-        roles=roles,
-        jobs=jobs,
-    )
 
 
 def _secrets_learned(outbound: Outbound) -> Callable[[str], None]:
@@ -310,36 +190,6 @@ def build_app(bot: Bot, identity: dict[str, Any]) -> AsyncApp:
         log.error("unhandled error in a listener: %s", type(error).__name__)
 
     return app
-
-
-def register_features(router: Router, bot: Bot) -> None:
-    """Every feature's listeners, each given the parts it uses."""
-    f, settings = bot.features, bot.settings
-    help_.register(router)
-    invite.register(
-        router,
-        inviting=f.inviting,
-        asking=f.asking,
-        bulk=f.bulk,
-        roles=f.roles,
-        outbound=bot.outbound,
-    )
-    listing.register(router, f.pages, f.inviters)
-    show_page = f.pages.page
-    revoke.register(
-        router,
-        revoking=f.revoking,
-        command=f.revoke_command,
-        inviters=f.inviters,
-        show_page=show_page,
-        messages=bot.jobs.messages,
-        store=bot.store,
-    )
-    reinvite.register(router, f.reinviting, f.inviters, show_page)
-    accounts.register(router, f.accepting, f.linking, bot.outbound)
-    notify.register(router, bot.store, f.inviters, notify_channel=settings.invite_notify_channel)
-    requests.register(router, f.asking, f.deciding, f.inviting)
-    bulk.register(router, f.bulk, f.bulk_kind)
 
 
 def _bolt_app(bot: Bot, identity: dict[str, Any]) -> AsyncApp:

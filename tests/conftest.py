@@ -14,6 +14,9 @@ from invite_bot.playground.slack import FakeSlack
 from tests.support.dbs import DATABASES, EMBEDDED, fresh_database
 from tests.support.harness import ADMIN, BOT_TOKEN, OUTSIDER, BotUnderTest, running_bot, sqlite_url
 
+# gencove_faults, slack_faults: fault injection into the stand-ins below (tests/faults/)
+pytest_plugins = ["tests.faults.fixtures"]
+
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     EMBEDDED.stop()

@@ -34,3 +34,37 @@ def test_the_manifests_comment_says_what_the_file_holds() -> None:
     assert manifest["settings"]["socket_mode_enabled"] is False
     assert "set socket_mode_enabled: true" in comment
     assert "keep socket_mode_enabled" not in comment
+
+
+def test_the_manifest_declares_the_shortcuts_and_the_workflow_step_the_bot_answers() -> None:
+    from invite_bot.features.shortcuts.blocks import GLOBAL_SHORTCUT, MESSAGE_SHORTCUT
+    from invite_bot.features.workflow.blocks import (
+        EMAIL_INPUT,
+        FUNCTION,
+        INVITATION_OUTPUT,
+        PERSON_INPUT,
+        ROLE_INPUT,
+        STATUS_OUTPUT,
+    )
+
+    manifest = yaml.safe_load((ROOT / "app_manifest.yml").read_text())
+    shortcuts = {s["callback_id"]: s["type"] for s in manifest["features"]["shortcuts"]}
+    assert shortcuts == {GLOBAL_SHORTCUT: "global", MESSAGE_SHORTCUT: "message"}
+    # users.info's profile email (a message with no address: its author's) needs this scope
+    assert "users:read.email" in manifest["oauth_config"]["scopes"]["bot"]
+
+    step = manifest["functions"][FUNCTION]
+    inputs, outputs = step["input_parameters"], step["output_parameters"]
+    assert set(inputs) == {EMAIL_INPUT, ROLE_INPUT, PERSON_INPUT}
+    assert inputs[EMAIL_INPUT]["is_required"] is True
+    assert inputs[ROLE_INPUT]["is_required"] is False
+    # the person who used the workflow, which a builder cannot set to someone else
+    assert inputs[PERSON_INPUT]["type"] == "slack#/types/user_context"
+    assert set(outputs) == {INVITATION_OUTPUT, STATUS_OUTPUT}
+    assert all(p["name"] == name for params in (inputs, outputs) for name, p in params.items())
+    # what Slack requires of an app with custom steps
+    settings = manifest["settings"]
+    assert "function_executed" in settings["event_subscriptions"]["bot_events"]
+    assert settings["org_deploy_enabled"] is True
+    assert settings["function_runtime"] == "remote"
+    assert manifest["_metadata"]["major_version"] == 2

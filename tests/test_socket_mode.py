@@ -1,18 +1,22 @@
 """Socket Mode end to end: the real `invite-bot socket` process against the local Slack's
-Socket Mode over loopback (invite_bot/playground/socket_mode.py)."""
+Socket Mode over loopback (invite_bot/playground/socket_mode.py), and its probes: live
+while the process serves, ready only while the socket is connected."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+import aiohttp
 import pytest
 
 from invite_bot.features.invite.modals import ADDRESSES_BLOCK, ADDRESSES_INPUT, INVITE_MODAL
@@ -25,12 +29,18 @@ from invite_bot.playground.slack import (
     view_submission_body,
 )
 from invite_bot.playground.socket_mode import Envelope, SocketMode
+from invite_bot.store.migrate import HEAD_REVISION
+from tests.faults.slack import SlackFault, SlackFaults
 from tests.support.harness import ADMIN, BOT_TOKEN, bot_environment, sqlite_url, terminate
 from tests.support.processes import run_cli
+from tests.support.served import free_port
 from tests.support.waiting import until
 
 APP_TOKEN = "xapp-1-A0TEST-123-socketmodetoken"
 CREATE = "/api/v2/invitations/"
+CONNECTIONS_OPEN = "apps.connections.open"
+# Enough refusals of a new socket address to outlast any test: cleared by `slack.reset`.
+REFUSALS = 10_000
 
 
 @pytest.fixture
@@ -47,16 +57,46 @@ class SocketBot:
     process: asyncio.subprocess.Process
     log: Path
     socket: SocketMode
+    url: str  # its probes and metrics: /healthz, /readyz, /metrics
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
+    async def probe(self, path: str) -> tuple[int, Any]:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(self.url + path) as response,
+        ):
+            return response.status, await response.json()
 
-@pytest.fixture
-async def socket_bot(
+    async def probe_until(self, path: str, status: int, timeout: float = 60.0) -> Any:
+        """GET `path` until it answers `status` (waiting for the server too); its body."""
+        deadline = time.monotonic() + timeout
+        last: object = None
+        while True:
+            if self.process.returncode is not None:
+                raise AssertionError(f"the bot exited:\n{self.output()}")
+            try:
+                got, body = await self.probe(path)
+            except aiohttp.ClientError as exc:
+                got, body = None, exc
+            if got == status:
+                return body
+            last = (got, body)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{path} never answered {status}: {last}\n{self.output()}")
+            await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def socket_bot_process(
     gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
 ) -> AsyncIterator[SocketBot]:
-    env = bot_environment(gencove, slack, sqlite_url(tmp_path), SLACK_APP_TOKEN=APP_TOKEN)
+    """`invite-bot socket --no-watch`, its probes on a free loopback port; not waited for."""
+    port = free_port()
+    env = bot_environment(
+        gencove, slack, sqlite_url(tmp_path), SLACK_APP_TOKEN=APP_TOKEN, PORT=str(port)
+    )
     env.pop("SLACK_SIGNING_SECRET")  # Socket Mode needs no signing secret
     log = tmp_path / "socket-bot.log"
     with log.open("wb") as handle:
@@ -66,15 +106,16 @@ async def socket_bot(
             "invite_bot",
             "socket",
             "--no-watch",
+            "--host",
+            "127.0.0.1",
             env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
             cwd=tmp_path,
             stdout=handle,
             stderr=handle,
         )
     assert slack.socket_mode is not None
-    bot = SocketBot(process, log, slack.socket_mode)
+    bot = SocketBot(process, log, slack.socket_mode, f"http://127.0.0.1:{port}")
     try:
-        await bot.socket.wait_connected(timeout=60)
         yield bot
     finally:
         await terminate(process)
@@ -82,6 +123,15 @@ async def socket_bot(
     assert APP_TOKEN not in output
     assert BOT_TOKEN not in output
     assert gencove.org_api_key not in output
+
+
+@pytest.fixture
+async def socket_bot(
+    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+) -> AsyncIterator[SocketBot]:
+    async with socket_bot_process(gencove, slack, tmp_path) as bot:
+        await bot.socket.wait_connected(timeout=60)
+        yield bot
 
 
 def _fields(form_body: bytes) -> dict[str, Any]:
@@ -190,3 +240,53 @@ async def test_check_opens_a_socket_mode_address_with_the_app_token(
     assert code == 1
     assert "slack app token: FAILED, Slack refused SLACK_APP_TOKEN (invalid_auth)" in out
     assert "xapp-1-wrong-token-000" not in out
+
+
+async def test_ready_only_while_the_socket_is_connected(
+    gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults, tmp_path: Path
+) -> None:
+    """Live from the start; ready once connected; not ready while Slack has dropped the
+    socket and will not hand out a new address; ready again once it has reconnected."""
+    slack_faults.inject(CONNECTIONS_OPEN, *[SlackFault.status(503)] * REFUSALS)
+    async with socket_bot_process(gencove, slack, tmp_path) as bot:
+        # Up, but Slack refuses it a socket: live, not ready.
+        await bot.probe_until("/healthz", 200)
+        await until(lambda: slack_faults.faults_left(CONNECTIONS_OPEN) < REFUSALS, timeout=60)
+        status, body = await bot.probe("/readyz")
+        assert status == 503, body
+        assert body["socket"] == "disconnected"
+        assert body["database"] == "reachable"
+        assert body["schema"] == {"current": HEAD_REVISION, "expected": HEAD_REVISION, "ok": True}
+        assert "Socket Mode" in body["problem"]
+
+        slack.reset(keep_config=True)  # Slack hands out addresses again
+        await bot.socket.wait_connected(timeout=60)
+        body = await bot.probe_until("/readyz", 200)
+        assert body["ok"] is True
+        assert body["socket"] == "connected"
+        assert "problem" not in body
+
+        # The socket drops, and Slack refuses a new one for a while.
+        slack_faults.inject(CONNECTIONS_OPEN, *[SlackFault.status(503)] * REFUSALS)
+        await bot.socket.drop()
+        body = await bot.probe_until("/readyz", 503)
+        assert body["socket"] == "disconnected"
+        status, _ = await bot.probe("/healthz")
+        assert status == 200  # liveness: restarting would not bring Slack back
+
+        slack.reset(keep_config=True)
+        await bot.socket.wait_connected(connections=2, timeout=60)
+        body = await bot.probe_until("/readyz", 200)
+        assert body["socket"] == "connected"
+        assert "invite-bot connected in Socket Mode" in bot.output()
+
+
+async def test_sigterm_stops_a_process_still_trying_to_connect(
+    gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults, tmp_path: Path
+) -> None:
+    slack_faults.inject(CONNECTIONS_OPEN, *[SlackFault.status(503)] * REFUSALS)
+    async with socket_bot_process(gencove, slack, tmp_path) as bot:
+        await bot.probe_until("/healthz", 200)
+        await until(lambda: slack_faults.faults_left(CONNECTIONS_OPEN) < REFUSALS, timeout=60)
+        await terminate(bot.process)
+        assert bot.process.returncode == 0, bot.output()

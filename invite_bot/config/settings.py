@@ -1,73 +1,98 @@
 """Every knob of the bot, read once at start-up from the environment and `.env`.
 
 A bad configuration stops start-up with ONE message that names every bad variable and
-says how to fix it (`SettingsError`), never with a traceback.
+says how to fix it (`SettingsError`), never with a traceback. `DatabaseSettings` is the
+part `invite-bot migrate` reads (the database and the logs); `Settings` is all of it.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from invite_bot.config.settings_messages import describe_errors, missing_lines
 from invite_bot.config.vault import validate_keys
 from invite_bot.domain.addresses import parse_allowed_domains
 from invite_bot.domain.notifications import remind_before
 from invite_bot.domain.policy import Admins, parse_admins
 from invite_bot.domain.ratelimit import Rate, parse_rate
-from invite_bot.domain.requests import parse_duration
+from invite_bot.domain.requests import parse_duration, parse_remind_after
 
 DEFAULT_DATABASE_URL = "sqlite:///./invite-bot.sqlite3"
-
-# How to fix each variable, shown next to pydantic's own complaint.
-_HINTS: Mapping[str, str] = {
-    "SLACK_BOT_TOKEN": "the bot token from Slack's 'OAuth & Permissions' page (xoxb-…)",
-    "SLACK_SIGNING_SECRET": "the signing secret from Slack's 'Basic Information' page",
-    "SLACK_APP_TOKEN": "an app-level token with connections:write (xapp-…), for Socket Mode",
-    "SLACK_API_URL": "an http(s) URL ending in /api/, normally https://slack.com/api/",
-    "GENCOVE_API_KEY": "an organization API key from Gencove's web app",
-    "GENCOVE_API_URL": "an http(s) URL, normally https://api.gencove.com",
-    "DATABASE_URL": "a SQLAlchemy URL, e.g. sqlite:///./invite-bot.sqlite3 "
-    "or postgresql+asyncpg://user:pass@host/db",
-    "INVITE_BOT_SECRET_KEY": "a Fernet key (python -c 'from cryptography.fernet import "
-    "Fernet; print(Fernet.generate_key().decode())'), newest first when rotating",
-    "PORT": "a TCP port number, 1-65535",
-    "WATCH_INTERVAL": "seconds between Gencove polls, at least 1",
-    "INVITE_NOTIFY_CHANNEL": "a Slack channel ID such as C0123456789",
-    "INVITE_ADMINS": "comma-separated Slack user (U…/W…) and user-group (S…) IDs",
-    "ALLOWED_EMAIL_DOMAINS": "comma-separated domains, e.g. lab.org,example.com",
-    "INVITE_MAX_PER_COMMAND": "a whole number from 1 to 500",
-    "INVITE_RATE_LIMIT": "COUNT/PERIOD such as 100/hour or 20/minute, or 'off'",
-    "GENCOVE_TIMEOUT": "total seconds for one Gencove request, e.g. 30",
-    "GENCOVE_CONNECT_TIMEOUT": "seconds to open a connection to Gencove, e.g. 5",
-    "GENCOVE_MAX_CONCURRENCY": "how many requests may be in flight to Gencove at once",
-    "GENCOVE_MAX_RETRIES": "how many times a failed Gencove request is retried (0-10)",
-    "LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR",
-    "LOG_FORMAT": "text (one readable line a record) or json (one JSON object a line)",
-    "INVITE_JOB_LEASE": "seconds (1-3600) before another process resumes a crashed invite",
-    "INVITE_REMIND_BEFORE": "how long before expiry to remind: 24h, 90m, 2d, or off",
-    "SLACK_POST_INTERVAL": "seconds between the bot's posts to one channel (Slack: about 1)",
-    "INVITE_APPROVAL_CHANNEL": "a Slack channel ID such as C0123456789, where requests go",
-    "INVITE_REQUEST_TTL": "how long a request stays open: 7d, 36h, 90m or seconds",
-}
+# The URL schemes the store can open (store/drivers.py turns each into its driver).
+DATABASE_SCHEMES = frozenset(
+    {"sqlite", "sqlite+pysqlite", "sqlite+aiosqlite"}
+    | {"postgres", "postgresql", "postgresql+asyncpg"}
+)
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,30}")
 
 
 class SettingsError(Exception):
     """The configuration is unusable; `str()` is the whole message for the operator."""
 
 
-class Settings(BaseSettings):
-    """The bot's configuration (see SPEC.md, "Configuration")."""
+class DatabaseSettings(BaseSettings):
+    """What every command reads: the database, and how to log (all `migrate` needs)."""
 
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        scheme, separator, rest = value.strip().partition("://")
+        if not separator:
+            raise ValueError("is not a database URL")
+        if scheme.lower() not in DATABASE_SCHEMES:
+            # The scheme alone is shown (never the rest: it may hold a password), and only
+            # when it looks like one.
+            named = f" ({scheme.lower()}://)" if _SCHEME.fullmatch(scheme.lower()) else ""
+            raise ValueError(
+                f"names a database the bot cannot use{named}: use SQLite or PostgreSQL"
+            )
+        if scheme.lower().startswith("sqlite"):
+            # SQLite's names for a database in memory: none, :memory: and file::memory:
+            name = rest.partition("?")[0].removeprefix("/").removeprefix("file:")
+            if not name or (name.startswith(":") and name.strip(":") == "memory"):
+                raise ValueError(
+                    "is an in-memory SQLite database, which the bot's threads cannot share: "
+                    "give a file"
+                )
+        return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("unknown log level")
+        return value.upper()
+
+    def secrets(self) -> list[str]:
+        """Every secret value, so logging can redact them wherever they turn up (the
+        database URL's password is hidden wherever the URL is shown: `store.redact`)."""
+        return []
+
+
+class Settings(DatabaseSettings):
+    """The bot's configuration (see SPEC.md, "Configuration")."""
 
     slack_bot_token: SecretStr
     slack_signing_secret: SecretStr | None = None
@@ -83,7 +108,6 @@ class Settings(BaseSettings):
     # One Gencove call with all its tries; unset: twice GENCOVE_TIMEOUT.
     gencove_deadline: float | None = Field(default=None, gt=0, le=3600)
 
-    database_url: str = DEFAULT_DATABASE_URL
     invite_bot_secret_key: SecretStr | None = None
 
     port: int = Field(default=3000, ge=1, le=65535)
@@ -106,8 +130,8 @@ class Settings(BaseSettings):
     invite_approval_channel: str | None = None
     # How long a request stays open before the watcher marks it expired.
     invite_request_ttl: str = "7d"
-    log_level: str = "INFO"
-    log_format: Literal["text", "json"] = "text"
+    # One reminder of a request still open this long after it was asked ("off": none).
+    invite_request_remind_after: str = "24h"
     # Set by `serve|socket --gencove-sandbox`: Gencove is the embedded sandbox, and every
     # message says so.
     gencove_sandbox: bool = False
@@ -206,29 +230,28 @@ class Settings(BaseSettings):
                 raise ValueError("must be one or more Fernet keys, comma-separated") from None
         return value
 
-    @field_validator("log_format", mode="before")
-    @classmethod
-    def _format(cls, value: object) -> object:
-        return value.strip().lower() if isinstance(value, str) else value
-
     @field_validator("invite_remind_before")
     @classmethod
     def _remind_before(cls, value: str) -> str:
         remind_before(value)
         return value
 
-    @field_validator("log_level")
-    @classmethod
-    def _level(cls, value: str) -> str:
-        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-            raise ValueError("unknown log level")
-        return value.upper()
-
     @field_validator("invite_request_ttl")
     @classmethod
     def _ttl(cls, value: str) -> str:
         parse_duration(value)
         return value
+
+    @field_validator("invite_request_remind_after")
+    @classmethod
+    def _remind_after(cls, value: str) -> str:
+        parse_remind_after(value)
+        return value
+
+    @property
+    def request_remind_after(self) -> timedelta | None:
+        """INVITE_REQUEST_REMIND_AFTER as a duration; None: requests are not reminded."""
+        return parse_remind_after(self.invite_request_remind_after)
 
     @property
     def request_ttl(self) -> timedelta:
@@ -271,14 +294,32 @@ def load_settings(
     `required` names optional settings the chosen mode needs (e.g. SLACK_SIGNING_SECRET for
     HTTP mode); their absence is reported in the same message as every other problem.
     """
-    try:
-        settings = Settings(_env_file=env_file, **overrides)
-    except ValidationError as exc:
-        message = describe_errors(exc)
-        absent = [n for n in required if n not in message and not _given(n, env_file)]
-        raise SettingsError("\n".join([message, *_missing_lines(absent)])) from None
+    settings = _read(Settings, env_file, required, overrides)
     require(settings, *required)
     return settings
+
+
+def load_database_settings(env_file: Path | str | None = ".env") -> DatabaseSettings:
+    """Only the database and logging settings (`invite-bot migrate`): nothing else is
+    read, so nothing else needs to be set, or valid."""
+    return _read(DatabaseSettings, env_file, (), {})
+
+
+Model = TypeVar("Model", bound=DatabaseSettings)
+
+
+def _read(
+    model: type[Model],
+    env_file: Path | str | None,
+    required: Sequence[str],
+    overrides: dict[str, Any],
+) -> Model:
+    try:
+        return model(_env_file=env_file, **overrides)
+    except ValidationError as exc:
+        message = describe_errors(exc, model)
+        absent = [n for n in required if n not in message and not _given(n, env_file)]
+        raise SettingsError("\n".join([message, *missing_lines(absent)])) from None
 
 
 def _given(name: str, env_file: Path | str | None) -> bool:
@@ -289,33 +330,9 @@ def _given(name: str, env_file: Path | str | None) -> bool:
     return bool(value and value.strip())
 
 
-def describe_errors(exc: ValidationError) -> str:
-    """One human message for all problems; values are never echoed (they may be secrets)."""
-    lines = ["invite-bot cannot start: fix these settings (environment or .env file):"]
-    seen: set[str] = set()
-    for error in exc.errors(include_input=False, include_url=False):
-        name = str(error["loc"][0]).upper() if error["loc"] else "?"
-        if name in seen:
-            continue
-        seen.add(name)
-        problem = "is missing" if error["type"] == "missing" else _clean(error["msg"])
-        hint = _HINTS.get(name)
-        lines.append(f"  - {name} {problem}" + (f" (expected {hint})" if hint else ""))
-    return "\n".join(lines)
-
-
-def _clean(message: str) -> str:
-    message = message.removeprefix("Value error, ")
-    return message[:1].lower() + message[1:]
-
-
 def require(settings: Settings, *names: str) -> None:
     """Fail with one message when a mode needs optional settings that are absent."""
     missing = [n.upper() for n in names if getattr(settings, n.lower()) is None]
     if missing:
         lines = ["invite-bot cannot start in this mode: set these settings:"]
-        raise SettingsError("\n".join([*lines, *_missing_lines(missing)]))
-
-
-def _missing_lines(names: Sequence[str]) -> list[str]:
-    return [f"  - {n} is missing (expected {_HINTS.get(n, 'a value')})" for n in names]
+        raise SettingsError("\n".join([*lines, *missing_lines(missing)]))

@@ -13,6 +13,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from invite_bot.domain.spreadsheet import text_cell
+
 __all__ = [
     "ReportRow",
     "Tally",
@@ -36,8 +38,6 @@ OUTCOME_WORDS = {
     "cancelled": "not sent (cancelled)",
 }
 REPORT_HEADER = ("address", "role", "outcome", "invitation id", "error")
-# A spreadsheet runs a cell starting with one of these as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,11 +152,6 @@ class ReportRow:
     error: str = ""
 
 
-def _cell(value: str) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
-
-
 def report_csv(rows: Sequence[ReportRow]) -> bytes:
     """The report: a header, then one line per address, as UTF-8 with a BOM (which
     spreadsheets read as UTF-8)."""
@@ -166,11 +161,11 @@ def report_csv(rows: Sequence[ReportRow]) -> bytes:
     for row in rows:
         writer.writerow(
             [
-                _cell(row.address),
-                _cell(row.role),
+                text_cell(row.address),
+                text_cell(row.role),
                 row.outcome,
-                _cell(row.invitation_id),
-                _cell(row.error.replace("\r", " ").replace("\n", " ")),
+                text_cell(row.invitation_id),
+                text_cell(row.error.replace("\r", " ").replace("\n", " ")),
             ]
         )
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -1,4 +1,9 @@
-"""What `/healthz` answers, decided from what the database says (pure: no I/O).
+"""What `/healthz` and `/readyz` answer, decided from what the database says (pure: no I/O).
+
+`/healthz` is liveness (`report`): the process serves, and restarting it would not help
+otherwise. `/readyz` is readiness (`readiness`): this process can do its work now, i.e.
+its database answers at the schema this code expects and, in Socket Mode, its socket to
+Slack is connected.
 
 A process is healthy when its database answers, its schema is at the revision this code
 expects, and — when a watcher runs in this process — some watcher polled successfully
@@ -66,6 +71,31 @@ def report(facts: DatabaseFacts, watching: Watching | None, now: datetime) -> tu
         silent = watcher["silent_for_seconds"]
         body["problem"] = f"the watcher has not polled successfully for {silent:.0f} s"
     return ok, body
+
+
+def readiness(facts: DatabaseFacts, socket: bool | None) -> tuple[bool, Any]:
+    """(ready, the JSON body of `/readyz`). `socket`: whether this process's Socket Mode
+    connection is up now; None where the process has none (HTTP mode, the watcher)."""
+    schema_ok = facts.problem is None and facts.current_revision == facts.expected_revision
+    ready = schema_ok and socket is not False
+    body: dict[str, Any] = {
+        "ok": ready,
+        "database": "reachable" if facts.problem is None else "unavailable",
+        "schema": {
+            "current": facts.current_revision,
+            "expected": facts.expected_revision,
+            "ok": schema_ok,
+        },
+    }
+    if socket is not None:
+        body["socket"] = "connected" if socket else "disconnected"
+    if facts.problem is not None:
+        body["problem"] = f"database unavailable: {facts.problem}"
+    elif not schema_ok:
+        body["problem"] = _schema_problem(facts.current_revision, facts.expected_revision)
+    elif socket is False:
+        body["problem"] = "the Socket Mode connection to Slack is down (it is reconnecting)"
+    return ready, body
 
 
 def _schema_problem(current: str | None, expected: str) -> str:

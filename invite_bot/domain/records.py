@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 # notify: a channel notification; reminder: one before expiry (channel or DM); dm: a
 # transition told to its inviter; message_update: the bot's result message brought up to date.
-OutboxKind = Literal["notify", "message_update", "reminder", "dm"]
+OutboxKind = Literal["notify", "message_update", "reminder", "dm", "request_reminder"]
 OutboxState = Literal["pending", "sending", "sent", "failed"]
 # created: invited now; existing: already pending; member: already in the organization;
 # unsure: Gencove's answer to the create was lost and the invitation was not found after.

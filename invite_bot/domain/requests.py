@@ -40,6 +40,8 @@ __all__ = [
     "is_expired",
     "may_ask_instead",
     "parse_duration",
+    "parse_remind_after",
+    "reminder_due_since",
 ]
 
 RequestStatus: TypeAlias = Literal["open", "approved", "denied", "withdrawn", "expired"]
@@ -88,6 +90,19 @@ def parse_duration(raw: str) -> timedelta:
     if not timedelta(seconds=1) <= ttl <= MAX_TTL:
         raise ValueError(f"{raw.strip()!r} must be from 1 second to 366 days")
     return ttl
+
+
+def parse_remind_after(raw: str) -> timedelta | None:
+    """`INVITE_REQUEST_REMIND_AFTER`: a duration as `INVITE_REQUEST_TTL` takes (`24h`, `2d`,
+    `90m`, seconds), or `off` (None: no reminders); ValueError if neither."""
+    if raw.strip().lower() in {"off", "none", "no", "false"}:
+        return None
+    return parse_duration(raw)
+
+
+def reminder_due_since(now: datetime, after: timedelta | None) -> datetime | None:
+    """Requests asked at or before this time are due their one reminder (None: never)."""
+    return None if after is None else now - after
 
 
 def expires_at(created: datetime, ttl: timedelta) -> datetime:

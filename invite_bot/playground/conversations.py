@@ -193,6 +193,12 @@ class LocalSlack:
         body = view_closed_body(view, who.user_id, who.name, team_id=TEAM_ID)
         return await self.send("view_closed", f"{view.get('callback_id')} closed", body)
 
+    def reply_path(self, who: Person, where: Channel) -> tuple[str, str]:
+        """A trigger_id (a view opened with it is `who`'s) and a response_url (its posts
+        land in `where`), for something else `who` does there (surfaces.py)."""
+        url, _ = self._response_url(_Origin(who.user_id, where.channel_id))
+        return self._modals.trigger_for(who.user_id), url
+
     # -- what people see ------------------------------------------------------------
 
     def conversation(self, who: Person, where: Channel) -> list[Entry]:
@@ -229,6 +235,11 @@ class LocalSlack:
         if state is None:
             return None
         return self._modals.opened(state.view_id).view, dict(state.errors)
+
+    def trigger_for(self, who: Person) -> str:
+        """A trigger_id for an action of `who` elsewhere (their Home tab): a modal the bot
+        opens with it shows on their screen."""
+        return self._modals.trigger_for(who.user_id)
 
     # -- the plumbing ---------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-"""A person's direct message to the bot, as Slack delivers it: the README's "send the bot
-the CSV (or paste the list) in a direct message".
+"""A person's direct message to the bot, as Slack delivers it (the README's "In Slack
+beyond the command": a list pasted, or a CSV sent, in the bot's Messages tab).
 
 What the person types is a message in their DM with the bot, in the local Slack (`text`
 as Slack's client sends it: `typed.message_text`). Slack then sends the app a `message`

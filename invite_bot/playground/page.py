@@ -2,7 +2,7 @@
 
 `GET /` is the page; it polls `GET /playground/api/state` and re-draws the panes that
 changed. Everything the page does goes through the control API below, so a script can do
-the same (README, "The playground"):
+the same (docs/playground.md, "The control API"):
 
     POST /playground/api/command  {"user": "admin", "channel": "general", "text": "…"}
     POST /playground/api/message  {"user", "channel": "dm", "text"[, "files": [{"name", "text"}]]}
@@ -36,7 +36,7 @@ from typing import Any
 from aiohttp import web
 
 from invite_bot.features.notify.watcher import Watcher
-from invite_bot.playground import api_json, panes, shared_files, side_panes
+from invite_bot.playground import api_json, panes, shared_files, side_panes, surfaces
 from invite_bot.playground.api_json import WEB_APP_LINK
 from invite_bot.playground.conversations import LocalSlack
 from invite_bot.playground.direct import (
@@ -47,6 +47,7 @@ from invite_bot.playground.direct import (
     send_direct_message,
 )
 from invite_bot.playground.gencove import FakeGencove, FakeInvitation
+from invite_bot.playground.home_pane import HomePane
 from invite_bot.playground.shared_files import FILES_ROUTE
 from invite_bot.playground.world import Channel, Person, channel, person
 
@@ -108,6 +109,9 @@ def page_app(playground: Playground) -> web.Application:
     app.router.add_post(f"{api}/poll", routes.poll)
     app.router.add_get(f"{api}/traffic", routes.traffic)
     app.router.add_get(FILES_ROUTE, routes.shared_file)
+    surfaces.add_routes(app, playground.local, api)  # shortcuts, the workflow step
+    for verb, path, handler in HomePane(playground.local).routes():  # the Home tab
+        app.router.add_route(verb, path, handler)
     return app
 
 

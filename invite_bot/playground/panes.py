@@ -58,6 +58,9 @@ def sidebar(viewer: Person, current: str) -> str:
         f'<ul class="channels">{channels}</ul>'
         '<div class="sidebar-section">Direct messages</div>'
         f'<ul class="channels">{item("dm", "gencove-invites")}</ul>'
+        # the app's Home tab (static/home.js draws it)
+        '<div class="sidebar-section">Apps</div>'
+        '<ul class="channels"><li><a href="#" class="home-tab">🏠 Home</a></li></ul>'
         f'<div class="sidebar-you">You are <b>{e(viewer.real_name)}</b> (@{e(viewer.name)})</div>'
     )
 

@@ -33,6 +33,10 @@ NEWER_METHODS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset({"files"}),
         frozenset({"channel_id", "channels", "initial_comment", "thread_ts"}),
     ),
+    # https://docs.slack.dev/reference/methods/functions.completeSuccess (custom steps)
+    "functions.completeSuccess": (frozenset({"function_execution_id", "outputs"}), frozenset()),
+    # https://docs.slack.dev/reference/methods/functions.completeError
+    "functions.completeError": (frozenset({"function_execution_id", "error"}), frozenset()),
 }
 
 # Accepted by every method: slack_sdk adds `team_id` to each call of a client that has one

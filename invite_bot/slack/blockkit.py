@@ -16,12 +16,14 @@ from slack_sdk.models.blocks import (
     MarkdownTextObject,
     SectionBlock,
 )
+from slack_sdk.models.views import View
 
 from invite_bot.domain.text import escape_mrkdwn, truncate
 
 # A Slack user ID, not a Gencove name that merely starts with U or W ("Ursula").
 SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{8,}")
 MAX_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100  # a modal's or a Home tab's
 SECTION_TEXT = 3000
 
 
@@ -104,6 +106,15 @@ def fits_block_kit(blocks: object) -> bool:
                 if isinstance(text, Mapping) and len(str(text.get("text") or "")) > SECTION_TEXT:
                     return False
     return True
+
+
+def home_view(blocks: Sequence[Block], *, private_metadata: str = "") -> dict[str, Any]:
+    """A Home tab of `blocks`, typed by `slack_sdk` (which checks each block) and held to
+    Slack's limit of 100 blocks: ValueError beyond it (the caller makes room)."""
+    if not blocks or len(blocks) > MAX_VIEW_BLOCKS:
+        raise ValueError(f"a Home tab takes 1 to {MAX_VIEW_BLOCKS} blocks, not {len(blocks)}")
+    view = View(type="home", blocks=list(blocks), private_metadata=private_metadata or None)
+    return view.to_dict()
 
 
 STATUS_ICON = {

@@ -1,8 +1,11 @@
-"""The HTTP face of the bot: `POST /slack/events` (Bolt), `GET /healthz` and
-`GET /metrics` (Prometheus). `status_app` is the last two alone, for `invite-bot watch`.
+"""The HTTP face of the bot: `POST /slack/events` (Bolt), `GET /healthz`, `GET /readyz`
+and `GET /metrics` (Prometheus). `status_app` is the last three alone, for the processes
+that take no Slack requests over HTTP (`invite-bot watch`, `invite-bot socket`).
 
-`/healthz` answers JSON (see `invite_bot.domain.health`): 200 when healthy, 503 when the
-database or its schema is unusable or this process's watcher is stalled."""
+Both probes answer JSON (see `invite_bot.domain.health`). `/healthz`, liveness: 200 when
+healthy, 503 when the database or its schema is unusable or this process's watcher is
+stalled. `/readyz`, readiness: 200 when the database answers at the expected schema and,
+in Socket Mode, the socket to Slack is connected; 503 otherwise."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from invite_bot.config.metrics import CONTENT_TYPE, Metrics
-from invite_bot.domain.health import Watching, report
+from invite_bot.domain.health import Watching, readiness, report
 from invite_bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -31,6 +34,8 @@ SCRAPE_READ_TIMEOUT = 5.0  # seconds a scrape waits for the outbox gauges' datab
 HEADERS_TIMEOUT = 5.0
 BODY_TIMEOUT = 10.0
 TIMESTAMP = "X-Slack-Request-Timestamp"
+# Whether this process's Socket Mode connection is up now (see slack/socket_mode.py).
+Connected = Callable[[], Awaitable[bool]]
 OUT_OF_DESCRIPTORS_EVERY = 60.0  # seconds between two log lines saying so
 
 
@@ -79,17 +84,25 @@ def status_app(
     *,
     client_max_size: int = MAX_BODY,
     watching: Watching | None = None,
+    connected: Connected | None = None,
 ) -> web.Application:
-    """`GET /healthz`, and `GET /metrics` when there are metrics to show. `watching`: the
-    watch interval and whether (since when) a watcher runs in this process."""
+    """`GET /healthz`, `GET /readyz`, and `GET /metrics` when there are metrics to show.
+    `watching`: the watch interval and whether (since when) a watcher runs in this
+    process; `connected`: the Socket Mode connection's state, where there is one."""
 
     async def healthz(request: web.Request) -> web.Response:
         facts = await store.health()
         ok, body = report(facts, watching, datetime.now(UTC))
         return web.json_response(body, status=200 if ok else 503)
 
+    async def readyz(request: web.Request) -> web.Response:
+        socket = None if connected is None else await connected()
+        ok, body = readiness(await store.health(), socket)
+        return web.json_response(body, status=200 if ok else 503)
+
     application = web.Application(client_max_size=client_max_size)
     application.router.add_get("/healthz", healthz)
+    application.router.add_get("/readyz", readyz)
     if metrics is not None:
         application.router.add_get("/metrics", _metrics_handler(store, metrics))
     return application

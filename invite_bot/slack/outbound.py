@@ -16,11 +16,13 @@ The ways, from the most public: `post`, `update`, `respond` (a response_url), `e
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -31,6 +33,7 @@ from invite_bot.slack import trust
 from invite_bot.slack.blockkit import Message
 from invite_bot.slack.errors import SLACK_FAILURES, SlackFailure, classify, from_status
 from invite_bot.slack.sandbox import labelled
+from invite_bot.slack.textfiles import redacted_copy
 
 log = logging.getLogger(__name__)
 
@@ -292,6 +295,31 @@ class Outbound:
             return False
         return True
 
+    # -- workflow steps ----------------------------------------------------------------------
+
+    async def complete_step(
+        self, execution_id: str, outputs: Mapping[str, Any]
+    ) -> SlackFailure | None:
+        """Tell Slack a Workflow Builder step succeeded, with its outputs (redacted)."""
+        shown = redact_json(dict(outputs), self._redactor) if self._redactor else dict(outputs)
+        try:
+            await self.client.functions_completeSuccess(
+                function_execution_id=execution_id, outputs=shown
+            )
+        except SLACK_FAILURES as exc:
+            return classify(exc)
+        return None
+
+    async def fail_step(self, execution_id: str, error: str) -> SlackFailure | None:
+        """Tell Slack a Workflow Builder step failed, with a person-readable reason."""
+        try:
+            await self.client.functions_completeError(
+                function_execution_id=execution_id, error=self.redact(error)
+            )
+        except SLACK_FAILURES as exc:
+            return classify(exc)
+        return None
+
     # -- views and files ---------------------------------------------------------------------
 
     async def open_view(self, trigger_id: str, view: Any) -> Mapping[str, Any] | SlackFailure:
@@ -308,6 +336,14 @@ class Outbound:
     ) -> SlackFailure | None:
         try:
             await self.client.views_update(view_id=view_id, hash=hash, view=self._view(view))
+        except SLACK_FAILURES as exc:
+            return classify(exc)
+        return None
+
+    async def publish_home(self, user_id: str, view: Any) -> SlackFailure | None:
+        """Show `view` as the person's Home tab (`views.publish`); None once done."""
+        try:
+            await self.client.views_publish(user_id=user_id, view=self._view(view))
         except SLACK_FAILURES as exc:
             return classify(exc)
         return None
@@ -339,6 +375,27 @@ class Outbound:
             )
         except SLACK_FAILURES as exc:
             return classify(exc)
+        return None
+
+    async def upload_file(
+        self, channel: str, source: Path, *, filename: str, title: str, comment: str
+    ) -> SlackFailure | None:
+        """The text file `source` shared in `channel`, redacted like a message: copied line
+        by line (off the event loop) to a temporary file, so a large file is never one
+        string here; that copy is what Slack gets, then removed."""
+        redacted = await asyncio.to_thread(redacted_copy, source, self.redact)
+        try:
+            await self.client.files_upload_v2(
+                channel=channel,
+                file=str(redacted),
+                filename=filename,
+                title=self.redact(title),
+                initial_comment=self.redact(comment),
+            )
+        except SLACK_FAILURES as exc:
+            return classify(exc)
+        finally:
+            redacted.unlink(missing_ok=True)
         return None
 
 

@@ -29,6 +29,7 @@ from invite_bot.domain.records import (
 )
 from invite_bot.store.drivers import DEFAULT_DATABASE_URL, normalise_database_url, redact
 from invite_bot.store.leases import LeaderLease
+from invite_bot.store.repositories.home import HomeViewer
 from invite_bot.store.repositories.state import BASELINE_DONE, WATCHER_POLLED
 from invite_bot.store.store import Store
 from invite_bot.store.tx import Tx
@@ -40,6 +41,7 @@ __all__ = [
     "WATCHER_POLLED",
     "AuditEntry",
     "BulkDraft",
+    "HomeViewer",
     "InviteJob",
     "InviteJobItem",
     "InviteRequest",

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
+import time
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy import Connection, Engine, Table, event
@@ -119,7 +121,7 @@ def tune_sqlite(engine: Engine, *, read_only: bool) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        enter_wal(cursor)
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         if read_only:
@@ -131,6 +133,27 @@ def tune_sqlite(engine: Engine, *, read_only: bool) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql(begin)
+
+
+def enter_wal(cursor: Any) -> None:
+    """Switch the file to WAL (a no-op once it is: the mode is kept in the file).
+
+    Two processes opening a new file at once both read it (a shared lock each) and both ask
+    for the exclusive lock the switch needs: SQLite answers one of them "database is locked"
+    at once, without the busy timeout, since waiting would deadlock. Once the other has
+    switched, asking again succeeds; so ask again, within the busy timeout.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    pause = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)  # on a store thread, never the event loop
+        pause = min(pause * 2, 0.1)
 
 
 def insert(dialect_name: str, table: Table) -> Insert:

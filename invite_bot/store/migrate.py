@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 SCRIPT_LOCATION = "invite_bot.store:migrations"
 # The newest revision in migrations/versions/: a new migration script moves it.
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0010"
 
 
 def alembic_config(*, connection: Connection | None = None, url: str | None = None) -> Config:

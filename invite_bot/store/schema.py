@@ -296,6 +296,21 @@ reminders = Table(
     Column("queued_at", UTCDateTime(), nullable=False),
 )
 
+# One reminder per invite request nobody decided in INVITE_REQUEST_REMIND_AFTER: inserted
+# (ON CONFLICT DO NOTHING) in the transaction that queues its posts in the outbox (kind
+# 'request_reminder'), so two watchers or a restart never remind twice.
+request_reminders = Table(
+    "request_reminders",
+    metadata,
+    Column(
+        "request_id",
+        Integer,
+        ForeignKey("invite_requests.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("queued_at", UTCDateTime(), nullable=False),
+)
+
 # `/gencove notify me [off]`: a Slack user's choice about DMs of their own invitations.
 # No row: the default (on).
 notify_preferences = Table(
@@ -343,4 +358,36 @@ bulk_draft_rows = Table(
     Column("address", String(320), nullable=False),
     Column("role", String(255), nullable=True),
     PrimaryKeyConstraint("draft_id", "position"),
+)
+
+# A Workflow Builder step's executions, by Slack's function_execution_id: its inputs, the
+# outcome decided (recorded before Slack is told), and whether Slack was told. A step is
+# completed exactly once: a redelivery or a restart finds the outcome here and only tells
+# Slack again when the telling was not confirmed.
+workflow_steps = Table(
+    "workflow_steps",
+    metadata,
+    Column("execution_id", String(64), primary_key=True),
+    Column("user_id", String(32), nullable=True),  # the person it acts for
+    Column("email", String(400), nullable=False),
+    Column("role", String(255), nullable=True),
+    Column("outcome", String(16), nullable=True),  # "success" | "error", once decided
+    Column("outputs", Text, nullable=True),  # JSON, for "success"
+    Column("error", Text, nullable=True),  # a person-readable reason, for "error"
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("decided_at", UTCDateTime(), nullable=True),
+    Column("completed_at", UTCDateTime(), nullable=True, index=True),
+)
+
+# Who has opened the bot's Home tab (`app_home_opened`): only they get it refreshed, and
+# what was last published to each (a hash of the view), so an unchanged Home is not sent
+# again.
+home_tabs = Table(
+    "home_tabs",
+    metadata,
+    Column("slack_user_id", String(32), primary_key=True),
+    Column("channel_id", String(32), nullable=True),  # the bot's DM with them
+    Column("opened_at", UTCDateTime(), nullable=False),
+    Column("published_hash", String(64), nullable=True),
+    Column("published_at", UTCDateTime(), nullable=True),
 )

@@ -129,7 +129,9 @@ def test_records_without_a_secret_keep_their_arguments() -> None:
     assert secret.getMessage() == f"key {REDACTED}"
 
 
+@pytest.mark.usefixtures("logging_restored")
 def test_json_lines_carry_the_request_id_and_the_traceback() -> None:
+    setup_logging("INFO", [], log_format="json")  # installs the factory that tags records
     formatter = JsonFormatter()
     token = request_id.set(None)
     try:

@@ -16,8 +16,9 @@ from invite_bot.config.metrics import Metrics
 from invite_bot.features.listing.blocks import LIST_PAGE
 from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.gencove.observe import operation_of
-from invite_bot.playground.gencove import FakeGencove, Fault
-from invite_bot.playground.slack import FakeSlack, SlackFault
+from invite_bot.playground.gencove import FakeGencove
+from invite_bot.playground.slack import FakeSlack
+from tests.faults import Fault, GencoveFaults, SlackFault, SlackFaults
 from tests.support.harness import BOT_TOKEN, BotUnderTest, bot_environment, sqlite_url
 from tests.support.served import free_port, parse_metrics, served_bot, total, value
 
@@ -42,7 +43,11 @@ FAMILIES = {
 
 
 async def test_metrics_after_an_invite_a_revoke_and_polls(
-    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+    gencove: FakeGencove,
+    gencove_faults: GencoveFaults,
+    slack: FakeSlack,
+    slack_faults: SlackFaults,
+    tmp_path: Path,
 ) -> None:
     started = time.time()
     async with served_bot(gencove, slack, tmp_path, INVITE_NOTIFY_CHANNEL=NOTIFY) as bot:
@@ -61,7 +66,7 @@ async def test_metrics_after_an_invite_a_revoke_and_polls(
         await slack.wait_for(lambda: slack.messages_in("C_GENERAL"), timeout=30)
         message = slack.messages_in("C_GENERAL")[0]
         [ana] = gencove.find("ana@lab.org")
-        gencove.inject("DELETE", "/api/v2/invitations/", Fault.status(429))
+        gencove_faults.inject("DELETE", "/api/v2/invitations/", Fault.status(429))
         answer = await bot.click(
             REVOKE, value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
         )
@@ -147,7 +152,7 @@ async def test_metrics_after_an_invite_a_revoke_and_polls(
 
         # An invitation made outside Slack, while Slack fails every post: the watcher finds
         # it, and its notification waits in the outbox.
-        slack.fail_rate(1.0, methods=["chat.postMessage"], faults=[SlackFault.status(500)])
+        slack_faults.fail_rate(1.0, methods=["chat.postMessage"], faults=[SlackFault.status(500)])
         gencove.add_invitation("outside@lab.org")
         samples = await bot.wait_for_samples(
             lambda s: (
@@ -158,7 +163,7 @@ async def test_metrics_after_an_invite_a_revoke_and_polls(
         assert value(samples, "invite_bot_watcher_transitions_total", status="pending") == 1
         assert value(samples, "invite_bot_watcher_transitions_total", status="accepted") == 0
         assert value(samples, "invite_bot_outbox_oldest_age_seconds") > 0
-        slack.fail_rate(0.0)
+        slack_faults.fail_rate(0.0)
         samples = await bot.wait_for_samples(
             lambda s: (
                 value(s, "invite_bot_outbox_depth") == 0

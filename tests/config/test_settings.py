@@ -180,3 +180,16 @@ def test_a_gencove_deadline_shorter_than_one_try_is_refused_and_a_good_one_is_us
     assert gencove_client(settings).deadline == 45
     monkeypatch.delenv("GENCOVE_DEADLINE")
     assert gencove_client(load_settings(env_file=None)).deadline == 40  # twice the timeout
+
+
+def test_every_database_scheme_the_settings_accept_is_one_the_store_opens() -> None:
+    """DATABASE_SCHEMES (settings) and the store's drivers agree: a scheme accepted at
+    start is one `Store.open` turns into its SQLite or asyncpg driver."""
+    from sqlalchemy.engine import make_url
+
+    from invite_bot.config.settings import DATABASE_SCHEMES
+    from invite_bot.store import normalise_database_url
+
+    for scheme in DATABASE_SCHEMES:
+        driver = make_url(normalise_database_url(f"{scheme}:///./bot.sqlite3")).drivername
+        assert driver in ("sqlite", "postgresql+asyncpg"), scheme

@@ -197,9 +197,19 @@ def test_compose_health_checks(compose: dict[str, Any]) -> None:
     for name in ("web", "worker"):
         assert not services[name].get("healthcheck", {}).get("disable"), name
         assert services[name]["environment"]["PORT"] == "3000"
-    # Socket Mode serves no HTTP today, and migrate only runs: the image's check is off.
-    for name in ("socket", "migrate"):
-        assert services[name]["healthcheck"] == {"disable": True}, name
+    # migrate only runs: the image's check is off for it.
+    assert services["migrate"]["healthcheck"] == {"disable": True}
+    # Socket Mode's health is its readiness: /readyz fails while the socket is down.
+    socket = services["socket"]["healthcheck"]
+    assert socket["test"][0] == "CMD", socket
+    assert "/readyz" in " ".join(socket["test"])
+    assert "PORT" in " ".join(socket["test"])
+    # the image's own check, asking /readyz instead of /healthz (tests/deploy/test_image.py
+    # runs it inside the image against a socket connected and dropped)
+    image_check = dict(instructions(ROOT / "Dockerfile")[::-1])["HEALTHCHECK"]
+    image_test = json.loads(image_check.split(" CMD ", 1)[1])
+    assert socket["test"] == ["CMD", *(a.replace("/healthz", "/readyz") for a in image_test)]
+    assert services["socket"]["environment"]["PORT"] == "3000"
 
 
 def _strings(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
@@ -230,3 +240,16 @@ def test_compose_writes_no_secret(compose: dict[str, Any]) -> None:
         environment = compose["services"][name]["environment"]
         assert not [key for key in environment if key.startswith(("SLACK_", "GENCOVE_"))]
         assert "INVITE_BOT_SECRET_KEY" not in environment
+
+
+def test_the_procfile_migrates_in_the_release_phase_before_web_and_worker() -> None:
+    """Heroku runs `release` once per deploy, before the new dynos start; migrate needs
+    only DATABASE_URL there (the PostgreSQL add-on's)."""
+    processes = dict(
+        line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line
+    )
+    assert {name: command.split() for name, command in processes.items()} == {
+        "release": ["invite-bot", "migrate"],
+        "web": ["invite-bot", "serve", "--no-watch"],
+        "worker": ["invite-bot", "watch"],
+    }

@@ -17,17 +17,25 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+import yaml
 
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, deliver, slash_command_body
-from tests.deploy.podman import Image, Rootfs
-from tests.support.harness import ADMIN, SIGNING_SECRET, bot_environment, terminate
+from tests.deploy.podman import ROOT, Image, Rootfs
+from tests.faults.slack import SlackFault, SlackFaults
+from tests.support.harness import ADMIN, BOT_TOKEN, SIGNING_SECRET, bot_environment, terminate
 
 pytestmark = [pytest.mark.podman, pytest.mark.timeout(1200)]
 
-# What each process of the image answers 200 to once it can take traffic. When the bot
-# serves the readiness probe (issue 24), add "/readyz" to the processes that answer it.
-PROBES = {"web": ("/healthz",), "worker": ("/healthz",)}
+# What each process of the image answers 200 to once it can take traffic: liveness and
+# readiness (Socket Mode's readiness: the socket to Slack is connected).
+PROBES = {
+    "web": ("/healthz", "/readyz"),
+    "worker": ("/healthz", "/readyz"),
+    "socket": ("/healthz", "/readyz"),
+}
+APP_TOKEN = "xapp-1-A0IMAGE-1-socketmodetoken"
+CONNECTIONS_OPEN = "apps.connections.open"
 # No C compiler may be left in the final stage (by any of its usual names).
 COMPILERS = ("cc", "gcc", "c++", "g++", "clang", "x86_64-linux-gnu-gcc", "aarch64-linux-gnu-gcc")
 
@@ -187,8 +195,7 @@ async def test_migrate_then_serve_and_watch_from_the_image(
             log = tmp_path / f"{name}.log"
             for probe in PROBES[name]:
                 body = await _answers_200(session, f"http://127.0.0.1:{port}{probe}", process, log)
-                if probe == "/healthz":
-                    assert json.loads(body)["ok"] is True, body
+                assert json.loads(body)["ok"] is True, body
             assert _uid_of(process.pid) == rootfs.user_ids()[0]
             check = await asyncio.create_subprocess_exec(
                 *rootfs.healthcheck({"PORT": str(port)}), stderr=asyncio.subprocess.PIPE
@@ -213,6 +220,68 @@ async def test_migrate_then_serve_and_watch_from_the_image(
         *rootfs.healthcheck({"PORT": str(_free_port())}), stderr=asyncio.subprocess.DEVNULL
     )
     assert await asyncio.wait_for(check.wait(), timeout=30) != 0
+
+
+async def _answers(
+    session: aiohttp.ClientSession,
+    url: str,
+    status: int,
+    process: asyncio.subprocess.Process,
+    log: Path,
+) -> None:
+    for _ in range(600):
+        if process.returncode is not None:
+            raise AssertionError(f"exited {process.returncode}:\n{log.read_text(errors='replace')}")
+        with contextlib.suppress(aiohttp.ClientError):
+            async with session.get(url) as response:
+                if response.status == status:
+                    return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{url} never answered {status}:\n{log.read_text(errors='replace')}")
+
+
+async def _check_passes(command: list[str]) -> bool:
+    check = await asyncio.create_subprocess_exec(*command, stderr=asyncio.subprocess.DEVNULL)
+    return await asyncio.wait_for(check.wait(), timeout=30) == 0
+
+
+async def test_socket_mode_from_the_image(
+    rootfs: Rootfs, gencove: FakeGencove, tmp_path: Path
+) -> None:
+    """`socket --no-watch` from the image against the local Slack's Socket Mode: live and
+    ready once connected; after Slack drops the socket (and refuses a new one) still live
+    but not ready, and compose.yaml's health check for it, run inside the image, fails."""
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    kind, *compose_check = compose["services"]["socket"]["healthcheck"]["test"]
+    assert kind == "CMD"
+    async with FakeSlack(bot_token=BOT_TOKEN, app_token=APP_TOKEN) as slack:
+        slack.add_user(ADMIN, name="ana", is_admin=True)
+        assert slack.socket_mode is not None
+        env = bot_environment(gencove, slack, "unused", SLACK_APP_TOKEN=APP_TOKEN)
+        del env["DATABASE_URL"], env["SLACK_SIGNING_SECRET"]
+        port = _free_port()
+        env["PORT"] = str(port)
+        log = tmp_path / "socket.log"
+        async with (
+            started(rootfs, ["socket", "--no-watch", "--host", "127.0.0.1"], env, log) as bot,
+            aiohttp.ClientSession() as session,
+        ):
+            await slack.socket_mode.wait_connected(timeout=120)
+            for probe in PROBES["socket"]:
+                body = await _answers_200(session, f"http://127.0.0.1:{port}{probe}", bot, log)
+                assert json.loads(body)["ok"] is True, body
+            assert _uid_of(bot.pid) == rootfs.user_ids()[0]
+            assert await _check_passes(rootfs.as_user(compose_check, {"PORT": str(port)}))
+
+            SlackFaults(slack).inject(CONNECTIONS_OPEN, *[SlackFault.status(503)] * 10_000)
+            await slack.socket_mode.drop()
+            await _answers(session, f"http://127.0.0.1:{port}/readyz", 503, bot, log)
+            assert not await _check_passes(rootfs.as_user(compose_check, {"PORT": str(port)}))
+            assert await _check_passes(rootfs.healthcheck({"PORT": str(port)}))  # live
+        assert bot.returncode == 0, log.read_text(errors="replace")
+        output = log.read_text(errors="replace")
+        assert APP_TOKEN not in output
+        assert BOT_TOKEN not in output
 
 
 def _uid_of(pid: int) -> int:

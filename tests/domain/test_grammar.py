@@ -80,6 +80,7 @@ def test_help_lists_every_subcommand_with_an_example_in_order() -> None:
         "unlink",
         "whoami",
         "notify",
+        "audit",
         "help",
     ]
     text = help_text(None)

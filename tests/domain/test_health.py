@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from invite_bot.domain.health import DatabaseFacts, Watching, report
+from invite_bot.domain.health import DatabaseFacts, Watching, readiness, report
 
 NOW = datetime(2025, 1, 1, 12, tzinfo=UTC)
 AT_HEAD = DatabaseFacts(None, "0004", "0004", last_poll=NOW - timedelta(seconds=30))
@@ -61,3 +61,27 @@ def test_ages_of_the_last_poll_and_the_oldest_notification() -> None:
     assert body["watcher"]["last_poll_age_seconds"] == 30.0
     assert body["watcher"]["stalled_after_seconds"] == 300.0
     assert body["outbox"] == {"waiting": 3, "oldest_age_seconds": 90.0}
+
+
+@pytest.mark.parametrize(
+    ("facts", "socket", "ready", "problem"),
+    [
+        (AT_HEAD, None, True, None),
+        (AT_HEAD, True, True, None),
+        (AT_HEAD, False, False, "Socket Mode connection to Slack is down"),
+        (DatabaseFacts(None, "0003", "0004"), None, False, "run `invite-bot migrate`"),
+        (DatabaseFacts(None, "0005", "0004"), True, False, "roll this replica forward"),
+        (DatabaseFacts("unreachable", None, "0004"), True, False, "database unavailable"),
+        # a stalled watcher is liveness' business: readiness does not look at it
+        (DatabaseFacts(None, "0004", "0004"), None, True, None),
+    ],
+)
+def test_readiness(facts: DatabaseFacts, socket: bool | None, ready: bool, problem: str) -> None:
+    ok, body = readiness(facts, socket)
+    assert ok is ready
+    assert body["ok"] is ready
+    assert ("socket" in body) is (socket is not None)
+    if problem is None:
+        assert "problem" not in body
+    else:
+        assert problem in body["problem"]

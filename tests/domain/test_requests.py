@@ -18,6 +18,7 @@ from invite_bot.domain.requests import (
     is_expired,
     may_ask_instead,
     parse_duration,
+    parse_remind_after,
 )
 from invite_bot.slack.people import LOOKUP_FAILED
 
@@ -175,3 +176,27 @@ def test_the_request_settings_are_read_and_checked() -> None:
             env_file=None, **base, invite_approval_channel="#approvals", invite_request_ttl="soon"
         )
     assert "INVITE_REQUEST_TTL" in str(bad.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "after"),
+    [
+        ("24h", timedelta(hours=24)),
+        ("2d", timedelta(days=2)),
+        ("90", timedelta(seconds=90)),
+        ("off", None),
+        (" OFF ", None),
+    ],
+)
+def test_the_request_reminder_setting(text: str, after: timedelta | None) -> None:
+    assert parse_remind_after(text) == after
+
+
+def test_a_bad_request_reminder_setting_is_refused_in_words() -> None:
+    from invite_bot.config.settings import SettingsError, load_settings
+
+    base = {"slack_bot_token": "xoxb-1", "gencove_api_key": "k"}
+    assert load_settings(env_file=None, **base).request_remind_after == timedelta(hours=24)
+    with pytest.raises(SettingsError, match="INVITE_REQUEST_REMIND_AFTER") as bad:
+        load_settings(env_file=None, **base, invite_request_remind_after="tomorrow")
+    assert "24h, 2d, 90m, seconds, or off" in str(bad.value)

@@ -28,7 +28,8 @@ from invite_bot.gencove.errors import (
     GencoveValidationError,
 )
 from invite_bot.gencove.models import Credentials, Invitation, InvitationPage
-from invite_bot.playground.gencove import FakeGencove, Fault
+from invite_bot.playground.gencove import FakeGencove
+from tests.faults import Fault, GencoveFaults
 from tests.support.gencove import (
     INVITATIONS,
     ROLES,
@@ -357,9 +358,13 @@ async def test_unknown_invitation_id_is_not_found_on_revoke(
 
 
 async def test_429_until_retries_run_out_is_rate_limited_with_retry_after(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks, waits: list[float]
+    gencove: FakeGencove,
+    gencove_faults: GencoveFaults,
+    client: GencoveClient,
+    leaks: Leaks,
+    waits: list[float],
 ) -> None:
-    gencove.inject("GET", USER, *[Fault.status(429, retry_after=2)] * 4)
+    gencove_faults.inject("GET", USER, *[Fault.status(429, retry_after=2)] * 4)
 
     err = await leaks.expect(GencoveRateLimited, client.current_user())
 
@@ -370,9 +375,9 @@ async def test_429_until_retries_run_out_is_rate_limited_with_retry_after(
 
 
 async def test_500_is_a_server_error_and_not_retried(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient, leaks: Leaks
 ) -> None:
-    gencove.inject("GET", USER, Fault.status(500))
+    gencove_faults.inject("GET", USER, Fault.status(500))
 
     err = await leaks.expect(GencoveServerError, client.current_user())
 
@@ -383,18 +388,18 @@ async def test_500_is_a_server_error_and_not_retried(
 
 
 async def test_500_on_create_is_not_retried_either(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient, leaks: Leaks
 ) -> None:
-    gencove.inject("POST", INVITATIONS, Fault.status(500, after_effect=True))
+    gencove_faults.inject("POST", INVITATIONS, Fault.status(500, after_effect=True))
     await leaks.expect(GencoveServerError, client.create_invitation("x@lab.example.com"))
     assert gencove.count("POST", INVITATIONS) == 1
     assert gencove.count("GET") == 0
 
 
 async def test_503_is_retried_until_it_succeeds(
-    gencove: FakeGencove, client: GencoveClient
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient
 ) -> None:
-    gencove.inject("GET", USER, Fault.status(503), Fault.status(503))
+    gencove_faults.inject("GET", USER, Fault.status(503), Fault.status(503))
 
     user = await client.current_user()
 
@@ -404,9 +409,9 @@ async def test_503_is_retried_until_it_succeeds(
 
 
 async def test_503_every_time_is_a_server_error_after_all_attempts(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient, leaks: Leaks
 ) -> None:
-    gencove.inject("GET", USER, *[Fault.status(503)] * 4)
+    gencove_faults.inject("GET", USER, *[Fault.status(503)] * 4)
 
     err = await leaks.expect(GencoveServerError, client.current_user())
 
@@ -417,10 +422,10 @@ async def test_503_every_time_is_a_server_error_after_all_attempts(
 
 
 async def test_html_error_page_gets_a_generic_message(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient, leaks: Leaks
 ) -> None:
-    gencove.inject("GET", USER, Fault.status(502, body="<html><h1>Bad Gateway</h1></html>"))
-    gencove.inject("GET", USER, *[Fault.status(502, body="<html>nope</html>")] * 3)
+    gencove_faults.inject("GET", USER, Fault.status(502, body="<html><h1>Bad Gateway</h1></html>"))
+    gencove_faults.inject("GET", USER, *[Fault.status(502, body="<html>nope</html>")] * 3)
 
     err = await leaks.expect(GencoveServerError, client.current_user())
 
@@ -429,9 +434,9 @@ async def test_html_error_page_gets_a_generic_message(
 
 
 async def test_get_hanging_past_the_timeout_is_a_timeout_after_every_retry(
-    gencove: FakeGencove, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, leaks: Leaks
 ) -> None:
-    gencove.inject("GET", USER, *[Fault.hang(0.6)] * 3)
+    gencove_faults.inject("GET", USER, *[Fault.hang(0.6)] * 3)
     async with make_client(gencove, timeout=0.2, max_retries=2) as client:
         err = await leaks.expect(GencoveTimeout, client.current_user())
 
@@ -441,8 +446,10 @@ async def test_get_hanging_past_the_timeout_is_a_timeout_after_every_retry(
         assert client.requests_sent == 3
 
 
-async def test_get_hanging_once_is_retried_and_succeeds(gencove: FakeGencove) -> None:
-    gencove.inject("GET", USER, Fault.hang(0.6))
+async def test_get_hanging_once_is_retried_and_succeeds(
+    gencove: FakeGencove, gencove_faults: GencoveFaults
+) -> None:
+    gencove_faults.inject("GET", USER, Fault.hang(0.6))
     async with make_client(gencove, timeout=0.2) as client:
         user = await client.current_user()
     assert user.email == gencove.admin_user.email
@@ -460,11 +467,11 @@ async def test_closed_port_is_a_connection_error_before_sending(leaks: Leaks) ->
 
 
 async def test_reset_connection_is_a_connection_error_after_sending(
-    gencove: FakeGencove, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, leaks: Leaks
 ) -> None:
     # aiohttp's own silent re-send of an idempotent request is off: every try is the
     # client's, so with no retries there is exactly one request.
-    gencove.inject("GET", USER, Fault.reset())
+    gencove_faults.inject("GET", USER, Fault.reset())
     async with make_client(gencove, max_retries=0) as client:
         err = await leaks.expect(GencoveConnectionError, client.current_user())
 
@@ -474,9 +481,9 @@ async def test_reset_connection_is_a_connection_error_after_sending(
 
 
 async def test_reset_connection_on_get_is_retried(
-    gencove: FakeGencove, client: GencoveClient
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient
 ) -> None:
-    gencove.inject("GET", USER, Fault.reset(), Fault.reset())
+    gencove_faults.inject("GET", USER, Fault.reset(), Fault.reset())
 
     user = await client.current_user()
 
@@ -486,13 +493,13 @@ async def test_reset_connection_on_get_is_retried(
 
 
 async def test_unreadable_success_is_a_protocol_error(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient, leaks: Leaks
 ) -> None:
-    gencove.inject("GET", USER, Fault.status(200, body="<html>surprise</html>"))
+    gencove_faults.inject("GET", USER, Fault.status(200, body="<html>surprise</html>"))
     err = await leaks.expect(GencoveProtocolError, client.current_user())
     assert err.message == "Gencove sent an answer the bot could not read."
 
-    gencove.inject("GET", USER, Fault.status(200, body={"id": 1}))
+    gencove_faults.inject("GET", USER, Fault.status(200, body={"id": 1}))
     err = await leaks.expect(GencoveProtocolError, client.current_user())
     assert err.message == "Gencove sent an answer the bot could not understand."
     assert gencove.count("GET", USER) == 2
@@ -507,17 +514,25 @@ async def test_unreadable_success_is_a_protocol_error(
     ],
 )
 async def test_malformed_invitation_page_is_a_protocol_error(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks, payload: Any
+    gencove: FakeGencove,
+    gencove_faults: GencoveFaults,
+    client: GencoveClient,
+    leaks: Leaks,
+    payload: Any,
 ) -> None:
-    gencove.inject("GET", INVITATIONS, Fault.status(200, body=payload))
+    gencove_faults.inject("GET", INVITATIONS, Fault.status(200, body=payload))
     await leaks.expect(GencoveProtocolError, client.list_invitations_page())
 
 
 @pytest.mark.parametrize("payload", [["x"], {"results": "x"}, {"meta": ["x"], "results": []}])
 async def test_malformed_role_list_is_a_protocol_error(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks, payload: Any
+    gencove: FakeGencove,
+    gencove_faults: GencoveFaults,
+    client: GencoveClient,
+    leaks: Leaks,
+    payload: Any,
 ) -> None:
-    gencove.inject("GET", ROLES, Fault.status(200, body=payload))
+    gencove_faults.inject("GET", ROLES, Fault.status(200, body=payload))
     await leaks.expect(GencoveProtocolError, client.list_roles())
 
 
@@ -525,9 +540,9 @@ async def test_malformed_role_list_is_a_protocol_error(
 
 
 async def test_retry_after_is_honoured_on_get(
-    gencove: FakeGencove, client: GencoveClient, waits: list[float]
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient, waits: list[float]
 ) -> None:
-    gencove.inject("GET", USER, Fault.status(429, retry_after=1))
+    gencove_faults.inject("GET", USER, Fault.status(429, retry_after=1))
 
     await client.current_user()
 
@@ -536,9 +551,9 @@ async def test_retry_after_is_honoured_on_get(
 
 
 async def test_retry_after_is_honoured_on_create(
-    gencove: FakeGencove, client: GencoveClient, waits: list[float]
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient, waits: list[float]
 ) -> None:
-    gencove.inject("POST", INVITATIONS, Fault.status(429, retry_after=1))
+    gencove_faults.inject("POST", INVITATIONS, Fault.status(429, retry_after=1))
 
     await client.create_invitation("throttled@lab.example.com")
 
@@ -546,17 +561,17 @@ async def test_retry_after_is_honoured_on_create(
 
 
 async def test_retry_after_is_capped(
-    gencove: FakeGencove, client: GencoveClient, waits: list[float]
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient, waits: list[float]
 ) -> None:
-    gencove.inject("GET", USER, Fault.status(429, retry_after=3600))
+    gencove_faults.inject("GET", USER, Fault.status(429, retry_after=3600))
     await client.current_user()
     assert waits == [MAX_RETRY_AFTER]
 
 
 async def test_backoff_without_retry_after_grows_exponentially_with_jitter(
-    gencove: FakeGencove, client: GencoveClient, waits: list[float]
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient, waits: list[float]
 ) -> None:
-    gencove.inject("GET", USER, Fault.status(503), Fault.status(502), Fault.status(504))
+    gencove_faults.inject("GET", USER, Fault.status(503), Fault.status(502), Fault.status(504))
 
     await client.current_user()
 
@@ -566,8 +581,10 @@ async def test_backoff_without_retry_after_grows_exponentially_with_jitter(
         assert ceiling / 2 <= wait <= ceiling
 
 
-async def test_backoff_is_bounded_by_backoff_max(gencove: FakeGencove, waits: list[float]) -> None:
-    gencove.inject("GET", USER, *[Fault.status(503)] * 6)
+async def test_backoff_is_bounded_by_backoff_max(
+    gencove: FakeGencove, gencove_faults: GencoveFaults, waits: list[float]
+) -> None:
+    gencove_faults.inject("GET", USER, *[Fault.status(503)] * 6)
     async with make_client(gencove, max_retries=6) as client:
         await client.current_user()
     assert len(waits) == 6
@@ -578,9 +595,9 @@ async def test_backoff_is_bounded_by_backoff_max(gencove: FakeGencove, waits: li
 
 
 async def test_create_that_times_out_after_taking_effect_returns_that_invitation(
-    gencove: FakeGencove, caplog: pytest.LogCaptureFixture
+    gencove: FakeGencove, gencove_faults: GencoveFaults, caplog: pytest.LogCaptureFixture
 ) -> None:
-    gencove.inject("POST", INVITATIONS, Fault.hang(1.0, after_effect=True))
+    gencove_faults.inject("POST", INVITATIONS, Fault.hang(1.0, after_effect=True))
     async with make_client(gencove, timeout=0.3) as client:
         invitation = await client.create_invitation("slow@lab.example.com", "viewer")
 
@@ -595,9 +612,9 @@ async def test_create_that_times_out_after_taking_effect_returns_that_invitation
 
 
 async def test_create_whose_connection_resets_after_taking_effect_returns_that_invitation(
-    gencove: FakeGencove, client: GencoveClient
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient
 ) -> None:
-    gencove.inject("POST", INVITATIONS, Fault.reset(after_effect=True))
+    gencove_faults.inject("POST", INVITATIONS, Fault.reset(after_effect=True))
 
     invitation = await client.create_invitation("reset@lab.example.com")
 
@@ -608,9 +625,9 @@ async def test_create_whose_connection_resets_after_taking_effect_returns_that_i
 
 
 async def test_create_answered_503_after_taking_effect_is_not_sent_again(
-    gencove: FakeGencove, client: GencoveClient
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient
 ) -> None:
-    gencove.inject("POST", INVITATIONS, Fault.status(503, after_effect=True))
+    gencove_faults.inject("POST", INVITATIONS, Fault.status(503, after_effect=True))
 
     invitation = await client.create_invitation("ambiguous@lab.example.com")
 
@@ -619,9 +636,9 @@ async def test_create_answered_503_after_taking_effect_is_not_sent_again(
 
 
 async def test_create_throttled_with_429_is_retried_as_a_post(
-    gencove: FakeGencove, client: GencoveClient
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient
 ) -> None:
-    gencove.inject("POST", INVITATIONS, Fault.status(429, retry_after=0))
+    gencove_faults.inject("POST", INVITATIONS, Fault.status(429, retry_after=0))
 
     invitation = await client.create_invitation("throttled@lab.example.com")
 
@@ -631,9 +648,9 @@ async def test_create_throttled_with_429_is_retried_as_a_post(
 
 
 async def test_create_503_before_taking_effect_looks_up_then_posts_again(
-    gencove: FakeGencove, client: GencoveClient
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient
 ) -> None:
-    gencove.inject("POST", INVITATIONS, Fault.status(503))
+    gencove_faults.inject("POST", INVITATIONS, Fault.status(503))
 
     invitation = await client.create_invitation("retry@lab.example.com")
 
@@ -644,15 +661,15 @@ async def test_create_503_before_taking_effect_looks_up_then_posts_again(
 
 
 async def test_create_already_pending_after_an_ambiguous_failure_returns_the_existing_one(
-    gencove: FakeGencove, client: GencoveClient
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient
 ) -> None:
     # The first POST fails ambiguously and the lookup does not (yet) show the invitation;
     # the second POST is refused as "already pending": that invitation is the answer.
     gencove.refuse_duplicates = True
     existing = gencove.add_invitation("race@lab.example.com")
     empty_page = {"meta": {"count": 0, "next": None, "previous": None}, "results": []}
-    gencove.inject("POST", INVITATIONS, Fault.status(503))
-    gencove.inject("GET", INVITATIONS, Fault.status(200, body=empty_page))
+    gencove_faults.inject("POST", INVITATIONS, Fault.status(503))
+    gencove_faults.inject("GET", INVITATIONS, Fault.status(200, body=empty_page))
 
     invitation = await client.create_invitation("race@lab.example.com")
 
@@ -673,9 +690,9 @@ async def test_create_to_a_closed_port_is_retried_as_a_post_without_lookups(
 
 
 async def test_create_timing_out_on_every_attempt_is_a_timeout_after_one_lookup(
-    gencove: FakeGencove, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, leaks: Leaks
 ) -> None:
-    gencove.inject("POST", INVITATIONS, *[Fault.hang(0.6)] * 2)
+    gencove_faults.inject("POST", INVITATIONS, *[Fault.hang(0.6)] * 2)
     async with make_client(gencove, timeout=0.2, max_retries=1) as client:
         await leaks.expect(GencoveTimeout, client.create_invitation("stuck@lab.example.com"))
     assert gencove.count("POST", INVITATIONS) == 2
@@ -718,7 +735,7 @@ async def test_concurrent_calls_with_latency_take_batches_of_max_concurrency(
 
 
 async def test_next_link_to_another_host_is_refused(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient, leaks: Leaks
 ) -> None:
     fake_inv = gencove.add_invitation("one@lab.example.com")
     evil_page = {
@@ -729,7 +746,7 @@ async def test_next_link_to_another_host_is_refused(
         },
         "results": [gencove.invitation_json(fake_inv)],
     }
-    gencove.inject("GET", INVITATIONS, Fault.status(200, body=evil_page))
+    gencove_faults.inject("GET", INVITATIONS, Fault.status(200, body=evil_page))
 
     seen: list[str] = []
     err = await leaks.expect(
@@ -742,13 +759,13 @@ async def test_next_link_to_another_host_is_refused(
 
 
 async def test_roles_next_link_to_another_host_is_refused(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient, leaks: Leaks
 ) -> None:
     evil = {
         "meta": {"count": 9, "next": "https://evil.example.com/api/v2/roles/organization?offset=1"},
         "results": [{"name": "admin", "permissions": []}],
     }
-    gencove.inject("GET", ROLES, Fault.status(200, body=evil))
+    gencove_faults.inject("GET", ROLES, Fault.status(200, body=evil))
     await leaks.expect(GencoveProtocolError, client.list_roles())
     assert gencove.count("GET") == 1
 
@@ -793,16 +810,20 @@ def test_credentials_repr_hides_the_secret() -> None:
 
 
 async def test_no_error_or_log_record_contains_the_api_key(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks, caplog: pytest.LogCaptureFixture
+    gencove: FakeGencove,
+    gencove_faults: GencoveFaults,
+    client: GencoveClient,
+    leaks: Leaks,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A tour of every failure with the DEBUG log on; the `leaks` fixture checks them all."""
     leaks.secrets.add(gencove.org_api_key)
     gencove.add_user("member@lab.example.com", api_key="gc-user-member", member=True)
-    gencove.inject("GET", USER, Fault.status(500))
-    gencove.inject("GET", USER, *[Fault.status(429, retry_after=0)] * 4)
-    gencove.inject("GET", USER, *[Fault.status(503)] * 4)
-    gencove.inject("GET", USER, *[Fault.reset()] * 4)  # every one of the client's 4 tries
-    gencove.inject("GET", USER, Fault.status(200, body="junk"))
+    gencove_faults.inject("GET", USER, Fault.status(500))
+    gencove_faults.inject("GET", USER, *[Fault.status(429, retry_after=0)] * 4)
+    gencove_faults.inject("GET", USER, *[Fault.status(503)] * 4)
+    gencove_faults.inject("GET", USER, *[Fault.reset()] * 4)  # every one of the client's 4 tries
+    gencove_faults.inject("GET", USER, Fault.status(200, body="junk"))
 
     await leaks.expect(GencoveValidationError, client.create_invitation("bad address"))
     await leaks.expect(
@@ -820,7 +841,7 @@ async def test_no_error_or_log_record_contains_the_api_key(
     )
     async with make_client(gencove, "gc-secret-wrong") as wrong:
         await leaks.expect(GencoveUnauthorized, wrong.current_user())
-    gencove.inject("GET", USER, Fault.hang(0.5))
+    gencove_faults.inject("GET", USER, Fault.hang(0.5))
     async with make_client(gencove, timeout=0.1, max_retries=0) as hasty:
         await leaks.expect(GencoveTimeout, hasty.current_user())
     async with make_client(closed_port_url(), gencove.org_api_key, max_retries=0) as nowhere:

@@ -9,7 +9,8 @@ import time
 from invite_bot.domain.pacing import Pacer
 from invite_bot.gencove.create_pace import NO_TURN, CreatePace, in_background
 from invite_bot.gencove.errors import GencoveRateLimited
-from invite_bot.playground.gencove import FakeGencove, Fault
+from invite_bot.playground.gencove import FakeGencove
+from tests.faults import Fault, GencoveFaults
 from tests.support.gencove import Leaks, eventually, make_client
 
 INVITATIONS = "/api/v2/invitations/"
@@ -137,9 +138,9 @@ class ShutAfterTheFirst(Pacer):
 
 
 async def test_a_retry_whose_turn_would_leave_no_whole_try_is_not_sent(
-    gencove: FakeGencove, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, leaks: Leaks
 ) -> None:
-    gencove.inject("POST", INVITATIONS, Fault.status(429, retry_after=0))
+    gencove_faults.inject("POST", INVITATIONS, Fault.status(429, retry_after=0))
     async with make_client(gencove, timeout=0.5, deadline=1.2) as client:
         client.create_pace = CreatePace(ShutAfterTheFirst())
         error = await leaks.expect(GencoveRateLimited, client.create_invitation("late@lab.org"))

@@ -9,6 +9,7 @@ import time
 from invite_bot.gencove.client import GencoveClient
 from invite_bot.jobs.pending import PendingList
 from invite_bot.playground.gencove import FakeGencove
+from tests.faults import GencoveFaults
 
 LISTING = "/api/v2/invitations/"
 
@@ -50,14 +51,14 @@ async def test_a_job_claimed_after_a_read_began_waits_for_the_next_one_which_lat
 
 
 async def test_a_read_that_fails_answers_none_to_every_job_sharing_it_and_the_next_reads_again(
-    gencove: FakeGencove, client: GencoveClient
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient
 ) -> None:
     shared = PendingList(client)
-    gencove.fail_rate(1.0, kinds=[400])
+    gencove_faults.fail_rate(1.0, kinds=[400])
     claimed_at = time.monotonic()
 
     found = await asyncio.gather(*(shared.read_after(claimed_at) for _ in range(3)))
 
     assert found == [None, None, None]
-    gencove.fail_rate(0.0)
+    gencove_faults.fail_rate(0.0)
     assert await shared.read_after(time.monotonic()) == {}

@@ -8,7 +8,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from invite_bot.playground.gencove import FakeGencove, Fault
+from invite_bot.playground.gencove import FakeGencove
+from tests.faults import Fault, GencoveFaults
 
 KINDS: list[tuple[dict[str, Any], Fault]] = [
     ({"kind": "page_loop"}, Fault.page_loop()),
@@ -42,7 +43,9 @@ def test_the_older_kinds_show_as_before() -> None:
     }
 
 
-async def test_the_control_api_injects_a_repeated_hostile_fault(gencove: FakeGencove) -> None:
+async def test_the_control_api_injects_a_repeated_hostile_fault(
+    gencove: FakeGencove, gencove_faults: GencoveFaults
+) -> None:
     gencove.seed(3, 3)
     async with aiohttp.ClientSession() as session:
         inject = {"method": "GET", "path_prefix": "/api/v2/invitations/", "faults": [KINDS[0][0]]}
@@ -67,4 +70,4 @@ async def test_the_control_api_injects_a_repeated_hostile_fault(gencove: FakeGen
         async with session.post(f"{gencove.url}/_fake/stop_drips", json={}) as answer:
             assert answer.status == 200
     assert sizes == [(1, True), (3, False), (3, False), (1, False)]
-    assert gencove.pending_faults == []
+    assert gencove_faults.pending_faults == []

@@ -35,7 +35,8 @@ from invite_bot.gencove.errors import (
 from invite_bot.gencove.models import Credentials, Invitation
 from invite_bot.gencove.paging import ENDLESS, OTHER_PATH
 from invite_bot.gencove.wire import LIST_BODY_CAP, OBJECT_BODY_CAP
-from invite_bot.playground.gencove import FakeGencove, FakeInvitation, Fault
+from invite_bot.playground.gencove import FakeGencove, FakeInvitation
+from tests.faults import Fault, GencoveFaults
 from tests.support.gencove import INVITATIONS, ROLES, TOKENS, USER, Leaks, eventually, make_client
 
 MEMBERS = "/api/v2/organization-users/"
@@ -58,10 +59,14 @@ def _warnings(caplog: pytest.LogCaptureFixture, text: str) -> list[str]:
 
 
 async def test_a_next_link_back_to_the_same_page_ends_the_listing_with_one_error(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks, caplog: pytest.LogCaptureFixture
+    gencove: FakeGencove,
+    gencove_faults: GencoveFaults,
+    client: GencoveClient,
+    leaks: Leaks,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     gencove.seed(30, 30)
-    gencove.inject("GET", INVITATIONS, Fault.page_loop().times(0))
+    gencove_faults.inject("GET", INVITATIONS, Fault.page_loop().times(0))
     seen: list[str] = []
 
     err = await leaks.expect(
@@ -76,10 +81,14 @@ async def test_a_next_link_back_to_the_same_page_ends_the_listing_with_one_error
 
 
 async def test_next_links_past_the_count_end_the_listing(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks, caplog: pytest.LogCaptureFixture
+    gencove: FakeGencove,
+    gencove_faults: GencoveFaults,
+    client: GencoveClient,
+    leaks: Leaks,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     gencove.seed(12, 12)
-    gencove.inject("GET", INVITATIONS, Fault.endless_pages().times(0))
+    gencove_faults.inject("GET", INVITATIONS, Fault.endless_pages().times(0))
     seen: list[str] = []
 
     await leaks.expect(GencoveProtocolError, _collect(client.iter_invitations("pending", 5), seen))
@@ -90,7 +99,11 @@ async def test_next_links_past_the_count_end_the_listing(
 
 
 async def test_a_listing_without_a_count_stops_at_the_absolute_ceiling(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks, monkeypatch: pytest.MonkeyPatch
+    gencove: FakeGencove,
+    gencove_faults: GencoveFaults,
+    client: GencoveClient,
+    leaks: Leaks,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(paging, "MAX_PAGES", 7)
     pages = [
@@ -103,7 +116,7 @@ async def test_a_listing_without_a_count_stops_at_the_absolute_ceiling(
         )
         for n in range(1, 30)
     ]
-    gencove.inject("GET", INVITATIONS, *pages)
+    gencove_faults.inject("GET", INVITATIONS, *pages)
 
     await leaks.expect(GencoveProtocolError, _collect(client.iter_invitations("all", 1), []))
 
@@ -111,10 +124,10 @@ async def test_a_listing_without_a_count_stops_at_the_absolute_ceiling(
 
 
 async def test_roles_and_member_listings_are_bounded_too(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient, leaks: Leaks
 ) -> None:
-    gencove.inject("GET", ROLES, Fault.page_loop().times(0))
-    gencove.inject("GET", MEMBERS, Fault.endless_pages().times(0))
+    gencove_faults.inject("GET", ROLES, Fault.page_loop().times(0))
+    gencove_faults.inject("GET", MEMBERS, Fault.endless_pages().times(0))
 
     await leaks.expect(GencoveProtocolError, client.list_roles())
     await leaks.expect(GencoveProtocolError, client.is_member("nobody@lab.example.com"))
@@ -124,14 +137,14 @@ async def test_roles_and_member_listings_are_bounded_too(
 
 
 async def test_a_next_link_to_another_path_of_gencove_is_not_followed(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient, leaks: Leaks
 ) -> None:
     invitation = gencove.add_invitation("one@lab.example.com")
     page = {
         "meta": {"count": 2, "next": f"{gencove.url}/api/v2/user/?offset=1"},
         "results": [gencove.invitation_json(invitation)],
     }
-    gencove.inject("GET", INVITATIONS, Fault.status(200, body=page))
+    gencove_faults.inject("GET", INVITATIONS, Fault.status(200, body=page))
 
     err = await leaks.expect(GencoveProtocolError, _collect(client.iter_invitations(), []))
 
@@ -140,20 +153,24 @@ async def test_a_next_link_to_another_path_of_gencove_is_not_followed(
 
 
 async def test_a_next_link_that_is_no_url_is_a_protocol_error(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient, leaks: Leaks
 ) -> None:
     page = {"meta": {"count": 9, "next": "http://[broken/api/v2/invitations/"}, "results": []}
-    gencove.inject("GET", INVITATIONS, Fault.status(200, body=page))
+    gencove_faults.inject("GET", INVITATIONS, Fault.status(200, body=page))
     err = await leaks.expect(GencoveProtocolError, _collect(client.iter_invitations(), []))
     assert err.message == "Gencove sent a page link the bot cannot read."
 
 
 @pytest.mark.parametrize("chunked", [False, True])
 async def test_a_listing_larger_than_its_cap_is_refused_unread(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks, chunked: bool
+    gencove: FakeGencove,
+    gencove_faults: GencoveFaults,
+    client: GencoveClient,
+    leaks: Leaks,
+    chunked: bool,
 ) -> None:
     gencove.seed(3, 3)
-    gencove.inject("GET", INVITATIONS, Fault.oversized(LIST_BODY_CAP + 1, chunked=chunked))
+    gencove_faults.inject("GET", INVITATIONS, Fault.oversized(LIST_BODY_CAP + 1, chunked=chunked))
 
     err = await leaks.expect(GencoveUnreadable, client.list_invitations_page())
 
@@ -162,20 +179,22 @@ async def test_a_listing_larger_than_its_cap_is_refused_unread(
 
 
 async def test_a_single_object_has_a_smaller_cap_than_a_listing(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient, leaks: Leaks
 ) -> None:
-    gencove.inject("GET", USER, Fault.oversized(OBJECT_BODY_CAP + 1, chunked=True))
+    gencove_faults.inject("GET", USER, Fault.oversized(OBJECT_BODY_CAP + 1, chunked=True))
     await leaks.expect(GencoveUnreadable, client.current_user())
 
-    gencove.inject("GET", INVITATIONS, Fault.oversized(OBJECT_BODY_CAP + 1, chunked=True))
+    gencove_faults.inject("GET", INVITATIONS, Fault.oversized(OBJECT_BODY_CAP + 1, chunked=True))
     page = await client.list_invitations_page()  # within the listing cap: read
     assert page.count == 0
 
 
 async def test_an_oversized_error_answer_gets_its_status_message(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient, leaks: Leaks
 ) -> None:
-    gencove.inject("GET", USER, Fault.status(403, body={"detail": "x" * (OBJECT_BODY_CAP + 10)}))
+    gencove_faults.inject(
+        "GET", USER, Fault.status(403, body={"detail": "x" * (OBJECT_BODY_CAP + 10)})
+    )
     err = await leaks.expect(GencoveError, client.current_user())
     assert err.message == "The Gencove key may not do this."
 
@@ -184,11 +203,14 @@ async def test_an_oversized_error_answer_gets_its_status_message(
 
 
 async def test_a_page_with_more_rows_than_asked_is_cut_to_the_limit(
-    gencove: FakeGencove, client: GencoveClient, caplog: pytest.LogCaptureFixture
+    gencove: FakeGencove,
+    gencove_faults: GencoveFaults,
+    client: GencoveClient,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     gencove.seed(20, 20)
     expected = await client.list_invitations_page("pending", 5)
-    gencove.inject("GET", INVITATIONS, Fault.extra_rows(4))
+    gencove_faults.inject("GET", INVITATIONS, Fault.extra_rows(4))
 
     page = await client.list_invitations_page("pending", 5)
 
@@ -199,10 +221,13 @@ async def test_a_page_with_more_rows_than_asked_is_cut_to_the_limit(
 
 
 async def test_every_page_too_long_still_gives_each_invitation_once(
-    gencove: FakeGencove, client: GencoveClient, caplog: pytest.LogCaptureFixture
+    gencove: FakeGencove,
+    gencove_faults: GencoveFaults,
+    client: GencoveClient,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     gencove.seed(25, 25)
-    gencove.inject("GET", INVITATIONS, Fault.extra_rows(7).times(0))
+    gencove_faults.inject("GET", INVITATIONS, Fault.extra_rows(7).times(0))
 
     ids = [inv.id async for inv in client.iter_invitations("pending", page_size=10)]
 
@@ -215,10 +240,10 @@ async def test_every_page_too_long_still_gives_each_invitation_once(
 
 
 async def test_maintenance_is_shown_and_not_retried(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient, leaks: Leaks
 ) -> None:
-    gencove.inject("GET", USER, *[Fault.maintenance("Upgrading.", "15:00 UTC")] * 5)
-    gencove.inject("POST", INVITATIONS, *[Fault.maintenance("Upgrading.", None)] * 5)
+    gencove_faults.inject("GET", USER, *[Fault.maintenance("Upgrading.", "15:00 UTC")] * 5)
+    gencove_faults.inject("POST", INVITATIONS, *[Fault.maintenance("Upgrading.", None)] * 5)
 
     err = await leaks.expect(GencoveMaintenance, client.current_user())
     assert err.message == "Gencove is under maintenance: Upgrading. (back around 15:00 UTC)"
@@ -243,17 +268,22 @@ async def test_maintenance_is_shown_and_not_retried(
     ],
 )
 async def test_each_4xx_shape_from_gencove_reads_as_one_sentence(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks, payload: Any, message: str
+    gencove: FakeGencove,
+    gencove_faults: GencoveFaults,
+    client: GencoveClient,
+    leaks: Leaks,
+    payload: Any,
+    message: str,
 ) -> None:
-    gencove.inject("POST", INVITATIONS, Fault.status(400, body=payload))
+    gencove_faults.inject("POST", INVITATIONS, Fault.status(400, body=payload))
     err = await leaks.expect(GencoveValidationError, client.create_invitation("a@lab.example.com"))
     assert err.message == message
 
 
 async def test_retry_after_as_an_http_date_is_honoured(
-    gencove: FakeGencove, client: GencoveClient, waits: list[float]
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient, waits: list[float]
 ) -> None:
-    gencove.inject("GET", USER, Fault.retry_date(30))
+    gencove_faults.inject("GET", USER, Fault.retry_date(30))
 
     await client.current_user()
 
@@ -263,9 +293,9 @@ async def test_retry_after_as_an_http_date_is_honoured(
 
 
 async def test_a_503_with_retry_after_is_retried_after_it(
-    gencove: FakeGencove, client: GencoveClient, waits: list[float]
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient, waits: list[float]
 ) -> None:
-    gencove.inject("GET", USER, Fault.status(503, retry_after=3))
+    gencove_faults.inject("GET", USER, Fault.status(503, retry_after=3))
     await client.current_user()
     assert waits == [3.0]
 
@@ -285,9 +315,9 @@ UNREADABLE_ANSWERS = {
 @pytest.mark.parametrize("max_retries", [0, 3])
 @pytest.mark.parametrize("answer", UNREADABLE_ANSWERS.values(), ids=UNREADABLE_ANSWERS.keys())
 async def test_a_create_whose_answer_cannot_be_read_returns_the_invitation_it_made(
-    gencove: FakeGencove, answer: Fault, max_retries: int
+    gencove: FakeGencove, gencove_faults: GencoveFaults, answer: Fault, max_retries: int
 ) -> None:
-    gencove.inject("POST", INVITATIONS, answer)
+    gencove_faults.inject("POST", INVITATIONS, answer)
     async with make_client(gencove, max_retries=max_retries) as client:
         invitation = await client.create_invitation("cut@lab.example.com", "viewer")
 
@@ -299,16 +329,16 @@ async def test_a_create_whose_answer_cannot_be_read_returns_the_invitation_it_ma
 
 
 async def test_an_unreadable_create_that_made_nothing_is_sent_again(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient, leaks: Leaks
 ) -> None:
-    gencove.inject("POST", INVITATIONS, Fault.status(201, body="garbage"))  # before effect
+    gencove_faults.inject("POST", INVITATIONS, Fault.status(201, body="garbage"))  # before effect
 
     invitation = await client.create_invitation("again@lab.example.com")
 
     assert [str(inv.id) for inv in gencove.find("again@lab.example.com")] == [invitation.id]
     assert [r.method for r in gencove.requests] == ["POST", "GET", "POST"]
 
-    gencove.inject("POST", INVITATIONS, Fault.status(201, body="garbage"))
+    gencove_faults.inject("POST", INVITATIONS, Fault.status(201, body="garbage"))
     async with make_client(gencove, max_retries=0) as once:
         err = await leaks.expect(GencoveUncertain, once.create_invitation("b@lab.example.com"))
     assert isinstance(err.cause, GencoveUnreadable)
@@ -316,10 +346,10 @@ async def test_an_unreadable_create_that_made_nothing_is_sent_again(
 
 
 async def test_a_revoke_answered_2xx_succeeded_whatever_its_body(
-    gencove: FakeGencove, client: GencoveClient
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient
 ) -> None:
     invitation = gencove.add_invitation("gone@lab.example.com")
-    gencove.inject("DELETE", INVITATIONS, Fault.status(200, "<html>", after_effect=True))
+    gencove_faults.inject("DELETE", INVITATIONS, Fault.status(200, "<html>", after_effect=True))
 
     assert await client.revoke_invitation(str(invitation.id)) is None
 
@@ -333,10 +363,10 @@ async def test_a_revoke_answered_2xx_succeeded_whatever_its_body(
     ids=["timed out", "connection dropped"],
 )
 async def test_a_revoke_whose_answer_was_lost_after_it_took_effect_is_no_longer_pending(
-    gencove: FakeGencove, leaks: Leaks, lost: list[Fault]
+    gencove: FakeGencove, gencove_faults: GencoveFaults, leaks: Leaks, lost: list[Fault]
 ) -> None:
     invitation = gencove.add_invitation("maybe@lab.example.com")
-    gencove.inject("DELETE", INVITATIONS, *lost)
+    gencove_faults.inject("DELETE", INVITATIONS, *lost)
     async with make_client(gencove, timeout=0.3, max_retries=1) as client:
         err = await leaks.expect(
             GencoveNoLongerPending, client.revoke_invitation(str(invitation.id))
@@ -349,21 +379,21 @@ async def test_a_revoke_whose_answer_was_lost_after_it_took_effect_is_no_longer_
 
 
 async def test_a_revoke_whose_answer_was_lost_before_it_took_effect_is_the_plain_failure(
-    gencove: FakeGencove, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, leaks: Leaks
 ) -> None:
     invitation = gencove.add_invitation("still@lab.example.com")
-    gencove.inject("DELETE", INVITATIONS, *[Fault.hang(2)] * 2)  # cut off before the effect
+    gencove_faults.inject("DELETE", INVITATIONS, *[Fault.hang(2)] * 2)  # cut off before the effect
     async with make_client(gencove, timeout=0.3, max_retries=1) as client:
         await leaks.expect(GencoveTimeout, client.revoke_invitation(str(invitation.id)))
     assert invitation.status == "pending"
 
 
 async def test_a_revoke_that_cannot_be_confirmed_at_all_is_uncertain(
-    gencove: FakeGencove, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, leaks: Leaks
 ) -> None:
     invitation = gencove.add_invitation("maybe@lab.example.com")
-    gencove.inject("DELETE", INVITATIONS, *[Fault.hang(2, after_effect=True)] * 2)
-    gencove.inject("GET", INVITATIONS, Fault.status(500))  # and the pending list fails too
+    gencove_faults.inject("DELETE", INVITATIONS, *[Fault.hang(2, after_effect=True)] * 2)
+    gencove_faults.inject("GET", INVITATIONS, Fault.status(500))  # and the pending list fails too
     async with make_client(gencove, timeout=0.3, max_retries=1) as client:
         err = await leaks.expect(GencoveUncertain, client.revoke_invitation(str(invitation.id)))
     assert isinstance(err.cause, GencoveTimeout)
@@ -383,10 +413,10 @@ async def _invitee(gencove: FakeGencove, leaks: Leaks) -> tuple[FakeInvitation, 
     ids=["unreadable", "timed out"],
 )
 async def test_an_accept_whose_answer_was_lost_is_read_back_from_the_invitation(
-    gencove: FakeGencove, leaks: Leaks, lost: list[Fault]
+    gencove: FakeGencove, gencove_faults: GencoveFaults, leaks: Leaks, lost: list[Fault]
 ) -> None:
     invitation, ivy = await _invitee(gencove, leaks)
-    gencove.inject("PATCH", TOKENS, *lost)
+    gencove_faults.inject("PATCH", TOKENS, *lost)
     async with make_client(gencove, timeout=0.3, max_retries=1) as client:
         details = await client.accept_invitation(invitation.token, ivy)
     assert details.status == "accepted"
@@ -395,21 +425,21 @@ async def test_an_accept_whose_answer_was_lost_is_read_back_from_the_invitation(
 
 
 async def test_an_accept_lost_before_it_took_effect_is_the_plain_failure(
-    gencove: FakeGencove, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, leaks: Leaks
 ) -> None:
     invitation, ivy = await _invitee(gencove, leaks)
-    gencove.inject("PATCH", TOKENS, *[Fault.hang(2)] * 2)
+    gencove_faults.inject("PATCH", TOKENS, *[Fault.hang(2)] * 2)
     async with make_client(gencove, timeout=0.3, max_retries=1) as client:
         await leaks.expect(GencoveTimeout, client.accept_invitation(invitation.token, ivy))
     assert invitation.status == "pending"
 
 
 async def test_an_accept_that_cannot_be_confirmed_at_all_is_uncertain(
-    gencove: FakeGencove, client: GencoveClient, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, client: GencoveClient, leaks: Leaks
 ) -> None:
     invitation, ivy = await _invitee(gencove, leaks)
-    gencove.inject("PATCH", TOKENS, Fault.truncated(abort=False))
-    gencove.inject("GET", TOKENS, Fault.status(500))
+    gencove_faults.inject("PATCH", TOKENS, Fault.truncated(abort=False))
+    gencove_faults.inject("GET", TOKENS, Fault.status(500))
 
     err = await leaks.expect(GencoveUncertain, client.accept_invitation(invitation.token, ivy))
 
@@ -422,18 +452,18 @@ async def test_an_accept_that_cannot_be_confirmed_at_all_is_uncertain(
 
 
 async def test_one_call_has_one_deadline_across_its_tries(
-    gencove: FakeGencove, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, leaks: Leaks
 ) -> None:
-    gencove.inject("GET", USER, *[Fault.hang(5)] * 7)
+    gencove_faults.inject("GET", USER, *[Fault.hang(5)] * 7)
     async with make_client(gencove, timeout=0.3, deadline=1.0, max_retries=6) as client:
         await leaks.expect(GencoveTimeout, client.current_user())
     assert gencove.count("GET", USER) <= 4  # not the 7 tries of 0.3 s each
 
 
 async def test_the_default_deadline_is_twice_the_timeout(
-    gencove: FakeGencove, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, leaks: Leaks
 ) -> None:
-    gencove.inject("GET", USER, *[Fault.hang(5)] * 7)
+    gencove_faults.inject("GET", USER, *[Fault.hang(5)] * 7)
     client = GencoveClient(
         gencove.url, gencove.org_api_key, timeout=0.4, max_retries=6, backoff_base=0.01
     )
@@ -442,20 +472,22 @@ async def test_the_default_deadline_is_twice_the_timeout(
     assert gencove.count("GET", USER) <= 3
 
 
-async def test_a_dripping_answer_is_cut_by_the_deadline(gencove: FakeGencove, leaks: Leaks) -> None:
-    gencove.inject("GET", USER, Fault.drip(interval=0.05, chunk=1).times(0))
+async def test_a_dripping_answer_is_cut_by_the_deadline(
+    gencove: FakeGencove, gencove_faults: GencoveFaults, leaks: Leaks
+) -> None:
+    gencove_faults.inject("GET", USER, Fault.drip(interval=0.05, chunk=1).times(0))
     try:
         async with make_client(gencove, timeout=1.0, deadline=2.5, max_retries=3) as client:
             await leaks.expect(GencoveTimeout, client.current_user())
     finally:
-        gencove.stop_drips()
+        gencove_faults.stop_drips()
     assert gencove.count("GET", USER) <= 3  # not four whole tries
 
 
 async def test_a_create_shares_one_deadline_across_its_tries_and_lookups(
-    gencove: FakeGencove, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, leaks: Leaks
 ) -> None:
-    gencove.inject("POST", INVITATIONS, Fault.hang(5).times(0))
+    gencove_faults.inject("POST", INVITATIONS, Fault.hang(5).times(0))
     async with make_client(gencove, timeout=0.3, deadline=1.0, max_retries=6) as client:
         await leaks.expect(GencoveTimeout, client.create_invitation("slow@lab.example.com"))
     assert gencove.count("POST", INVITATIONS) <= 4
@@ -477,11 +509,11 @@ async def test_a_call_queued_behind_the_bots_own_requests_is_not_failed_by_its_d
 
 
 async def test_a_write_is_not_sent_again_with_only_a_sliver_of_the_deadline_left(
-    gencove: FakeGencove, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, leaks: Leaks
 ) -> None:
     invitation = gencove.add_invitation("sliver@lab.example.com")
     for method, path in (("GET", USER), ("DELETE", INVITATIONS), ("POST", INVITATIONS)):
-        gencove.inject(method, path, Fault.hang(5).times(0))
+        gencove_faults.inject(method, path, Fault.hang(5).times(0))
     async with make_client(gencove, timeout=0.5, deadline=0.8, max_retries=3) as client:
         await leaks.expect(GencoveTimeout, client.current_user())
         await leaks.expect(GencoveTimeout, client.revoke_invitation(str(invitation.id)))
@@ -494,9 +526,9 @@ async def test_a_write_is_not_sent_again_with_only_a_sliver_of_the_deadline_left
 
 
 async def test_a_retry_after_beyond_the_deadline_is_not_waited(
-    gencove: FakeGencove, leaks: Leaks, waits: list[float]
+    gencove: FakeGencove, gencove_faults: GencoveFaults, leaks: Leaks, waits: list[float]
 ) -> None:
-    gencove.inject("GET", USER, Fault.status(429, retry_after=30))
+    gencove_faults.inject("GET", USER, Fault.status(429, retry_after=30))
     async with make_client(gencove, deadline=5.0) as client:
         err = await leaks.expect(GencoveRateLimited, client.current_user())
     assert err.retry_after == 30.0
@@ -505,13 +537,13 @@ async def test_a_retry_after_beyond_the_deadline_is_not_waited(
 
 
 async def test_listing_reads_leave_slots_for_writes_and_accepts(
-    gencove: FakeGencove, leaks: Leaks
+    gencove: FakeGencove, gencove_faults: GencoveFaults, leaks: Leaks
 ) -> None:
     gencove.seed(40, 40)  # pages of some kilobytes, dripped a byte at a time
     gencove.add_user("ivy@lab.example.com", api_key="gc-user-ivy")
     invitation = gencove.add_invitation("ivy@lab.example.com")
     leaks.secrets.add(invitation.token)
-    gencove.inject("GET", INVITATIONS, Fault.drip(interval=0.05, chunk=1).times(0))
+    gencove_faults.inject("GET", INVITATIONS, Fault.drip(interval=0.05, chunk=1).times(0))
     async with make_client(gencove, timeout=30.0, max_concurrency=4) as client:
         lists = [asyncio.create_task(client.list_invitations_page()) for _ in range(6)]
         try:
@@ -526,8 +558,8 @@ async def test_listing_reads_leave_slots_for_writes_and_accepts(
             assert not any(task.done() for task in lists)  # all still dripping meanwhile
             assert gencove.count("GET", INVITATIONS) == 3  # listing reads held 3 of 4 slots
         finally:
-            gencove.clear_faults()
-            gencove.stop_drips()
+            gencove_faults.clear_faults()
+            gencove_faults.stop_drips()
         pages = await asyncio.gather(*lists)  # a cut-off drip is retried: all end well
     assert all(page.count == 41 for page in pages)
 

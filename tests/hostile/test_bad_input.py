@@ -23,8 +23,9 @@ from invite_bot.features.invite.modals import (
     ROLE_INPUT,
 )
 from invite_bot.features.revoke.blocks import REVOKE
-from invite_bot.playground.gencove import FakeGencove, Fault
+from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, validate_blocks
+from tests.faults import Fault, GencoveFaults
 from tests.support.harness import ADMIN, BotUnderTest, running_bot, sqlite_url
 from tests.support.messages import assert_no_raw_specials, message_text
 from tests.support.waiting import until
@@ -206,9 +207,9 @@ async def _all_escaped(slack: FakeSlack, *replies: str) -> None:
 
 
 async def test_gencove_error_text_on_invite_is_escaped(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+    bot: BotUnderTest, gencove: FakeGencove, gencove_faults: GencoveFaults, slack: FakeSlack
 ) -> None:
-    gencove.inject(
+    gencove_faults.inject(
         "POST",
         "/api/v2/invitations/",
         Fault.status(400, body={"email": [MRKDWN], "role": [MRKDWN]}),
@@ -224,14 +225,18 @@ async def test_gencove_error_text_on_invite_is_escaped(
 
 @pytest.mark.parametrize("status", [400, 403, 500])
 async def test_gencove_error_text_on_list_and_revoke_is_escaped(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack, status: int
+    bot: BotUnderTest,
+    gencove: FakeGencove,
+    gencove_faults: GencoveFaults,
+    slack: FakeSlack,
+    status: int,
 ) -> None:
     ana = gencove.add_invitation("ana@lab.org")
     body: dict[str, Any] = {"detail": MRKDWN}
-    gencove.inject("GET", "/api/v2/invitations/", Fault.status(status, body=body))
+    gencove_faults.inject("GET", "/api/v2/invitations/", Fault.status(status, body=body))
     _, list_url = await bot.command("list")
-    gencove.inject("DELETE", "/api/v2/invitations/", *[Fault.status(status, body=body)] * 2)
-    gencove.inject("GET", "/api/v2/invitations/", *[Fault.status(status, body=body)] * 2)
+    gencove_faults.inject("DELETE", "/api/v2/invitations/", *[Fault.status(status, body=body)] * 2)
+    gencove_faults.inject("GET", "/api/v2/invitations/", *[Fault.status(status, body=body)] * 2)
     _, click_url = await bot.click(REVOKE, value=str(ana.id), block_id=f"inv:{ana.id}")
     await slack.wait_for(
         lambda: slack.response_posts(list_url) and slack.response_posts(click_url), timeout=10
@@ -245,9 +250,11 @@ async def test_gencove_error_text_on_list_and_revoke_is_escaped(
 
 
 async def test_gencove_error_text_on_accept_is_escaped(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+    bot: BotUnderTest, gencove: FakeGencove, gencove_faults: GencoveFaults, slack: FakeSlack
 ) -> None:
-    gencove.inject("GET", "/api/v2/invitations-token/", Fault.status(404, body={"detail": MRKDWN}))
+    gencove_faults.inject(
+        "GET", "/api/v2/invitations-token/", Fault.status(404, body={"detail": MRKDWN})
+    )
     _, url = await bot.command("accept some-token-0123456789")
     await slack.wait_for(lambda: slack.response_posts(url))
     await _all_escaped(slack)

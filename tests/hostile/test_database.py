@@ -19,10 +19,11 @@ from typing import Any
 
 import pytest
 
-from invite_bot.playground.gencove import FakeGencove, Fault
+from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, SlackDelivery, deliver, slash_command_body
 from invite_bot.store import Store, StoreUnavailable
 from invite_bot.store.migrate import expected_revision
+from tests.faults import Fault, GencoveFaults
 from tests.support.harness import ADMIN, SIGNING_SECRET, sqlite_url
 from tests.support.served import ServedBot, served_bot
 
@@ -147,10 +148,10 @@ async def test_without_a_watcher_healthz_says_so_and_does_not_fail(
 
 
 async def test_a_stalled_watcher_fails_healthz(
-    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+    gencove: FakeGencove, gencove_faults: GencoveFaults, slack: FakeSlack, tmp_path: Path
 ) -> None:
     # Gencove's pending list fails on every poll: the watcher never polls successfully.
-    gencove.inject("GET", INVITATIONS, Fault.status(500).times(0))
+    gencove_faults.inject("GET", INVITATIONS, Fault.status(500).times(0))
     async with served_bot(gencove, slack, tmp_path, GENCOVE_MAX_RETRIES="0") as bot:
         first = await health(bot)
         body = await health_until(bot, lambda status, _body: status == 503)
@@ -192,11 +193,11 @@ async def test_a_replaced_database_answers_cannot_save_and_the_bot_keeps_answeri
 
 
 async def test_the_database_failing_after_gencove_invited_says_what_was_made(
-    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+    gencove: FakeGencove, gencove_faults: GencoveFaults, slack: FakeSlack, tmp_path: Path
 ) -> None:
     # The create takes effect at Gencove, then its answer is slow: the database goes away
     # in between, as a disk filling up mid-invite would.
-    gencove.inject("POST", INVITATIONS, Fault.hang(3.0, after_effect=True))
+    gencove_faults.inject("POST", INVITATIONS, Fault.hang(3.0, after_effect=True))
     async with served_bot(gencove, slack, tmp_path, GENCOVE_TIMEOUT="20") as bot:
         await health_until(bot, ok_and_polling)
         _ack, response_url = await command(bot, "invite ana@lab.org")

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from invite_bot.features.listing.blocks import LIST_PAGE
 from invite_bot.features.revoke.blocks import REVOKE
-from invite_bot.playground.gencove import FakeGencove, Fault
+from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, block_action_body
+from tests.faults import Fault, GencoveFaults
 from tests.support.harness import ADMIN, BotUnderTest, running_bot, sqlite_url
 from tests.support.messages import dump, message_text, revoke_buttons, section_for, visible_outcomes
 from tests.support.waiting import until
@@ -62,7 +63,7 @@ def _updates(slack: FakeSlack, target: Target) -> int:
 
 
 async def test_every_operation_ends_visibly_with_gencove_failing_30_percent(
-    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+    gencove: FakeGencove, gencove_faults: GencoveFaults, slack: FakeSlack, tmp_path: Path
 ) -> None:
     rng = random.Random(SEED)
     gencove.seed(total=45, pending=25)
@@ -77,7 +78,7 @@ async def test_every_operation_ends_visibly_with_gencove_failing_30_percent(
         GENCOVE_MAX_RETRIES="2",
         INVITE_RATE_LIMIT="off",
     ) as bot:
-        gencove.fail_rate(0.3, seed=SEED, kinds=FAULTS)
+        gencove_faults.fail_rate(0.3, seed=SEED, kinds=FAULTS)
         for _wave in range(WAVES):
             ops: list[Op] = []
             busy_messages: set[tuple[str, str]] = set()
@@ -94,7 +95,7 @@ async def test_every_operation_ends_visibly_with_gencove_failing_30_percent(
                 _check(slack, gencove, op)
             done_ops += ops
             targets = _still_revocable(slack, gencove, done_ops)
-        gencove.fail_rate(0)
+        gencove_faults.fail_rate(0)
 
     assert len(done_ops) == WAVES * PER_WAVE
     kinds = {op.kind for op in done_ops}
@@ -265,11 +266,11 @@ def _still_revocable(slack: FakeSlack, gencove: FakeGencove, ops: list[Op]) -> l
 
 
 async def test_a_revoke_command_reports_every_target_when_gencove_fails_for_one(
-    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+    gencove: FakeGencove, gencove_faults: GencoveFaults, slack: FakeSlack, tmp_path: Path
 ) -> None:
     ana = gencove.add_invitation("ana@lab.org")
     bob = gencove.add_invitation("bob@lab.org")
-    gencove.inject("GET", "/api/v2/invitations/", Fault.status(500))
+    gencove_faults.inject("GET", "/api/v2/invitations/", Fault.status(500))
     async with running_bot(gencove, slack, sqlite_url(tmp_path)) as bot:
         _, url = await bot.command(f"revoke {ana.id} bob@lab.org")
         await slack.wait_for(lambda: slack.response_posts(url))

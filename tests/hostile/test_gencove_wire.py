@@ -14,8 +14,9 @@ import aiohttp
 import pytest
 
 from invite_bot.features.revoke.blocks import REVOKE
-from invite_bot.playground.gencove import FakeGencove, Fault, RecordedRequest
+from invite_bot.playground.gencove import FakeGencove, RecordedRequest
 from invite_bot.playground.slack import FakeSlack, deliver, slash_command_body
+from tests.faults import Fault, GencoveFaults
 from tests.support.harness import (
     ADMIN,
     OUTSIDER,
@@ -35,9 +36,9 @@ NOTIFY = "C0NOTIFY1"
 
 
 async def test_a_listing_that_never_ends_is_answered_and_the_watcher_polls_on(
-    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+    gencove: FakeGencove, gencove_faults: GencoveFaults, slack: FakeSlack, tmp_path: Path
 ) -> None:
-    gencove.inject("GET", INVITATIONS, Fault.page_loop().times(0))  # every listing loops
+    gencove_faults.inject("GET", INVITATIONS, Fault.page_loop().times(0))  # every listing loops
     env = bot_environment(gencove, slack, sqlite_url(tmp_path), INVITE_NOTIFY_CHANNEL=NOTIFY)
     bot = await start_bot_process(env, tmp_path)
     try:
@@ -57,7 +58,7 @@ async def test_a_listing_that_never_ends_is_answered_and_the_watcher_polls_on(
         # the watcher's polls met the loop too, and each gave up on it
         await until(lambda: len(_abandoned(bot.output())) >= 3, timeout=30)
 
-        gencove.clear_faults()  # Gencove mends: the watcher's next polls work
+        gencove_faults.clear_faults()  # Gencove mends: the watcher's next polls work
         mended = len(gencove.requests)
         # two pending reads after mending: the silent baseline poll, and one after it
         await until(lambda: len(_pending_reads(gencove, since=mended)) >= 2, timeout=30)
@@ -106,9 +107,9 @@ async def _settled_row(bot: BotUnderTest, email: str) -> str:
     ids=["cut JSON", "connection cut", "wrong shape"],
 )
 async def test_an_invitation_whose_answer_was_cut_off_is_shown_as_invited(
-    bot: BotUnderTest, gencove: FakeGencove, answer: Fault
+    bot: BotUnderTest, gencove: FakeGencove, gencove_faults: GencoveFaults, answer: Fault
 ) -> None:
-    gencove.inject("POST", INVITATIONS, answer)
+    gencove_faults.inject("POST", INVITATIONS, answer)
 
     await bot.command("invite ana@lab.org")
 
@@ -121,10 +122,10 @@ async def test_an_invitation_whose_answer_was_cut_off_is_shown_as_invited(
 
 
 async def test_maintenance_is_said_in_one_escaped_sentence_without_a_retry_storm(
-    bot: BotUnderTest, gencove: FakeGencove
+    bot: BotUnderTest, gencove: FakeGencove, gencove_faults: GencoveFaults
 ) -> None:
     notice = Fault.maintenance("Upgrading <!channel> & co.", "15:00 UTC")
-    gencove.inject("POST", INVITATIONS, *[notice] * 5)
+    gencove_faults.inject("POST", INVITATIONS, *[notice] * 5)
 
     await bot.command("invite ana@lab.org")
 
@@ -151,11 +152,11 @@ async def test_a_revoke_click_whose_value_is_a_path_sends_nothing_to_gencove(
 
 
 async def test_slow_listings_do_not_hold_up_someone_elses_accept(
-    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+    gencove: FakeGencove, gencove_faults: GencoveFaults, slack: FakeSlack, tmp_path: Path
 ) -> None:
     gencove.seed(40, 40)  # list pages of some kilobytes, dripped a byte at a time
     invitation = gencove.add_invitation("olga@lab.org")
-    gencove.inject("GET", INVITATIONS, Fault.drip(interval=0.05, chunk=1).times(0))
+    gencove_faults.inject("GET", INVITATIONS, Fault.drip(interval=0.05, chunk=1).times(0))
     async with running_bot(
         gencove,
         slack,
@@ -175,15 +176,15 @@ async def test_slow_listings_do_not_hold_up_someone_elses_accept(
             assert not any(slack.response_posts(url) for url in lists)  # still dripping
             assert gencove.count("GET", INVITATIONS) == 3  # 3 of 4 slots, never all 4
         finally:
-            gencove.clear_faults()
-            gencove.stop_drips()
+            gencove_faults.clear_faults()
+            gencove_faults.stop_drips()
         await slack.wait_for(lambda: all(slack.response_posts(url) for url in lists), timeout=60)
     for url in lists:
         assert len(slack.response_posts(url)) == 1
 
 
 async def test_a_revoke_whose_answer_was_lost_after_it_took_effect_shows_as_revoked(
-    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+    gencove: FakeGencove, gencove_faults: GencoveFaults, slack: FakeSlack, tmp_path: Path
 ) -> None:
     async with running_bot(
         gencove, slack, sqlite_url(tmp_path), GENCOVE_TIMEOUT="0.5", GENCOVE_MAX_RETRIES="1"
@@ -193,7 +194,7 @@ async def test_a_revoke_whose_answer_was_lost_after_it_took_effect_shows_as_revo
         message = slack.messages_in("C_GENERAL")[0]
         [ana] = gencove.find("ana@lab.org")
         # Gencove revokes it, but every answer to the DELETE is lost
-        gencove.inject("DELETE", INVITATIONS, Fault.hang(5, after_effect=True).times(0))
+        gencove_faults.inject("DELETE", INVITATIONS, Fault.hang(5, after_effect=True).times(0))
 
         _, url = await bot.click(
             REVOKE, value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
@@ -204,7 +205,7 @@ async def test_a_revoke_whose_answer_was_lost_after_it_took_effect_shows_as_revo
             return "revoked" in (line or "")
 
         await slack.wait_for(shown_revoked, timeout=30)
-        gencove.clear_faults()
+        gencove_faults.clear_faults()
     assert ana.status == "revoked"
     for reply in slack.response_posts(url):  # no "failed" for a revoke that happened
         assert "not revoked" not in message_text(reply)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from invite_bot.playground.gencove import FakeGencove, Fault
+from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
+from tests.faults import Fault, GencoveFaults
 from tests.support.harness import BotUnderTest, running_bot, sqlite_url
 from tests.support.messages import message_text
 
@@ -68,10 +69,10 @@ async def test_revokes_count_against_the_rate_limit(
 
 
 async def test_a_revoke_whose_answer_was_lost_is_reported_as_revoked(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+    bot: BotUnderTest, gencove: FakeGencove, gencove_faults: GencoveFaults, slack: FakeSlack
 ) -> None:
     ana = gencove.add_invitation("ana@lab.org")
-    gencove.inject("DELETE", LIST, Fault.reset(after_effect=True))
+    gencove_faults.inject("DELETE", LIST, Fault.reset(after_effect=True))
     text = await _reply(bot, slack, f"revoke {ana.id}")
     assert ana.status == "revoked"
     assert "revoked." in text

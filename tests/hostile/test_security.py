@@ -17,8 +17,9 @@ from invite_bot.config.logs import REDACTED, RedactSecrets, setup_logging
 from invite_bot.features.invite.modals import ADDRESSES_BLOCK, ADDRESSES_INPUT, INVITE_MODAL
 from invite_bot.features.listing.blocks import LIST_PAGE
 from invite_bot.features.revoke.blocks import REVOKE
-from invite_bot.playground.gencove import FakeGencove, Fault
+from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack, sign, slash_command_body
+from tests.faults import Fault, GencoveFaults
 from tests.support.harness import (
     ADMIN,
     BOT_TOKEN,
@@ -215,14 +216,14 @@ def _assert_nothing_done(gencove: FakeGencove, slack: FakeSlack) -> None:
 
 
 async def test_no_secret_reaches_slack_even_when_everything_fails(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+    bot: BotUnderTest, gencove: FakeGencove, gencove_faults: GencoveFaults, slack: FakeSlack
 ) -> None:
-    gencove.inject("POST", "/api/v2/invitations/", Fault.status(401))
-    gencove.inject("GET", "/api/v2/roles/", Fault.status(403))
+    gencove_faults.inject("POST", "/api/v2/invitations/", Fault.status(401))
+    gencove_faults.inject("GET", "/api/v2/roles/", Fault.status(403))
     await bot.command("invite ana@lab.org")
     # The invite job reads the pending list too: the list's 500 must meet `list`'s read.
     await slack.wait_for(lambda: slack.messages_in("C_GENERAL"), timeout=15)
-    gencove.inject("GET", "/api/v2/invitations/", Fault.status(500, body={"detail": "down"}))
+    gencove_faults.inject("GET", "/api/v2/invitations/", Fault.status(500, body={"detail": "down"}))
     _, second = await bot.command("list")
     await bot.command("invite")
     await slack.wait_for(

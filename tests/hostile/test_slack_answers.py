@@ -12,9 +12,10 @@ import aiohttp
 import pytest
 
 from invite_bot.playground.gencove import FakeGencove
-from invite_bot.playground.slack import FakeSlack, SlackFault
+from invite_bot.playground.slack import FakeSlack
 from invite_bot.slack.errors import classify
 from invite_bot.slack.retries import SafeRetry, method_of
+from tests.faults import SlackFault, SlackFaults
 from tests.support.harness import BotUnderTest
 from tests.support.messages import message_text
 from tests.support.waiting import until
@@ -27,9 +28,13 @@ async def _finished(bot: BotUnderTest) -> bool:
 
 @pytest.mark.parametrize("spoiled", [SlackFault.garbled(), SlackFault.lost()], ids=["cut", "lost"])
 async def test_a_result_post_that_landed_but_whose_answer_was_spoiled_is_not_posted_again(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack, spoiled: SlackFault
+    bot: BotUnderTest,
+    gencove: FakeGencove,
+    slack: FakeSlack,
+    slack_faults: SlackFaults,
+    spoiled: SlackFault,
 ) -> None:
-    slack.inject("chat.postMessage", spoiled)
+    slack_faults.inject("chat.postMessage", spoiled)
     _, url = await bot.command("invite ana@lab.org")
     await slack.wait_for(lambda: slack.calls_to("conversations.history"))
     await until(lambda: not bot.bot.jobs.holding.running)
@@ -47,9 +52,9 @@ async def test_a_result_post_that_landed_but_whose_answer_was_spoiled_is_not_pos
 
 
 async def test_a_result_post_answered_500_is_looked_for_then_posted_once(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults
 ) -> None:
-    slack.inject("chat.postMessage", SlackFault.status(500))
+    slack_faults.inject("chat.postMessage", SlackFault.status(500))
     await bot.command("invite ana@lab.org")
     await slack.wait_for(lambda: slack.messages_in("C_GENERAL"))
     await until(lambda: not bot.bot.jobs.holding.running)

@@ -10,7 +10,8 @@ from datetime import timedelta
 from invite_bot.features.invite.modals import ADDRESSES_BLOCK, ADDRESSES_INPUT, INVITE_MODAL
 from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove
-from invite_bot.playground.slack import FakeSlack, SlackFault
+from invite_bot.playground.slack import FakeSlack
+from tests.faults import SlackFault, SlackFaults
 from tests.support.harness import ADMIN, BotUnderTest
 from tests.support.messages import message_text, revoke_buttons, section_for
 from tests.support.waiting import until
@@ -24,9 +25,11 @@ async def _one_message(slack: FakeSlack, channel: str, timeout: float = 10) -> s
 
 
 async def test_post_message_answering_429_then_503_is_retried(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults
 ) -> None:
-    slack.inject("chat.postMessage", SlackFault.rate_limited(retry_after=0), SlackFault.status(503))
+    slack_faults.inject(
+        "chat.postMessage", SlackFault.rate_limited(retry_after=0), SlackFault.status(503)
+    )
     _, url = await bot.command("invite ana@lab.org bob@lab.org")
     text = await _one_message(slack, "C_GENERAL")
     assert "ana@lab.org" in text
@@ -39,13 +42,15 @@ async def test_post_message_answering_429_then_503_is_retried(
 
 
 async def test_update_answering_429_and_500_on_a_revoke_click_is_retried(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults
 ) -> None:
     await bot.command("invite ana@lab.org")
     await _one_message(slack, "C_GENERAL")
     message = slack.messages_in("C_GENERAL")[0]
     ana = gencove.find("ana@lab.org")[0]
-    slack.inject("chat.update", SlackFault.rate_limited(retry_after=0), SlackFault.status(500))
+    slack_faults.inject(
+        "chat.update", SlackFault.rate_limited(retry_after=0), SlackFault.status(500)
+    )
     _, url = await bot.click(
         REVOKE, value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
     )
@@ -59,10 +64,10 @@ async def test_update_answering_429_and_500_on_a_revoke_click_is_retried(
 
 
 async def test_slack_failing_30_percent_still_shows_every_result(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults
 ) -> None:
     rng = random.Random(SEED)
-    slack.fail_rate(
+    slack_faults.fail_rate(
         0.3,
         seed=SEED,
         methods=["chat.postMessage", "chat.update"],
@@ -128,9 +133,9 @@ async def test_slack_failing_30_percent_still_shows_every_result(
 
 
 async def test_slack_refusing_the_result_tells_the_inviter_through_response_url(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults
 ) -> None:
-    slack.inject("chat.postMessage", *[SlackFault.status(503)] * 10)
+    slack_faults.inject("chat.postMessage", *[SlackFault.status(503)] * 10)
     _, url = await bot.command("invite ana@lab.org bob@lab.org")
     await slack.wait_for(lambda: slack.response_posts(url), timeout=15)
     [note] = slack.response_posts(url)
@@ -146,14 +151,14 @@ async def test_slack_refusing_the_result_tells_the_inviter_through_response_url(
 
 
 async def test_a_result_that_reached_nobody_is_delivered_when_slack_is_back(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults
 ) -> None:
     bot.bot.jobs.holding.lease = timedelta(seconds=1)
     # the channel post (Slack's "internal_error" may hide a post that landed: the bot looks
     # in the history, finds none, posts once more), then the direct message of last resort
-    slack.inject("chat.postMessage", *[SlackFault.error("internal_error")] * 3)
-    slack.inject("response_url", SlackFault.status(500))
-    slack.inject("chat.postEphemeral", SlackFault.error("internal_error"))
+    slack_faults.inject("chat.postMessage", *[SlackFault.error("internal_error")] * 3)
+    slack_faults.inject("response_url", SlackFault.status(500))
+    slack_faults.inject("chat.postEphemeral", SlackFault.error("internal_error"))
     await bot.command("invite ana@lab.org")
     await slack.wait_for(lambda: slack.calls_to("chat.postEphemeral"), timeout=15)
     await until(lambda: not bot.bot.jobs.holding.running)  # the attempt is over
@@ -186,13 +191,13 @@ async def _until_job(bot: BotUnderTest, *, finished: bool) -> None:
 
 
 async def test_a_revoke_click_whose_message_cannot_be_updated_still_tells_the_clicker(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults
 ) -> None:
     await bot.command("invite ana@lab.org")
     await _one_message(slack, "C_GENERAL")
     message = slack.messages_in("C_GENERAL")[0]
     ana = gencove.find("ana@lab.org")[0]
-    slack.inject("chat.update", *[SlackFault.error("internal_error")] * 5)
+    slack_faults.inject("chat.update", *[SlackFault.error("internal_error")] * 5)
     _, url = await bot.click(
         REVOKE, value=str(ana.id), message=message, block_id=f"inv:{ana.id}"
     )
@@ -203,10 +208,10 @@ async def test_a_revoke_click_whose_message_cannot_be_updated_still_tells_the_cl
 
 
 async def test_a_modal_invite_from_a_channel_the_bot_is_not_in_reaches_the_inviter_by_dm(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults
 ) -> None:
     slack.not_in_channel.add("C_PRIVATE")
-    slack.inject("chat.postEphemeral", SlackFault.error("channel_not_found"))
+    slack_faults.inject("chat.postEphemeral", SlackFault.error("channel_not_found"))
     answer = await bot.submit(
         INVITE_MODAL,
         {ADDRESSES_BLOCK: {ADDRESSES_INPUT: "ana@lab.org"}},

@@ -18,9 +18,10 @@ from invite_bot.features.accounts.blocks import API_KEY_BLOCK, API_KEY_INPUT, LI
 from invite_bot.features.invite.modals import ADDRESSES_BLOCK, ADDRESSES_INPUT, INVITE_MODAL
 from invite_bot.features.listing.blocks import LIST_PAGE
 from invite_bot.features.revoke.blocks import REVOKE
-from invite_bot.playground.gencove import FakeGencove, Fault
-from invite_bot.playground.slack import FakeSlack, SlackFault, slash_command_body
+from invite_bot.playground.gencove import FakeGencove
+from invite_bot.playground.slack import FakeSlack, slash_command_body
 from invite_bot.slack.trust import OUT_OF_DATE
+from tests.faults import Fault, GencoveFaults, SlackFault, SlackFaults
 from tests.support.harness import ADMIN, OUTSIDER, BotUnderTest
 from tests.support.messages import message_text
 from tests.support.waiting import until
@@ -78,10 +79,10 @@ async def _list_with(bot: BotUnderTest, response_url: str, text: str = "list") -
 
 
 async def test_a_list_page_with_more_rows_than_asked_is_cut_before_it_is_shown(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+    bot: BotUnderTest, gencove: FakeGencove, gencove_faults: GencoveFaults, slack: FakeSlack
 ) -> None:
     gencove.seed(300, 300)
-    gencove.inject("GET", INVITATIONS, Fault.extra_rows(250))
+    gencove_faults.inject("GET", INVITATIONS, Fault.extra_rows(250))
     _, url = await bot.command("list")
     [post] = await slack.wait_for(lambda: slack.response_posts(url))
     blocks = post["blocks"]
@@ -96,10 +97,14 @@ async def test_a_list_page_with_more_rows_than_asked_is_cut_before_it_is_shown(
 
 
 async def test_a_reply_slack_refuses_is_logged_and_sent_as_a_private_note(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+    bot: BotUnderTest,
+    gencove: FakeGencove,
+    slack: FakeSlack,
+    slack_faults: SlackFaults,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     gencove.seed(3, 3)
-    slack.inject("response_url", SlackFault.status(404))  # as for one past its 30 minutes
+    slack_faults.inject("response_url", SlackFault.status(404))  # as for one past its 30 minutes
     url = slack.new_response_url()
     await _list_with(bot, url)
     [note] = await slack.wait_for(lambda: _ephemerals(slack))
@@ -118,12 +123,16 @@ async def test_a_reply_slack_refuses_is_logged_and_sent_as_a_private_note(
 
 
 async def test_a_reply_that_gets_no_answer_is_sent_as_a_dm_when_no_note_can_be(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+    bot: BotUnderTest,
+    gencove: FakeGencove,
+    slack: FakeSlack,
+    slack_faults: SlackFaults,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     gencove.seed(2, 2)
     # Dropped without an answer, and again when slack_sdk tries once more.
-    slack.inject("response_url", SlackFault.reset(), SlackFault.reset())
-    slack.inject("chat.postEphemeral", SlackFault.error("channel_not_found"))
+    slack_faults.inject("response_url", SlackFault.reset(), SlackFault.reset())
+    slack_faults.inject("chat.postEphemeral", SlackFault.error("channel_not_found"))
     await _list_with(bot, slack.new_response_url())
     dm = await slack.wait_for(
         lambda: [c.args for c in slack.calls_to("chat.postMessage") if c.args["channel"] == ADMIN]
@@ -230,18 +239,24 @@ async def test_a_list_revoke_button_with_a_forged_page_revokes_nothing(
 
 
 async def test_a_gencove_error_quoting_the_key_never_reaches_slack(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+    bot: BotUnderTest,
+    gencove: FakeGencove,
+    gencove_faults: GencoveFaults,
+    slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.CRITICAL)  # what reaches the logs is test_security's concern
     key = gencove.org_api_key
     # Through a reply (the response_url): a list Gencove refuses, quoting the key.
-    gencove.inject("GET", INVITATIONS, Fault.status(400, {"detail": f"Key {key} is not valid"}))
+    gencove_faults.inject(
+        "GET", INVITATIONS, Fault.status(400, {"detail": f"Key {key} is not valid"})
+    )
     _, url = await bot.command("list")
     [reply] = await slack.wait_for(lambda: slack.response_posts(url))
     assert REDACTED in message_text(reply)
     # Through the job's result: an invitation refused, quoting the key. Nothing new was
     # made, so the inviter is told privately (the response_url), and the channel nothing.
-    gencove.inject(
+    gencove_faults.inject(
         "POST", INVITATIONS, Fault.status(400, {"email": [f"{key} may not invite this"]})
     )
     _, url = await bot.command("invite ana@lab.org")

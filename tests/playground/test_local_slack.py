@@ -25,7 +25,6 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from invite_bot.playground.slack import (
     FakeSlack,
-    SlackFault,
     block_action_body,
     deliver,
     sign,
@@ -33,6 +32,7 @@ from invite_bot.playground.slack import (
     validate_blocks,
     view_submission_body,
 )
+from tests.faults import SlackFault, SlackFaults
 
 TOKEN = "xoxb-test-123"
 SECRET = "signing-secret-abc"
@@ -195,26 +195,30 @@ async def test_views_and_users(slack: FakeSlack, client: AsyncWebClient) -> None
     assert [v.method for v in slack.violations] == ["files.upload", "views.open"]
 
 
-async def test_rate_limit_is_retried_by_sdk_handler(slack: FakeSlack) -> None:
+async def test_rate_limit_is_retried_by_sdk_handler(
+    slack: FakeSlack, slack_faults: SlackFaults
+) -> None:
     client = AsyncWebClient(
         token=TOKEN,
         base_url=slack.api_url,
         retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
     )
-    slack.inject("chat.postMessage", SlackFault.rate_limited(retry_after=0))
+    slack_faults.inject("chat.postMessage", SlackFault.rate_limited(retry_after=0))
     resp = await client.chat_postMessage(channel="C1", text="eventually")
     assert resp["ok"] is True
     assert [c.status for c in slack.calls_to("chat.postMessage")] == [429, 200]
     assert len(slack.messages) == 1
 
 
-async def test_other_faults(slack: FakeSlack, client: AsyncWebClient) -> None:
-    slack.inject("auth.test", SlackFault.status(503), SlackFault.error("fatal_error"))
+async def test_other_faults(
+    slack: FakeSlack, slack_faults: SlackFaults, client: AsyncWebClient
+) -> None:
+    slack_faults.inject("auth.test", SlackFault.status(503), SlackFault.error("fatal_error"))
     for expected in (503, 200):
         with pytest.raises(SlackApiError) as err:
             await client.auth_test()
         assert err.value.response.status_code == expected
-    slack.inject("auth.test", SlackFault.reset())
+    slack_faults.inject("auth.test", SlackFault.reset())
     await client.auth_test()  # default AsyncConnectionErrorRetryHandler retries once
     assert [c.fault for c in slack.calls_to("auth.test")] == ["status", "error", "reset", None]
 
@@ -344,6 +348,8 @@ async def test_standalone_ready_and_sigterm() -> None:
         "0",
         "--bot-token",
         TOKEN,
+        "--interceptor",
+        "tests.faults:SlackFaults",
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
     )

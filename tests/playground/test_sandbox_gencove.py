@@ -14,7 +14,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from invite_bot.playground.gencove import FakeGencove, Fault
+from invite_bot.playground.gencove import FakeGencove
+from tests.faults import Fault, GencoveFaults
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INVITATIONS = "/api/v2/invitations/"
@@ -201,7 +202,8 @@ async def test_pagination_walks_three_pages_with_absolute_links(
 async def test_throttle_fault_carries_retry_after(
     fake: FakeGencove, session: aiohttp.ClientSession
 ) -> None:
-    fake.inject("GET", INVITATIONS, Fault.status(429, retry_after=7), Fault.status(503))
+    faults = GencoveFaults(fake)
+    faults.inject("GET", INVITATIONS, Fault.status(429, retry_after=7), Fault.status(503))
     async with session.get(fake.url + INVITATIONS, headers=auth(fake.org_api_key)) as resp:
         assert resp.status == 429
         assert resp.headers["Retry-After"] == "7"
@@ -216,7 +218,8 @@ async def test_throttle_fault_carries_retry_after(
 async def test_reset_fault_is_a_connection_error(
     fake: FakeGencove, session: aiohttp.ClientSession
 ) -> None:
-    fake.inject("POST", INVITATIONS, Fault.reset())
+    faults = GencoveFaults(fake)
+    faults.inject("POST", INVITATIONS, Fault.reset())
     with pytest.raises(aiohttp.ClientConnectionError):
         await call(session, fake, "POST", INVITATIONS, json={"email": "r@x.org"})
     assert fake.find("r@x.org") == []  # failed before taking effect
@@ -226,7 +229,8 @@ async def test_reset_fault_is_a_connection_error(
 async def test_after_effect_hang_creates_the_invitation(
     fake: FakeGencove, session: aiohttp.ClientSession
 ) -> None:
-    fake.inject("POST", INVITATIONS, Fault.hang(5, after_effect=True))
+    faults = GencoveFaults(fake)
+    faults.inject("POST", INVITATIONS, Fault.hang(5, after_effect=True))
     with pytest.raises(asyncio.TimeoutError):
         await call(
             session,
@@ -270,6 +274,8 @@ async def test_standalone_process() -> None:
         "30",
         "--seed-pending",
         "10",
+        "--interceptor",
+        "tests.faults:GencoveFaults",
         cwd=REPO_ROOT,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

@@ -20,12 +20,13 @@ from invite_bot.store.schema import metadata, state, utcnow
 from invite_bot.store.store import open_runner
 from tests.support.store import OpenStore, invitation
 
-HEAD = "0006"  # the newest migration
+HEAD = "0010"  # the newest migration
 VERSIONS = Path(migrate.__file__).parent / "migrations" / "versions"
 TABLES = {
     "alembic_version",
     "audit_log",
     "deliveries",
+    "home_tabs",
     "invitations",
     "invite_job_items",
     "invite_jobs",
@@ -39,9 +40,11 @@ TABLES = {
     "notify_preferences",
     "reinvites",
     "reminders",
+    "request_reminders",
     "outbox",
     "state",
     "subscriptions",
+    "workflow_steps",
 }
 
 

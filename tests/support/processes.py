@@ -122,7 +122,10 @@ class WatcherProcess:
         return self.process.returncode
 
 
-async def start_watcher(env: dict[str, str], tmp_path: Path, name: str) -> WatcherProcess:
+async def start_watcher(
+    env: dict[str, str], tmp_path: Path, name: str, *args: str
+) -> WatcherProcess:
+    """`invite-bot watch [args]`, returned once it says it runs."""
     log = tmp_path / f"{name}.log"
     with log.open("wb") as handle:
         process = await asyncio.create_subprocess_exec(
@@ -130,6 +133,7 @@ async def start_watcher(env: dict[str, str], tmp_path: Path, name: str) -> Watch
             "-m",
             "invite_bot",
             "watch",
+            *args,
             env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
             cwd=tmp_path,
             stdout=handle,

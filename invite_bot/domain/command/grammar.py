@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from invite_bot.domain.addresses import normalize_address, split_tokens
+from invite_bot.domain.audit import SINCE_EXAMPLES, parse_since
 from invite_bot.domain.command.help import (
     ALIASES,
     UNKNOWN_WORD_LIMIT,
@@ -23,6 +24,7 @@ from invite_bot.domain.command.types import (
     COMMAND,
     STATUSES,
     Accept,
+    Audit,
     Command,
     Help,
     Invite,
@@ -49,6 +51,7 @@ __all__ = [
     "STATUSES",
     "USAGE",
     "Accept",
+    "Audit",
     "Command",
     "Help",
     "Invite",
@@ -93,6 +96,7 @@ _NOTIFY_ACTIONS: Mapping[str, NotifyAction] = MappingProxyType(
     {"here": "here", "off": "off", "show": "show", "me": "me"}
 )
 _QUOTES = {'"': '"', "“": "”", "'": "'"}
+_SINCE_FLAG = re.compile(r"(?:--?|[—–])since(?:(?:\s*=\s*|\s+)(?P<value>.*))?", re.I | re.S)
 
 
 def decode_slack_text(text: str) -> str:
@@ -261,6 +265,26 @@ def _parse_reinvite(rest: str) -> Command:
     return Reinvite(email=address)
 
 
+def _parse_audit(rest: str) -> Command:
+    """`audit`, `audit --since 30d` (or `--since=30d`, `—since 30 days`)."""
+    if not rest:
+        return Audit()
+    match = _SINCE_FLAG.fullmatch(rest)
+    if match is None:
+        return Usage(
+            "audit",
+            f"I don't know {inline_code(rest)}; the only option is `--since`, "
+            f"e.g. `{COMMAND} audit --since 30d`.",
+        )
+    value = _unquote(match.group("value") or "")
+    if not value:
+        return Usage("audit", f"`--since` needs a value, such as {SINCE_EXAMPLES}.")
+    since = parse_since(value)
+    if isinstance(since, str):
+        return Usage("audit", f"I can't read {inline_code(value)} as a period. {since}")
+    return Audit(since=since)
+
+
 _PARSERS: Mapping[str, Callable[[str], Command]] = MappingProxyType(
     {
         "invite": _parse_invite,
@@ -273,6 +297,7 @@ _PARSERS: Mapping[str, Callable[[str], Command]] = MappingProxyType(
         "requests": _no_arguments("requests", Requests()),
         "reinvite": _parse_reinvite,
         "notify": _parse_notify,
+        "audit": _parse_audit,
         "help": _parse_help,
     }
 )

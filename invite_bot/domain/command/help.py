@@ -42,6 +42,10 @@ USAGE: Mapping[str, str] = MappingProxyType(
         f"channel, stop, or (alone) show where it goes; `me`/`me off`: a DM when your own "
         f"invitations are accepted, expire or are revoked (on by default). "
         f"Example: `{COMMAND} notify here`",
+        "audit": f"`{COMMAND} audit [--since 30d]` — the audit log (who invited, revoked, "
+        f"approved … whom, and how it ended) as a CSV in a direct message; the last 30 days "
+        f"unless `--since` says how many hours, days or weeks. Example: "
+        f"`{COMMAND} audit --since 2w`",
         "help": f"`{COMMAND} help` — show this help. Example: `{COMMAND} help`",
     }
 )
@@ -73,7 +77,7 @@ def help_text(unknown_word: str | None) -> str:
     lines.append(f"*{COMMAND}* manages this workspace's Gencove organization invitations:")
     lines.extend(f"• {line}" for line in USAGE.values())
     lines.append(
-        "`list`, `revoke` and `notify` are for inviters only; anyone else's `invite` asks "
+        "`list`, `revoke`, `notify` and `audit` are for inviters only; anyone else's `invite` asks "
         "the inviters, who approve or deny it with a button."
     )
     return "\n".join(lines)

@@ -7,12 +7,14 @@ them. `Status` and `STATUSES` are the invitation statuses one can list.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Literal, TypeAlias
 
 __all__ = [
     "COMMAND",
     "STATUSES",
     "Accept",
+    "Audit",
     "Command",
     "Help",
     "Invite",
@@ -128,6 +130,13 @@ class Requests:
 
 
 @dataclass(frozen=True, slots=True)
+class Audit:
+    """Export the audit log of the last `since` as a CSV (inviters only)."""
+
+    since: timedelta = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True)
 class Notify:
     """Subscribe this channel (`here`), unsubscribe it (`off`), `show` subscriptions, or
     turn the DMs about one's own invitations on (`me`) or off (`me_off`)."""
@@ -159,5 +168,6 @@ Command: TypeAlias = (
     | WhoAmI
     | Notify
     | Requests
+    | Audit
     | Usage
 )

@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     InputBlock,
     PlainTextInputElement,
@@ -114,3 +115,25 @@ LINKING_OFF = (
     "Linking a Gencove account is not turned on for this bot yet; ask whoever runs the bot "
     "to turn it on."
 )
+
+
+LINK = "account_link"  # Link (the Home tab): opens the link form
+UNLINK = "account_unlink"  # Unlink (the Home tab), after Slack's confirm dialog
+
+
+def link_button() -> ButtonElement:
+    return ButtonElement(text="Link account", action_id=LINK, value="link", style="primary")
+
+
+def unlink_button() -> ButtonElement:
+    return ButtonElement(
+        text="Unlink",
+        action_id=UNLINK,
+        value="unlink",
+        confirm=ConfirmObject(
+            title="Unlink your account?",
+            text="The bot forgets your Gencove key; it acts with the organization's again.",
+            confirm="Unlink",
+            deny="Keep it",
+        ),
+    )

@@ -20,9 +20,11 @@ from invite_bot.features.accounts.blocks import (
     ACCEPT,
     API_KEY_BLOCK,
     API_KEY_INPUT,
+    LINK,
     LINK_FROM_CARD,
     LINK_MODAL,
     LINKING_OFF,
+    UNLINK,
     link_modal,
 )
 from invite_bot.features.accounts.linking import Linking
@@ -55,6 +57,9 @@ def register(router: Router, accepting: Accepting, linking: Linking, outbound: O
     router.subcommand(Unlink, lambda _, turn: later(accounts.unlink)(turn), name="unlink")
     router.subcommand(WhoAmI, lambda _, turn: later(accounts.whoami)(turn), name="whoami")
     router.action(ACCEPT, later(accounts.accept), name="accept")
+    # Link and Unlink on the Home tab: the same steps as `/gencove link` and `unlink`.
+    router.action(LINK, later(accounts.open_link_form), name="link")
+    router.action(UNLINK, later(accounts.unlink), name="unlink")
     # Its retry opens nothing: the trigger_id is spent, the modal already open.
     router.action(LINK_FROM_CARD, later(accounts.link_from_card), name="link_account")
     # A redelivered link submission checks and shows the key again: were it skipped, its

@@ -26,6 +26,7 @@ from invite_bot.features.invite.modals import (
     FILE_BLOCK,
     FILE_INPUT,
     INVITE_MODAL,
+    OPEN_INVITE_FORM,
     ROLE_BLOCK,
     ROLE_INPUT,
     ROLES_UNAVAILABLE,
@@ -101,6 +102,8 @@ def register(
     router.subcommand(Invite, invites.typed, name="invite")
     router.subcommand(InviteModal, invites.form_asked, name="invite")
     router.view(INVITE_MODAL, invites.form_submitted, name="invite_modal")
+    # The Home tab's button: the same form as `/gencove invite` alone (or the Ask form).
+    router.action(OPEN_INVITE_FORM, invites.form_clicked, name="open_invite_form")
 
 
 class _Invites:
@@ -176,6 +179,9 @@ class _Invites:
         if len(same) == 1:
             return same[0]
         return Refused(UNKNOWN_TYPED_ROLE.format(role=inline_code(role), roles=human_list(names)))
+
+    def form_clicked(self, turn: Turn) -> Reply:
+        return then(lambda: self._open_form(turn, None))
 
     def form_asked(self, command: InviteModal, turn: Turn) -> Reply:
         return then(lambda: self._open_form(turn, command.role))

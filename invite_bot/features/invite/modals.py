@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from slack_sdk.models.blocks import (
     Block,
+    ButtonElement,
     InputBlock,
     Option,
     PlainTextInputElement,
@@ -116,3 +117,16 @@ ROLES_UNAVAILABLE = (
     "The form could not list the organization's roles ({reason}), so `{role}` is not "
     "preselected: invitations from it get the default role."
 )
+
+
+OPEN_INVITE_FORM = "open_invite_form"  # a button (the Home tab) that opens the form
+
+
+def invite_form_button(*, as_inviter: bool) -> ButtonElement:
+    """Opens the invite form: an inviter's, or the form that asks the inviters."""
+    return ButtonElement(
+        text="Invite to Gencove" if as_inviter else "Ask for an invitation",
+        action_id=OPEN_INVITE_FORM,
+        value="form",
+        style="primary",
+    )

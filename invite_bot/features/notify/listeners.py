@@ -4,10 +4,12 @@ of invitation changes, and whether a person gets DMs about their own invitations
 from __future__ import annotations
 
 from invite_bot.domain.command.grammar import Notify
+from invite_bot.features.notify.buttons import CHANNEL_OFF, CHANNEL_ON, NOTIFY_ME
 from invite_bot.features.notify.personal import notify_me
-from invite_bot.slack.guard import Reply, Turn, then
+from invite_bot.slack.guard import Reply, Turn, later, then
 from invite_bot.slack.people import Inviters, require_inviter
 from invite_bot.slack.router import Router
+from invite_bot.slack.trust import OutOfDate, channel_id
 from invite_bot.store import Store, Tx
 
 SUBSCRIBED = (
@@ -31,6 +33,48 @@ def register(
         return then(lambda: notify(command, turn))
 
     router.subcommand(Notify, decide, name="notify")
+
+    # The same settings as controls (the Home tab): the same checks, the same audit.
+    async def toggle_me(turn: Turn) -> None:
+        value = turn.payload.get("value")
+        if value not in ("on", "off"):
+            raise OutOfDate("a notify-me button's value")
+        await turn.tell(await notify_me(store, turn.request.user, value == "on"))
+
+    async def channel_off(turn: Turn) -> None:
+        chosen = _chosen(turn.payload.get("value"))
+        if await require_inviter(inviters, turn):
+            user = turn.request.user
+            removed = await store.write(lambda tx: _unsubscribe(tx, user, chosen))
+            await turn.tell(
+                f"<#{chosen}> will no longer get invitation notifications."
+                if removed
+                else f"<#{chosen}> was not getting invitation notifications."
+            )
+
+    async def channel_on(turn: Turn) -> None:
+        chosen = _chosen(turn.payload.get("selected_conversation"))
+        if await require_inviter(inviters, turn):
+            user = turn.request.user
+            added = await store.write(lambda tx: _subscribe(tx, user, chosen))
+            await turn.tell(
+                f"<#{chosen}> will get a message when an invitation is accepted, expires or "
+                "is revoked, or one is made outside Slack."
+                if added
+                else f"<#{chosen}> already gets invitation notifications."
+            )
+
+    router.action(NOTIFY_ME, later(toggle_me), name="notify_me")
+    router.action(CHANNEL_OFF, later(channel_off), name="notify_channel_off")
+    router.action(CHANNEL_ON, later(channel_on), name="notify_channel_on")
+
+
+def _chosen(value: object) -> str:
+    """A channel a control names; `OutOfDate` for anything the bot could not have shown."""
+    chosen = channel_id(value)
+    if chosen is None:
+        raise OutOfDate("a notification control's channel")
+    return chosen
 
 
 async def _channel_setting(

@@ -74,6 +74,8 @@ from invite_bot.store import (
 
 log = logging.getLogger(__name__)
 
+# The outbox kinds this watcher delivers (a request's reminder is the requests feature's).
+DELIVERED = ("notify", "message_update", "reminder", "dm")
 MAX_LOOKUP_PAGES = 10  # per status list, per poll: a safety bound, normally 1 is read
 
 
@@ -219,7 +221,7 @@ class Watcher:
         # read is taken back if no other replica took it: then nobody sent anything since).
         if not await self._lead():
             return 0
-        items = await self.store.read(lambda tx: tx.outbox.claim(limit=200))
+        items = await self.store.read(lambda tx: tx.outbox.claim(limit=200, kinds=DELIVERED))
         for item in items:
             if item.kind != "message_update":
                 continue

@@ -143,6 +143,37 @@ def request_message(
     return Message(text=message.text, blocks=[*message.blocks, *result.blocks[:room]])
 
 
+def reminder_message(request: InviteRequest, *, waited: str) -> Message:
+    """The one reminder of a request nobody decided: how long it has waited, the request,
+    and the same Approve and Deny buttons."""
+    header = (
+        f":alarm_clock: *Still waiting for a decision:* this request has waited {waited} "
+        f"(asked {slack_date(request.created_at)})."
+    )
+    blocks: list[Block] = [
+        SectionBlock(block_id="request_reminder", text=_md(header)),
+        SectionBlock(block_id="request", text=_md(request_summary(request))),
+        decision_buttons(request.id, block_id="request_actions"),
+    ]
+    text = f"Reminder: <@{request.requester_slack_id}> has waited {waited} to invite " + ", ".join(
+        request.addresses
+    )
+    return Message(text=truncate(text, 3000), blocks=[b.to_dict() for b in blocks])
+
+
+def still_waiting(request: InviteRequest, *, waited: str) -> Message:
+    """The member who asked is told their request still waits, and that it was reminded."""
+    text = (
+        f":hourglass_flowing_sand: Your request to invite {addresses_text(request.addresses)} "
+        f"has waited {waited} and no inviter has decided yet, so they were reminded. It stays "
+        f"open until {slack_date(request.expires_at)}."
+    )
+    block = SectionBlock(
+        block_id="still_waiting", text=_md(text), accessory=withdraw_button(request.id)
+    )
+    return Message(text=truncate(text, 3000), blocks=[block.to_dict()])
+
+
 def requests_list(requests: Sequence[InviteRequest], *, as_inviter: bool) -> Message:
     """`/gencove requests`: every open request (an inviter) or one's own (a member)."""
     if not requests:

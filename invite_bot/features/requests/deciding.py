@@ -195,6 +195,9 @@ class Deciding:
             await self._lost(turn, request.id)
             return
         await self.settle(request.id)
+        if not turn.request.response_url:  # on a view (the Home tab shows it again itself)
+            await self._say(turn, withdrawn(request, []).text)
+            return
         found = await self.store.read(
             lambda tx: tx.requests.open_requests(requester=user, limit=LISTED + 1)
         )
@@ -242,14 +245,19 @@ class Deciding:
         message = request_message(request, rows=rows, inviter_id=inviter)
         for shown in request.messages:
             if shown.message_ts:
-                failure = await self.outbound.update(
-                    Posted(shown.channel_id, shown.message_ts), message
-                )
-                if failure is not None:
-                    log.warning("request %s: message not updated (%s)", request.id, failure.error)
+                await self._update(request.id, Posted(shown.channel_id, shown.message_ts), message)
+        # Its reminder, if one went out, shows the outcome too (no Approve or Deny left).
+        reminders = await self.store.read(lambda tx: tx.request_reminders.posted(request_id))
+        for channel, ts in reminders:
+            await self._update(request.id, Posted(channel, ts), request_message(request))
         if request.status != "withdrawn":
             await self._dm(request.requester_slack_id, outcome_note(request, rows or ()))
         return True
+
+    async def _update(self, request_id: int, where: Posted, message: Message) -> None:
+        failure = await self.outbound.update(where, message)
+        if failure is not None:
+            log.warning("request %s: message not updated (%s)", request_id, failure.error)
 
     async def settle_all(self) -> int:
         """For the watcher: expire what is due, and show every outcome not shown yet."""

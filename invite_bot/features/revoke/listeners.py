@@ -70,7 +70,11 @@ class _Clicks:
         outcome = await self.revoking.revoke(
             invitation_id, user_id=request.user, channel_id=request.channel_id
         )
-        if list_page is not None:
+        if request.response_url is None:
+            # Clicked on a view (the Home tab): no message to replace; the view is shown
+            # again from the store once the revoke is recorded.
+            shown_ok = True
+        elif list_page is not None:
             # An ephemeral list: show the page again as Gencove now has it.
             page = await self.show_page(list_page.status, list_page.offset)
             shown_ok = await turn.reply(page, replace=True)

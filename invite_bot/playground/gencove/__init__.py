@@ -15,9 +15,10 @@ Layout
 ``invitation_api.py`` and ``account_api.py`` (the API's operations, on ``routing.py``'s
 table and authentication, answered through ``replies.py``, ``pages.py``, ``shapes.py``
 and ``emails.py``); ``pipeline.py`` (one request, from recording to answer);
-``faults.py``, ``injection.py`` and ``hostile.py`` (what a test injects, and how it is
-sent); ``limits.py`` (the create rate limit); ``control.py`` (``/_fake/``);
-``server.py`` (the aiohttp server) and ``standalone.py`` (its own process).
+``intercept.py`` (the one extension point: an interceptor consulted before a request is
+answered; the tests' fault injection, ``tests/faults/``, is one); ``limits.py`` (the
+create rate limit); ``control.py`` (``/_fake/``); ``server.py`` (the aiohttp server) and
+``standalone.py`` (its own process).
 
 Violations
 ----------
@@ -40,8 +41,8 @@ Tests assert the list is empty at teardown.  The rule for the request side:
 
 On the response side every 2xx answer must match the spec exactly.  Error answers (4xx/5xx)
 are not described by the spec, so their status being unknown to it is not a violation.
-Injected fault answers and the create limit's 429s are the test's deliberate choice and
-are not validated.
+An interceptor's answers (such as the tests' injected faults) and the create limit's
+429s are the deliberate choice of whoever set them and are not validated.
 
 ``validate=None`` (the default) checks when openapi-core is installed; use
 ``validate=False`` only for benchmarks; the cheap structural checks (unknown routes,
@@ -58,7 +59,7 @@ Standalone: ``python -m invite_bot.playground.gencove --port 0`` prints
 """
 
 from invite_bot.playground.gencove.fake import FakeGencove
-from invite_bot.playground.gencove.faults import Fault
+from invite_bot.playground.gencove.intercept import Interceptor
 from invite_bot.playground.gencove.model import (
     STATUSES,
     FakeInvitation,
@@ -77,7 +78,7 @@ __all__ = [
     "FakeGencove",
     "FakeInvitation",
     "FakeUser",
-    "Fault",
+    "Interceptor",
     "Organization",
     "RecordedRequest",
     "StatusChange",

@@ -1,15 +1,11 @@
 """The Gencove sandbox's JSON control API under ``/_fake/`` (not Gencove's; never
-validated, recorded or faulted), so a test, benchmark or the playground in another
+validated, recorded or intercepted), so a test, benchmark or the playground in another
 process can drive it:
 
 - ``GET  /_fake/state[?invitations=0]`` → organization, org_api_key, users,
   invitations (with tokens and status history), violations, request_counts, latency,
-  hold, pending_faults, create_limit
+  hold, create_limit (and what an interceptor adds, ``Control.add_state``)
 - ``POST /_fake/latency {"seconds"}``
-- ``POST /_fake/inject {"method","path_prefix","faults":[{"kind":"status","code":503,
-  "retry_after":2,"after_effect":false}|{"kind":"hang","seconds":5}|{"kind":"reset"}]}``
-- ``POST /_fake/fail_rate {"rate","seed","kinds":[503,"reset",...]}``
-- ``POST /_fake/clear_faults {}``
 - ``POST /_fake/limit_creates {"per_second": 10, "burst": 10, "retry_after": 0.1}``
   (null ``per_second``: no limit; ``burst``/``retry_after`` optional); the state's
   ``create_limit`` has it, with ``refused`` (creates answered 429)
@@ -20,13 +16,8 @@ process can drive it:
 - ``POST /_fake/jwt {"email"}`` → ``{"token"}``
 - ``POST /_fake/hold {"on": bool}``
 - ``POST /_fake/clear_log {}`` (forget recorded requests and violations)
-- ``POST /_fake/stop_drips {}`` (end every ``drip`` answer now; later ones drip)
-- hostile fault kinds (issue 15) for ``inject``: ``{"kind":"page_loop"}``,
-  ``{"kind":"endless_pages"}``, ``{"kind":"extra_rows","rows"}``,
-  ``{"kind":"oversized","size","chunked"}``, ``{"kind":"drip","seconds","chunk"}``,
-  ``{"kind":"truncated","keep","abort"}``, ``{"kind":"retry_date","code",
-  "retry_after","body"}``, ``{"kind":"maintenance","message","eta"}``; any fault
-  takes ``"repeat": n`` (0: until cleared)
+- ``POST /_fake/<action>``: the actions an interceptor adds (``Control.add``; the tests'
+  fault injection adds ``inject``, ``fail_rate``, ``clear_faults`` and ``stop_drips``)
 """
 
 from __future__ import annotations
@@ -39,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from invite_bot.playground.gencove.faults import Fault
 from invite_bot.playground.gencove.model import FakeInvitation
 from invite_bot.playground.gencove.replies import Reply, json_reply
 from invite_bot.playground.gencove.shapes import dump_invitation, dump_user
@@ -48,6 +38,7 @@ if TYPE_CHECKING:
     from invite_bot.playground.gencove.fake import FakeGencove
 
 Data = dict[str, Any]
+Action = Callable[[Data], Reply]  # a POST's JSON body -> the answer
 
 
 def _optional(value: Any, kind: Callable[[Any], Any]) -> Any:
@@ -59,11 +50,8 @@ class Control:
 
     def __init__(self, fake: FakeGencove) -> None:
         self._fake = fake
-        self._actions: dict[str, Callable[[Data], Reply]] = {
+        self._actions: dict[str, Action] = {
             "latency": self._latency,
-            "inject": self._inject,
-            "fail_rate": self._fail_rate,
-            "clear_faults": self._clear_faults,
             "limit_creates": self._limit_creates,
             "accept": self._accept,
             "expire": lambda data: self._changed(self._fake.expire(str(data["id"]))),
@@ -72,9 +60,20 @@ class Control:
             "users": self._add_user,
             "jwt": self._jwt,
             "hold": self._hold,
-            "stop_drips": self._stop_drips,
             "clear_log": self._clear_log,
         }
+        self._state_parts: list[Callable[[], Data]] = []
+
+    def add(self, name: str, action: Action) -> None:
+        """Answer ``POST /_fake/<name>`` with ``action`` (a KeyError, ValueError or
+        TypeError it raises is a 400); an interceptor's own actions."""
+        if name == "state" or name in self._actions:
+            raise ValueError(f"the control API already has {name!r}")
+        self._actions[name] = action
+
+    def add_state(self, part: Callable[[], Data]) -> None:
+        """Merge ``part()`` into every ``GET /_fake/state``; an interceptor's own state."""
+        self._state_parts.append(part)
 
     async def handle(self, request: web.Request) -> web.Response:
         return (await self._reply(request)).to_response()
@@ -101,7 +100,7 @@ class Control:
         """What ``GET /_fake/state`` answers."""
         fake = self._fake
         invitations = fake.invitations  # (expired lazily first)
-        return {
+        state: Data = {
             "url": fake.server.url,
             "organization": {"id": str(fake.organization.id), "name": fake.organization.name},
             "org_api_key": fake.org_api_key,
@@ -115,28 +114,15 @@ class Control:
             "requests_total": len(fake.requests),
             "latency": fake.latency,
             "hold": fake.hold is not None and not fake.hold.is_set(),
-            "pending_faults": [
-                {"method": m, "path_prefix": p, **f.to_json()} for m, p, f in fake.pending_faults
-            ],
             "create_limit": fake.create_limit.to_json() if fake.create_limit else None,
         }
+        for part in self._state_parts:
+            state.update(part())
+        return state
 
     def _latency(self, data: Data) -> Reply:
         self._fake.latency = float(data["seconds"])
         return json_reply(200, {"latency": self._fake.latency})
-
-    def _inject(self, data: Data) -> Reply:
-        faults = [Fault.coerce(f) for f in data["faults"]]
-        self._fake.inject(str(data.get("method", "*")), str(data.get("path_prefix", "/")), *faults)
-        return json_reply(200, {"queued": len(self._fake.pending_faults)})
-
-    def _fail_rate(self, data: Data) -> Reply:
-        self._fake.fail_rate(float(data["rate"]), int(data.get("seed", 0)), data.get("kinds"))
-        return json_reply(200, {"rate": self._fake.injection.rate})
-
-    def _clear_faults(self, data: Data) -> Reply:
-        self._fake.clear_faults()
-        return json_reply(200, {})
 
     def _limit_creates(self, data: Data) -> Reply:
         rate = data.get("per_second")
@@ -199,10 +185,6 @@ class Control:
             fake.hold.set()
             fake.hold = None
         return json_reply(200, {"hold": fake.hold is not None})
-
-    def _stop_drips(self, data: Data) -> Reply:
-        self._fake.stop_drips()
-        return json_reply(200, {})
 
     def _clear_log(self, data: Data) -> Reply:
         self._fake.requests.clear()

@@ -1,6 +1,6 @@
 """``FakeGencove``: the Gencove sandbox as one object, a façade over its parts (the
-accounts, the invitation ledger, the API handlers, the request pipeline, fault
-injection, the control API and the server); see the package docstring."""
+accounts, the invitation ledger, the API handlers, the request pipeline and its
+interceptor, the control API and the server); see the package docstring."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import secrets
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -22,8 +22,7 @@ from invite_bot.playground.gencove import shapes
 from invite_bot.playground.gencove.account_api import AccountApi
 from invite_bot.playground.gencove.accounts import Accounts
 from invite_bot.playground.gencove.control import Control
-from invite_bot.playground.gencove.faults import Fault
-from invite_bot.playground.gencove.injection import Injection
+from invite_bot.playground.gencove.intercept import Interceptor
 from invite_bot.playground.gencove.invitation_api import InvitationApi
 from invite_bot.playground.gencove.ledger import InvitationRef, Ledger
 from invite_bot.playground.gencove.limits import CreateLimit
@@ -56,6 +55,7 @@ class FakeGencove:
         now: Callable[[], datetime] | None = None,
         invitation_ttl: timedelta = DEFAULT_TTL,
         shutdown_timeout: float = 0.1,
+        interceptor: Interceptor | None = None,
     ) -> None:
         self.server = LoopbackServer(host, port, shutdown_timeout)
         self.validate = spec_check.available() if validate is None else validate
@@ -70,9 +70,9 @@ class FakeGencove:
         self.ledger = Ledger(self.accounts, self.admin_user, clock, invitation_ttl)
         self.invitation_api = InvitationApi(self.ledger, self.accounts, self.organization)
         routes = [*self.invitation_api.routes(), *AccountApi(self.accounts).routes()]
-        self.injection = Injection()
-        self.pipeline = Pipeline(self.accounts, self.ledger, routes, self.injection, checker)
+        self.pipeline = Pipeline(self.accounts, self.ledger, routes, checker)
         self.pipeline.latency = latency
+        self.pipeline.interceptor = interceptor
         self.limit_clock: Callable[[], float] = time.monotonic  # the create limit's clock
         self.control = Control(self)
 
@@ -175,6 +175,15 @@ class FakeGencove:
         self.invitation_api.refuse_duplicates = value
 
     @property
+    def interceptor(self) -> Interceptor | None:
+        """Consulted before each API request is answered (see intercept.py; None: none)."""
+        return self.pipeline.interceptor
+
+    @interceptor.setter
+    def interceptor(self, value: Interceptor | None) -> None:
+        self.pipeline.interceptor = value
+
+    @property
     def violations(self) -> list[str]:
         return self.pipeline.violations
 
@@ -195,31 +204,7 @@ class FakeGencove:
             if (method in ("*", r.method)) and r.path.startswith(path_prefix)
         )
 
-    # ------------------------------------------------------------------ faults and limits
-
-    def inject(self, method: str, path_prefix: str, *faults: Fault) -> None:
-        """Queue faults; each is consumed by the next request matching method ("*" = any)
-        and path prefix, in order."""
-        self.injection.inject(method, path_prefix, *faults)
-
-    @property
-    def pending_faults(self) -> list[tuple[str, str, Fault]]:
-        return list(self.injection.queue)
-
-    def clear_faults(self) -> None:
-        self.injection.clear()
-
-    def fail_rate(
-        self, rate: float, seed: int = 0, kinds: Sequence[Fault | int | str] | None = None
-    ) -> None:
-        """Fail each API request with probability ``rate`` (seeded), picking a fault from
-        ``kinds`` (default: 500, 502, 503, 429, reset).  ``rate=0`` disables."""
-        self.injection.fail_rate(rate, seed, kinds)
-
-    def stop_drips(self) -> None:
-        """End every ``Fault.drip`` answer in progress (its connection is closed); drips
-        injected afterwards drip again."""
-        self.injection.stop_drips()
+    # ------------------------------------------------------------------ limits
 
     def limit_creates(
         self,

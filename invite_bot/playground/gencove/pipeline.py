@@ -1,7 +1,7 @@
 """How the Gencove sandbox answers one API request: it is recorded, checked against the
 OpenAPI document, held or delayed if asked (a create slowed too, with `slow_creates`),
-given its injected fault, refused past the create limit, and answered by its handler (or by a
-fault, after the effect)."""
+shown to the interceptor if there is one (`intercept.py`), refused past the create limit,
+and answered by its handler (or by the interceptor, after the effect)."""
 
 from __future__ import annotations
 
@@ -10,22 +10,18 @@ import math
 import random
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
 
 from aiohttp import web
 
 from invite_bot.playground import spec_check
 from invite_bot.playground.gencove.accounts import Accounts
-from invite_bot.playground.gencove.hostile import listing_of
-from invite_bot.playground.gencove.injection import Injection
+from invite_bot.playground.gencove.intercept import Interceptor
 from invite_bot.playground.gencove.invitation_api import INVITATIONS
 from invite_bot.playground.gencove.ledger import Ledger
 from invite_bot.playground.gencove.limits import CreateLimit
-from invite_bot.playground.gencove.model import LIST_STATUS_CHOICES, RecordedRequest, utcnow
-from invite_bot.playground.gencove.pages import Page, desc_slice
+from invite_bot.playground.gencove.model import RecordedRequest, utcnow
 from invite_bot.playground.gencove.replies import detail, parse_body_quiet, throttled_message
 from invite_bot.playground.gencove.routing import Route, Router
-from invite_bot.playground.gencove.shapes import invitation_json
 
 
 class Pipeline:
@@ -36,7 +32,6 @@ class Pipeline:
         accounts: Accounts,
         ledger: Ledger,
         routes: Iterable[Route],
-        injection: Injection,
         checker: spec_check.SpecChecker | None,
     ) -> None:
         self.latency = 0.0  # seconds added to every answer
@@ -44,12 +39,12 @@ class Pipeline:
         self.create_limit: CreateLimit | None = None
         # (shortest, longest) seconds each create takes (None: no wait)
         self.slow_creates: tuple[float, float] | None = None
+        self.interceptor: Interceptor | None = None  # see intercept.py
         self.violations: list[str] = []
         self.requests: list[RecordedRequest] = []
         self.request_counts: Counter[str] = Counter()
         self.router = Router(accounts, routes, self.violation)
         self._ledger = ledger
-        self._injection = injection
         self._checker = checker
 
     def violation(self, request: web.Request, message: str) -> None:
@@ -73,17 +68,6 @@ class Pipeline:
         recorded.seconds = (utcnow() - recorded.received).total_seconds()
         return answer
 
-    def relist(self, request: web.Request, page: Page) -> list[Any] | None:
-        """The rows of ``page`` of the listing ``request`` asked for (None: no listing);
-        the invitations' beyond ``MAX_LIMIT`` too (for ``Fault.extra_rows``)."""
-        status = request.query.get("status", "all")
-        if request.path == INVITATIONS and status in LIST_STATUS_CHOICES:
-            items = self._ledger.listing(status)
-            return [invitation_json(inv) for inv in desc_slice(items, page)]
-        bigger = request.clone(rel_url=request.rel_url.update_query(limit=str(page.limit)))
-        again = listing_of(self.router.dispatch(bigger, b"", report_unknown=False))
-        return None if again is None else list(again["results"])
-
     async def _answer(self, request: web.Request, body: bytes) -> web.StreamResponse:
         path_known = True
         if self._checker is not None:
@@ -98,9 +82,9 @@ class Pipeline:
             await asyncio.sleep(self.latency)
         await self._slow_create(request)
 
-        fault = self._injection.take(request.method, request.path)
-        if fault is not None and not fault.after_effect:
-            early = await self._injection.apply(request, fault, self.relist)
+        interceptor = self.interceptor
+        if interceptor is not None:
+            early = await interceptor.before(request)
             if early is not None:
                 return early
 
@@ -110,8 +94,8 @@ class Pipeline:
         self._ledger.sweep_expired()
         reply = self.router.dispatch(request, body, report_unknown=path_known)
 
-        if fault is not None and fault.after_effect:
-            late = await self._injection.apply(request, fault, self.relist, reply)
+        if interceptor is not None:
+            late = await interceptor.after(request, reply)
             if late is not None:
                 return late
 

@@ -31,7 +31,7 @@ NOT_ACCEPTABLE: dict[str, str] = {
 
 @dataclass
 class Reply:
-    """An answer, kept as bytes until it is sent (so a fault can reshape it)."""
+    """An answer, kept as bytes until it is sent (so an interceptor can reshape it)."""
 
     status: int
     data: bytes = b""

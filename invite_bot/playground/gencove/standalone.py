@@ -1,6 +1,8 @@
 """``python -m invite_bot.playground.gencove``: the sandbox in a process of its own. It
 prints ``READY http://127.0.0.1:PORT`` and serves until SIGTERM or SIGINT, then prints
-what violated Gencove's OpenAPI document."""
+what violated Gencove's OpenAPI document. ``--interceptor MODULE:CALLABLE`` plugs in an
+interceptor (``intercept.py``), e.g. ``tests.faults:GencoveFaults`` from the repository's
+root, for a test to inject faults through the control API."""
 
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ import signal
 import sys
 from collections.abc import Iterable
 
+from invite_bot.playground import plugin
 from invite_bot.playground.gencove.fake import FakeGencove
+from invite_bot.playground.gencove.intercept import Interceptor
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,7 +29,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed-invitations", type=int, default=0, metavar="N")
     parser.add_argument("--seed-pending", type=int, default=0, metavar="M")
     parser.add_argument("--no-validate", action="store_true", help="skip openapi-core checks")
+    parser.add_argument("--interceptor", default=None, metavar="MODULE:CALLABLE", help=plugin.HELP)
     return parser
+
+
+def _intercept(fake: FakeGencove, spec: str) -> None:
+    made = plugin.load_callable(spec)(fake)
+    if not isinstance(made, Interceptor):
+        raise TypeError(f"{spec} returned {type(made).__name__}, not an Interceptor")
+    fake.interceptor = made
 
 
 async def _serve(args: argparse.Namespace) -> int:
@@ -36,6 +48,8 @@ async def _serve(args: argparse.Namespace) -> int:
         org_api_key=args.org_key,
         validate=not args.no_validate,
     )
+    if args.interceptor:
+        _intercept(fake, args.interceptor)
     if args.seed_invitations:
         fake.seed(args.seed_invitations, min(args.seed_pending, args.seed_invitations))
     stop = asyncio.Event()

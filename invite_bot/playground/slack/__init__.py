@@ -4,7 +4,8 @@ The playground's Slack, and the stand-in every test and benchmark talks to.
 
 Task 1 -- ``FakeSlack``: an aiohttp server on 127.0.0.1 that answers the Slack Web API
 methods invite-bot uses, validates every Block Kit payload it receives, records everything
-and lets tests inject faults::
+and consults an interceptor, if it has one, before it answers (``intercept.py``; the tests
+inject faults through one, ``tests/faults/``)::
 
     async with FakeSlack(bot_token="xoxb-test") as slack:
         client = AsyncWebClient(token="xoxb-test", base_url=slack.api_url)
@@ -24,7 +25,7 @@ requests to the bot's ``POST /slack/events`` the way Slack does.
 Layout: ``server`` (FakeSlack: state, routes, the tests' API), ``web_api`` (the
 /api/{method} endpoint), one module per method family (``chat``, ``conversations``,
 ``views``, ``users``, ``files``) over ``messages`` and ``blockkit`` (the checks Slack
-makes), ``response_url``, ``faults``, ``refusal``, ``records``, ``control`` (/_fake/),
+makes), ``response_url``, ``intercept``, ``refusal``, ``records``, ``control`` (/_fake/),
 ``payloads`` and ``signing`` (toward the bot), ``standalone`` (its own process).
 """
 
@@ -34,7 +35,7 @@ from invite_bot.playground.slack.blockkit import (
     validate_blocks,
     validate_view,
 )
-from invite_bot.playground.slack.faults import SlackFault
+from invite_bot.playground.slack.intercept import Interceptor
 from invite_bot.playground.slack.messages import MAX_TEXT_CHARS
 from invite_bot.playground.slack.payloads import (
     UNSET_RESPONSE_URL,
@@ -59,6 +60,11 @@ from invite_bot.playground.slack.response_url import RESPONSE_URL_MAX_USES, RESP
 from invite_bot.playground.slack.server import FakeSlack
 from invite_bot.playground.slack.signing import SlackDelivery, deliver, sign
 from invite_bot.playground.slack.standalone import main
+from invite_bot.playground.slack.surfaces import (
+    function_executed_body,
+    global_shortcut_body,
+    message_shortcut_body,
+)
 from invite_bot.playground.slack.views import TRIGGER_ID_TTL
 
 __all__ = [
@@ -72,18 +78,21 @@ __all__ = [
     "Call",
     "Ephemeral",
     "FakeSlack",
+    "Interceptor",
     "JSONDict",
     "Message",
     "OpenedView",
     "SlackDelivery",
-    "SlackFault",
     "Violation",
     "block_action_body",
     "deliver",
     "dm_message_event",
     "event_body",
     "file_shared_event",
+    "function_executed_body",
+    "global_shortcut_body",
     "main",
+    "message_shortcut_body",
     "sign",
     "slash_command_body",
     "url_verification_body",

@@ -1,21 +1,22 @@
 """The ``/_fake/`` control API: JSON over HTTP to inspect and set up the local Slack from
-another process (see ``ControlApi.routes``)."""
+another process (see ``ControlApi.routes``), and the actions an interceptor adds
+(``ControlApi.add``)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from invite_bot.playground.slack.faults import SlackFault
 from invite_bot.playground.slack.records import jsonable
 
 if TYPE_CHECKING:
     from invite_bot.playground.slack.server import FakeSlack
 
-Route = tuple[str, str, Callable[[web.Request], Any]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Route = tuple[str, str, Handler]
 
 
 def _dump(data: Any, status: int = 200) -> web.Response:
@@ -32,14 +33,31 @@ class ControlApi:
 
     def __init__(self, slack: FakeSlack) -> None:
         self.slack = slack
+        self._added: dict[tuple[str, str], Handler] = {}
+
+    def add(self, verb: str, path: str, handler: Handler) -> None:
+        """Answer ``<verb> /_fake/<path>`` with ``handler`` (an interceptor's own action;
+        added before or after the local Slack started). The built-in routes come first."""
+        if any(path == known for _verb, known, _handler in self._builtin()):
+            raise ValueError(f"the control API already has {path!r}")
+        self._added[verb.upper(), path] = handler
+
+    async def _dispatch_added(self, request: web.Request) -> web.StreamResponse:
+        handler = self._added.get((request.method, request.match_info["action"]))
+        if handler is None:
+            return _dump({"ok": False, "error": "unknown control action"}, status=404)
+        return await handler(request)
 
     def routes(self) -> list[Route]:
         """GET calls[?method=], messages, ephemerals, responses, views, violations, all_text;
-        POST inject {method, faults:[{kind, retry_after|status|error|seconds}]},
-        users {id, name, is_admin, is_owner, email} (or {"users": [...]}),
-        config {not_in_channel, unknown_channels, usergroups, fail_rate:{rate, seed, methods}},
+        POST users {id, name, is_admin, is_owner, email} (or {"users": [...]}),
+        config {not_in_channel, unknown_channels, usergroups},
         response_url {channel?, ts?} -> {url}, trigger_id -> {trigger_id}, reset {keep_config};
-        GET files (with their text), POST files {name, text, user, channel?} (a person's)."""
+        GET files (with their text), POST files {name, text, user, channel?} (a person's);
+        then whatever an interceptor added (``add``)."""
+        return [*self._builtin(), ("*", "{action}", self._dispatch_added)]
+
+    def _builtin(self) -> list[Route]:
         return [
             ("GET", "calls", self.calls),
             ("GET", "messages", self._get("messages")),
@@ -48,7 +66,6 @@ class ControlApi:
             ("GET", "views", self._get("views")),
             ("GET", "violations", self._get("violations")),
             ("GET", "all_text", self.all_text),
-            ("POST", "inject", self.inject),
             ("POST", "users", self.users),
             ("POST", "config", self.config),
             ("POST", "response_url", self.response_url),
@@ -63,7 +80,7 @@ class ControlApi:
         calls = self.slack.calls if method is None else self.slack.calls_to(method)
         return _dump([jsonable(c) for c in calls])
 
-    def _get(self, name: str) -> Callable[[web.Request], Any]:
+    def _get(self, name: str) -> Handler:
         async def handler(request: web.Request) -> web.Response:
             value: Any = getattr(self.slack, name)
             if isinstance(value, dict) and name != "responses":
@@ -76,12 +93,6 @@ class ControlApi:
 
     async def all_text(self, request: web.Request) -> web.Response:
         return web.Response(text=self.slack.all_text())
-
-    async def inject(self, request: web.Request) -> web.Response:
-        data = await _json_body(request)
-        faults = [SlackFault.from_json(f) for f in data.get("faults", [])]
-        self.slack.inject(str(data["method"]), *faults)
-        return _dump({"ok": True})
 
     async def users(self, request: web.Request) -> web.Response:
         data = await _json_body(request)
@@ -101,10 +112,6 @@ class ControlApi:
             slack.unknown_channels = set(data["unknown_channels"])
         if "usergroups" in data:
             slack.usergroups.update({k: list(v) for k, v in data["usergroups"].items()})
-        if "fail_rate" in data:
-            fr = data["fail_rate"]
-            faults = [SlackFault.from_json(f) for f in fr.get("faults", [])] or None
-            slack.fail_rate(float(fr["rate"]), int(fr.get("seed", 0)), fr.get("methods"), faults)
         return _dump({"ok": True})
 
     async def response_url(self, request: web.Request) -> web.Response:

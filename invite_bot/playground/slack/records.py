@@ -23,7 +23,7 @@ class Call:
     path: str = ""
     status: int = 200
     response: JSONDict | None = None
-    fault: str | None = None
+    fault: str | None = None  # what an interceptor did to it, in its word (intercept.py)
 
     @property
     def ok(self) -> bool:

@@ -13,7 +13,6 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from invite_bot.playground.slack.faults import FaultPlan, apply_fault
 from invite_bot.playground.slack.messages import blocks_or_none, check_content
 from invite_bot.playground.slack.records import Call, JSONDict
 from invite_bot.playground.slack.refusal import ApiError, refuse
@@ -54,9 +53,8 @@ class ResponseUrls:
 
     _issued: dict[str, _ResponseUrl]
 
-    def __init__(self, slack: FakeSlack, faults: FaultPlan) -> None:
+    def __init__(self, slack: FakeSlack) -> None:
         self.slack = slack
-        self.faults = faults
         self.reset()
 
     def reset(self) -> None:
@@ -83,9 +81,9 @@ class ResponseUrls:
             problem = ApiError("invalid_payload", violation=True, details=[str(exc)])
             return refuse(violations, call, problem, status=400)
         call.args = body
-        fault = self.faults.next("response_url")
-        if fault is not None:
-            answer = await apply_fault(fault, request, call)
+        interceptor = self.slack.interceptor
+        if interceptor is not None:
+            answer = await interceptor.before(request, call)
             if answer is not None:
                 return answer
         try:

@@ -1,7 +1,8 @@
 """``FakeSlack``: the local Slack's server on 127.0.0.1 -- what it holds (people,
 channels, messages, views, every call), its routes, and the API tests use to set it up,
-inject faults and wait for what the bot does. The Web API methods themselves live in one
-module per family (chat, conversations, views, users, files)."""
+plug in an interceptor (intercept.py) and wait for what the bot does. The Web API
+methods themselves live in one module per family (chat, conversations, views, users,
+files)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from aiohttp import web
 from invite_bot.playground.slack.chat import Chat
 from invite_bot.playground.slack.control import ControlApi
 from invite_bot.playground.slack.conversations import Conversations
-from invite_bot.playground.slack.faults import FaultPlan, SlackFault
 from invite_bot.playground.slack.files import file_methods
+from invite_bot.playground.slack.functions import Functions
+from invite_bot.playground.slack.home import HomeTabs
+from invite_bot.playground.slack.intercept import Interceptor
 from invite_bot.playground.slack.records import (
     Call,
     Ephemeral,
@@ -49,6 +52,7 @@ class FakeSlack:
     messages: dict[tuple[str, str], Message]
     ephemerals: list[Ephemeral]
     views: dict[str, OpenedView]
+    homes: dict[str, JSONDict]  # user id -> their published Home tab (home.py)
     responses: dict[str, list[JSONDict]]  # response_url id -> accepted posts
     violations: list[Violation]
     users: dict[str, JSONDict]
@@ -71,6 +75,7 @@ class FakeSlack:
         extra_tokens: Iterable[str] = (),
         check_web_api: bool = True,
         app_token: str | None = None,
+        interceptor: Interceptor | None = None,
     ) -> None:
         self.bot_token = bot_token
         # Socket Mode (socket_mode.py) when an app-level token is given.
@@ -88,37 +93,45 @@ class FakeSlack:
         self.bot_id = bot_id
         self.app_id = app_id
         self._runner: web.AppRunner | None = None
+        # consulted before each Web API request and response_url post is answered
+        self.interceptor: Interceptor | None = interceptor
+        self.control = ControlApi(self)  # /_fake/
         # files people share and the bot uploads (slack_files.py)
         self.files = SlackFiles(lambda: self.base_url, lambda: self.tokens, team_id)
-        self._faults = FaultPlan()
         self._views = Views(self)
-        self._response_urls = ResponseUrls(self, self._faults)
+        self._response_urls = ResponseUrls(self)
         self._chat = Chat(self)
+        self.functions = Functions(self)  # Workflow Builder steps' executions
         methods = {
             **Users(self).methods(),
             **self._chat.methods(),
             **self._views.methods(),
+            **HomeTabs(self).methods(),
             **Conversations(self).methods(),
             **file_methods(self),
+            **self.functions.methods(),
         }
-        self._web_api = WebApi(self, methods, self._faults)
+        self._web_api = WebApi(self, methods)
         self.reset()
 
     # -- lifecycle ---------------------------------------------------------
 
     def reset(self, *, keep_config: bool = False) -> None:
-        """Forget everything recorded and all pending faults (and, unless keep_config,
-        users / usergroups / channel settings)."""
+        """Forget everything recorded, and tell the interceptor to forget what it was set
+        up to do (and, unless keep_config, users / usergroups / channel settings)."""
         self.calls = []
         self.messages = {}
         self.ephemerals = []
         self.views = {}
+        self.homes = {}
         self.responses = {}
         self.violations = []
         self._response_urls.reset()
         self._views.reset()
-        self._faults.reset()
+        if self.interceptor is not None:
+            self.interceptor.reset()
         self.files.reset()
+        self.functions.reset()
         if not keep_config:
             self.users = {}
             self.usergroups = {}
@@ -133,7 +146,7 @@ class FakeSlack:
         app.router.add_get("/socket/{connection}", self._handle_socket)
         for verb, path, handler in self.files.routes():
             app.router.add_route(verb, path, handler)
-        for verb, path, handler in ControlApi(self).routes():
+        for verb, path, handler in self.control.routes():
             app.router.add_route(verb, f"/_fake/{path}", handler)
         return app
 
@@ -222,26 +235,6 @@ class FakeSlack:
         """A message `user_id` sends from Slack's client (`text` as Slack sends it, see
         `typed.message_text`), sharing the files `files` names; in `messages`."""
         return self._chat.person_message(user_id, channel_id, text, blocks, list(files))
-
-    def inject(self, method: str, *faults: SlackFault) -> None:
-        """Queue faults for ``method`` (an API method, "response_url", or "*" for any),
-        consumed one per request, in order."""
-        self._faults.inject(method, faults)
-
-    def faults_left(self, method: str) -> int:
-        """How many faults queued for ``method`` no request has taken yet."""
-        return self._faults.left(method)
-
-    def fail_rate(
-        self,
-        rate: float,
-        seed: int = 0,
-        methods: Iterable[str] | None = None,
-        faults: Sequence[SlackFault] | None = None,
-    ) -> None:
-        """Fail a seeded-random ``rate`` of requests to ``methods`` (None: every API method)
-        with a fault drawn from ``faults`` (default: 429 retry_after=1, 500, 503)."""
-        self._faults.fail_rate(rate, seed, methods, faults)
 
     def new_response_url(
         self,

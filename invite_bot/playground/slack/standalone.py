@@ -1,5 +1,8 @@
 """The local Slack as a process of its own: ``python -m invite_bot.playground.slack``
-serves until SIGTERM, after printing "READY http://127.0.0.1:PORT"."""
+serves until SIGTERM, after printing "READY http://127.0.0.1:PORT". ``--interceptor
+MODULE:CALLABLE`` plugs in an interceptor (``intercept.py``), e.g.
+``tests.faults:SlackFaults`` from the repository's root, for a test to inject faults
+through the control API."""
 
 from __future__ import annotations
 
@@ -8,7 +11,16 @@ import asyncio
 import signal
 from collections.abc import Sequence
 
+from invite_bot.playground import plugin
+from invite_bot.playground.slack.intercept import Interceptor
 from invite_bot.playground.slack.server import FakeSlack
+
+
+def _intercept(slack: FakeSlack, spec: str) -> None:
+    made = plugin.load_callable(spec)(slack)
+    if not isinstance(made, Interceptor):
+        raise TypeError(f"{spec} returned {type(made).__name__}, not an Interceptor")
+    slack.interceptor = made
 
 
 async def _serve(args: argparse.Namespace) -> None:
@@ -18,6 +30,8 @@ async def _serve(args: argparse.Namespace) -> None:
         port=args.port,
         extra_tokens=args.extra_token or (),
     )
+    if args.interceptor:
+        _intercept(slack, args.interceptor)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -39,5 +53,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--bot-token", default="xoxb-test-token")
     parser.add_argument("--extra-token", action="append", help="another accepted token")
+    parser.add_argument("--interceptor", default=None, metavar="MODULE:CALLABLE", help=plugin.HELP)
     asyncio.run(_serve(parser.parse_args(argv)))
     return 0

@@ -1,6 +1,7 @@
 """The ``/api/{method}`` endpoint: read a Web API request (form or JSON, token in the
-body or the Authorization header), check it against Slack's Web API document, let a
-planned fault spoil it, and answer with the method's handler (or Slack's refusal)."""
+body or the Authorization header), check it against Slack's Web API document, show it to
+the interceptor if there is one (intercept.py), and answer with the method's handler (or
+Slack's refusal, or what the interceptor answers instead)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from invite_bot.playground import web_api_spec
-from invite_bot.playground.slack.faults import FaultPlan, apply_fault, spoil
 from invite_bot.playground.slack.records import Call, JSONDict, Violation
 from invite_bot.playground.slack.refusal import ApiError, refuse
 
@@ -68,10 +68,9 @@ def _token(args: JSONDict, request: web.Request) -> str | None:
 class WebApi:
     """Slack's Web API over ``methods`` (method name -> handler), for ``slack``."""
 
-    def __init__(self, slack: FakeSlack, methods: Mapping[str, Handler], faults: FaultPlan):
+    def __init__(self, slack: FakeSlack, methods: Mapping[str, Handler]):
         self.slack = slack
         self.methods = dict(methods)
-        self.faults = faults
 
     def knows(self, method: str) -> bool:
         return method in self.methods or method == CONNECTIONS_OPEN
@@ -88,9 +87,9 @@ class WebApi:
         token = _token(call.args, request)
         call.token = token
         self._check_spec(call)
-        fault = self.faults.next(method)
-        if fault is not None and not fault.after_effect:
-            answer = await apply_fault(fault, request, call)
+        interceptor = slack.interceptor
+        if interceptor is not None:
+            answer = await interceptor.before(request, call)
             if answer is not None:
                 return answer
         try:
@@ -98,8 +97,10 @@ class WebApi:
         except ApiError as exc:
             return refuse(slack.violations, call, exc)
         call.response = body
-        if fault is not None and fault.after_effect:
-            return spoil(fault, request, call, body)
+        if interceptor is not None:
+            instead = await interceptor.after(request, call, body)
+            if instead is not None:
+                return instead
         return web.json_response(body)
 
     def _check_spec(self, call: Call) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -54,6 +55,18 @@ class AuditLog(Repository):
             for e in entries
         ]
         self._conn.execute(audit_log.insert(), rows)
+
+    def page(self, *, since: datetime, after_id: int = 0, limit: int = 1000) -> list[AuditEntry]:
+        """One page of the entries made at or after `since`, oldest first, those after the
+        entry `after_id` (a keyset page: the next starts after this one's last id)."""
+        query = (
+            select(audit_log)
+            .where(audit_log.c.at >= since, audit_log.c.id > after_id)
+            .order_by(audit_log.c.id)
+            .limit(limit)
+        )
+        result = self._conn.execute(query)
+        return [from_row(AuditEntry, row, detail=dict(row["detail"])) for row in result.mappings()]
 
     def entries(self, *, limit: int = 100, action: str | None = None) -> list[AuditEntry]:
         """The newest entries first."""

@@ -18,16 +18,19 @@ _MAX_ERROR = 2000
 
 
 class Outbox(Repository):
-    def claim(self, limit: int = 50) -> list[OutboxItem]:
-        """Items due for delivery, oldest first. A 'sending' item may already be in Slack
-        (crash after the post): look for its dedupe_key in the channel before resending.
-        Only the leader should send, so nothing here locks items against other replicas."""
+    def claim(self, limit: int = 50, *, kinds: Sequence[str] | None = None) -> list[OutboxItem]:
+        """Items due for delivery (of `kinds`, when given), oldest first. A 'sending' item
+        may already be in Slack (crash after the post): look for its dedupe_key in the
+        channel before resending. Only the leader should send, so nothing here locks items
+        against other replicas."""
         query = (
             select(outbox)
             .where(outbox.c.state.in_(("pending", "sending")), outbox.c.available_at <= utcnow())
             .order_by(outbox.c.id)
             .limit(limit)
         )
+        if kinds is not None:
+            query = query.where(outbox.c.kind.in_(tuple(kinds)))
         result = self._conn.execute(query)
         return [outbox_item_from_row(row) for row in result.mappings()]
 

@@ -145,6 +145,11 @@ class Requests(Repository):
         found = self._select(invite_requests.c.id == request_id)
         return found[0] if found else None
 
+    def by_delivery_key(self, delivery_key: str) -> InviteRequest | None:
+        """The request a delivery stored (a redelivery, a resumed workflow step), if any."""
+        found = self._select(invite_requests.c.delivery_key == delivery_key)
+        return found[0] if found else None
+
     def for_job(self, job_id: int) -> InviteRequest | None:
         """The approved request whose invitations this invite job made, if any."""
         found = self._select(invite_requests.c.job_id == job_id)

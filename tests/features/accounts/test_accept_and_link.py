@@ -24,10 +24,11 @@ from invite_bot.features.accounts.blocks import (
     LINK_MODAL,
 )
 from invite_bot.features.revoke.blocks import REVOKE
-from invite_bot.playground.gencove import FakeGencove, FakeInvitation, FakeUser, Fault
+from invite_bot.playground.gencove import FakeGencove, FakeInvitation, FakeUser
 from invite_bot.playground.slack import FakeSlack, OpenedView, block_action_body
 from invite_bot.store import normalise_database_url
 from invite_bot.store.store import open_runner
+from tests.faults import Fault, GencoveFaults
 from tests.support.blocks_text import block_text, blocks_text
 from tests.support.dbs import DATABASES, fresh_database
 from tests.support.harness import ADMIN, SECRET_KEY, BotUnderTest, running_bot, sqlite_url
@@ -188,10 +189,10 @@ async def test_a_key_gencove_refuses_is_not_stored(
 
 
 async def test_a_key_gencove_is_slow_to_check_is_shown_checking_then_linked(
-    bot: BotUnderTest, gencove: FakeGencove, ivy: FakeUser
+    bot: BotUnderTest, gencove_faults: GencoveFaults, ivy: FakeUser
 ) -> None:
     # Slower than the ack may wait: the modal says it is checking, then shows the outcome.
-    gencove.inject("GET", "/api/v2/user/", Fault.hang(3.0))
+    gencove_faults.inject("GET", "/api/v2/user/", Fault.hang(3.0))
     view = await _open_link_modal(bot, INVITEE)
     answer = await bot.submit(
         LINK_MODAL,
@@ -249,9 +250,9 @@ async def test_the_organization_key_cannot_be_linked_as_a_personal_key(
 
 
 async def test_gencove_failing_while_checking_the_key_says_so(
-    bot: BotUnderTest, gencove: FakeGencove, ivy: FakeUser
+    bot: BotUnderTest, gencove: FakeGencove, gencove_faults: GencoveFaults, ivy: FakeUser
 ) -> None:
-    gencove.inject("GET", "/api/v2/user/", *[Fault.status(500)] * 5)
+    gencove_faults.inject("GET", "/api/v2/user/", *[Fault.status(500)] * 5)
     shown = await _link(bot, IVY_KEY)
     assert "Could not check the key with Gencove" in shown
     assert await bot.store.read(lambda tx: tx.links.get(INVITEE)) is None
@@ -513,12 +514,12 @@ async def test_a_double_click_on_accept_sends_one_patch_and_both_say_joined(
 
 
 async def test_gencove_refusing_a_pending_invitation_shows_its_reason(
-    bot: BotUnderTest, gencove: FakeGencove, ivy: FakeUser
+    bot: BotUnderTest, gencove: FakeGencove, gencove_faults: GencoveFaults, ivy: FakeUser
 ) -> None:
     invitation = gencove.add_invitation("ivy@lab.org")
     await _link(bot, IVY_KEY)
     refusal = Fault.status(400, {"detail": "You are <already> a member & more."})
-    gencove.inject("PATCH", "/api/v2/invitations-token/", refusal)
+    gencove_faults.inject("PATCH", "/api/v2/invitations-token/", refusal)
     outcome = await _click_accept(bot, invitation.token)
     text = _text(outcome)
     assert "You are &lt;already&gt; a member &amp; more." in text
@@ -527,7 +528,11 @@ async def test_gencove_refusing_a_pending_invitation_shows_its_reason(
 
 
 async def test_the_card_coming_back_after_linking_survives_a_gencove_failure(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack, ivy: FakeUser
+    bot: BotUnderTest,
+    gencove: FakeGencove,
+    gencove_faults: GencoveFaults,
+    slack: FakeSlack,
+    ivy: FakeUser,
 ) -> None:
     invitation = gencove.add_invitation("ivy@lab.org")
     await _say(bot, f"accept {invitation.token}")
@@ -535,7 +540,9 @@ async def test_the_card_coming_back_after_linking_survives_a_gencove_failure(
         LINK_FROM_CARD, value=invitation.token, user_id=INVITEE, container="ephemeral"
     )
     view = (await slack.wait_for(lambda: list(slack.views.values())))[-1]
-    gencove.inject("GET", "/api/v2/invitations-token/", Fault.status(500, {"detail": "Boom."}))
+    gencove_faults.inject(
+        "GET", "/api/v2/invitations-token/", Fault.status(500, {"detail": "Boom."})
+    )
     assert "linked" in await _submit_key(bot, view, IVY_KEY, INVITEE)
     [back] = await responses(slack, card_url)
     assert "Boom." in back["text"]
@@ -564,16 +571,16 @@ async def test_something_that_is_no_token_is_refused_without_asking_gencove(
 
 
 async def test_a_linked_key_gencove_no_longer_accepts_is_explained(
-    bot: BotUnderTest, gencove: FakeGencove, ivy: FakeUser
+    bot: BotUnderTest, gencove: FakeGencove, gencove_faults: GencoveFaults, ivy: FakeUser
 ) -> None:
     invitation = gencove.add_invitation("ivy@lab.org")
     await _link(bot, IVY_KEY)
     refused = Fault.status(401, {"detail": "Invalid API key."})
-    gencove.inject("GET", "/api/v2/invitations-token/", refused)
+    gencove_faults.inject("GET", "/api/v2/invitations-token/", refused)
     card = await _say(bot, f"accept {invitation.token}")
     assert "no longer accepts your linked API key" in _text(card)
     assert list(_buttons(card)) == [LINK_FROM_CARD]  # a way out: link a current key
-    gencove.inject("GET", "/api/v2/invitations-token/", refused)
+    gencove_faults.inject("GET", "/api/v2/invitations-token/", refused)
     outcome = await _click_accept(bot, invitation.token)
     assert "no longer accepts your linked API key" in _text(outcome)
     assert invitation.status == "pending"
@@ -670,6 +677,7 @@ async def test_a_linked_user_gencove_forbids_falls_back_to_the_organization_key(
 async def test_the_key_is_never_logged_nor_sent_to_slack(
     bot: BotUnderTest,
     gencove: FakeGencove,
+    gencove_faults: GencoveFaults,
     slack: FakeSlack,
     ivy: FakeUser,
     caplog: pytest.LogCaptureFixture,
@@ -692,7 +700,7 @@ async def test_the_key_is_never_logged_nor_sent_to_slack(
     await _say(bot, "whoami")
     await _click_accept(bot, foreign.token)
     await _click_accept(bot, invitation.token)
-    gencove.inject("GET", "/api/v2/user/", Fault.status(401, {"detail": "Invalid API key."}))
+    gencove_faults.inject("GET", "/api/v2/user/", Fault.status(401, {"detail": "Invalid API key."}))
     await _say(bot, "whoami")
     await _say(bot, "unlink")
     assert invitation.status == "accepted"

@@ -20,14 +20,9 @@ from invite_bot.features.invite.modals import (
     FILE_INPUT,
     INVITE_MODAL,
 )
-from invite_bot.playground.gencove import FakeGencove, Fault
-from invite_bot.playground.slack import (
-    FakeSlack,
-    Message,
-    SlackFault,
-    block_action_body,
-    deliver,
-)
+from invite_bot.playground.gencove import FakeGencove
+from invite_bot.playground.slack import FakeSlack, Message, block_action_body, deliver
+from tests.faults import Fault, GencoveFaults, SlackFault, SlackFaults
 from tests.support.blocks_text import find_block, text_of
 from tests.support.bulk import (
     CREATE,
@@ -202,9 +197,9 @@ async def test_cancel_half_way_stops_after_the_requests_in_flight(
 
 
 async def test_a_429_storm_makes_the_job_wait_not_fail(
-    bot: BotUnderTest, slack: FakeSlack, gencove: FakeGencove
+    bot: BotUnderTest, slack: FakeSlack, gencove: FakeGencove, gencove_faults: GencoveFaults
 ) -> None:
-    gencove.inject("POST", CREATE, Fault.status(429, retry_after=1).times(40))
+    gencove_faults.inject("POST", CREATE, Fault.status(429, retry_after=1).times(40))
     emails = addresses(150, "r")
     await bot.send(dm_message("\n".join(emails)))
     message = await final_message(slack)
@@ -373,12 +368,12 @@ async def test_a_killed_bulk_job_resumes_on_restart_without_inviting_twice(
 
 
 async def test_a_bulk_job_killed_before_its_report_was_uploaded_uploads_it_after_restart(
-    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+    gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults, tmp_path: Path
 ) -> None:
     env = bot_environment(gencove, slack, sqlite_url(tmp_path), INVITE_JOB_LEASE="2")
     emails = addresses(60, "r")
     # The upload hangs: the bot dies with every address invited and the report unsent.
-    slack.inject("files.getUploadURLExternal", SlackFault.delay(30))
+    slack_faults.inject("files.getUploadURLExternal", SlackFault.delay(30))
     first = await start_bot_process(env, tmp_path, "--no-watch")
     second: BotProcess | None = None
     try:
@@ -388,7 +383,7 @@ async def test_a_bulk_job_killed_before_its_report_was_uploaded_uploads_it_after
             )
         assert answer.status == 200
         await final_message(slack)  # shown just before the report is sent
-        await until(lambda: slack.faults_left("files.getUploadURLExternal") == 0, timeout=30)
+        await until(lambda: slack_faults.faults_left("files.getUploadURLExternal") == 0, timeout=30)
         first.process.send_signal(signal.SIGKILL)
         await first.process.wait()
         assert slack.files.uploaded_by_bot() == []

@@ -11,9 +11,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from invite_bot.playground.gencove import FakeGencove, Fault
+from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.gencove.model import RecordedRequest
 from invite_bot.playground.slack import FakeSlack, deliver
+from tests.faults import Fault, GencoveFaults
 from tests.support.blocks_text import find_block, text_of
 from tests.support.bulk import addresses, dm_message, final_message, invited_once, report_of
 from tests.support.harness import SIGNING_SECRET, bot_environment, sqlite_url
@@ -104,10 +105,10 @@ async def test_the_same_address_is_never_sent_again_before_its_retry_after(
 
 
 async def test_a_bulk_invite_rides_out_5xx_answers_under_the_limit(
-    bot_process: BotProcess, gencove: FakeGencove, slack: FakeSlack
+    bot_process: BotProcess, gencove: FakeGencove, gencove_faults: GencoveFaults, slack: FakeSlack
 ) -> None:
     gencove.limit_creates(10.0, burst=10)
-    gencove.inject("POST", CREATE, *[Fault.status(503)] * 10, *[Fault.status(502)] * 10)
+    gencove_faults.inject("POST", CREATE, *[Fault.status(503)] * 10, *[Fault.status(502)] * 10)
     emails = addresses(100, "flaky")
     await paste(bot_process, emails)
     summary = await finished_summary(slack, bot_process)

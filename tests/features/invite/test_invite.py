@@ -7,8 +7,9 @@ import asyncio
 from pathlib import Path
 
 from invite_bot.features.revoke.blocks import REVOKE
-from invite_bot.playground.gencove import FakeGencove, Fault
-from invite_bot.playground.slack import FakeSlack, SlackFault
+from invite_bot.playground.gencove import FakeGencove
+from invite_bot.playground.slack import FakeSlack
+from tests.faults import Fault, GencoveFaults, SlackFault, SlackFaults
 from tests.support.blocks_text import block_text, blocks_text, text_of
 from tests.support.harness import ADMIN, OUTSIDER, BotUnderTest, running_bot, sqlite_url
 from tests.support.messages import revoke_buttons
@@ -159,10 +160,10 @@ async def test_an_address_already_pending_beside_a_new_one_is_shown_in_the_post(
 
 
 async def test_gencove_validation_error_is_shown_for_that_address(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+    bot: BotUnderTest, gencove: FakeGencove, gencove_faults: GencoveFaults, slack: FakeSlack
 ) -> None:
     refusal = {"email": ["Enter a valid email address."]}
-    gencove.inject("POST", "/api/v2/invitations/", Fault.status(400, refusal))
+    gencove_faults.inject("POST", "/api/v2/invitations/", Fault.status(400, refusal))
     await bot.command("invite ana@lab.org bob@lab.org")
     await bot.posted_results()
     text = block_text(slack.last_message("C_GENERAL").blocks, "row:0")
@@ -210,10 +211,10 @@ async def test_role_that_is_not_a_role_name_gets_usage_and_nothing_is_sent(
 
 
 async def test_gencove_server_error_and_timeout_end_in_a_clear_message(
-    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+    gencove: FakeGencove, gencove_faults: GencoveFaults, slack: FakeSlack, tmp_path: Path
 ) -> None:
-    gencove.inject("POST", "/api/v2/invitations/", Fault.status(500))
-    gencove.inject("POST", "/api/v2/invitations/", *[Fault.hang(3)] * 4)
+    gencove_faults.inject("POST", "/api/v2/invitations/", Fault.status(500))
+    gencove_faults.inject("POST", "/api/v2/invitations/", *[Fault.hang(3)] * 4)
     async with running_bot(
         gencove, slack, sqlite_url(tmp_path), GENCOVE_TIMEOUT="0.3", GENCOVE_MAX_RETRIES="1"
     ) as bot:
@@ -233,9 +234,9 @@ async def test_gencove_server_error_and_timeout_end_in_a_clear_message(
 
 
 async def test_slack_429_on_post_message_is_retried(
-    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults
 ) -> None:
-    slack.inject("chat.postMessage", SlackFault.rate_limited(retry_after=0))
+    slack_faults.inject("chat.postMessage", SlackFault.rate_limited(retry_after=0))
     await bot.command("invite ana@lab.org")
     await slack.wait_for(lambda: slack.messages_in("C_GENERAL"), timeout=8)
     assert len(slack.calls_to("chat.postMessage")) == 2

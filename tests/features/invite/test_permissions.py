@@ -7,6 +7,7 @@ from pathlib import Path
 
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
+from tests.faults import SlackFaults
 from tests.support.harness import ADMIN, OUTSIDER, running_bot, sqlite_url
 
 
@@ -54,11 +55,11 @@ async def test_rate_limit_refuses_the_whole_batch_that_would_exceed_it(
 
 
 async def test_a_listed_inviter_needs_no_group_lookup(
-    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+    gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults, tmp_path: Path
 ) -> None:
-    from invite_bot.playground.slack import SlackFault
+    from tests.faults import SlackFault
 
-    slack.inject("usergroups.users.list", *[SlackFault.error("internal_error")] * 5)
+    slack_faults.inject("usergroups.users.list", *[SlackFault.error("internal_error")] * 5)
     async with running_bot(
         gencove, slack, sqlite_url(tmp_path), INVITE_ADMINS=f"{ADMIN},S0LEADS01"
     ) as bot:

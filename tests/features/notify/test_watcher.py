@@ -12,6 +12,7 @@ from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
 from invite_bot.store.repositories.outbox import Outbox
+from tests.faults import SlackFaults
 from tests.support.blocks_text import action_ids, block_text
 from tests.support.dbs import DATABASES, fresh_database
 from tests.support.harness import ADMIN, BotUnderTest, running_bot
@@ -156,16 +157,16 @@ async def test_invitation_made_from_slack_is_announced_in_other_subscribed_chann
 
 
 async def test_notification_answered_with_a_slack_5xx_is_checked_before_it_is_posted_again(
-    watched: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+    watched: BotUnderTest, gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults
 ) -> None:
-    from invite_bot.playground.slack import SlackFault
+    from tests.faults import SlackFault
 
     watcher = watched.bot.watcher()
     ana = gencove.add_invitation("ana@lab.org")
     await watcher.poll()
     gencove.accept(ana)
     history_checks = len(slack.calls_to("conversations.history"))
-    slack.inject("chat.postMessage", SlackFault.status(503))
+    slack_faults.inject("chat.postMessage", SlackFault.status(503))
     await watcher.poll()
     # The 503 may have posted it: the history was read before the one more try.
     assert len(slack.calls_to("conversations.history")) == history_checks + 1

@@ -25,7 +25,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from invite_bot.playground.gencove import FakeGencove, FakeInvitation
-from invite_bot.playground.slack import FakeSlack, SlackFault
+from invite_bot.playground.slack import FakeSlack
+from tests.faults import SlackFault, SlackFaults
 from tests.support.dbs import DATABASES, fresh_database
 from tests.support.harness import bot_environment
 from tests.support.processes import WatcherProcess, start_watcher
@@ -124,7 +125,7 @@ def post_in_flight(slack: FakeSlack) -> bool:
 
 @pytest.mark.parametrize("kind", DATABASES)
 async def test_kill_9_at_random_points_then_restart_notifies_each_transition_once(
-    kind: str, gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+    kind: str, gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults, tmp_path: Path
 ) -> None:
     """SIGKILL a real watcher process again and again -- at seeded-random moments during
     polls, and while a (slow) Slack post is in flight -- restart it each time; in the end
@@ -158,12 +159,12 @@ async def test_kill_9_at_random_points_then_restart_notifies_each_transition_onc
                     change()
                 if generation % 2:
                     # The worst moment: Slack has the post, the store still says 'sending'.
-                    slack.inject("chat.postMessage", SlackFault.delay(0.3))
+                    slack_faults.inject("chat.postMessage", SlackFault.delay(0.3))
                     await wait_until(lambda: post_in_flight(slack), 10, "a slow post", watcher)
                     in_flight_kills += 1
                 else:
                     if rng.random() < 0.5:
-                        slack.inject("chat.postMessage", SlackFault.delay(0.2))
+                        slack_faults.inject("chat.postMessage", SlackFault.delay(0.2))
                     await asyncio.sleep(rng.uniform(0.0, 0.6))
                 await watcher.kill()
                 assert watcher.process.returncode == -signal.SIGKILL
@@ -212,7 +213,7 @@ def list_requests_since(gencove: FakeGencove, since: datetime) -> list[datetime]
 
 @pytest.mark.parametrize("kind", DATABASES)
 async def test_two_watchers_on_one_database_one_polls_the_other_takes_over_on_kill_9(
-    kind: str, gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+    kind: str, gencove: FakeGencove, slack: FakeSlack, slack_faults: SlackFaults, tmp_path: Path
 ) -> None:
     """Two watcher processes share one PostgreSQL database: only the leader polls, each
     transition is notified once; SIGKILL the leader in the middle of a poll and the other
@@ -253,7 +254,7 @@ async def test_two_watchers_on_one_database_one_polls_the_other_takes_over_on_ki
 
             # Slack is slow: delivering this batch takes longer than a SQLite lease lasts
             # unrenewed, yet the leader keeps the lead while it delivers.
-            slack.inject("chat.postMessage", *[SlackFault.delay(0.3)] * 10)
+            slack_faults.inject("chat.postMessage", *[SlackFault.delay(0.3)] * 10)
             done = apply(10)
             await wait_until(lambda: sum(notified(slack).values()) >= done, 10, "10", *started)
             assert polls(leader) >= 1

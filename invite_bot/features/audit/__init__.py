@@ -1,0 +1,1 @@
+"""`/gencove audit [--since 30d]`: the audit log as a CSV, in the inviter's DM."""
