@@ -30,6 +30,7 @@ from invite_bot.config.vault import Vault
 from invite_bot.domain.command.grammar import parse_command
 from invite_bot.domain.command.types import COMMAND
 from invite_bot.features.accounts.keys import KeyRing
+from invite_bot.features.invite.nothing_new import NothingNew
 from invite_bot.features.invite.result import plain_kind
 from invite_bot.features.requests.reminding import settle_and_remind
 from invite_bot.gencove import GencoveClient
@@ -147,7 +148,8 @@ def build_bot(settings: Settings, store: Store) -> Bot:
     )
     # Every process renders and resumes jobs alike (a `watch` worker refreshes their
     # messages too): the kinds, and who renders the messages features own, are known here.
-    kinds.register("invite", plain_kind(kinds))
+    nothing_new = NothingNew(store=store, outbound=outbound)  # told privately, not posted
+    kinds.register("invite", plain_kind(kinds, private=nothing_new))
     kinds.register("bulk", features.bulk_kind.kind)
     kinds.own(features.notices.render_posted)  # a notification or reminder re-invited
     kinds.own(features.deciding.shown_at)  # a request with its approval's results

@@ -22,6 +22,20 @@ def test_manifest_is_valid_against_slacks_schema() -> None:
     assert "commands" in manifest["oauth_config"]["scopes"]["bot"]
 
 
+def test_the_manifests_comment_says_what_the_file_holds() -> None:
+    """A person editing the manifest follows its comment: the number of example URLs it
+    names is the number to replace, and Socket Mode is switched on, not 'kept'."""
+    text = (ROOT / "app_manifest.yml").read_text()
+    comment = "\n".join(line for line in text.splitlines() if line.startswith("#"))
+    manifest = yaml.safe_load(text)
+    example = "https://invite-bot.example.com"
+    uses = text.count(example) - comment.count(example)
+    assert f"appears {uses} times below" in comment
+    assert manifest["settings"]["socket_mode_enabled"] is False
+    assert "set socket_mode_enabled: true" in comment
+    assert "keep socket_mode_enabled" not in comment
+
+
 def test_the_manifest_declares_the_shortcuts_and_the_workflow_step_the_bot_answers() -> None:
     from invite_bot.features.shortcuts.blocks import GLOBAL_SHORTCUT, MESSAGE_SHORTCUT
     from invite_bot.features.workflow.blocks import (

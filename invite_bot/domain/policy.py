@@ -41,13 +41,15 @@ __all__ = [
     "parse_admins",
 ]
 
+# Members read these: people's words, never the bot's setting names (those are for the
+# admin-facing `/gencove notify` and `invite-bot check`).
 NOT_AN_INVITER = (
-    "Only Gencove inviters can do that. Ask a workspace admin to add you, or a user group "
-    "you are in, to the bot's `INVITE_ADMINS` setting."
+    "Only the people who manage Gencove invitations here can do that; ask one of them, "
+    "or use `/gencove invite` to ask."
 )
 NOT_A_WORKSPACE_ADMIN = (
-    "Only workspace admins and owners can do that, because the bot's `INVITE_ADMINS` "
-    "setting is empty. Ask an admin to do it for you, or to add you to `INVITE_ADMINS`."
+    "Only the workspace's admins and owners manage Gencove invitations here, so only they "
+    "can do that; ask one of them, or use `/gencove invite` to ask."
 )
 NO_ADDRESSES = "Nothing was sent: give at least one email address."
 TOO_MANY_ADDRESSES = (

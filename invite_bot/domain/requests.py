@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Literal, TypeAlias
 
 from invite_bot.domain.policy import NOT_A_WORKSPACE_ADMIN, NOT_AN_INVITER, Decision, Refused
+from invite_bot.domain.text import slack_date
 
 __all__ = [
     "DEFAULT_TTL",
@@ -55,11 +56,11 @@ TOO_MANY_OPEN = (
     "Withdraw one with `/gencove requests`, or wait for an inviter to decide."
 )
 NOWHERE_TO_ASK = (
-    "{refusal} The bot has nowhere to ask an inviter for you either: its operator can set "
-    "`INVITE_APPROVAL_CHANNEL` (or `INVITE_ADMINS`, or `INVITE_NOTIFY_CHANNEL`)."
+    "Nothing was asked: only the people who manage Gencove invitations here can invite, and "
+    "the bot has no place set up to ask them for you. Ask one of them directly."
 )
 UNKNOWN_REQUEST = "That request is not known to the bot (any more)."
-EXPIRED = "This request expired on {when} without a decision; ask again if it is still needed."
+EXPIRED = "This request expired {when} without a decision; ask again if it is still needed."
 NOT_YOURS = "Only the member who asked can withdraw this request."
 
 
@@ -210,7 +211,7 @@ def check_withdraw(user_id: str, request: RequestFacts | None, now: datetime) ->
 
 
 def _day(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+    return slack_date(moment)
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 __all__ = [
     "describe_duration",
     "escape_mrkdwn",
     "human_list",
     "inline_code",
+    "slack_date",
     "truncate",
 ]
 
@@ -69,3 +71,16 @@ def describe_duration(seconds: float) -> str:
             amount = math.ceil(whole / size)
             return f"{amount} {unit}s"
     return f"{whole} second" + ("" if whole == 1 else "s")
+
+
+def slack_date(moment: datetime | None) -> str:
+    """A moment as people say it, in each reader's own time zone: Slack's date token shows
+    "today at 5:35 PM", "tomorrow at 9:00 AM" or "March 3rd, 2026 at 9:00 AM"; clients that
+    cannot show it read the fallback, in UTC ("Mar 3, 2026 at 09:00 UTC")."""
+    if moment is None:
+        return "no expiry"
+    at = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    fallback = f"{at:%b} {at.day}, {at.year} at {at:%H:%M} UTC"
+    # Slack capitalizes the word it picks ("Today") when the format starts with it; the
+    # zero-width space in front keeps it lower case, as it reads in a sentence.
+    return f"<!date^{int(at.timestamp())}^\u200b{{date_pretty}} at {{time}}|{fallback}>"

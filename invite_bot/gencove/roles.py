@@ -16,7 +16,11 @@ class Roles:
         self._gencove = gencove
         self._cache: TtlCache[str, list[str]] = TtlCache(CACHE_SECONDS)
 
-    async def names(self) -> list[str]:
+    async def names(self, *, fresh: bool = False) -> list[str]:
+        """The role names; `fresh`: read from Gencove now (a role added a minute ago)."""
+        if fresh:
+            self._cache.clear()
+
         async def load() -> list[str]:
             return [role.name for role in await self._gencove.list_roles()]
 

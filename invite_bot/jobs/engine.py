@@ -31,7 +31,7 @@ from invite_bot.config.metrics import Metrics
 from invite_bot.domain.records import InviteRow
 from invite_bot.gencove import GencoveClient
 from invite_bot.gencove.acting import LinkedKeys
-from invite_bot.jobs.delivery import Place, deliver
+from invite_bot.jobs.delivery import Delivered, Place, deliver, tell_asker
 from invite_bot.jobs.holding import Holding
 from invite_bot.jobs.kinds import JobKind, JobKinds
 from invite_bot.jobs.pending import PendingList
@@ -40,6 +40,7 @@ from invite_bot.jobs.refresh import Messages
 from invite_bot.jobs.rows import job_rows
 from invite_bot.jobs.run import JobRun, made_by
 from invite_bot.jobs.steps import Outcome, Steps
+from invite_bot.slack.blockkit import Message
 from invite_bot.slack.outbound import Outbound, Posted
 from invite_bot.store import InviteJob, NewInviteJob, Store, StoreUnavailable
 
@@ -201,7 +202,7 @@ class Jobs:
             response_url=job.response_url,
             message=where,
         )
-        delivered = await deliver(self.outbound, place, message, resumed=resumed)
+        delivered = await self._deliver(kind, job, rows, place, message, resumed=resumed)
         if not delivered.reached:
             self.metrics.invite_job_finished("undelivered")
             return  # left unfinished: resume delivers it later
@@ -219,6 +220,24 @@ class Jobs:
                 return
             await self.store.write(lambda tx: tx.jobs.finish(job.id))
         self.metrics.invite_job_finished("delivered")
+
+    async def _deliver(
+        self,
+        kind: JobKind,
+        job: InviteJob,
+        rows: list[InviteRow],
+        place: Place,
+        message: Message,
+        *,
+        resumed: bool,
+    ) -> Delivered:
+        """Show the job's result in its channel; or, when it has no message yet and its kind
+        says there is nothing new for the channel (`JobKind.private`), to its asker alone."""
+        if kind.private is not None and place.message is None:
+            private = await kind.private(job, rows)
+            if private is not None:
+                return Delivered(None, await tell_asker(self.outbound, place, private))
+        return await deliver(self.outbound, place, message, resumed=resumed)
 
 
 def message_key(job: InviteJob) -> str:

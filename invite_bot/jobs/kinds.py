@@ -38,6 +38,10 @@ class JobKind:
     # or None when it could not be shown (its addresses are then not sent); the second
     # argument: whether the job is resumed (a run before may have shown it)
     open: Callable[[InviteJob, bool], Awaitable[InviteJob | None]] | None = None
+    # for a job with no message yet: what to tell its asker alone instead of posting, when
+    # there is nothing new for the channel (a plain invite of addresses already invited);
+    # None: post the message as usual
+    private: Callable[[InviteJob, list[InviteRow]], Awaitable[Message | None]] | None = None
 
 
 Owner = Callable[[str, str], Awaitable[Message | None]]

@@ -120,7 +120,7 @@ async def record(
         tx.audit.add_many(audited)
         if announced and announce_in:
             # Subscribed channels hear of invitations made from Slack too.
-            tx.transitions.apply(announced, notify_channels=announce_in)
+            tx.transitions.apply(announced, notify_channels=announce_in, job_id=job.id)
 
     await store.write(write)
     return {o.email: row_of(o) for o in outcomes}

@@ -114,7 +114,7 @@ def _relative(moment: datetime, now: datetime | None) -> str | None:
     if now is None:
         return None
     days = (moment.date() - now.astimezone(UTC).date()).days
-    return {0: "Today", -1: "Yesterday", 1: "Tomorrow"}.get(days)
+    return {0: "today", -1: "yesterday", 1: "tomorrow"}.get(days)
 
 
 def _ago(moment: datetime, now: datetime | None) -> str:
@@ -159,7 +159,14 @@ def format_date(
     except (ValueError, OverflowError, OSError):
         return None
     tokens = _date_tokens(moment, now)
-    text = _DATE_TOKEN.sub(lambda m: tokens.get(m[1], m[0]), fmt)
+
+    def token(match: re.Match[str]) -> str:
+        value = tokens.get(match[1], match[0])
+        # Slack capitalizes a word it chose ("Today") only at the very start of the format;
+        # the bot starts its formats with a zero-width space to keep "expires today at…".
+        return value[:1].upper() + value[1:] if match.start() == 0 else value
+
+    text = _DATE_TOKEN.sub(token, fmt)
     return text, moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

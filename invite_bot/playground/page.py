@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -149,13 +150,14 @@ class _Routes:
         opened = self.local.open_view(who)
         known = panes.names(self.local.slack.channels)
         entries = self.local.conversation(who, where)
+        now = datetime.now(UTC)  # dates read "today at 5:35 PM", as Slack shows them
         return web.json_response(
             {
                 "version": version,
                 "channel_title": ("# " if where.key != "dm" else "") + where.name,
                 "sidebar": panes.sidebar(who, where.key),
-                "conversation": panes.conversation(entries, who, known),
-                "modal": panes.modal(opened, known),
+                "conversation": panes.conversation(entries, who, known, now=now),
+                "modal": panes.modal(opened, known, now=now),
                 "modal_key": _modal_key(opened),
                 "gencove": side_panes.gencove_pane(self._sandbox()),
                 "traffic": side_panes.traffic_pane(self._traffic()),

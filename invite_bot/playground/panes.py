@@ -66,15 +66,21 @@ def sidebar(viewer: Person, current: str) -> str:
 
 
 def conversation(
-    entries: Sequence[Entry], viewer: Person, known: Mapping[str, str] | None = None
+    entries: Sequence[Entry],
+    viewer: Person,
+    known: Mapping[str, str] | None = None,
+    *,
+    now: datetime | None = None,
 ) -> str:
-    """The conversation's entries; `known` is `names()` (ids to the names mentions show)."""
+    """The conversation's entries; `known` is `names()` (ids to the names mentions show);
+    `now` makes dates read as Slack shows them ("today at 5:35 PM")."""
     if not entries:
         return '<div class="empty">Nothing here yet. Type <code>/gencove help</code> below.</div>'
     who = names() if known is None else known
     shown, replies = threads(entries)
     return "".join(
-        _entry(entry, viewer, who) + _thread(entry, replies.get(entry.ts or ""), viewer, who)
+        _entry(entry, viewer, who, now)
+        + _thread(entry, replies.get(entry.ts or ""), viewer, who, now)
         for entry in shown
     )
 
@@ -96,7 +102,11 @@ def threads(entries: Sequence[Entry]) -> tuple[list[Entry], dict[str, list[Entry
 
 
 def _thread(
-    parent: Entry, replies: Sequence[Entry] | None, viewer: Person, who: Mapping[str, str]
+    parent: Entry,
+    replies: Sequence[Entry] | None,
+    viewer: Person,
+    who: Mapping[str, str],
+    now: datetime | None = None,
 ) -> str:
     """The "N replies" line under a message, opening onto its thread."""
     if not replies:
@@ -109,7 +119,7 @@ def _thread(
         f'<summary class="thread-summary"><span class="thread-count">{count}</span>'
         f'<span class="thread-last">Last reply {last}</span></summary>'
         '<div class="thread-replies">'
-        + "".join(_entry(reply, viewer, who) for reply in replies)
+        + "".join(_entry(reply, viewer, who, now) for reply in replies)
         + "</div></details>"
     )
 
@@ -123,7 +133,9 @@ def _author(entry: Entry) -> tuple[str, str]:
     return BOT_NAME, '<span class="app-badge">APP</span>'
 
 
-def _entry(entry: Entry, viewer: Person, who: Mapping[str, str]) -> str:
+def _entry(
+    entry: Entry, viewer: Person, who: Mapping[str, str], now: datetime | None = None
+) -> str:
     private = entry.visible_to is not None
     if entry.kind == "command":
         return (
@@ -137,7 +149,7 @@ def _entry(entry: Entry, viewer: Person, who: Mapping[str, str]) -> str:
     classes = "entry" + (" ephemeral" if private else "")
     note = '<div class="only-you">👁 Only visible to you</div>' if private else ""
     edited = ' <span class="edited">(edited)</span>' if entry.edited else ""
-    body = render_blocks(entry.blocks, names=who, fallback_text=entry.text)
+    body = render_blocks(entry.blocks, names=who, fallback_text=entry.text, now=now)
     if entry.file is not None:
         classes += " file-share"
         body += file_card(entry.file, viewer, author)
@@ -154,7 +166,10 @@ def _entry(entry: Entry, viewer: Person, who: Mapping[str, str]) -> str:
 
 
 def modal(
-    opened: tuple[dict[str, Any], dict[str, str]] | None, known: Mapping[str, str] | None = None
+    opened: tuple[dict[str, Any], dict[str, str]] | None,
+    known: Mapping[str, str] | None = None,
+    *,
+    now: datetime | None = None,
 ) -> str:
     if opened is None:
         return ""
@@ -163,5 +178,6 @@ def modal(
     banner = f'<div class="modal-problem">{e(general)}</div>' if general else ""
     return (
         f'<div class="overlay" data-view-id="{e(view.get("id", ""))}">{banner}'
-        f"{render_view(view, names=names() if known is None else known, errors=errors)}</div>"
+        f"{render_view(view, names=names() if known is None else known, errors=errors, now=now)}"
+        "</div>"
     )

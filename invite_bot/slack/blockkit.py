@@ -1,6 +1,6 @@
 """The pieces every Block Kit builder shares: action, callback and block ids (the one place
-listeners and builders agree on), Block Kit's limits, status icons, escaping, dates and
-the `Message` value. Pure: no I/O.
+listeners and builders agree on), Block Kit's limits, status icons, escaping and the
+`Message` value. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -31,14 +30,6 @@ SECTION_TEXT = 3000
 def esc(text: str) -> str:
     """mrkdwn-escape text from a user or from Gencove."""
     return escape_mrkdwn(text)
-
-
-def slack_date(moment: datetime | None) -> str:
-    """A date Slack shows in each reader's time zone, with a UTC fallback."""
-    if moment is None:
-        return "no expiry"
-    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
@@ -183,6 +183,10 @@ class Reply:
     ack: Mapping[str, Any] = field(default_factory=dict)
     then: Work | None = None
     name: str | None = None
+    # Work that decides the reply itself, before the ack (a form's field error that needs
+    # an answer from elsewhere); it must return within Slack's 3 s, so it keeps to a
+    # budget of its own and falls back on an ack that says the work goes on.
+    first: Callable[[], Awaitable[Reply]] | None = None
 
 
 def answer(**ack: Any) -> Reply:
@@ -235,6 +239,8 @@ class Guard:
                 reply = Reply()
                 try:
                     reply = decide(turn)
+                    if reply.first is not None:
+                        reply = replace(await reply.first(), name=reply.name)
                     await ack(**self._outbound.shown(reply.ack))
                 except Exception:
                     self._count(kind, reply.name or name, "failed")

@@ -204,6 +204,18 @@ class Outbound:
                 return Posted(channel, str(message["ts"]))
         return None
 
+    async def permalink(self, where: Posted) -> str | None:
+        """A link to the message at `where`; None when Slack will not give one."""
+        try:
+            answer = await self.client.chat_getPermalink(channel=where.channel, message_ts=where.ts)
+        except SLACK_FAILURES as exc:
+            log.info("no link to a message in %s: %s", where.channel, classify(exc).error)
+            return None
+        link = answer.get("permalink")
+        if not isinstance(link, str) or not link.startswith(("https://", "http://")):
+            return None
+        return None if any(c in link for c in "<>| ") else link  # it goes into <link|label>
+
     async def update(self, where: Posted, message: Message) -> SlackFailure | None:
         """Replace the message at `where`; None once done. An update shows the same however
         often it lands, so an unreadable answer is simply repeated once."""

@@ -91,9 +91,10 @@ def test_missing_lookup_is_a_programming_error() -> None:
         decide_inviter("U1", Admins(groups=frozenset({"S1"})))
 
 
-def test_refusal_messages_say_what_to_do() -> None:
-    assert "INVITE_ADMINS" in NOT_AN_INVITER
-    assert "INVITE_ADMINS" in NOT_A_WORKSPACE_ADMIN
+def test_refusal_messages_say_what_to_do_in_peoples_words() -> None:
+    for refusal in (NOT_AN_INVITER, NOT_A_WORKSPACE_ADMIN):
+        assert "ask one of them, or use `/gencove invite` to ask" in refusal
+        assert "INVITE_ADMINS" not in refusal
 
 
 # -- addresses and domains -------------------------------------------------------------

@@ -36,15 +36,16 @@ def _closed(status: str, by: str | None = "U0ADMIN01") -> RequestFacts:
     [
         (ALLOWED, OPEN, NOW, None),
         # the clicker's permission comes first, even on a request already decided
-        (Refused(NOT_AN_INVITER), _closed("approved"), NOW, "Only Gencove inviters"),
-        (Refused(NOT_AN_INVITER), None, NOW, "Only Gencove inviters"),
+        (Refused(NOT_AN_INVITER), _closed("approved"), NOW, "Only the people who manage"),
+        (Refused(NOT_AN_INVITER), None, NOW, "Only the people who manage"),
         (ALLOWED, None, NOW, "not known"),
         (ALLOWED, _closed("approved"), NOW, "already approved by <@U0ADMIN01>"),
         (ALLOWED, _closed("denied", "U0SECOND1"), NOW, "already denied by <@U0SECOND1>"),
         (ALLOWED, _closed("withdrawn", "U0MEMBER1"), NOW, "withdrawn by the member who asked"),
         (ALLOWED, _closed("expired", None), NOW, "expired without a decision"),
         # still "open" in the store, but its time is up: expired, never decided
-        (ALLOWED, OPEN, LATER, "expired on 2026-12-09 12:00 UTC"),
+        (ALLOWED, OPEN, LATER, "expired <!date^"),
+        (ALLOWED, OPEN, LATER, "|Dec 9, 2026 at 12:00 UTC> without a decision"),
         (ALLOWED, OPEN, LATER - timedelta(microseconds=1), None),
     ],
 )

@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from invite_bot.features.listing.blocks import LIST_PAGE
 from invite_bot.features.revoke.blocks import REVOKE
@@ -193,7 +195,10 @@ def _check(slack: FakeSlack, gencove: FakeGencove, op: Op) -> None:
     replies = slack.response_posts(op.url)
     if op.kind == "invite":
         shown = slack.messages_in(op.channel)
-        assert shown, f"the invite's result went only to the response_url: {dump(replies)}"
+        if not shown:
+            # Nothing new was made: the inviter alone is told why, address by address.
+            _check_told(replies, op.addresses)
+            return
         message = shown[0]
         for email in op.addresses:
             line = section_for(message, email)
@@ -226,6 +231,17 @@ def _check(slack: FakeSlack, gencove: FakeGencove, op: Op) -> None:
             assert "revoked." in text, text
         else:
             assert "Gencove" in text, text
+
+
+def _check_told(replies: list[dict[str, Any]], emails: Sequence[str]) -> None:
+    [told] = replies
+    assert told.get("response_type", "ephemeral") == "ephemeral", dump(replies)
+    text = message_text(told)
+    assert text.startswith("No new invitation was sent"), text
+    for email in emails:
+        line = next(x for x in text.splitlines() if f"*{email}*" in x)
+        reason = line.split(": not invited.", 1)[1].strip() if ": not invited." in line else ""
+        assert len(reason) > 10 or "already" in line, line
 
 
 def _check_count(slack: FakeSlack, op: Op) -> None:

@@ -254,11 +254,13 @@ async def test_a_gencove_error_quoting_the_key_never_reaches_slack(
     _, url = await bot.command("list")
     [reply] = await slack.wait_for(lambda: slack.response_posts(url))
     assert REDACTED in message_text(reply)
-    # Through the Web API (the result message): an invitation refused, quoting the key.
+    # Through the job's result: an invitation refused, quoting the key. Nothing new was
+    # made, so the inviter is told privately (the response_url), and the channel nothing.
     gencove_faults.inject(
         "POST", INVITATIONS, Fault.status(400, {"email": [f"{key} may not invite this"]})
     )
-    await bot.command("invite ana@lab.org")
-    [post] = await bot.posted_results()
-    assert REDACTED in message_text(post.args)
+    _, url = await bot.command("invite ana@lab.org")
+    [told] = await slack.wait_for(lambda: slack.response_posts(url))
+    assert REDACTED in message_text(told)
+    assert not slack.calls_to("chat.postMessage")
     assert key not in slack.all_text()

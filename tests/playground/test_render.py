@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from invite_bot.domain.command.grammar import help_text
 from invite_bot.domain.records import InviteRow
-from invite_bot.domain.text import escape_mrkdwn
+from invite_bot.domain.text import escape_mrkdwn, slack_date
 from invite_bot.features.accounts.blocks import Card, accept_card, link_modal
 from invite_bot.features.invite.modals import invite_modal
 from invite_bot.features.invite.result import invite_result
@@ -237,6 +237,21 @@ def test_pretty_dates_are_relative_to_now() -> None:
     assert pretty(datetime(2023, 11, 20, tzinfo=UTC)) == "November 14th, 2023 at 10:13 PM"
     ago = mrkdwn(f"<!date^{TS}^{{ago}}|x>", now=datetime(2023, 11, 15, 1, tzinfo=UTC))
     assert Parsed(ago).text == "2 hours ago"
+
+
+def test_the_bots_dates_read_as_in_a_sentence() -> None:
+    """The bot's `slack_date` as Slack shows it: the word it picks stays lower case inside
+    a sentence (its format starts with a zero-width space), a UTC fallback otherwise."""
+    moment = datetime.fromtimestamp(TS, tz=UTC)
+    text = f"expires {slack_date(moment)}"
+
+    def shown(now: datetime) -> str:
+        return Parsed(mrkdwn(text, now=now)).text.replace("\u200b", "")
+
+    assert shown(datetime(2023, 11, 14, 9, tzinfo=UTC)) == "expires today at 10:13 PM"
+    assert shown(datetime(2023, 11, 13, 9, tzinfo=UTC)) == "expires tomorrow at 10:13 PM"
+    assert shown(datetime(2023, 12, 1, tzinfo=UTC)) == "expires November 14th, 2023 at 10:13 PM"
+    assert text.endswith("|Nov 14, 2023 at 22:13 UTC>")
 
 
 def test_bad_dates_show_the_fallback_and_date_links_must_be_safe() -> None:
@@ -649,7 +664,7 @@ def test_the_bots_result_message() -> None:
         InviteRow("bob@lab.org", "failed", error="Gencove said <no> & 'no'"),
         InviteRow("carol@lab.org", "revoked", changed_by="U0ADMIN01"),
         InviteRow("dan@lab.org", "working"),
-        InviteRow("eve@lab.org", "accepted", changed_by="Eve <!here>"),
+        InviteRow("eve@lab.org", "revoked", "member", "id-5", changed_by="Eve <!here>"),
     ]
     message = invite_result(rows, inviter_id="U0ADMIN01")
     parsed = _assert_clean(render_blocks(message.blocks, names=NAMES, fallback_text=message.text))
@@ -666,7 +681,8 @@ def test_the_bots_result_message() -> None:
         "danger",
     )
     assert parsed.one("time")["datetime"] == "2026-12-03T12:00:00Z"
-    assert "@ana invited 1 of 5 addresses (1 failed)." in parsed.text
+    assert "@ana invited 3 of 5 addresses (1 failed, 1 still being invited)." in parsed.text
+    assert "eve@lab.org: revoked in Gencove by Eve <!here>" in parsed.text
     assert "Gencove said <no> & 'no'" in parsed.text
     assert "Eve <!here>" in parsed.text
     assert len(parsed.find("span", **{"class": "sk-mention"})) == 2

@@ -60,12 +60,18 @@ BOTS_OWN = (f"<@{ADMIN}>", f"<@{OUTSIDER}>")
 
 def assert_no_raw_specials(text: str) -> None:
     """No `<…>` mrkdwn control sequence in `text` but the bot's own (mentions of the people
-    who acted, `<!date^…>`, `<#channel>`): anything else came from input unescaped."""
+    who acted, `<!date^…>`, `<#channel>`, a link Slack gave to one of its messages):
+    anything else came from input unescaped."""
     for special in RAW_SPECIALS:
         assert special not in text, f"{special} reached Slack unescaped"
     for control in re.findall(r"<[^<>]*>", text):
         ok = control in BOTS_OWN or control.startswith(("<!date^", "<#C"))
+        ok = ok or PERMALINK.fullmatch(control) is not None
         assert ok, f"unescaped {control!r} reached Slack"
+
+
+# chat.getPermalink's answer, as the bot links to a message ("see the message about it")
+PERMALINK = re.compile(r"<https?://[^<>|\s]+/archives/[CGD][A-Z0-9_]+/p\d+\|[a-z ]+>")
 
 
 def revoke_buttons(blocks: Iterable[Any] | None) -> list[dict[str, Any]]:

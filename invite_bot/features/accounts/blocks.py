@@ -20,8 +20,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from invite_bot.domain.text import truncate
-from invite_bot.slack.blockkit import STATUS_ICON, Message, as_dicts, esc, mrkdwn, slack_date
+from invite_bot.domain.text import slack_date, truncate
+from invite_bot.slack.blockkit import STATUS_ICON, Message, as_dicts, esc, mrkdwn
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,8 @@ def link_modal(*, metadata: str) -> View:
 
 
 LINKING_OFF = (
-    "Linking accounts is not set up on this bot: its operator must set `INVITE_BOT_SECRET_KEY`."
+    "Linking a Gencove account is not turned on for this bot yet; ask whoever runs the bot "
+    "to turn it on."
 )
 
 

@@ -94,7 +94,9 @@ class Linking:
 
     async def whoami(self, user_id: str) -> str:
         if self.vault is None:
-            return "Linking accounts is not set up on this bot, so no Gencove account is linked."
+            return (
+                "Linking a Gencove account is not turned on for this bot, so none is linked to you."
+            )
         stored = await self.store.read(lambda tx: tx.links.get(user_id))
         if stored is None:
             return "No Gencove account is linked to you. Use `/gencove link` to link one."

@@ -4,8 +4,10 @@ link form."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 from slack_sdk.models.blocks import SectionBlock
@@ -44,6 +46,7 @@ from invite_bot.slack.router import Router
 log = logging.getLogger(__name__)
 
 MODAL_ERROR_LIMIT = 150  # Slack cuts inline field errors; keep them readable
+CHECK_BUDGET = 2.0  # seconds a key check may take and still answer on the field (3 s ack)
 LINKED = ":white_check_mark: Your Gencove account is linked. You can close this."
 
 
@@ -119,23 +122,44 @@ class _Accounts:
             return answer(
                 response_action="errors", errors={API_KEY_BLOCK: problem[:MODAL_ERROR_LIMIT]}
             )
-        # Checking the key takes a Gencove call: acknowledge with a "checking" view first.
+        if self.linking.vault is None:
+            return answer(response_action="update", view=_result_view(LINKING_OFF))
+        return Reply(first=lambda: self._link_first(turn, key))
+
+    async def _link_first(self, turn: Turn, key: str) -> Reply:
+        """Checking the key takes a Gencove call. Answered within CHECK_BUDGET seconds, a
+        refusal is Slack's red error on the key field (the form stays as typed), a success
+        the "linked" view; slower, the modal says it is checking and shows the outcome."""
+        checking = asyncio.ensure_future(self._check_and_link(turn, key))
+        done, _ = await asyncio.wait({checking}, timeout=CHECK_BUDGET)
+        if not done:
+            return Reply(
+                ack={"response_action": "update", "view": _checking_view()},
+                then=lambda: self._linked(turn, checking),
+            )
+        error = checking.result()
+        if error is not None:
+            return answer(
+                response_action="errors", errors={API_KEY_BLOCK: error[:MODAL_ERROR_LIMIT]}
+            )
         return Reply(
-            ack={"response_action": "update", "view": _checking_view()},
-            then=lambda: self._link(turn, key),
+            ack={"response_action": "update", "view": _result_view(LINKED)},
+            then=lambda: self._after_link(turn),
         )
 
-    async def _link(self, turn: Turn, key: str) -> None:
-        view, request = turn.payload, turn.request
-        user_id = request.user
-        if self.linking.vault is None:
-            await self._update_view(view, _result_view("Linking is not set up on this bot."))
-            return
+    async def _check_and_link(self, turn: Turn, key: str) -> str | None:
+        request = turn.request
         try:
-            error = await self.linking.link(user_id, key, request.metadata.get("channel_id"))
+            return await self.linking.link(request.user, key, request.metadata.get("channel_id"))
         except Exception:
             log.exception("linking failed")
-            error = "Something went wrong on the bot's side. Try again."
+            return "Something went wrong on the bot's side. Try again."
+
+    async def _linked(self, turn: Turn, checked: Awaitable[str | None]) -> None:
+        """The outcome of a check that outlasted the ack, shown in the modal."""
+        view, request = turn.payload, turn.request
+        user_id = request.user
+        error = await checked
         if error is not None:
             # What the form carries again: the metadata fields that passed their check.
             form = link_modal(metadata=json.dumps(dict(request.metadata))).to_dict()
@@ -146,6 +170,10 @@ class _Accounts:
             return
         if not await self._update_view(view, _result_view(LINKED)):
             await self._tell(user_id, LINKED)
+        await self._after_link(turn)
+
+    async def _after_link(self, turn: Turn) -> None:
+        request, user_id = turn.request, turn.request.user
         token, response_url = request.metadata.get("token"), request.metadata.get("response_url")
         if token and response_url:
             # Linked from an accept card: bring the card back, now with its Accept button

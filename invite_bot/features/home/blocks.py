@@ -25,6 +25,7 @@ from slack_sdk.models.blocks import (
 
 from invite_bot.domain.addresses import shown
 from invite_bot.domain.records import InviteRequest, KnownInvitation, LinkedAccount
+from invite_bot.domain.text import slack_date
 from invite_bot.features.accounts.blocks import link_button, unlink_button
 from invite_bot.features.invite.modals import invite_form_button
 from invite_bot.features.notify.buttons import (
@@ -45,7 +46,6 @@ from invite_bot.slack.blockkit import (
     esc,
     home_view,
     mrkdwn,
-    slack_date,
 )
 
 SHOWN_REQUESTS = 10  # open requests on the Home tab (two blocks each for an inviter)

@@ -18,7 +18,7 @@ from slack_sdk.models.views import View
 from invite_bot.domain.command.grammar import Invite, InviteModal
 from invite_bot.domain.policy import Refused
 from invite_bot.domain.requests import Ask
-from invite_bot.domain.text import escape_mrkdwn, human_list
+from invite_bot.domain.text import escape_mrkdwn, human_list, inline_code
 from invite_bot.features.invite.checks import Inviting
 from invite_bot.features.invite.modals import (
     ADDRESSES_BLOCK,
@@ -53,7 +53,7 @@ class Requesting(Protocol):
 
     async def asks_instead(self, user_id: str) -> Refused | None: ...
 
-    async def ask(self, wish: Ask, refusal: Refused, *, tell: Tell) -> None: ...
+    async def ask(self, wish: Ask, *, tell: Tell) -> None: ...
 
     def form(self, roles: Sequence[str], *, default_role: str | None, metadata: str) -> View: ...
 
@@ -78,6 +78,15 @@ class BulkInviting(Protocol):
 
 
 MODAL_ERROR_LIMIT = 150  # Slack cuts inline field errors; keep them readable
+UNKNOWN_TYPED_ROLE = (
+    "Nothing was sent: {role} is not one of the organization's roles. Use one of {roles}, "
+    "or leave out `--role` for the organization's default."
+)
+TOO_MANY_FOR_A_COMMAND = (
+    "Nothing was sent: that is {count} addresses and one command takes at most {limit}. "
+    "A longer list, up to {bulk_max}, goes in the form: type `/gencove invite` alone, then "
+    "paste the list or attach a CSV file (or send either to the bot in a direct message)."
+)
 
 
 def register(
@@ -111,19 +120,36 @@ class _Invites:
 
     def typed(self, command: Invite, turn: Turn) -> Reply:
         addresses, refusal = self.inviting.read_addresses(command.addresses_text)
+        if addresses.too_many:
+            # Not a dead end: the form and a CSV take a longer list, as a bulk invite.
+            settings = self.inviting.settings
+            return answer(
+                response_type="ephemeral",
+                text=TOO_MANY_FOR_A_COMMAND.format(
+                    count=addresses.count,
+                    limit=settings.invite_max_per_command,
+                    bulk_max=f"{settings.invite_bulk_max:,}",
+                ),
+            )
         if refusal is not None:
             return answer(response_type="ephemeral", text=refusal.message)
         return then(lambda: self._invite(turn, list(addresses.addresses), command.role))
 
     async def _invite(self, turn: Turn, addresses: list[str], role: str | None) -> None:
         request = turn.request
+        if role is not None:
+            checked = await self._organization_role(role)
+            if isinstance(checked, Refused):
+                await turn.reply(checked.message)  # privately, before anything is sent
+                return
+            role = checked
         refusal = await self.asking.asks_instead(request.user)
         if refusal is not None:
             # A member who may not invite asks the inviters instead.
             wish = Ask(
                 request.user, request.channel, tuple(addresses), role, None, request.delivery_key
             )
-            await self.asking.ask(wish, refusal, tell=turn.reply)
+            await self.asking.ask(wish, tell=turn.reply)
             return
         job = NewInviteJob(
             slack_user_id=request.user,
@@ -134,6 +160,25 @@ class _Invites:
             delivery_key=request.delivery_key,
         )
         await self.inviting.invite_if_allowed(job, tell=turn.reply)
+
+    async def _organization_role(self, role: str) -> str | Refused:
+        """The organization's name for the role typed (`Admin` is its `admin`), or why it is
+        none of its roles. When Gencove cannot list them, the role goes as typed: Gencove
+        refuses an unknown one for each address."""
+        try:
+            cached = self.roles.cached()
+            names = cached if cached is not None else await self.roles.names()
+            if role not in names and cached is not None:
+                names = await self.roles.names(fresh=True)  # a role added since the last read
+        except GencoveError as exc:
+            log.warning("roles unavailable to check --role: %s", exc.message)
+            return role
+        if role in names:
+            return role
+        same = [name for name in names if name.casefold() == role.casefold()]
+        if len(same) == 1:
+            return same[0]
+        return Refused(UNKNOWN_TYPED_ROLE.format(role=inline_code(role), roles=human_list(names)))
 
     def form_clicked(self, turn: Turn) -> Reply:
         return then(lambda: self._open_form(turn, None))

@@ -10,13 +10,14 @@ from slack_sdk.models.blocks import (
 
 from invite_bot.domain.addresses import shown
 from invite_bot.domain.records import InviteRow
+from invite_bot.domain.text import slack_date
 from invite_bot.features.reinvite.blocks import REINVITABLE, reinvite_button
 from invite_bot.features.revoke.blocks import revoke_button
 from invite_bot.slack.blockkit import (
+    SLACK_USER_ID,
     STATUS_ICON,
     by_whom,
     esc,
-    slack_date,
 )
 
 
@@ -40,7 +41,19 @@ def row_line(row: InviteRow) -> str:
         prefix = "already invited" if row.existing else "invited"
         return f"{icon} {email}: {prefix}{role} · expires {slack_date(row.expires)}"
     again = f" · re-invited{by_whom(row.reinvited_by)}" if row.reinvited_by else ""
-    return f"{icon} {email}: {row.status}{by_whom(row.changed_by)}{role}{again}"
+    return f"{icon} {email}: {row.status}{who_changed(row.status, row.changed_by)}{role}{again}"
+
+
+def who_changed(status: str, changed_by: str | None) -> str:
+    """Who moved an invitation to `status`, said one way everywhere: the Slack person for
+    what was done in Slack (" by @ada"), the Gencove user for what was done in Gencove
+    (" in Gencove by Jane Doe"); nobody for an expiry (time did it) or an acceptance (the
+    invitee did, and the row or notice names them already)."""
+    if status in ("expired", "accepted") or not changed_by:
+        return ""
+    if SLACK_USER_ID.fullmatch(changed_by):
+        return f" by <@{changed_by}>"
+    return f" in Gencove by {esc(changed_by)}"
 
 
 def row_button(row: InviteRow, *, list_page: str = "") -> ButtonElement | None:
@@ -59,5 +72,3 @@ def row_block_id(row: InviteRow, index: int) -> str:
 
 
 DETAILED_ROWS = 45  # above this a result message switches to compact lines
-
-

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 from invite_bot.domain.page_refs import MAX_OFFSET
 from invite_bot.domain.records import InviteRow
 from invite_bot.features.listing.blocks import ListPage, invitation_list
@@ -41,9 +44,25 @@ class Pages:
         offset = min(max(0, offset), MAX_OFFSET)
         result = await self.gencove.list_invitations_page(status, PAGE_SIZE, offset)
         shown = result.results[:PAGE_SIZE]
-        rows = await with_reinvites(self.store, [row(i) for i in shown], follow=False)
+        rows = await self._as_known(shown)
+        rows = await with_reinvites(self.store, rows, follow=False)
         return invitation_list(
             ListPage(
                 status=status, offset=offset, count=result.count, rows=rows, page_size=PAGE_SIZE
             )
         )
+
+    async def _as_known(self, shown: Sequence[Invitation]) -> list[InviteRow]:
+        """The rows, each with who changed it as the bot recorded it: Gencove names the
+        key's user ("Org Admin") for what someone did from Slack with the organization's
+        key; the bot knows the Slack person."""
+        ids = [invitation.id for invitation in shown]
+        known = {k.id: k for k in await self.store.read(lambda tx: tx.invitations.get_many(ids))}
+        rows = []
+        for invitation in shown:
+            listed = row(invitation)
+            recorded = known.get(invitation.id)
+            if recorded and recorded.status == listed.status and recorded.changed_by:
+                listed = replace(listed, changed_by=recorded.changed_by)
+            rows.append(listed)
+        return rows

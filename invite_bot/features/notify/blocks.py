@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -21,8 +21,8 @@ from slack_sdk.models.blocks import (
 from invite_bot.domain.addresses import shown
 from invite_bot.domain.notifications import Group, NoticeKind
 from invite_bot.domain.records import InviteRow
-from invite_bot.domain.text import truncate
-from invite_bot.features.invite.rows import row_button, row_line
+from invite_bot.domain.text import slack_date, truncate
+from invite_bot.features.invite.rows import row_button, row_line, who_changed
 from invite_bot.features.reinvite.blocks import reinvite_button
 from invite_bot.features.revoke.blocks import revoke_button
 from invite_bot.slack.blockkit import (
@@ -33,7 +33,6 @@ from invite_bot.slack.blockkit import (
     by_whom,
     esc,
     mrkdwn,
-    slack_date,
 )
 
 NOTICE_BLOCK = "notice"
@@ -70,15 +69,21 @@ def notice_message(notice: Notice) -> Message:
         blocks.append(ContextBlock(elements=[mrkdwn(f":repeat: {state}{who}")]))
         if notice.new_row is not None:
             new = notice.new_row
+            # A reminder is done once re-invited: it keeps no button (the new invitation
+            # has its own message, with its Revoke button).
+            button = None if notice.kind == "reminder" else row_button(new)
             blocks.append(
                 SectionBlock(
                     block_id=f"inv:{new.invitation_id}",
                     text=mrkdwn(row_line(new)),
-                    accessory=row_button(new),
+                    accessory=button,
                 )
             )
     elif row.invitation_id and notice.kind == "reminder" and row.status == "pending":
-        buttons = [reinvite_button(row.invitation_id), revoke_button(row.invitation_id, row.email)]
+        buttons = [
+            reinvite_button(row.invitation_id, revokes=row.email),
+            revoke_button(row.invitation_id, row.email),
+        ]
     elif row.invitation_id and _reinvitable(notice):
         buttons = [reinvite_button(row.invitation_id)]
     if buttons:
@@ -96,6 +101,17 @@ def _reminder_text(notice: Notice) -> str:
     row = notice.row
     who = f"invited by <@{notice.inviter_id}>" if notice.inviter_id else "invited outside Slack"
     role = f", role {esc(row.role)}" if row.role else ""
+    if notice.reinvited_by or notice.reinviting:
+        by = by_whom(notice.reinvited_by)
+        done = (
+            "that one was revoked and a new one sent"
+            if notice.new_row is not None
+            else "a new one is on its way"
+        )
+        return (
+            f":alarm_clock: The invitation to *{esc(shown(row.email))}* was about to expire "
+            f"without being accepted ({who}{role}). It was re-invited{by}: {done}."
+        )
     if row.status != "pending":
         return f":alarm_clock: The invitation to {esc(shown(row.email))} is {esc(row.status)} now."
     return (
@@ -112,7 +128,8 @@ def _personal_text(row: InviteRow) -> str:
     if row.status == "expired":
         return f":hourglass: Your invitation to {email} expired without being accepted."
     if row.status == "revoked":
-        return f":no_entry_sign: Your invitation to {email} was revoked{by_whom(row.changed_by)}."
+        who = who_changed(row.status, row.changed_by)
+        return f":no_entry_sign: Your invitation to {email} was revoked{who}."
     return f"Your invitation to {email}: {esc(row.status)}."
 
 
@@ -156,6 +173,52 @@ def summary_message(groups: Sequence[Group[str]]) -> Message:
     return Message(text=truncate(plain, 3000), blocks=as_dicts(blocks))
 
 
+@dataclass(frozen=True)
+class Digest:
+    """The invitations one invite job made, for one post: in the order typed."""
+
+    inviter_id: str | None
+    rows: Sequence[InviteRow]
+    bulk: bool = False
+    report: str | None = None  # a link to the bulk invite's message (its report's thread)
+    report_channel: str | None = None  # where that message is, when no link is known
+
+
+def digest_message(digest: Digest) -> Message:
+    """One notification for all the invitations one invite made: a few addresses listed
+    in the order they were typed, or — a bulk invite — the count and where its report is."""
+    rows = digest.rows
+    count = len(rows)
+    who = f"<@{digest.inviter_id}>" if digest.inviter_id else "Someone"
+    noun = "address" if count == 1 else "addresses"
+    if digest.bulk:
+        if digest.report:
+            where = f"in the thread of <{digest.report}|its message>"
+        elif digest.report_channel:
+            where = f"with its message in <#{digest.report_channel}>"
+        else:
+            where = "with its message"
+        text = (
+            f":envelope: {who} invited {count} {noun} in a bulk invite. Its report (a CSV of "
+            f"every address) is {where}."
+        )
+        texts = [text]
+    else:
+        roles = {row.role for row in rows}
+        about = [f"role {esc(roles.pop())}"] if len(roles) == 1 and "" not in roles else []
+        expiries = [row.expires for row in rows if row.expires]
+        if len(expiries) == count and max(expiries) - min(expiries) < timedelta(minutes=1):
+            about.append(f"expire {slack_date(min(expiries))}")  # made together
+        head = f":envelope: {who} invited {count} {noun}"
+        head += f" ({', '.join(about)}): " if about else ": "
+        texts = _packed(head, [f"*{esc(shown(row.email))}*" for row in rows])
+        text = f"{who} invited {count} {noun}"
+    if len(texts) > MAX_BLOCKS:
+        texts = [*texts[: MAX_BLOCKS - 1], "…and more; `/gencove list pending` shows them all."]
+    blocks = [SectionBlock(block_id=f"digest:{i}", text=mrkdwn(t)) for i, t in enumerate(texts)]
+    return Message(text=truncate(text, 3000), blocks=as_dicts(blocks))
+
+
 def _packed(head: str, addresses: Sequence[str]) -> list[str]:
     """`head` then the addresses, comma-separated, in sections under the text limit."""
     sections: list[str] = []
@@ -189,7 +252,7 @@ def notification(row: InviteRow, *, inviter_id: str | None) -> Message:
         "accepted": f":white_check_mark: {email} accepted the invitation ({who}{role})",
         "expired": f":hourglass: The invitation to {email} expired ({who}{role})",
         "revoked": f":no_entry_sign: The invitation to {email} was revoked"
-        f"{by_whom(row.changed_by)} ({who}{role})",
+        f"{who_changed(row.status, row.changed_by)} ({who}{role})",
     }
     text = verbs.get(row.status, f"{email}: {esc(row.status)} ({who}{role})")
     return Message(text=truncate(text, 3000), blocks=as_dicts([SectionBlock(text=mrkdwn(text))]))

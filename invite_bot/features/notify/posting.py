@@ -21,15 +21,21 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from invite_bot.domain.notifications import Group, Notice, Single, plan_posts
-from invite_bot.features.notify.blocks import notice_message, summary_message
+from invite_bot.domain.notifications import Group, Notice, Single, Summary, plan_posts
+from invite_bot.features.notify.blocks import (
+    Digest,
+    digest_message,
+    notice_message,
+    summary_message,
+)
 from invite_bot.features.notify.notices import Notices
 from invite_bot.slack.blockkit import Message
 from invite_bot.slack.errors import SlackFailure
-from invite_bot.slack.outbound import Outbound, keys_of
+from invite_bot.slack.outbound import Outbound, Posted, keys_of
 from invite_bot.store import OutboxItem, Store, Tx
 
 log = logging.getLogger(__name__)
@@ -121,11 +127,10 @@ class Poster:
         except _Unknown:
             return 0
         posted = 0
-        notices = [Notice(i.kind, i.new_status, i) for i in items]  # type: ignore[arg-type]
-        for post in plan_posts(notices):
+        for post in _plan(items):
             if not await self.leading():
                 break
-            covered = [post.item] if isinstance(post, Single) else list(post.items)
+            covered = list(post.items) if not isinstance(post, Single) else [post.item]
             message = await self._message(post)
             async with self._slot(where):
                 await self._mark_sending(covered)
@@ -156,14 +161,37 @@ class Poster:
 
         await self.store.write(sent)
 
-    async def _message(self, post: Single[OutboxItem] | Any) -> Message:
+    async def _message(self, post: Single[OutboxItem] | _JobPost | Any) -> Message:
         if isinstance(post, Single):
             return notice_message(await self.notices.notice_for(post.item))
+        if isinstance(post, _JobPost):
+            return digest_message(await self._digest(post))
         groups = [
             Group(g.kind, g.status, tuple(str(i.payload.get("email") or "") for i in g.items))
             for g in post.groups
         ]
         return summary_message(groups)
+
+    async def _digest(self, post: _JobPost) -> Digest:
+        """The invitations one job made, in the order its addresses were typed; for a bulk
+        invite, a link to its message, whose thread holds the report."""
+        job = await self.store.read(lambda tx: tx.jobs.get(post.job_id))
+        typed = {item.email: n for n, item in enumerate(job.items)} if job else {}
+        notices = [await self.notices.notice_for(item) for item in post.items]
+        rows = sorted((n.row for n in notices), key=lambda r: typed.get(r.email, len(typed)))
+        inviter = job.slack_user_id if job else notices[0].inviter_id
+        if job is None or job.kind != "bulk":
+            return Digest(inviter_id=inviter, rows=rows)
+        link = None
+        if job.message_channel_id and job.message_ts:
+            link = await self.outbound.permalink(Posted(job.message_channel_id, job.message_ts))
+        return Digest(
+            inviter_id=inviter,
+            rows=rows,
+            bulk=True,
+            report=link,
+            report_channel=job.message_channel_id,
+        )
 
     async def _not_yet_posted(self, where: str, items: list[OutboxItem]) -> list[OutboxItem]:
         """Items a crash left 'sending' are looked up in the history first (once per
@@ -237,6 +265,35 @@ class Poster:
                 released.append(item.id)
         if dropped or released:
             await self.store.write(lambda tx: _mark_failed(tx, dropped, released=released))
+
+
+@dataclass(frozen=True)
+class _JobPost:
+    """The announcements of the invitations one invite job made: one post."""
+
+    job_id: int
+    items: tuple[OutboxItem, ...]
+
+
+def _plan(items: Sequence[OutboxItem]) -> list[Single[OutboxItem] | Summary[OutboxItem] | _JobPost]:
+    """The posts for one channel: an invite job's announcements (two or more) as one post,
+    the rest one by one up to five, else one summary (`plan_posts`)."""
+    by_job: dict[int, list[OutboxItem]] = {}
+    for item in items:
+        job_id = item.payload.get("job_id")
+        if item.kind == "notify" and item.new_status == "pending" and isinstance(job_id, int):
+            by_job.setdefault(job_id, []).append(item)
+    jobs = {job_id: found for job_id, found in by_job.items() if len(found) > 1}
+    in_jobs = {item.id for found in jobs.values() for item in found}
+    rest = [
+        Notice(i.kind, i.new_status, i)  # type: ignore[arg-type]
+        for i in items
+        if i.id not in in_jobs
+    ]
+    posts: list[Single[OutboxItem] | Summary[OutboxItem] | _JobPost] = [
+        _JobPost(job_id, tuple(found)) for job_id, found in jobs.items()
+    ]
+    return posts + plan_posts(rest)
 
 
 def _mark_failed(tx: Tx, dropped: dict[int, str], *, released: Sequence[int] = ()) -> None:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from invite_bot.domain.command.grammar import Reinvite
-from invite_bot.domain.text import escape_mrkdwn
+from invite_bot.domain.text import escape_mrkdwn, slack_date
 from invite_bot.features.reinvite.blocks import REINVITABLE, REINVITE
 from invite_bot.features.reinvite.reinviting import Clicked, Reinviting, valid_invitation_id
 from invite_bot.features.revoke.blocks import parse_revoke_value
 from invite_bot.gencove.models import ListStatus
-from invite_bot.slack.blockkit import Message, slack_date
+from invite_bot.slack.blockkit import Message
 from invite_bot.slack.guard import Reply, Turn, later, then
 from invite_bot.slack.people import Inviters, require_inviter
 from invite_bot.slack.router import Router
@@ -61,7 +61,7 @@ class _Turns:
         if list_page is not None:
             page = await self.show_page(list_page.status, list_page.offset)
             await turn.reply(page, replace=True)
-        if outcome.result != "reinvited":
+        if outcome.result != "reinvited" and outcome.note:
             await turn.reply(outcome.note)
 
     async def typed(self, email: str, turn: Turn) -> None:
@@ -92,5 +92,5 @@ class _Turns:
             delivery_key=request.delivery_key,
         )
         outcome = await self.reinviting.reinvite(latest.id, who, host=None)
-        if outcome.result != "reinvited":
+        if outcome.result != "reinvited" and outcome.note:
             await turn.reply(outcome.note)

@@ -24,14 +24,13 @@ from typing import Literal, Protocol
 from invite_bot.domain.addresses import AddressParse
 from invite_bot.domain.policy import Refused
 from invite_bot.domain.records import Reinvite
-from invite_bot.domain.text import escape_mrkdwn
+from invite_bot.domain.text import escape_mrkdwn, slack_date
 from invite_bot.features.reinvite.blocks import REINVITABLE
 from invite_bot.features.revoke.blocks import describe
 from invite_bot.features.revoke.revoking import Revoking
 from invite_bot.gencove import GencoveError
 from invite_bot.gencove.client import GencoveClient
 from invite_bot.jobs.refresh import Messages
-from invite_bot.slack.blockkit import slack_date
 from invite_bot.slack.people import Inviters
 from invite_bot.store import KnownInvitation, NewInviteJob, OutboxItem, Store, Tx
 
@@ -61,7 +60,7 @@ class Clicked:
 @dataclass(frozen=True)
 class ReinviteOutcome:
     result: Literal["reinvited", "refused"]
-    note: str  # what to tell the person, mrkdwn, escaped
+    note: str  # what to tell the person, mrkdwn, escaped ("": told already)
     new_invitation_id: str | None = None
 
 
@@ -201,6 +200,8 @@ class Reinviting:
         item = ran.items[0] if ran and ran.items else None
         if item is None or item.outcome is None:
             return _refused(f"The re-invite of {email} did not finish; it is retried shortly.")
+        if item.outcome != "created" and host is None:
+            return _refused("")  # the job told the clicker privately what stands instead
         if item.outcome == "existing":
             return _refused(
                 f"A pending invitation to {email} already exists, so no second one was sent."

@@ -73,14 +73,14 @@ class Asking:
         decision = await self.inviting.inviters.check(user_id)
         return decision if isinstance(decision, Refused) and may_ask_instead(decision) else None
 
-    async def ask(self, wish: Ask, refusal: Refused, *, tell: Tell) -> None:
+    async def ask(self, wish: Ask, *, tell: Tell) -> None:
         """Store the request and post it for the inviters; `tell` the member how it went.
 
         The checks at request time, in order: at most 10 open requests per member, then the
         member's `INVITE_RATE_LIMIT` (the addresses count against it); the addresses and the
         allow-list were checked before (`read_addresses`). A redelivered command posts nothing.
         """
-        targets = await self._where_to_ask(wish, refusal)
+        targets = await self._where_to_ask(wish)
         if isinstance(targets, str):
             await tell(note(targets))
             return
@@ -95,7 +95,7 @@ class Asking:
         confirmation = asked(request, where=_where_posted(targets, posted=posted))
         await tell(confirmation)
 
-    async def _where_to_ask(self, wish: Ask, refusal: Refused) -> Destinations | str:
+    async def _where_to_ask(self, wish: Ask) -> Destinations | str:
         """Where the request goes, or why it may not be asked (the member's to read)."""
         user = wish.requester
         too_many = check_ask(await self.store.read(lambda tx: tx.requests.count_open(user)))
@@ -111,7 +111,11 @@ class Asking:
             notification_channels=await self._channels(),
         )
         if not targets.targets:
-            return NOWHERE_TO_ASK.format(refusal=refusal.message)
+            log.warning(
+                "a member's invite request has nowhere to go: set INVITE_APPROVAL_CHANNEL "
+                "(or INVITE_ADMINS, or a notification channel)"
+            )
+            return NOWHERE_TO_ASK
         return targets
 
     async def _store_request(self, wish: Ask, now: datetime) -> tuple[int, bool]:

@@ -26,11 +26,11 @@ from slack_sdk.models.views import View
 from invite_bot.domain.addresses import shown
 from invite_bot.domain.records import InviteRow
 from invite_bot.domain.requests import MAX_REASON
-from invite_bot.domain.text import truncate
+from invite_bot.domain.text import slack_date, truncate
 from invite_bot.features.invite.modals import invite_modal
 from invite_bot.features.invite.result import invite_result
 from invite_bot.features.invite.rows import row_line
-from invite_bot.slack.blockkit import MAX_BLOCKS, SECTION_TEXT, Message, esc, slack_date
+from invite_bot.slack.blockkit import MAX_BLOCKS, SECTION_TEXT, Message, esc
 from invite_bot.store import InviteRequest
 
 # action and callback ids
@@ -208,6 +208,20 @@ def requests_list(requests: Sequence[InviteRequest], *, as_inviter: bool) -> Mes
     return Message(text=header, blocks=[b.to_dict() for b in blocks])
 
 
+def withdrawn(request: InviteRequest, remaining: Sequence[InviteRequest]) -> Message:
+    """The one answer to Withdraw, in place of the message clicked: the request is closed,
+    and the member's other open requests (if any) still listed with their buttons."""
+    text = (
+        f"Withdrawn: your request to invite {addresses_text(request.addresses)}. "
+        "The inviters are no longer asked."
+    )
+    first = SectionBlock(block_id="withdrawn", text=_md(text)).to_dict()
+    if not remaining:
+        return Message(text=text, blocks=[first])
+    rest = requests_list(remaining, as_inviter=False)
+    return Message(text=text, blocks=[first, *rest.blocks][:MAX_BLOCKS])
+
+
 def asked(request: InviteRequest, *, where: str) -> Message:
     """The private confirmation for the member who asked, with a Withdraw button."""
     text = (
@@ -251,7 +265,8 @@ def deny_modal(request: InviteRequest, *, metadata: dict[str, str]) -> View:
             SectionBlock(text=_md(request_summary(request))),
             InputBlock(
                 block_id=DENY_REASON_BLOCK,
-                label="Reason (optional; the member who asked reads it)",
+                label="Reason",  # Slack adds "(optional)" to an optional field's label
+                hint="The member who asked reads it.",
                 optional=True,
                 element=PlainTextInputElement(
                     action_id=DENY_REASON_INPUT, multiline=True, max_length=MAX_REASON

@@ -37,6 +37,7 @@ from invite_bot.features.requests.blocks import (
     outcome_note,
     request_message,
     requests_list,
+    withdrawn,
 )
 from invite_bot.jobs.engine import Jobs
 from invite_bot.jobs.rows import job_rows
@@ -194,12 +195,13 @@ class Deciding:
             await self._lost(turn, request.id)
             return
         await self.settle(request.id)
-        if turn.request.response_url:  # not on a view (the Home tab shows it again itself)
-            found = await self.store.read(
-                lambda tx: tx.requests.open_requests(requester=user, limit=LISTED + 1)
-            )
-            await turn.reply(requests_list(found, as_inviter=False), replace=True)
-        await self._say(turn, "Withdrawn: the inviters are no longer asked.")
+        if not turn.request.response_url:  # on a view (the Home tab shows it again itself)
+            await self._say(turn, withdrawn(request, []).text)
+            return
+        found = await self.store.read(
+            lambda tx: tx.requests.open_requests(requester=user, limit=LISTED + 1)
+        )
+        await turn.reply(withdrawn(request, found), replace=True)
 
     async def expire_one(self, request_id: int, now: datetime) -> bool:
         """Close a request whose time is up, once, and show it."""

@@ -86,8 +86,7 @@ class _Turns:
         request = turn.request
         user = request.user
         channel = request.channel_id or user  # from the form's private_metadata
-        refusal = await self.asking.asks_instead(user)
-        if refusal is None:
+        if await self.asking.asks_instead(user) is None:
             # An inviter now (or the lookup failed): the form asked, so nothing is invited.
             decision = await self.inviting.inviters.check(user)
             await turn.tell(
@@ -97,4 +96,4 @@ class _Turns:
             )
             return
         wish = Ask(user, channel, addresses, role, reason, request.delivery_key)
-        await self.asking.ask(wish, refusal, tell=turn.tell)
+        await self.asking.ask(wish, tell=turn.tell)

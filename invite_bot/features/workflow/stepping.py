@@ -58,9 +58,7 @@ class Requesting(Protocol):
 
     async def asks_instead(self, user_id: str) -> Refused | None: ...
 
-    async def ask(
-        self, wish: Ask, refusal: Refused, *, tell: Callable[[Message], Awaitable[object]]
-    ) -> None: ...
+    async def ask(self, wish: Ask, *, tell: Callable[[Message], Awaitable[object]]) -> None: ...
 
 
 class Stepping:
@@ -167,7 +165,7 @@ class Stepping:
         refusal = await self.asking.asks_instead(user)
         if refusal is not None:
             # As `/gencove invite` from a member: a request, posted where requests go.
-            await self.asking.ask(Ask(user, user, (address,), role, None, key), refusal, tell=tell)
+            await self.asking.ask(Ask(user, user, (address,), role, None, key), tell=tell)
             return
         job = NewInviteJob(
             slack_user_id=user,

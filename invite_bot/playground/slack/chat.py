@@ -1,4 +1,5 @@
-"""The chat.* methods: chat.postMessage, chat.update, chat.delete, chat.postEphemeral."""
+"""The chat.* methods: chat.postMessage, chat.update, chat.delete, chat.postEphemeral,
+chat.getPermalink."""
 
 from __future__ import annotations
 
@@ -36,7 +37,17 @@ class Chat:
             "chat.update": self.update,
             "chat.delete": self.delete,
             "chat.postEphemeral": self.post_ephemeral,
+            "chat.getPermalink": self.permalink,
         }
+
+    def permalink(self, args: JSONDict) -> JSONDict:
+        """A link to a message the local Slack holds, shaped like Slack's archive links."""
+        channel = dm_id(channel_arg(args, self.slack.unknown_channels))
+        ts = str(args.get("message_ts") or "")
+        if (channel, ts) not in self.slack.messages:
+            raise ApiError("message_not_found")
+        link = f"{self.slack.base_url}/archives/{channel}/p{ts.replace('.', '')}"
+        return {"channel": channel, "permalink": link}
 
     def _next_ts(self) -> str:
         # Real time, like Slack (clients filter history by time), strictly increasing.

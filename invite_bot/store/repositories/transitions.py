@@ -20,12 +20,17 @@ from invite_bot.store.schema import invitations, outbox, utcnow
 
 class Transitions(Repository):
     def apply(
-        self, transitions: Sequence[Transition], *, notify_channels: Sequence[str]
+        self,
+        transitions: Sequence[Transition],
+        *,
+        notify_channels: Sequence[str],
+        job_id: int | None = None,
     ) -> list[OutboxItem]:
         """Record one poll's transitions and queue their Slack posts, in one transaction.
 
         Returns only the outbox items this call created: applying the same transition
-        again, from this process or another, queues nothing.
+        again, from this process or another, queues nothing. `job_id`: the invite job
+        that made them (its notifications become one post, in the order typed).
         """
         if not transitions:
             return []
@@ -45,10 +50,11 @@ class Transitions(Repository):
         rows: list[dict[str, Any]] = []
         inviters = {k.inviter_slack_id for k in known.values() if k.inviter_slack_id}
         quiet = opted_out(self._conn, inviters)
-        # Queued in the order things happened, which is the order they are sent in.
-        for transition in sorted(transitions, key=lambda t: (t.at, t.invitation_id)):
+        # Queued in the order things happened, which is the order they are sent in; at one
+        # time, in the order given (an invite job's: the order its addresses were typed).
+        for transition in sorted(transitions, key=lambda t: t.at):
             invitation = known[transition.invitation_id]
-            rows += _outbox_rows(transition, invitation, channels, now)
+            rows += _outbox_rows(transition, invitation, channels, now, job_id)
             # The inviter hears of it in a DM, unless it was their own doing.
             person = personal_recipient(
                 new_status=transition.new_status,
@@ -99,9 +105,12 @@ def _outbox_rows(
     invitation: KnownInvitation,
     channels: Sequence[str],
     now: datetime,
+    job_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """A notification per channel, plus an update of the bot's message where there is one."""
     payload = _payload(transition, invitation)
+    if job_id is not None:
+        payload["job_id"] = job_id
     rows = [_outbox_row("notify", transition, channel, payload, now) for channel in channels]
     if invitation.channel_id is not None and invitation.message_ts is not None:
         message = {

@@ -64,7 +64,8 @@ async def _open_link_modal(bot: BotUnderTest, user: str) -> OpenedView:
 
 
 async def _submit_key(bot: BotUnderTest, view: OpenedView, key: str, user: str) -> str:
-    """Submit the link modal; returns the text of the view it ends on."""
+    """Submit the link modal; returns what the person ends up reading: the key field's
+    error, the view the ack shows, or — the check outlasting the ack — the view after it."""
     shown = len(view.history)
     answer = await bot.submit(
         LINK_MODAL,
@@ -74,8 +75,13 @@ async def _submit_key(bot: BotUnderTest, view: OpenedView, key: str, user: str) 
         private_metadata=view.view.get("private_metadata", ""),
     )
     assert answer.status == 200
-    assert answer.json()["response_action"] == "update"  # the "checking" view
-    assert "Checking" in answer.text
+    reply = answer.json()
+    if reply["response_action"] == "errors":
+        assert list(reply["errors"]) == [API_KEY_BLOCK]
+        return str(reply["errors"][API_KEY_BLOCK])
+    assert reply["response_action"] == "update"
+    if "Checking" not in answer.text:
+        return blocks_text(reply["view"]["blocks"])
     await bot.slack.wait_for(lambda: len(view.history) > shown)
     return blocks_text(view.view["blocks"])
 
@@ -165,9 +171,9 @@ async def test_a_key_gencove_refuses_is_not_stored(
 ) -> None:
     view = await _open_link_modal(bot, INVITEE)
     metadata = view.view["private_metadata"]
-    shown = await _submit_key(bot, view, "gc-not-a-real-key-0000", INVITEE)
-    assert "Gencove did not accept this API key" in shown
-    # the form comes back (same callback, same metadata) so the user can paste again
+    # Gencove's refusal is Slack's red error on the key field: the form stays as typed.
+    error = await _refused_on_the_field(bot, "gc-not-a-real-key-0000", view=view)
+    assert error == "Gencove did not accept this API key. Copy it again from Gencove."
     assert view.view["callback_id"] == LINK_MODAL
     assert any(b.get("block_id") == API_KEY_BLOCK for b in view.view["blocks"])
     assert view.view["private_metadata"] == metadata
@@ -182,9 +188,30 @@ async def test_a_key_gencove_refuses_is_not_stored(
     assert (await bot.store.read(lambda tx: tx.links.get(INVITEE))) is not None
 
 
-async def _refused_on_the_field(bot: BotUnderTest, key: str, user: str = INVITEE) -> str:
-    """Submit a key the bot refuses without Gencove: the answer is a field error."""
-    view = await _open_link_modal(bot, user)
+async def test_a_key_gencove_is_slow_to_check_is_shown_checking_then_linked(
+    bot: BotUnderTest, gencove_faults: GencoveFaults, ivy: FakeUser
+) -> None:
+    # Slower than the ack may wait: the modal says it is checking, then shows the outcome.
+    gencove_faults.inject("GET", "/api/v2/user/", Fault.hang(3.0))
+    view = await _open_link_modal(bot, INVITEE)
+    answer = await bot.submit(
+        LINK_MODAL,
+        {API_KEY_BLOCK: {API_KEY_INPUT: IVY_KEY}},
+        user_id=INVITEE,
+        view_id=view.id,
+        private_metadata=view.view.get("private_metadata", ""),
+    )
+    assert answer.json()["response_action"] == "update"
+    assert "Checking the key with Gencove" in answer.text
+    await bot.slack.wait_for(lambda: "is linked" in blocks_text(view.view["blocks"]), timeout=60)
+    assert await bot.store.read(lambda tx: tx.links.get(INVITEE)) is not None
+
+
+async def _refused_on_the_field(
+    bot: BotUnderTest, key: str, user: str = INVITEE, view: OpenedView | None = None
+) -> str:
+    """Submit a key the bot refuses: the answer is a field error."""
+    view = view or await _open_link_modal(bot, user)
     answer = await bot.submit(
         LINK_MODAL,
         {API_KEY_BLOCK: {API_KEY_INPUT: key}},
@@ -279,16 +306,20 @@ async def test_without_a_secret_key_linking_is_off(
 ) -> None:
     async with running_bot(gencove, slack, sqlite_url(tmp_path), INVITE_BOT_SECRET_KEY="") as bot:
         reply = await _say(bot, "link")
-        assert "INVITE_BOT_SECRET_KEY" in reply["text"]
+        # The invitee reads people's words; the setting's name is for whoever runs the bot.
+        assert "not turned on" in reply["text"]
+        assert "INVITE_BOT_SECRET_KEY" not in reply["text"]
         assert not slack.calls_to("views.open")
         invitation = gencove.add_invitation("ivy@lab.org")
         card = await _say(bot, f"accept {invitation.token}")
         _, url = await bot.click(
             LINK_FROM_CARD, value=invitation.token, user_id=INVITEE, container="ephemeral"
         )
-        assert "INVITE_BOT_SECRET_KEY" in (await responses(slack, url))[-1]["text"]
+        from_card = (await responses(slack, url))[-1]["text"]
+        assert "not turned on" in from_card
+        assert "INVITE_BOT_SECRET_KEY" not in from_card
         assert LINK_FROM_CARD in _buttons(card)
-        assert "not set up" in (await _say(bot, "whoami"))["text"]
+        assert "not turned on" in (await _say(bot, "whoami"))["text"]
 
 
 # -- accepting ---------------------------------------------------------------------------
@@ -596,9 +627,7 @@ async def test_invite_and_revoke_by_a_linked_user_are_sent_with_their_key(
 
     message = slack.last_message("C_GENERAL")
     bob = gencove.find("bob@lab.org")[0]
-    _, _ = await bot.click(
-        REVOKE, value=str(bob.id), message=message, block_id=f"inv:{bob.id}"
-    )
+    _, _ = await bot.click(REVOKE, value=str(bob.id), message=message, block_id=f"inv:{bob.id}")
     await slack.wait_for(lambda: slack.calls_to("chat.update"))
     assert _authorizations(gencove, "DELETE", "/api/v2/invitations/") == [f"Api-Key {ana.api_key}"]
     assert bob.status == "revoked"
@@ -647,7 +676,8 @@ async def test_a_linked_user_gencove_forbids_falls_back_to_the_organization_key(
 
 async def test_the_key_is_never_logged_nor_sent_to_slack(
     bot: BotUnderTest,
-    gencove: FakeGencove, gencove_faults: GencoveFaults,
+    gencove: FakeGencove,
+    gencove_faults: GencoveFaults,
     slack: FakeSlack,
     ivy: FakeUser,
     caplog: pytest.LogCaptureFixture,

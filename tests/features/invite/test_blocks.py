@@ -67,6 +67,24 @@ def test_fifty_long_addresses_with_long_errors_fit_one_message() -> None:
     assert "/gencove list" in text_of(message.blocks[-1])  # the closing hint
 
 
+def test_the_header_says_what_the_command_did_whatever_became_of_it() -> None:
+    rows = [
+        InviteRow("ana@lab.org", "accepted", "member", "id-1", EXPIRES),
+        InviteRow("bob@lab.org", "pending", "member", "id-2", EXPIRES, existing=True),
+        InviteRow("cid@lab.org", "member"),
+        InviteRow("dan@lab.org", "expired", "member", "id-3", EXPIRES, reinvited_by="U0ADMIN01"),
+        InviteRow("dan@lab.org", "pending", "member", "id-4", EXPIRES),  # the re-invite's
+        InviteRow("eve@lab.org", "failed", error="Gencove refused it."),
+    ]
+    summary = block_text(invite_result(rows, inviter_id="U0ADMIN01").blocks, "summary")
+    assert summary == (
+        "<@U0ADMIN01> invited 2 of 5 addresses (1 already invited, 1 already a member, 1 failed)."
+    )
+    done = [InviteRow("ana@lab.org", "revoked", "member", "id-1", EXPIRES)]
+    summary = block_text(invite_result(done, inviter_id="U0ADMIN01").blocks, "summary")
+    assert summary == "<@U0ADMIN01> invited 1 address."
+
+
 def test_few_rows_get_a_section_and_button_each() -> None:
     message = invite_result(
         [
@@ -109,4 +127,4 @@ def test_expiry_is_shown_in_each_readers_time_zone() -> None:
     row = InviteRow("ana@lab.org", "pending", invitation_id="id", expires=EXPIRES + timedelta(0))
     text = block_text(invite_result([row], inviter_id="U0ADMIN01").blocks, "inv:id")
     assert f"<!date^{int(EXPIRES.timestamp())}^" in text
-    assert "2026-12-03 12:00 UTC" in text
+    assert "{date_pretty} at {time}|Dec 3, 2026 at 12:00 UTC>" in text

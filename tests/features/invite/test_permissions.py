@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from invite_bot.playground.gencove import FakeGencove
@@ -18,9 +19,9 @@ async def test_without_invite_admins_workspace_admins_and_owners_invite(
         await bot.command("invite ana@lab.org", user="U0OWNER01")
         await bot.command("invite bob@lab.org", user=ADMIN)  # is_admin in the fixture
         await slack.wait_for(lambda: len(slack.messages_in("C_GENERAL")) == 2)
-        _, url = await bot.command("invite cid@lab.org", user=OUTSIDER)
+        _, url = await bot.command("list", user=OUTSIDER)
         await slack.wait_for(lambda: slack.response_posts(url))
-        assert "workspace admins and owners" in slack.response_posts(url)[0]["text"]
+        assert "workspace's admins and owners" in slack.response_posts(url)[0]["text"]
     assert gencove.count("POST", "/api/v2/invitations/") == 2
     assert gencove.find("cid@lab.org") == []
 
@@ -84,3 +85,31 @@ async def test_group_members_listed_in_invite_admins_may_invite(
         assert "Asked the inviters" in slack.response_posts(url)[0]["text"]
         await slack.wait_for(lambda: slack.messages_in("D0LEAD001"))
     assert gencove.count("POST", "/api/v2/invitations/") == 1
+
+
+SETTING_NAME = re.compile(r"\b[A-Z]{3,}_[A-Z_]{3,}\b")  # INVITE_ADMINS and the like
+
+
+async def test_a_member_is_refused_in_peoples_words_never_a_setting_name(
+    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+) -> None:
+    async with running_bot(gencove, slack, sqlite_url(tmp_path)) as bot:
+        for text in ("list", "revoke ana@lab.org", "notify here"):
+            _, url = await bot.command(text, user=OUTSIDER)
+            await slack.wait_for(lambda url=url: slack.response_posts(url))
+            said = slack.response_posts(url)[0]["text"]
+            assert said == (
+                "Only the people who manage Gencove invitations here can do that; ask one of "
+                "them, or use `/gencove invite` to ask."
+            )
+    # Workspace admins invite, and the bot has nowhere to ask them for a member.
+    async with running_bot(gencove, slack, sqlite_url(tmp_path), INVITE_ADMINS="") as bot:
+        _, url = await bot.command("list", user=OUTSIDER)
+        _, asked = await bot.command("invite cid@lab.org", user=OUTSIDER)
+        await slack.wait_for(lambda: slack.response_posts(url) and slack.response_posts(asked))
+        listed, nowhere = slack.response_posts(url)[0], slack.response_posts(asked)[0]
+    assert "Only the workspace's admins and owners manage Gencove invitations" in listed["text"]
+    assert "Ask one of them directly" in nowhere["text"]
+    for said in (listed["text"], nowhere["text"]):
+        assert not SETTING_NAME.search(said), said
+    assert gencove.count("*", "/api/v2/") == 0

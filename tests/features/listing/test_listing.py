@@ -6,7 +6,7 @@ from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
 from tests.support.blocks_text import block_text
-from tests.support.harness import BotUnderTest
+from tests.support.harness import ADMIN, BotUnderTest
 
 
 async def test_list_shows_twenty_a_page_with_next_and_previous(
@@ -47,9 +47,38 @@ async def test_revoke_from_the_list_refreshes_the_page(
     row = next(
         b for b in slack.response_posts(url)[0]["blocks"] if b.get("block_id") == f"inv:{ana.id}"
     )
-    _, click_url = await bot.click(
-        REVOKE, value=row["accessory"]["value"], container="ephemeral"
-    )
+    _, click_url = await bot.click(REVOKE, value=row["accessory"]["value"], container="ephemeral")
     await slack.wait_for(lambda: slack.response_posts(click_url))
     assert ana.status == "revoked"
     assert "no pending invitations" in slack.response_posts(click_url)[0]["text"].lower()
+
+
+async def test_who_did_what_is_said_one_way(
+    bot: BotUnderTest, gencove: FakeGencove, slack: FakeSlack
+) -> None:
+    """The Slack person for what was done in Slack, nobody for an expiry, the invitee's own
+    row for an acceptance, the Gencove user for what was done in Gencove."""
+    await bot.command("invite ana@lab.org bob@lab.org cid@lab.org dan@lab.org")
+    await bot.posted_results()
+    message = slack.last_message("C_GENERAL")
+    watcher = bot.bot.watcher()
+    await watcher.poll()  # the silent baseline
+    ana, bob, cid, dan = (gencove.find(f"{n}@lab.org")[0] for n in ("ana", "bob", "cid", "dan"))
+    await bot.click(REVOKE, value=str(bob.id), message=message, block_id=f"inv:{bob.id}")
+    await bot.settled()
+    gencove.accept(ana)
+    gencove.expire(cid)
+    jane = gencove.add_user("jane@lab.org", name="Jane Doe", admin=True)
+    gencove.revoke(dan, actor=jane)  # in Gencove's web app
+    await watcher.poll()
+    _, url = await bot.command("list all")
+    await slack.wait_for(lambda: slack.response_posts(url))
+    blocks = slack.response_posts(url)[0]["blocks"]
+    rows = {who.email: block_text(blocks, f"inv:{who.id}") for who in (ana, bob, cid, dan)}
+    assert rows["ana@lab.org"].endswith("*ana@lab.org*: accepted · role member")
+    assert rows["bob@lab.org"].endswith(f"*bob@lab.org*: revoked by <@{ADMIN}> · role member")
+    assert rows["cid@lab.org"].endswith("*cid@lab.org*: expired · role member")
+    assert rows["dan@lab.org"].endswith(
+        "*dan@lab.org*: revoked in Gencove by Jane Doe · role member"
+    )
+    assert "Org Admin" not in str(blocks)

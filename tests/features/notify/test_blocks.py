@@ -22,5 +22,5 @@ def test_notification_says_who_invited_and_who_acted() -> None:
 
 def test_a_gencove_name_that_starts_like_a_slack_id_is_not_a_mention() -> None:
     ursula = notification(InviteRow("bob@lab.org", "revoked", changed_by="Ursula"), inviter_id=None)
-    assert "revoked by Ursula" in ursula.text
+    assert "revoked in Gencove by Ursula" in ursula.text
     assert "<@Ursula>" not in ursula.text

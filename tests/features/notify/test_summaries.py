@@ -4,12 +4,15 @@ channel are paced without holding up another channel."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from pathlib import Path
 
 from invite_bot.playground.gencove import FakeGencove
 from invite_bot.playground.slack import FakeSlack
-from tests.support.harness import ADMIN, running_bot, sqlite_url
+from tests.support.blocks_text import blocks_text
+from tests.support.bulk import addresses, dm_message, final_message, report_of
+from tests.support.harness import ADMIN, BotUnderTest, running_bot, sqlite_url
 
 NEWS = "C0NEWS001"
 
@@ -62,17 +65,66 @@ async def test_five_are_posted_one_by_one_paced_without_holding_up_another_chann
     assert other[0] < times[-1]
 
 
-async def test_a_fifty_address_invite_is_one_summary_in_a_subscribed_channel(
+async def test_a_fifty_address_invite_is_one_post_in_the_order_typed(
     gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
 ) -> None:
     async with running_bot(gencove, slack, sqlite_url(tmp_path), INVITE_NOTIFY_CHANNEL=NEWS) as bot:
         watcher = bot.bot.watcher()
         await watcher.poll()
-        emails = [f"u{i:02d}@lab.org" for i in range(50)]
+        emails = [f"{name}{i}@lab.org" for i, name in enumerate(("zed", "amy", "max") * 17)][:50]
         await bot.command("invite " + " ".join(emails))
         await bot.posted_results()
         await watcher.poll()
-    (summary,) = slack.messages_in(NEWS)
-    assert "50 invitations sent" in str(summary.blocks)
-    assert len(summary.blocks or []) <= 50
-    assert all(email in str(summary.blocks) for email in emails)
+    (digest,) = slack.messages_in(NEWS)
+    text = blocks_text(digest.blocks or [])
+    assert text.startswith(f":envelope: <@{ADMIN}> invited 50 addresses (role member, expire ")
+    assert len(digest.blocks or []) <= 50
+    assert [text.index(f"*{email}*") for email in emails] == sorted(
+        text.index(f"*{email}*") for email in emails
+    )
+
+
+async def test_an_invite_of_three_is_one_post_in_the_order_typed(
+    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+) -> None:
+    async with running_bot(gencove, slack, sqlite_url(tmp_path), INVITE_NOTIFY_CHANNEL=NEWS) as bot:
+        await bot.bot.watcher().poll()
+        await bot.command("invite zoe@lab.org ana@lab.org max@lab.org")
+        await bot.posted_results()
+        await bot.bot.watcher().poll()
+    (digest,) = slack.messages_in(NEWS)  # one post, not three
+    text = blocks_text(digest.blocks or [])
+    assert text.startswith(f":envelope: <@{ADMIN}> invited 3 addresses (role member, expire ")
+    assert text.endswith("): *zoe@lab.org*, *ana@lab.org*, *max@lab.org*")
+    assert digest.text == f"<@{ADMIN}> invited 3 addresses"
+    metadata = (digest.metadata or {}).get("event_payload") or {}
+    assert len(metadata["keys"]) == 3  # it stands for the three notices, posted once
+
+
+async def test_a_bulk_invite_is_one_post_with_its_count_and_where_its_report_is(
+    gencove: FakeGencove, slack: FakeSlack, tmp_path: Path
+) -> None:
+    async with running_bot(gencove, slack, sqlite_url(tmp_path), INVITE_NOTIFY_CHANNEL=NEWS) as bot:
+        await bot.bot.watcher().poll()
+        emails = addresses(57)
+        await bot.send(dm_message("\n".join(emails)))
+        message = await final_message(slack)
+        await report_of(slack, message)
+        await _finished(bot)
+        await bot.bot.watcher().poll()
+    (digest,) = slack.messages_in(NEWS)
+    link = f"{slack.base_url}/archives/{message.channel}/p{message.ts.replace('.', '')}"
+    assert blocks_text(digest.blocks or []) == (
+        f":envelope: <@{ADMIN}> invited 57 addresses in a bulk invite. Its report (a CSV of "
+        f"every address) is in the thread of <{link}|its message>."
+    )
+    assert not any(email in str(digest.blocks) for email in emails)
+
+
+async def _finished(bot: BotUnderTest) -> None:
+    """Until the bulk job is finished: its announcements wait for it."""
+    for _ in range(1200):
+        if not await bot.store.read(lambda tx: tx.jobs.unfinished()):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the bulk job did not finish")

@@ -210,6 +210,15 @@ async def test_reinvite_from_the_reminder_revokes_the_pending_one_first(
     (reminder,) = [m for m in slack.messages_in(NEWS) if "alarm_clock" in (m.text or "")]
     assert "expires" in (reminder.text or "")
     assert _button(reminder, REVOKE) is not None
+    # It revokes the pending invitation first: Slack asks before, as for Revoke.
+    button = _button(reminder, REINVITE)
+    assert button is not None
+    assert button["confirm"]["title"]["text"] == "Re-invite?"
+    assert button["confirm"]["text"]["text"] == (
+        "The pending invitation to ana@lab.org is revoked first, so its link stops working; "
+        "then a new one is sent."
+    )
+    assert button["confirm"]["confirm"]["text"] == "Revoke and re-invite"
     await bot.click(REINVITE, message=reminder, channel_id=NEWS)
     new = await _new_invitation(gencove, "ana@lab.org", 2)
     await _wait(lambda: ana.status_changes[-1].status == "revoked", "the old one revoked")
@@ -219,6 +228,13 @@ async def test_reinvite_from_the_reminder_revokes_the_pending_one_first(
         lambda: _final(slack, reminder, new),
         "the reminder updated",
     )
+    # The reminder now says what became of it, by whom, and offers nothing more to click.
+    shown = _current(slack, reminder)
+    assert block_text(shown.blocks, NOTICE_BLOCK).endswith(
+        f"It was re-invited by <@{ADMIN}>: that one was revoked and a new one sent."
+    )
+    assert "has not been accepted" not in str(shown.blocks)
+    assert not [b for b in shown.blocks or [] if b.get("type") == "actions" or b.get("accessory")]
 
 
 async def test_reinvite_from_the_list_of_expired_invitations(

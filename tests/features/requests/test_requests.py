@@ -162,9 +162,7 @@ async def test_revoke_on_an_approved_request_keeps_the_request_on_the_message(
     await _dm_to(slack, OUTSIDER_DM)
     bob = gencove.find("bob@partner.org")[0]
     shown = _shown(slack, message)
-    await bot.click(
-        REVOKE, value=str(bob.id), message=shown, block_id=f"inv:{bob.id}"
-    )
+    await bot.click(REVOKE, value=str(bob.id), message=shown, block_id=f"inv:{bob.id}")
     await _until(lambda: "revoked" in block_text(_shown(slack, message).blocks, f"inv:{bob.id}"))
     after = _shown(slack, message)
     assert f"<@{OUTSIDER}>" in block_text(after.blocks, "request")
@@ -180,6 +178,11 @@ async def test_deny_asks_for_a_reason_and_tells_the_member(
     opened = await slack.wait_for(lambda: list(slack.views.values()))
     view = opened[0].view
     assert view["callback_id"] == DENY_MODAL
+    [reason] = [b for b in view["blocks"] if b.get("block_id") == DENY_REASON_BLOCK]
+    # Slack writes "(optional)" after an optional field's label itself: said once.
+    assert reason["optional"] is True
+    assert "optional" not in reason["label"]["text"].lower()
+    assert reason["hint"]["text"] == "The member who asked reads it."
     answer = await bot.submit(
         DENY_MODAL,
         {DENY_REASON_BLOCK: {DENY_REASON_INPUT: "Partners join through their PI"}},
@@ -205,7 +208,7 @@ async def test_a_non_inviters_forged_approve_click_is_refused(
     message, _ = await _ask(bot, "invite bob@partner.org")
     _, url = await bot.click(APPROVE, message=message, user_id=OUTSIDER)
     await slack.wait_for(lambda: slack.response_posts(url))
-    assert "Only Gencove inviters" in slack.response_posts(url)[0]["text"]
+    assert "Only the people who manage Gencove invitations" in slack.response_posts(url)[0]["text"]
     request = await _request_of(bot, message)
     assert request is not None
     assert request.status == "open"
@@ -287,9 +290,7 @@ async def test_an_expired_request_is_marked_once_and_cannot_be_approved(
         [dm] = await _dm_to(slack, OUTSIDER_DM)
         assert "expired without a decision" in (dm.text or "")
         assert "Expired" in block_text(_shown(slack, message).blocks, "request_status")
-        updates = [
-            c for c in slack.calls_to("chat.update") if c.args.get("ts") == message.ts
-        ]
+        updates = [c for c in slack.calls_to("chat.update") if c.args.get("ts") == message.ts]
         assert len(updates) == 1
         assert len(await bot.store.read(lambda tx: tx.audit.entries(action="request_expired"))) == 1
     assert gencove.count("POST", "/api/v2/invitations/") == 0
@@ -341,10 +342,21 @@ async def test_requests_lists_them_and_the_member_withdraws_one(
     assert WITHDRAW in json.dumps(mine["blocks"])
     request = await _request_of(bot, message)
     assert request is not None
+    other, _ = await _ask(bot, "invite cat@partner.org")
     _, url = await bot.click(
         WITHDRAW, value=str(request.id), user_id=OUTSIDER, container="ephemeral"
     )
     await _until(lambda: "Withdrawn" in _status(slack, message))
+    await bot.settled()
+    # One answer, in place of the list clicked: what was withdrawn, then what is still open.
+    [answer] = slack.response_posts(url)
+    assert answer.get("replace_original") is True
+    assert answer["text"] == (
+        "Withdrawn: your request to invite *bob@partner.org*. The inviters are no longer asked."
+    )
+    assert "cat@partner.org" in json.dumps(answer["blocks"])
+    assert "bob@partner.org" not in json.dumps(answer["blocks"][1:])
+    assert "Withdrawn" not in _status(slack, other)
     withdrawn = await bot.store.read(lambda tx: tx.requests.get(request.id))
     assert withdrawn is not None
     assert withdrawn.status == "withdrawn"
@@ -432,13 +444,9 @@ async def test_approving_from_the_requests_list_updates_the_request_message(
     message, _ = await _ask(bot, "invite bob@partner.org")
     request = await _request_of(bot, message)
     assert request is not None
-    _, url = await bot.click(
-        APPROVE, value=str(request.id), container="ephemeral", user_id=SECOND
-    )
+    _, url = await bot.click(APPROVE, value=str(request.id), container="ephemeral", user_id=SECOND)
     await _dm_to(slack, OUTSIDER_DM)
-    await slack.wait_for(
-        lambda: any(p.get("replace_original") for p in slack.response_posts(url))
-    )
+    await slack.wait_for(lambda: any(p.get("replace_original") for p in slack.response_posts(url)))
     assert "no open invite requests" in slack.response_posts(url)[-1]["text"]
     assert f"Approved* by <@{SECOND}>" in _status(slack, message)
     assert len(gencove.find("bob@partner.org")) == 1

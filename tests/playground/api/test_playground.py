@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -294,3 +295,20 @@ async def test_the_playground_command_starts_with_nothing_configured(tmp_path: P
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_a_reminder_says_when_the_invitation_expires_as_people_say_it(
+    page: Page,
+) -> None:
+    await page.command("invite ivo@lab.org")
+    await page.message_with("ivo@lab.org", kind="message")
+    await page.post("/poll", {})  # the watcher's silent baseline
+    invitation = await page.invitation("ivo@lab.org")
+    await page.post(f"/gencove/{invitation['id']}/expire-soon", {})
+    await page.post("/poll", {})
+    await page.message_with("alarm_clock", channel="onboarding")
+    state = await page.get("/state", user="admin", channel="onboarding")
+    # Within the hour: "today at 5:35 PM" (or "tomorrow at 12:20 AM" just before midnight
+    # UTC), as Slack shows the bot's date token; not a bare date nor "Today" mid-sentence.
+    shown = re.sub(r"<[^>]+>", "", state["conversation"]).replace("\u200b", "")
+    assert re.search(r"expires (today|tomorrow) at \d{1,2}:\d\d [AP]M", shown), shown
