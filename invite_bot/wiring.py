@@ -144,9 +144,7 @@ def make_features(p: Parts) -> Features:
         bulk=_bulk(p, inviting, roles),
         bulk_kind=BulkKind(store, outbound),
         stepping=Stepping(store=store, inviting=inviting, asking=asking, outbound=outbound),
-        forms=Forms(
-            inviters=inviters, asking=asking, roles=roles, outbound=outbound, client=p.client
-        ),
+        forms=Forms(inviters=inviters, asking=asking, roles=roles, outbound=outbound),
         home=home_tab,
         home_refresh=HomeRefresh(store, home_tab),
     )

@@ -14,7 +14,8 @@ from datetime import datetime
 
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.slack.blockkit import Message, with_note
-from invite_bot.slack.outbound import Outbound, Posted
+from invite_bot.slack.outbound import Outbound
+from invite_bot.slack.reading import Posted
 
 log = logging.getLogger(__name__)
 

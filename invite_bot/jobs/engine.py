@@ -41,7 +41,8 @@ from invite_bot.jobs.rows import job_rows
 from invite_bot.jobs.run import JobRun, made_by
 from invite_bot.jobs.steps import Outcome, Steps
 from invite_bot.slack.blockkit import Message
-from invite_bot.slack.outbound import Outbound, Posted
+from invite_bot.slack.outbound import Outbound
+from invite_bot.slack.reading import Posted
 from invite_bot.store import InviteJob, NewInviteJob, Store, StoreUnavailable
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from invite_bot.slack.blockkit import Message
 from invite_bot.store import InviteJob
 
 if TYPE_CHECKING:
-    from invite_bot.slack.outbound import Posted
+    from invite_bot.slack.reading import Posted
 
 
 @dataclass(frozen=True)

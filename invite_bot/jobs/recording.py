@@ -12,7 +12,7 @@ from invite_bot.domain.records import InviteRow
 from invite_bot.domain.transitions import known_invitation, transition
 from invite_bot.gencove import Invitation
 from invite_bot.jobs.steps import Outcome
-from invite_bot.slack.outbound import Posted
+from invite_bot.slack.reading import Posted
 from invite_bot.store import InviteJob, ItemOutcome, NewInviteJob, Store, Tx
 
 

@@ -9,7 +9,8 @@ import logging
 from invite_bot.jobs.kinds import JobKinds
 from invite_bot.jobs.rows import job_rows
 from invite_bot.slack.blockkit import Message
-from invite_bot.slack.outbound import Outbound, Posted
+from invite_bot.slack.outbound import Outbound
+from invite_bot.slack.reading import Posted
 from invite_bot.store import InviteJob, Store
 
 log = logging.getLogger(__name__)

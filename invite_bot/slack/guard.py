@@ -158,7 +158,7 @@ class Turn:
     async def open_form(self, view: Any) -> Mapping[str, Any] | None:
         """Open a modal on this request's trigger; None when Slack would not (the sender
         is told why)."""
-        opened = await self.outbound.open_view(self.request.trigger, view)
+        opened = await self.outbound.views.open(self.request.trigger, view)
         if isinstance(opened, SlackFailure):
             log.warning("a form did not open: %s", opened.error)
             await self.tell(f":warning: The form did not open: {opened.sentence}. Try again.")

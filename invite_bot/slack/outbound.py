@@ -16,16 +16,12 @@ The ways, from the most public: `post`, `update`, `respond` (a response_url), `e
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
-from slack_sdk.errors import SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -33,23 +29,16 @@ from invite_bot.config.logs import RedactSecrets, redact_json
 from invite_bot.slack import trust
 from invite_bot.slack.blockkit import Message
 from invite_bot.slack.errors import SLACK_FAILURES, SlackFailure, classify, from_status
+from invite_bot.slack.reading import Posted, Reading
 from invite_bot.slack.sandbox import labelled
-from invite_bot.slack.textfiles import redacted_copy
+from invite_bot.slack.uploads import Uploads
+from invite_bot.slack.views import Views
 
 log = logging.getLogger(__name__)
 
 MESSAGE_EVENT = "invite_bot_message"  # the metadata event type of a keyed post
-HISTORY_SLACK = timedelta(minutes=1)  # clocks differ: look a little before `since`
 UNTRUSTED = "untrusted_response_url"  # the error of a response_url not on Slack's host
 SHOWN_FIELDS = ("text", "blocks", "attachments", "view", "errors")
-
-
-@dataclass(frozen=True)
-class Posted:
-    """Where a message is: its channel and timestamp."""
-
-    channel: str
-    ts: str
 
 
 class Outbound:
@@ -68,6 +57,9 @@ class Outbound:
         self._hosts = frozenset(response_hosts)
         self._sandbox = sandbox
         self._dms: dict[str, str] = {}  # user -> the bot's conversation with them
+        self.reading = Reading(client)
+        self.views = Views(client, self._json)
+        self.uploads = Uploads(client, self.redact)
 
     # -- what is shown ------------------------------------------------------------------
 
@@ -97,6 +89,9 @@ class Outbound:
     def redact(self, text: str) -> str:
         return self._redactor.redact(text) if self._redactor is not None else text
 
+    def _json(self, value: Any) -> Any:
+        return redact_json(value, self._redactor) if self._redactor is not None else value
+
     # -- messages in a conversation -------------------------------------------------------
 
     async def post(
@@ -114,7 +109,7 @@ class Outbound:
         than a minute) an answer that cannot be read is checked in the history before one
         more try; `look_first`: the message may be there already (a resumed job)."""
         if look_first and keys:
-            found = await self.find_posted(channel, key=keys[0], since=since)
+            found = await self.reading.find_posted(channel, key=keys[0], since=since)
             if isinstance(found, Posted) or (found is not None and found.outcome != "refused"):
                 return found  # there, or it cannot be told now: try again later
         metadata = _metadata(event_type, keys) if keys else None
@@ -122,7 +117,7 @@ class Outbound:
             sent = await self._post_once(channel, message, metadata, thread_ts)
             if isinstance(sent, Posted) or not sent.may_have_happened or not keys:
                 return sent
-            found = await self.find_posted(channel, key=keys[0], since=since)
+            found = await self.reading.find_posted(channel, key=keys[0], since=since)
             if isinstance(found, Posted):
                 log.info("a post to %s whose answer was lost had landed", channel)
                 return found
@@ -154,67 +149,6 @@ class Outbound:
         if not ts:
             return SlackFailure("unknown", "unreadable_answer", response.status_code)
         return Posted(str(response.get("channel") or channel), str(ts))
-
-    async def history(
-        self, channel: str, *, since: datetime | None
-    ) -> list[Mapping[str, Any]] | SlackFailure:
-        """The channel's messages since `since` (a minute's slack) with their metadata."""
-        oldest = f"{(since - HISTORY_SLACK).timestamp():.6f}" if since else "0"
-        try:
-            answer = await self.client.conversations_history(
-                channel=channel, oldest=oldest, include_all_metadata=True, limit=200
-            )
-        except SLACK_FAILURES as exc:
-            failure = classify(exc)
-            log.warning("cannot read the history of %s: %s", channel, failure.error)
-            return failure
-        return [m for m in answer.get("messages") or [] if isinstance(m, Mapping)]
-
-    async def thread(self, channel: str, ts: str) -> list[Mapping[str, Any]] | SlackFailure:
-        """The thread of the message at (channel, ts): that message, then its replies."""
-        try:
-            answer = await self.client.conversations_replies(channel=channel, ts=ts, limit=1000)
-        except SLACK_FAILURES as exc:
-            return classify(exc)
-        return [m for m in answer.get("messages") or [] if isinstance(m, Mapping)]
-
-    async def channel_name(self, channel: str) -> str | None:
-        """A channel's name (None for a DM, or when Slack does not say)."""
-        if channel.startswith("D"):
-            return None
-        try:
-            answer = await self.client.conversations_info(channel=channel)
-        except SLACK_FAILURES as exc:
-            log.info("no name for channel %s (%s)", channel, classify(exc).error)
-            return None
-        info = answer.get("channel") or {}
-        name = info.get("name") if isinstance(info, Mapping) else None
-        return str(name)[:80] if name and not info.get("is_im") else None
-
-    async def find_posted(
-        self, channel: str, *, key: str, since: datetime | None
-    ) -> Posted | SlackFailure | None:
-        """The message carrying `key` in the channel's recent history; None when it is not
-        there, a failure when the history cannot be read now."""
-        found = await self.history(channel, since=since)
-        if isinstance(found, SlackFailure):
-            return found
-        for message in found:
-            if key in keys_of(message) and message.get("ts"):
-                return Posted(channel, str(message["ts"]))
-        return None
-
-    async def permalink(self, where: Posted) -> str | None:
-        """A link to the message at `where`; None when Slack will not give one."""
-        try:
-            answer = await self.client.chat_getPermalink(channel=where.channel, message_ts=where.ts)
-        except SLACK_FAILURES as exc:
-            log.info("no link to a message in %s: %s", where.channel, classify(exc).error)
-            return None
-        link = answer.get("permalink")
-        if not isinstance(link, str) or not link.startswith(("https://", "http://")):
-            return None
-        return None if any(c in link for c in "<>| ") else link  # it goes into <link|label>
 
     async def update(self, where: Posted, message: Message) -> SlackFailure | None:
         """Replace the message at `where`; None once done. An update shows the same however
@@ -323,7 +257,7 @@ class Outbound:
         self, execution_id: str, outputs: Mapping[str, Any]
     ) -> SlackFailure | None:
         """Tell Slack a Workflow Builder step succeeded, with its outputs (redacted)."""
-        shown = redact_json(dict(outputs), self._redactor) if self._redactor else dict(outputs)
+        shown = self._json(dict(outputs))
         try:
             await self.client.functions_completeSuccess(
                 function_execution_id=execution_id, outputs=shown
@@ -342,105 +276,12 @@ class Outbound:
             return classify(exc)
         return None
 
-    # -- views and files ---------------------------------------------------------------------
-
-    async def open_view(self, trigger_id: str, view: Any) -> Mapping[str, Any] | SlackFailure:
-        """Open a modal; the opened view (its id and hash), or why not."""
-        try:
-            answer = await self.client.views_open(trigger_id=trigger_id, view=self._view(view))
-        except SLACK_FAILURES as exc:
-            return classify(exc)
-        found = answer.get("view")
-        return found if isinstance(found, Mapping) else {}
-
-    async def update_view(
-        self, view_id: str, view: Any, *, hash: str | None = None
-    ) -> SlackFailure | None:
-        try:
-            await self.client.views_update(view_id=view_id, hash=hash, view=self._view(view))
-        except SLACK_FAILURES as exc:
-            return classify(exc)
-        return None
-
-    async def publish_home(self, user_id: str, view: Any) -> SlackFailure | None:
-        """Show `view` as the person's Home tab (`views.publish`); None once done."""
-        try:
-            await self.client.views_publish(user_id=user_id, view=self._view(view))
-        except SLACK_FAILURES as exc:
-            return classify(exc)
-        return None
-
-    def _view(self, view: Any) -> dict[str, Any]:
-        as_dict = view.to_dict() if hasattr(view, "to_dict") else dict(view)
-        return redact_json(as_dict, self._redactor) if self._redactor is not None else as_dict
-
-    async def upload(
-        self,
-        channel: str,
-        content: bytes,
-        *,
-        filename: str,
-        title: str,
-        comment: str,
-        thread_ts: str | None = None,
-    ) -> SlackFailure | None:
-        """A file shared in `channel` (a thread of it); its text redacted like a message.
-        Its first two steps (an upload URL, the bytes) are repeated by the client's retry
-        policy (`retries.py`); the last, which shares it, is not: an answer that cannot be
-        read means it may be there (look for `filename` before uploading again)."""
-        text = self.redact(content.decode("utf-8", errors="replace")).encode()
-        try:
-            await self.client.files_upload_v2(
-                channel=channel,
-                thread_ts=thread_ts,
-                content=text,
-                filename=filename,
-                title=self.redact(title),
-                initial_comment=self.redact(comment),
-            )
-        except SLACK_FAILURES as exc:
-            return classify(exc)
-        except SlackRequestError:  # the bytes were refused: nothing was shared
-            return SlackFailure("later", "upload_refused")
-        return None
-
-    async def upload_file(
-        self, channel: str, source: Path, *, filename: str, title: str, comment: str
-    ) -> SlackFailure | None:
-        """The text file `source` shared in `channel`, redacted like a message: copied line
-        by line (off the event loop) to a temporary file, so a large file is never one
-        string here; that copy is what Slack gets, then removed."""
-        redacted = await asyncio.to_thread(redacted_copy, source, self.redact)
-        try:
-            await self.client.files_upload_v2(
-                channel=channel,
-                file=str(redacted),
-                filename=filename,
-                title=self.redact(title),
-                initial_comment=self.redact(comment),
-            )
-        except SLACK_FAILURES as exc:
-            return classify(exc)
-        finally:
-            redacted.unlink(missing_ok=True)
-        return None
-
 
 def _metadata(event_type: str, keys: Sequence[str]) -> dict[str, Any]:
     payload: dict[str, Any] = {"key": keys[0]}
     if len(keys) > 1:
         payload["keys"] = list(keys)
     return {"event_type": event_type, "event_payload": payload}
-
-
-def keys_of(message: Mapping[str, Any]) -> list[str]:
-    """The keys a message the bot posted carries in its metadata."""
-    metadata = message.get("metadata")
-    payload = metadata.get("event_payload") if isinstance(metadata, Mapping) else None
-    if not isinstance(payload, Mapping):
-        return []
-    found = [payload.get("key"), *(payload.get("keys") or [])]
-    return [key for key in found if isinstance(key, str)]
 
 
 def _error_body(body: str) -> dict[str, Any] | None:

@@ -15,6 +15,8 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from invite_bot.features.accounts.blocks import ACCEPT
+from invite_bot.features.revoke.blocks import REVOKE
 from invite_bot.playground.world import person
 
 if TYPE_CHECKING:
@@ -22,8 +24,6 @@ if TYPE_CHECKING:
 
 pytest_plugins = ["tests.playground.browser"]
 
-REVOKE = "revoke_invitation"  # invite_bot.slack.blocks.REVOKE
-ACCEPT = "accept_invitation"  # invite_bot.slack.blocks.ACCEPT
 ORGANIZATION = "Playground Genomics"  # invite_bot.playground.run.sandbox_gencove
 
 

@@ -194,7 +194,7 @@ class _Accounts:
 
     async def _update_view(self, view: dict[str, Any], new_view: dict[str, Any]) -> bool:
         """Show the outcome in the modal; False when Slack would not (closed, or failing)."""
-        failure = await self.outbound.update_view(str(view.get("id")), new_view)
+        failure = await self.outbound.views.update(str(view.get("id")), new_view)
         if failure is not None:
             log.warning("could not update the link modal: %s", failure.error)
             return False

@@ -2,8 +2,8 @@
 
 The entries are read in keyset pages (`tx.audit.page`, a page at a time by id) and each
 page is written to a temporary CSV file as it arrives, off the event loop, so a long log is
-never one list or one string in this process; `Outbound.upload_file` redacts it line by
-line and shares it in the inviter's DM with `files_upload_v2`. The cells are spreadsheet
+never one list or one string in this process; `Outbound.uploads.share_file` redacts it
+line by line and shares it in the inviter's DM with `files_upload_v2`. The cells are spreadsheet
 safe (`domain.audit.audit_row`). An empty period uploads nothing and says so.
 """
 
@@ -48,7 +48,7 @@ class AuditExport:
             where = await self.outbound.conversation_with(user)
             if isinstance(where, SlackFailure):
                 return not_sent(where.sentence)
-            failure = await self.outbound.upload_file(
+            failure = await self.outbound.uploads.share_file(
                 where,
                 path,
                 filename=path.name,

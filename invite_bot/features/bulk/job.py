@@ -29,7 +29,8 @@ from invite_bot.jobs.engine import message_key
 from invite_bot.jobs.kinds import JobKind
 from invite_bot.jobs.rows import job_rows
 from invite_bot.slack.blockkit import Message, note
-from invite_bot.slack.outbound import Outbound, Posted
+from invite_bot.slack.outbound import Outbound
+from invite_bot.slack.reading import Posted
 from invite_bot.store import InviteJob, Store
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from invite_bot.features.bulk.intake import DM_HINT, DRAFT_KEY, Bulk, log
 from invite_bot.features.bulk.job import BulkKind
 from invite_bot.slack.blockkit import note
 from invite_bot.slack.guard import Turn, later
-from invite_bot.slack.outbound import Posted
 from invite_bot.slack.people import require_inviter
+from invite_bot.slack.reading import Posted
 from invite_bot.slack.router import Router
 from invite_bot.slack.trust import OutOfDate
 from invite_bot.store import InviteJob

@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 
 from invite_bot.slack.blockkit import Message
-from invite_bot.slack.outbound import Outbound, Posted
+from invite_bot.slack.outbound import Outbound
+from invite_bot.slack.reading import Posted
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,8 @@ from invite_bot.domain.bulk_progress import (
 )
 from invite_bot.features.bulk.blocks import REPORT_FAILED, REPORT_RETRY, REPORT_UPLOADED
 from invite_bot.slack.errors import SlackFailure
-from invite_bot.slack.outbound import Outbound, Posted
+from invite_bot.slack.outbound import Outbound
+from invite_bot.slack.reading import Posted
 from invite_bot.store import InviteJob, Store
 
 log = logging.getLogger(__name__)
@@ -75,12 +76,14 @@ class Reports:
             log.info("bulk job %s: its report was in the thread already", job.id)
             return REPORT_UPLOADED
         tally = Tally.of((item.outcome for item in job.items), skipped=len(job.skipped))
-        failure = await self.outbound.upload(
+        failure = await self.outbound.uploads.share(
             channel,
             _report(job),
             thread_ts=thread,
             filename=name,
-            title=report_title(await self.outbound.channel_name(channel), job.created_at, tally),
+            title=report_title(
+                await self.outbound.reading.channel_name(channel), job.created_at, tally
+            ),
             comment=f"The report of this bulk invite: {summary_line(tally)}.",
         )
         if failure is None:
@@ -94,9 +97,9 @@ class Reports:
     ) -> bool | SlackFailure:
         """Whether a file named `name` is in the thread (or the channel's recent history)."""
         if thread is not None:
-            found = await self.outbound.thread(channel, thread)
+            found = await self.outbound.reading.thread(channel, thread)
         else:
-            found = await self.outbound.history(channel, since=job.created_at)
+            found = await self.outbound.reading.history(channel, since=job.created_at)
         if isinstance(found, SlackFailure):
             return found
         return any(_has_file(message, name) for message in found)

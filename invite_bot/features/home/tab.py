@@ -77,7 +77,7 @@ class HomeTab:
         digest = view_hash(view)
         if digest == viewer.published_hash:
             return False
-        failure = await self.outbound.publish_home(user_id, view)
+        failure = await self.outbound.views.publish_home(user_id, view)
         if failure is not None:
             log.warning("the Home tab of %s was not published: %s", user_id, failure.error)
             return False

@@ -212,7 +212,7 @@ class _Invites:
                     )
                 return
             refreshed = form(roles, default_role=role, metadata=metadata)
-            failure = await self.outbound.update_view(
+            failure = await self.outbound.views.update(
                 str(opened.get("id")), refreshed, hash=opened.get("hash")
             )
             if failure is not None:

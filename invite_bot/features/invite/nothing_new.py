@@ -14,7 +14,8 @@ from invite_bot.domain.text import slack_date
 from invite_bot.features.invite.result import made_something
 from invite_bot.features.invite.rows import row_line
 from invite_bot.slack.blockkit import STATUS_ICON, Message, esc, note, pack
-from invite_bot.slack.outbound import Outbound, Posted
+from invite_bot.slack.outbound import Outbound
+from invite_bot.slack.reading import Posted
 from invite_bot.store import InviteJob, KnownInvitation, Store
 
 HEADER = "No new invitation was sent, so nothing was posted in the channel:"
@@ -57,7 +58,9 @@ class NothingNew:
         """A link to the message that shows the invitation, if the bot posted one."""
         if invitation is None or not invitation.channel_id or not invitation.message_ts:
             return None
-        link = await self.outbound.permalink(Posted(invitation.channel_id, invitation.message_ts))
+        link = await self.outbound.reading.permalink(
+            Posted(invitation.channel_id, invitation.message_ts)
+        )
         if link is not None:
             return f"<{link}|see the message about it>"
         channel = invitation.channel_id

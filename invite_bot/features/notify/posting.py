@@ -35,7 +35,8 @@ from invite_bot.features.notify.blocks import (
 from invite_bot.features.notify.notices import Notices
 from invite_bot.slack.blockkit import Message
 from invite_bot.slack.errors import SlackFailure
-from invite_bot.slack.outbound import Outbound, Posted, keys_of
+from invite_bot.slack.outbound import Outbound
+from invite_bot.slack.reading import Posted, keys_of
 from invite_bot.store import OutboxItem, Store, Tx
 
 log = logging.getLogger(__name__)
@@ -184,7 +185,9 @@ class Poster:
             return Digest(inviter_id=inviter, rows=rows)
         link = None
         if job.message_channel_id and job.message_ts:
-            link = await self.outbound.permalink(Posted(job.message_channel_id, job.message_ts))
+            link = await self.outbound.reading.permalink(
+                Posted(job.message_channel_id, job.message_ts)
+            )
         return Digest(
             inviter_id=inviter,
             rows=rows,
@@ -211,7 +214,7 @@ class Poster:
 
     async def _in_history(self, where: str, since: datetime) -> dict[str, str]:
         """Outbox key -> ts of the bot's notices in the channel since `since`."""
-        history = await self.outbound.history(where, since=since)
+        history = await self.outbound.reading.history(where, since=since)
         if isinstance(history, SlackFailure):
             if history.outcome != "refused":
                 raise _Unknown  # ask again next round rather than risk a second post

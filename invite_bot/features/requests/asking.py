@@ -36,7 +36,8 @@ from invite_bot.features.requests.blocks import (
 )
 from invite_bot.slack.blockkit import Message, note
 from invite_bot.slack.errors import classify
-from invite_bot.slack.outbound import Outbound, Posted
+from invite_bot.slack.outbound import Outbound
+from invite_bot.slack.reading import Posted
 from invite_bot.store import InviteRequest, NewInviteRequest, Store, Tx
 from invite_bot.store.schema import utcnow
 

@@ -43,7 +43,8 @@ from invite_bot.jobs.engine import Jobs
 from invite_bot.jobs.rows import job_rows
 from invite_bot.slack.blockkit import Message, note
 from invite_bot.slack.guard import Turn
-from invite_bot.slack.outbound import Outbound, Posted
+from invite_bot.slack.outbound import Outbound
+from invite_bot.slack.reading import Posted
 from invite_bot.slack.trust import REQUEST_ID, OutOfDate
 from invite_bot.store import InviteRequest, NewInviteJob, RequestMessage, Store, Tx
 from invite_bot.store.schema import utcnow

@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from slack_sdk.models.views import View
-from slack_sdk.web.async_client import AsyncWebClient
 
 from invite_bot.domain.policy import Refused
 from invite_bot.features.invite.modals import bulk_invite_modal
@@ -33,7 +32,6 @@ from invite_bot.slack.errors import SlackFailure
 from invite_bot.slack.guard import Turn
 from invite_bot.slack.outbound import Outbound
 from invite_bot.slack.people import Inviters, require_inviter
-from invite_bot.slack.profiles import profile_email
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +54,9 @@ class Forms:
         asking: Requesting,
         roles: Roles,
         outbound: Outbound,
-        client: AsyncWebClient,
     ) -> None:
         self.inviters, self.asking, self.roles = inviters, asking, roles
-        self.outbound, self.client = outbound, client
+        self.outbound = outbound
 
     async def blank(self, turn: Turn) -> None:
         """The global shortcut: the form, empty."""
@@ -78,7 +75,7 @@ class Forms:
             await self._open(turn, [], NO_AUTHOR)
             return
         # trigger_id lives 3 s: users.info is one quick read, the form opens right after.
-        email = await profile_email(self.client, author)
+        email = await self.outbound.reading.profile_email(author)
         if isinstance(email, SlackFailure):
             log.warning("a message author's profile was not read: %s", email.error)
             note = author_note(PROFILE_UNREADABLE, author, email.sentence)
@@ -108,7 +105,7 @@ class Forms:
             log.warning("roles unavailable for a shortcut's form: %s", exc.message)
             return
         refreshed = prefilled(form(roles, default_role=None, metadata=metadata), addresses, note)
-        failure = await self.outbound.update_view(
+        failure = await self.outbound.views.update(
             str(opened.get("id")), refreshed, hash=opened.get("hash")
         )
         if failure is not None:  # hash_conflict: the person already typed or sent it
