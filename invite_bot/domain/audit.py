@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from invite_bot.domain.records import AuditEntry
-from invite_bot.domain.spreadsheet import text_cell
+from invite_bot.domain.text import text_cell
 
 __all__ = [
     "AUDIT_HEADER",

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from invite_bot.domain.spreadsheet import text_cell
+from invite_bot.domain.text import text_cell
 
 __all__ = [
     "ReportRow",

@@ -1,4 +1,5 @@
-"""Small text helpers for Slack mrkdwn: escaping, truncating, listing, durations."""
+"""Small text helpers: for Slack mrkdwn (escaping, truncating, listing, durations), and the
+cells of a CSV the bot hands people, safe to open in a spreadsheet (`text_cell`)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 __all__ = [
+    "FORMULA_START",
     "describe_duration",
     "escape_mrkdwn",
     "human_list",
     "inline_code",
     "slack_date",
+    "text_cell",
     "truncate",
 ]
 
@@ -84,3 +87,14 @@ def slack_date(moment: datetime | None) -> str:
     # Slack capitalizes the word it picks ("Today") when the format starts with it; the
     # zero-width space in front keeps it lower case, as it reads in a sentence.
     return f"<!date^{int(at.timestamp())}^\u200b{{date_pretty}} at {{time}}|{fallback}>"
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (some: a tab or a
+# carriage return): text someone typed — an address, a role, a reason — could then
+# compute, link or fetch.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula."""
+    return f"'{value}" if value.startswith(FORMULA_START) else value

@@ -18,17 +18,14 @@ from invite_bot.store.repositories.claims import Claims
 from invite_bot.store.repositories.deliveries import Deliveries
 from invite_bot.store.repositories.drafts import Drafts
 from invite_bot.store.repositories.home import HomeTabs
-from invite_bot.store.repositories.invitations import Invitations
+from invite_bot.store.repositories.invitations import Invitations, Reinvites
 from invite_bot.store.repositories.jobs import Jobs
 from invite_bot.store.repositories.links import Links
+from invite_bot.store.repositories.notify import Preferences, Subscriptions
 from invite_bot.store.repositories.outbox import Outbox
-from invite_bot.store.repositories.preferences import Preferences
-from invite_bot.store.repositories.reinvites import Reinvites
-from invite_bot.store.repositories.reminders import Reminders
-from invite_bot.store.repositories.request_reminders import RequestReminders
+from invite_bot.store.repositories.reminders import Reminders, RequestReminders
 from invite_bot.store.repositories.requests import Requests
 from invite_bot.store.repositories.state import State
-from invite_bot.store.repositories.subscriptions import Subscriptions
 from invite_bot.store.repositories.transitions import Transitions
 from invite_bot.store.repositories.workflow_steps import WorkflowSteps
 

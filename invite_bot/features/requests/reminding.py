@@ -26,7 +26,7 @@ from invite_bot.slack.blockkit import Message
 from invite_bot.slack.errors import SlackFailure
 from invite_bot.slack.outbound import Outbound
 from invite_bot.store import InviteRequest, OutboxItem, Store, Tx
-from invite_bot.store.repositories.request_reminders import TO_INVITERS
+from invite_bot.store.repositories.reminders import TO_INVITERS
 from invite_bot.store.schema import utcnow
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from typing import Any
 from invite_bot.domain.notifications import personal_recipient
 from invite_bot.domain.records import KnownInvitation, OutboxItem, OutboxKind, Transition
 from invite_bot.store.repositories.invitations import Invitations, invitation_from_row, sighted
+from invite_bot.store.repositories.notify import opted_out
 from invite_bot.store.repositories.outbox import outbox_item_from_row
-from invite_bot.store.repositories.preferences import opted_out
 from invite_bot.store.repositories.repository import Repository, chunks, insert_or_nothing_returning
 from invite_bot.store.repositories.state import BASELINE_DONE, State
 from invite_bot.store.schema import invitations, outbox, utcnow
