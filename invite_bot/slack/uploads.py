@@ -8,10 +8,13 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import aiohttp
 from slack_sdk.errors import SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from invite_bot.slack.errors import SLACK_FAILURES, SlackFailure, classify
+
+UPLOAD_TIMEOUT = 300  # seconds for a file's bytes to reach Slack
 
 
 class Uploads:
@@ -52,24 +55,59 @@ class Uploads:
     async def share_file(
         self, channel: str, source: Path, *, filename: str, title: str, comment: str
     ) -> SlackFailure | None:
-        """The text file `source` shared in `channel`, redacted like a message: copied line
-        by line (off the event loop) to a temporary file, so a large file is never one
-        string here; that copy is what Slack gets, then removed."""
+        """The text file `source` shared in `channel`, redacted like a message, and never
+        one string here: copied line by line (off the event loop) to a temporary file,
+        whose bytes then stream to Slack's upload URL (Slack's three upload steps, as
+        `files_upload_v2` takes them, but without reading the file into memory)."""
         redacted = await asyncio.to_thread(redacted_copy, source, self._redact)
         try:
-            await self.client.files_upload_v2(
-                channel=channel,
-                file=str(redacted),
-                filename=filename,
-                title=self._redact(title),
+            size = (await asyncio.to_thread(redacted.stat)).st_size
+            return await self._streamed(channel, redacted, size, filename, title, comment)
+        finally:
+            redacted.unlink(missing_ok=True)
+
+    async def _streamed(
+        self, channel: str, path: Path, size: int, filename: str, title: str, comment: str
+    ) -> SlackFailure | None:
+        try:
+            target = await self.client.files_getUploadURLExternal(filename=filename, length=size)
+        except SLACK_FAILURES as exc:
+            return classify(exc)
+        url, file_id = target.get("upload_url"), target.get("file_id")
+        if not isinstance(url, str) or not isinstance(file_id, str):
+            return SlackFailure("later", "unreadable_answer")
+        failure = await self._send(url, path, size)
+        if failure is not None:
+            return failure
+        try:  # shares it: not repeated (an unreadable answer may mean it is there)
+            await self.client.files_completeUploadExternal(
+                files=[{"id": file_id, "title": self._redact(title)}],
+                channel_id=channel,
                 initial_comment=self._redact(comment),
             )
         except SLACK_FAILURES as exc:
             return classify(exc)
-        except SlackRequestError:  # the bytes were refused: nothing was shared
-            return SlackFailure("later", "upload_refused")
+        return None
+
+    async def _send(self, url: str, path: Path, size: int) -> SlackFailure | None:
+        """The file's bytes to Slack's upload URL; aiohttp reads the file in pieces, on a
+        worker thread."""
+        session = self.client.session or aiohttp.ClientSession()
+        try:
+            with path.open("rb") as body:
+                async with session.post(
+                    url,
+                    data=body,
+                    headers={"Content-Type": "application/octet-stream"},
+                    timeout=aiohttp.ClientTimeout(total=UPLOAD_TIMEOUT),
+                ) as answer:
+                    if answer.status != 200:
+                        return SlackFailure("later", "upload_refused", answer.status)
+        except (aiohttp.ClientError, TimeoutError):
+            return SlackFailure("later", "upload_failed")
         finally:
-            redacted.unlink(missing_ok=True)
+            if session is not self.client.session:
+                await session.close()
         return None
 
 
