@@ -143,7 +143,9 @@ def make_features(p: Parts) -> Features:
         audit=AuditExport(store=store, outbound=outbound),
         bulk=_bulk(p, inviting, roles),
         bulk_kind=BulkKind(store, outbound),
-        stepping=Stepping(store=store, inviting=inviting, asking=asking, outbound=outbound),
+        stepping=Stepping(
+            store=store, inviting=inviting, asking=asking, roles=roles, outbound=outbound
+        ),
         forms=Forms(inviters=inviters, asking=asking, roles=roles, outbound=outbound),
         home=home_tab,
         home_refresh=HomeRefresh(store, home_tab),

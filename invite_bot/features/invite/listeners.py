@@ -34,7 +34,7 @@ from invite_bot.features.invite.modals import (
     bulk_invite_modal,
 )
 from invite_bot.gencove import GencoveError
-from invite_bot.gencove.roles import Roles
+from invite_bot.gencove.roles import Roles, UnknownRole
 from invite_bot.slack.blockkit import Message
 from invite_bot.slack.guard import Reply, Turn, answer, then
 from invite_bot.slack.inbound import view_value
@@ -138,9 +138,10 @@ class _Invites:
     async def _invite(self, turn: Turn, addresses: list[str], role: str | None) -> None:
         request = turn.request
         if role is not None:
-            checked = await self._organization_role(role)
-            if isinstance(checked, Refused):
-                await turn.reply(checked.message)  # privately, before anything is sent
+            checked = await self.roles.organization_role(role)
+            if isinstance(checked, UnknownRole):  # privately, before anything is sent
+                roles = human_list(checked.roles)
+                await turn.reply(UNKNOWN_TYPED_ROLE.format(role=inline_code(role), roles=roles))
                 return
             role = checked
         refusal = await self.asking.asks_instead(request.user)
@@ -160,25 +161,6 @@ class _Invites:
             delivery_key=request.delivery_key,
         )
         await self.inviting.invite_if_allowed(job, tell=turn.reply)
-
-    async def _organization_role(self, role: str) -> str | Refused:
-        """The organization's name for the role typed (`Admin` is its `admin`), or why it is
-        none of its roles. When Gencove cannot list them, the role goes as typed: Gencove
-        refuses an unknown one for each address."""
-        try:
-            cached = self.roles.cached()
-            names = cached if cached is not None else await self.roles.names()
-            if role not in names and cached is not None:
-                names = await self.roles.names(fresh=True)  # a role added since the last read
-        except GencoveError as exc:
-            log.warning("roles unavailable to check --role: %s", exc.message)
-            return role
-        if role in names:
-            return role
-        same = [name for name in names if name.casefold() == role.casefold()]
-        if len(same) == 1:
-            return same[0]
-        return Refused(UNKNOWN_TYPED_ROLE.format(role=inline_code(role), roles=human_list(names)))
 
     def form_clicked(self, turn: Turn) -> Reply:
         return then(lambda: self._open_form(turn, None))

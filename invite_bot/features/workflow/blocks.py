@@ -22,6 +22,10 @@ NO_PERSON = (
     "nobody: start the workflow from something a person does, such as a link or a button."
 )
 NO_EMAIL = "The step was given no email address to invite."
+UNKNOWN_ROLE = (
+    "Nothing was sent: {role} is not one of the organization's roles ({roles}). Leave the "
+    "role empty for the organization's default."
+)
 ONE_ADDRESS = "The step invites one address at a time; it was given {count}."
 NOT_INVITED = "The invitation was not made."
 GENCOVE_REFUSED = "Gencove refused to invite {email}: {reason}"

@@ -36,10 +36,12 @@ from invite_bot.features.workflow.blocks import (
     ONE_ADDRESS,
     REQUESTED,
     STATUS_OUTPUT,
+    UNKNOWN_ROLE,
     UNREPORTED,
     UNSURE,
     plain,
 )
+from invite_bot.gencove.roles import Roles, UnknownRole
 from invite_bot.jobs.rows import job_rows
 from invite_bot.slack.blockkit import Message
 from invite_bot.slack.outbound import Outbound
@@ -65,9 +67,16 @@ class Stepping:
     """Runs executions of the step (see the module's docstring)."""
 
     def __init__(
-        self, *, store: Store, inviting: Inviting, asking: Requesting, outbound: Outbound
+        self,
+        *,
+        store: Store,
+        inviting: Inviting,
+        asking: Requesting,
+        roles: Roles,
+        outbound: Outbound,
     ) -> None:
         self.store, self.inviting, self.asking, self.outbound = store, inviting, asking, outbound
+        self.roles = roles
         self._running: dict[str, asyncio.Future[None]] = {}  # execution id -> its run here
 
     async def run(self, inputs: StepInputs) -> None:
@@ -144,8 +153,14 @@ class Stepping:
         job, asked = await self._made(key)
         said: list[str] = []
         if job is None and asked is None:
-            address = parsed.addresses[0]
-            await self._act(user, address, inputs.role, key, said)
+            role = inputs.role
+            if role:  # checked before anything is sent, as `/gencove invite --role` is
+                checked = await self.roles.organization_role(role)
+                if isinstance(checked, UnknownRole):
+                    roles = ", ".join(checked.roles)
+                    return StepResult.failure(UNKNOWN_ROLE.format(role=role, roles=roles))
+                role = checked
+            await self._act(user, parsed.addresses[0], role, key, said)
             job, asked = await self._made(key)
         if asked is not None:
             return StepResult.success(**{STATUS_OUTPUT: REQUESTED})

@@ -117,6 +117,10 @@ async def test_a_member_s_step_asks_the_inviters_and_completes_as_requested(
         # a bare user id is what a builder could set to an inviter's: not trusted
         ({EMAIL_INPUT: "ana@lab.org", PERSON_INPUT: ADMIN}, "Requested by"),
         (_inputs("ana@lab.org bob@lab.org"), "one address at a time"),
+        (
+            _inputs("ana@lab.org", role="superuser"),
+            "superuser is not one of the organization's roles (",
+        ),
     ],
 )
 async def test_a_step_that_cannot_invite_fails_with_a_readable_reason(
@@ -132,6 +136,15 @@ async def test_a_step_that_cannot_invite_fails_with_a_readable_reason(
     assert reason in execution.error
     assert "`" not in execution.error
     assert gencove.count("POST", "/api/v2/invitations/") == 0
+
+
+async def test_a_role_typed_in_another_case_is_the_organization_s(
+    bot: BotUnderTest, gencove: FakeGencove
+) -> None:
+    execution = await _ended(bot, await _run(bot, _inputs("ana@lab.org", role="ADMIN")))
+    assert execution.outcome == "completed"
+    [invitation] = gencove.find("ana@lab.org")
+    assert invitation.role == "admin"
 
 
 async def test_gencove_s_refusal_fails_the_step_with_gencove_s_words(
