@@ -9,7 +9,8 @@ someone typed.
 Families (all prefixed `invite_bot_`):
 
 * `commands_total{subcommand,outcome}` — `/gencove` commands;
-* `interactions_total{kind,action,outcome}` — button clicks and modal submissions;
+* `interactions_total{kind,action,outcome}` — button clicks, modal submissions, shortcuts
+  and workflow steps;
 * `gencove_requests_total{operation,status}`, `gencove_request_duration_seconds{operation}`,
   `gencove_retries_total{operation}`, `gencove_rate_limited_total{operation}`;
 * `slack_calls_total{method,outcome}`, `slack_call_duration_seconds{method}` — Web API;
@@ -44,7 +45,7 @@ OTHER = "other"
 # `*_created` samples double every counter's lines and tell an operator nothing here.
 disable_created_metrics()  # type: ignore[no-untyped-call]
 
-INTERACTION_KINDS = frozenset({"button", "modal"})
+INTERACTION_KINDS = frozenset({"button", "modal", "shortcut", "function"})
 # answered: the acknowledgement was the whole answer (help, a usage or field error);
 # done: the work after it ran; redelivered: Slack's retry of a delivery already handled.
 REQUEST_OUTCOMES = frozenset(
@@ -216,10 +217,13 @@ class Metrics:
     # -- Slack deliveries ---------------------------------------------------------------
 
     def name_requests(self, names: Mapping[str, frozenset[str]]) -> None:
-        """The closed sets of request names (by kind: "command", "button", "modal"), as
-        the app registered them; any other name is counted as "other"."""
+        """The closed sets of request names (by kind: "command", and the interactions'
+        "button", "modal", "shortcut", "function"), as the app registered them; any other
+        name is counted as "other"."""
         self._command_names = names.get("command", frozenset())
-        self._interaction_names = names.get("button", frozenset()) | names.get("modal", frozenset())
+        self._interaction_names = frozenset().union(
+            *(names.get(kind, frozenset()) for kind in INTERACTION_KINDS)
+        )
 
     def command_handled(self, subcommand: str, outcome: str) -> None:
         self._commands.labels(

@@ -40,7 +40,7 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from invite_bot.config.logs import new_request_id
-from invite_bot.config.metrics import Metrics
+from invite_bot.config.metrics import INTERACTION_KINDS, Metrics
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.gencove import GencoveError
 from invite_bot.slack.blockkit import Message, fits_block_kit, note
@@ -292,7 +292,7 @@ class Guard:
             return
         if kind == "command":
             self._metrics.command_handled(name, outcome)
-        elif kind in ("button", "modal"):
+        elif kind in INTERACTION_KINDS:
             self._metrics.interaction_handled(kind, name, outcome)
 
     async def _tell(self, turn: Turn, text: str) -> None:

@@ -15,11 +15,13 @@ import aiohttp
 from invite_bot.config.metrics import Metrics
 from invite_bot.features.listing.blocks import LIST_PAGE
 from invite_bot.features.revoke.blocks import REVOKE
+from invite_bot.features.shortcuts.blocks import GLOBAL_SHORTCUT
+from invite_bot.features.workflow.blocks import EMAIL_INPUT, FUNCTION
 from invite_bot.gencove.observe import operation_of
 from invite_bot.playground.gencove import FakeGencove
-from invite_bot.playground.slack import FakeSlack
+from invite_bot.playground.slack import FakeSlack, function_executed_body, global_shortcut_body
 from tests.faults import Fault, GencoveFaults, SlackFault, SlackFaults
-from tests.support.harness import BOT_TOKEN, BotUnderTest, bot_environment, sqlite_url
+from tests.support.harness import ADMIN, BOT_TOKEN, BotUnderTest, bot_environment, sqlite_url
 from tests.support.served import free_port, parse_metrics, served_bot, total, value
 
 NOTIFY = "C0NOTIFY1"
@@ -290,3 +292,21 @@ async def test_requests_are_named_by_subcommand_button_or_modal_never_by_what_wa
     assert total(samples, "invite_bot_interactions_total", action="list_page") == 1
     assert total(samples, "invite_bot_interactions_total") == 1
     assert "ana@lab.org" not in bot.bot.metrics.exposition().decode()
+
+
+async def test_shortcuts_and_workflow_steps_are_counted_as_interactions(
+    bot: BotUnderTest,
+) -> None:
+    body = global_shortcut_body(
+        GLOBAL_SHORTCUT, user_id=ADMIN, trigger_id=bot.slack.new_trigger_id()
+    )
+    assert (await bot.send(body)).status == 200
+    execution = bot.slack.functions.start(FUNCTION, {EMAIL_INPUT: "not-an-address"})
+    assert (await bot.send(function_executed_body(execution))).status == 200
+    await bot.slack.wait_for(lambda: execution.outcome is not None, timeout=30)
+    await bot.settled()
+    _, samples = parse_metrics(bot.bot.metrics.exposition().decode())
+    shortcut = {"kind": "shortcut", "action": "invite_shortcut", "outcome": "done"}
+    step = {"kind": "function", "action": "workflow_step", "outcome": "done"}
+    assert value(samples, "invite_bot_interactions_total", **shortcut) == 1
+    assert value(samples, "invite_bot_interactions_total", **step) == 1
