@@ -77,8 +77,9 @@ def help_text(unknown_word: str | None) -> str:
     lines.append(f"*{COMMAND}* manages this workspace's Gencove organization invitations:")
     lines.extend(f"• {line}" for line in USAGE.values())
     lines.append(
-        "`list`, `revoke`, `notify` and `audit` are for inviters only; anyone else's `invite` asks "
-        "the inviters, who approve or deny it with a button."
+        "`list`, `revoke`, `reinvite`, `audit` and `notify` (but not `notify me`) are for "
+        "inviters only; anyone else's `invite` asks the inviters, who approve or deny it "
+        "with a button."
     )
     return "\n".join(lines)
 
