@@ -72,7 +72,7 @@ def scene(driver: WebDriver, address: str) -> None:
     invite, listing = SCENE
     type_command(driver, invite)
     until(
-        lambda: any("invited 2 of 2" in text for text in entries(driver)),
+        lambda: any("invited 2 addresses" in text for text in entries(driver)),
         "the invite's result message",
     )
     type_command(driver, listing)
