@@ -181,7 +181,7 @@ def build_app(bot: Bot, identity: dict[str, Any]) -> AsyncApp:
     app = _bolt_app(bot, identity)
     app.use(attach_request)  # the SlackRequest, read once, in every listener's context
     router = Router(bot.guard, parse=parse_command, command=COMMAND)
-    register_features(router, bot)
+    register_features(router, bot.features)
     bot.metrics.name_requests(router.names)
     router.attach(app)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -55,14 +54,12 @@ from invite_bot.slack.people import Inviters
 from invite_bot.slack.router import Router
 from invite_bot.store import Store
 
-if TYPE_CHECKING:
-    from invite_bot.app import Bot
-
 
 @dataclass(frozen=True)
 class Features:
-    """Each feature's use case, made once per bot."""
+    """Each feature's use case, made once per bot, and the parts they were made of."""
 
+    parts: Parts
     inviters: Inviters
     keys: KeyRing
     roles: Roles
@@ -119,6 +116,7 @@ def make_features(p: Parts) -> Features:
     )
     home_tab = _home_tab(p, inviters)
     return Features(
+        parts=p,
         inviters=inviters,
         keys=p.keys,
         roles=roles,
@@ -199,9 +197,10 @@ def _bulk(p: Parts, inviting: Inviting, roles: Roles) -> Bulk:
     )
 
 
-def register_features(router: Router, bot: Bot) -> None:
+def register_features(router: Router, f: Features) -> None:
     """Every feature's listeners, each given the parts it uses."""
-    f, settings = bot.features, bot.settings
+    p = f.parts
+    settings = p.settings
     help_.register(router)
     invite.register(
         router,
@@ -209,7 +208,7 @@ def register_features(router: Router, bot: Bot) -> None:
         asking=f.asking,
         bulk=f.bulk,
         roles=f.roles,
-        outbound=bot.outbound,
+        outbound=p.outbound,
     )
     listing.register(router, f.pages, f.inviters)
     show_page = f.pages.page
@@ -219,12 +218,12 @@ def register_features(router: Router, bot: Bot) -> None:
         command=f.revoke_command,
         inviters=f.inviters,
         show_page=show_page,
-        messages=bot.jobs.messages,
-        store=bot.store,
+        messages=p.jobs.messages,
+        store=p.store,
     )
     reinvite.register(router, f.reinviting, f.inviters, show_page)
-    accounts.register(router, f.accepting, f.linking, bot.outbound)
-    notify.register(router, bot.store, f.inviters, notify_channel=settings.invite_notify_channel)
+    accounts.register(router, f.accepting, f.linking, p.outbound)
+    notify.register(router, p.store, f.inviters, notify_channel=settings.invite_notify_channel)
     requests.register(router, f.asking, f.deciding, f.inviting)
     bulk.register(router, f.bulk, f.bulk_kind)
     audit.register(router, f.audit, f.inviters)
