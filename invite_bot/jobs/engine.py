@@ -33,12 +33,12 @@ from invite_bot.gencove import GencoveClient
 from invite_bot.gencove.acting import LinkedKeys
 from invite_bot.jobs.delivery import Delivered, Place, deliver, tell_asker
 from invite_bot.jobs.holding import Holding
+from invite_bot.jobs.job_run import JobRun, made_by
 from invite_bot.jobs.kinds import JobKind, JobKinds
 from invite_bot.jobs.pending import PendingList
 from invite_bot.jobs.recording import place_message, record, store_job
 from invite_bot.jobs.refresh import Messages
 from invite_bot.jobs.rows import job_rows
-from invite_bot.jobs.run import JobRun, made_by
 from invite_bot.jobs.steps import Outcome, Steps
 from invite_bot.slack.blockkit import Message
 from invite_bot.slack.outbound import Outbound
