@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 from invite_bot.playground.slack.blockkit import validate_view
 from invite_bot.playground.slack.messages import dm_id
 from invite_bot.playground.slack.payloads import (
-    _action,
-    _find_element,
-    _form_payload,
-    _user,
+    action_of,
     event_body,
+    find_element,
+    form_payload,
     new_trigger_id,
+    payload_user,
 )
 from invite_bot.playground.slack.records import JSONDict
 from invite_bot.playground.slack.refusal import ApiError
@@ -100,15 +100,15 @@ def home_action_body(
 ) -> bytes:
     """A click on `action_id` in the published Home `view`, as Slack sends it: the view
     as container, no channel, no response_url."""
-    block_id, element = _find_element(view.get("blocks"), action_id)
+    block_id, element = find_element(view.get("blocks"), action_id)
     if element is None:
         raise LookupError(f"no {action_id} in this Home tab")
-    action = _action(action_id, block_id or "", element, value, None, None, None)
+    action = action_of(action_id, block_id or "", element, value, None, None, None)
     if selected_conversation is not None:
         action["selected_conversation"] = selected_conversation
     payload: JSONDict = {
         "type": "block_actions",
-        "user": _user(user_id, user_id.lower(), team_id),
+        "user": payload_user(user_id, user_id.lower(), team_id),
         "api_app_id": "A_FAKE",
         "token": "verification-token-unused",
         "container": {"type": "view", "view_id": view.get("id")},
@@ -119,4 +119,4 @@ def home_action_body(
         "view": json.loads(json.dumps(view)),
         "actions": [action],
     }
-    return _form_payload(payload)
+    return form_payload(payload)

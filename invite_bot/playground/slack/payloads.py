@@ -59,7 +59,8 @@ def slash_command_body(
     return urlencode(fields).encode()
 
 
-def _find_element(blocks: Any, action_id: str) -> tuple[str | None, Mapping[str, Any] | None]:
+def find_element(blocks: Any, action_id: str) -> tuple[str | None, Mapping[str, Any] | None]:
+    """The block id and the element with `action_id` in `blocks` (None, None if absent)."""
     if not isinstance(blocks, list):
         return None, None
     for block in blocks:
@@ -76,7 +77,8 @@ def _find_element(blocks: Any, action_id: str) -> tuple[str | None, Mapping[str,
     return None, None
 
 
-def _form_payload(payload: Mapping[str, Any]) -> bytes:
+def form_payload(payload: Mapping[str, Any]) -> bytes:
+    """An interactivity body, as Slack posts it: `payload=<JSON>`, form-encoded."""
     return urlencode({"payload": json.dumps(payload)}).encode()
 
 
@@ -123,7 +125,7 @@ def _message_of(
     return None, channel_id, message_ts
 
 
-def _action(
+def action_of(
     action_id: str,
     block_id: str,
     element: Mapping[str, Any],
@@ -161,7 +163,8 @@ def _action(
     return action
 
 
-def _user(user_id: str, user_name: str, team_id: str) -> JSONDict:
+def payload_user(user_id: str, user_name: str, team_id: str) -> JSONDict:
+    """The `user` of an interactivity payload."""
     return {"id": user_id, "username": user_name, "name": user_name, "team_id": team_id}
 
 
@@ -191,14 +194,14 @@ def block_action_body(
     Ephemeral containers carry no ``message`` (as in Slack)."""
     ephemeral = container == "ephemeral"
     msg, channel, ts = _clicked_message(message, channel_id, message_ts, ephemeral=ephemeral)
-    found_block_id, element = _find_element(msg.get("blocks") if msg else None, action_id)
+    found_block_id, element = find_element(msg.get("blocks") if msg else None, action_id)
     block_id = block_id or found_block_id or "fake_block"
-    action = _action(
+    action = action_of(
         action_id, block_id, element or {}, value, action_type, action_text, selected_option
     )
     payload: JSONDict = {
         "type": "block_actions",
-        "user": _user(user_id, user_name, team_id),
+        "user": payload_user(user_id, user_name, team_id),
         "api_app_id": api_app_id,
         "token": "verification-token-unused",
         "container": {
@@ -219,7 +222,7 @@ def block_action_body(
     if msg is not None and not ephemeral:
         msg.setdefault("ts", ts)
         payload["message"] = msg
-    return _form_payload(payload)
+    return form_payload(payload)
 
 
 def _state_values(values: Mapping[str, Mapping[str, Any]]) -> JSONDict:
@@ -270,7 +273,7 @@ def view_submission_body(
     payload: JSONDict = {
         "type": "view_submission",
         "team": {"id": team_id, "domain": "test-team"},
-        "user": _user(user_id, user_name, team_id),
+        "user": payload_user(user_id, user_name, team_id),
         "api_app_id": api_app_id,
         "token": "verification-token-unused",
         "trigger_id": trigger_id or new_trigger_id(),
@@ -279,7 +282,7 @@ def view_submission_body(
         "is_enterprise_install": False,
         "enterprise": None,
     }
-    return _form_payload(payload)
+    return form_payload(payload)
 
 
 def event_body(
@@ -373,7 +376,7 @@ def view_closed_body(
         "view": dict(view),
         "is_cleared": False,
     }
-    return _form_payload(payload)
+    return form_payload(payload)
 
 
 def url_verification_body(challenge: str = "fake-challenge") -> bytes:
