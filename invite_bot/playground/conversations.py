@@ -22,7 +22,7 @@ from typing import Any, Literal
 import aiohttp
 
 from invite_bot.domain.command.grammar import invitation_token
-from invite_bot.playground.entries import Delivery, Entry, channel_entry, file_entry
+from invite_bot.playground.entries import Delivery, Entry, seen_in
 from invite_bot.playground.modals import Modals, ViewState, json_object, state_values
 from invite_bot.playground.slack import (
     FakeSlack,
@@ -202,28 +202,8 @@ class LocalSlack:
     # -- what people see ------------------------------------------------------------
 
     def conversation(self, who: Person, where: Channel) -> list[Entry]:
-        """Everything `who` sees in `where`, oldest first; a reply in a thread is in the
-        list too, with its `thread_ts` (the page shows it under its message)."""
-        self._sync()
-        files = self.slack.files.files
-        shown = [
-            channel_entry(message, files.get(message.files[0]) if message.files else None)
-            for message in self.slack.messages.values()
-            if message.channel == where.channel_id and not message.deleted
-        ]
-        shown += [  # a file shared with a person's message is shown in that message
-            file_entry(found, where.channel_id)
-            for found in files.values()
-            if found.shown_in_channels
-            and where.channel_id in found.channels
-            and found.message_ts is None
-        ]
-        shown += [
-            entry
-            for entry in self._private
-            if entry.channel == where.channel_id and entry.visible_to in (None, who.user_id)
-        ]
-        return sorted(shown, key=lambda entry: entry.time)
+        self._sync()  # what `who` sees in `where`, oldest first: entries.py's seen_in
+        return seen_in(self.slack, self._private, who.user_id, where.channel_id)
 
     def entry(self, who: Person, where: Channel, entry_id: str) -> Entry | None:
         return next((e for e in self.conversation(who, where) if e.id == entry_id), None)

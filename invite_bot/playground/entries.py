@@ -3,10 +3,11 @@ private notes), and the requests sent to the bot, for the traffic inspector."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from invite_bot.playground.slack import Message
+from invite_bot.playground.slack import FakeSlack, Message
 from invite_bot.playground.slack_files import SlackFile
 from invite_bot.playground.world import BOT_USER_ID
 
@@ -76,3 +77,29 @@ def file_entry(found: SlackFile, channel_id: str) -> Entry:
         thread_ts=found.thread_ts,
         file=found,
     )
+
+
+def seen_in(
+    slack: FakeSlack, private: Sequence[Entry], user_id: str, channel_id: str
+) -> list[Entry]:
+    """Everything `user_id` sees in `channel_id`, oldest first: the bot's messages there
+    (with the file each shares), files shared there on their own, and the private entries
+    for everyone there or for them; a reply in a thread is in the list too, with its
+    `thread_ts` (the page shows it under its message)."""
+    files = slack.files.files
+    shown = [
+        channel_entry(message, files.get(message.files[0]) if message.files else None)
+        for message in slack.messages.values()
+        if message.channel == channel_id and not message.deleted
+    ]
+    shown += [  # a file shared with a person's message is shown in that message
+        file_entry(found, channel_id)
+        for found in files.values()
+        if found.shown_in_channels and channel_id in found.channels and found.message_ts is None
+    ]
+    shown += [
+        entry
+        for entry in private
+        if entry.channel == channel_id and entry.visible_to in (None, user_id)
+    ]
+    return sorted(shown, key=lambda entry: entry.time)
