@@ -30,9 +30,6 @@ from invite_bot.config.vault import Vault
 from invite_bot.domain.command.grammar import parse_command
 from invite_bot.domain.command.types import COMMAND
 from invite_bot.features.accounts.keys import KeyRing
-from invite_bot.features.invite.nothing_new import NothingNew
-from invite_bot.features.invite.result import plain_kind
-from invite_bot.features.requests.reminding import settle_and_remind
 from invite_bot.gencove import GencoveClient
 from invite_bot.gencove.observe import RequestObserver
 from invite_bot.jobs.engine import Jobs
@@ -44,7 +41,13 @@ from invite_bot.slack.retries import retry_handlers
 from invite_bot.slack.router import Router
 from invite_bot.slack.trust import response_hosts
 from invite_bot.store import Store
-from invite_bot.wiring import Features, Parts, make_features, register_features
+from invite_bot.wiring import (
+    Features,
+    Parts,
+    make_features,
+    register_features,
+    register_job_kinds,
+)
 
 if TYPE_CHECKING:
     from invite_bot.features.notify.watcher import Watcher
@@ -79,9 +82,7 @@ class Bot:
             metrics=self.metrics,
             settings=self.settings,
             messages=self.jobs.messages,
-            settle_requests=settle_and_remind(
-                self.features.deciding.settle_all, self.features.reminding
-            ),
+            settle_requests=self.features.settle_requests,
             instance=self.jobs.holding.instance,
         )
 
@@ -146,13 +147,7 @@ def build_bot(settings: Settings, store: Store) -> Bot:
     features = make_features(
         Parts(settings, store, gencove, outbound, client, vault, keys, jobs, learn)
     )
-    # Every process renders and resumes jobs alike (a `watch` worker refreshes their
-    # messages too): the kinds, and who renders the messages features own, are known here.
-    nothing_new = NothingNew(store=store, outbound=outbound)  # told privately, not posted
-    kinds.register("invite", plain_kind(kinds, private=nothing_new))
-    kinds.register("bulk", features.bulk_kind.kind)
-    kinds.own(features.notices.render_posted)  # a notification or reminder re-invited
-    kinds.own(features.deciding.shown_at)  # a request with its approval's results
+    register_job_kinds(kinds, features)
     guard = Guard(
         outbound=outbound,
         first_delivery=lambda key: store.write(lambda tx: tx.deliveries.claim(key)),

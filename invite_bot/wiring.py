@@ -5,7 +5,7 @@ knows every feature."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -29,6 +29,8 @@ from invite_bot.features.home.refresh import HomeRefresh
 from invite_bot.features.home.tab import HomeTab
 from invite_bot.features.invite import listeners as invite
 from invite_bot.features.invite.checks import Inviting
+from invite_bot.features.invite.nothing_new import NothingNew
+from invite_bot.features.invite.result import plain_kind
 from invite_bot.features.listing import listeners as listing
 from invite_bot.features.listing.pages import Pages
 from invite_bot.features.notify import listeners as notify
@@ -38,7 +40,7 @@ from invite_bot.features.reinvite.reinviting import Reinviting
 from invite_bot.features.requests import listeners as requests
 from invite_bot.features.requests.asking import Asking
 from invite_bot.features.requests.deciding import Deciding
-from invite_bot.features.requests.reminding import Reminding
+from invite_bot.features.requests.reminding import Reminding, settle_and_remind
 from invite_bot.features.revoke import listeners as revoke
 from invite_bot.features.revoke.revoking import Revoking
 from invite_bot.features.revoke.typed import RevokeCommand
@@ -49,6 +51,7 @@ from invite_bot.features.workflow.stepping import Stepping
 from invite_bot.gencove import GencoveClient
 from invite_bot.gencove.roles import Roles
 from invite_bot.jobs.engine import Jobs
+from invite_bot.jobs.kinds import JobKinds
 from invite_bot.slack.outbound import Outbound
 from invite_bot.slack.people import Inviters
 from invite_bot.slack.router import Router
@@ -81,6 +84,9 @@ class Features:
     forms: Forms
     home: HomeTab
     home_refresh: HomeRefresh  # run beside the watcher (runtime.start_background)
+    # what the watcher runs for invite requests each poll: outcomes shown, reminders sent
+    settle_requests: Callable[[], Awaitable[int]]
+    nothing_new: NothingNew  # an invite that made nothing new: told privately, not posted
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,8 @@ def make_features(p: Parts) -> Features:
         notify_channel=settings.invite_notify_channel,
     )
     home_tab = _home_tab(p, inviters)
+    deciding = Deciding(store=store, outbound=outbound, inviting=inviting, jobs=p.jobs)
+    reminding = Reminding(store=store, outbound=outbound, after=settings.request_remind_after)
     return Features(
         parts=p,
         inviters=inviters,
@@ -136,8 +144,8 @@ def make_features(p: Parts) -> Features:
         accepting=Accepting(store=store, gencove=gencove, keys=p.keys),
         linking=_linking(p),
         asking=asking,
-        deciding=Deciding(store=store, outbound=outbound, inviting=inviting, jobs=p.jobs),
-        reminding=Reminding(store=store, outbound=outbound, after=settings.request_remind_after),
+        deciding=deciding,
+        reminding=reminding,
         audit=AuditExport(store=store, outbound=outbound),
         bulk=_bulk(p, inviting, roles),
         bulk_kind=BulkKind(store, outbound),
@@ -147,6 +155,8 @@ def make_features(p: Parts) -> Features:
         forms=Forms(inviters=inviters, asking=asking, roles=roles, outbound=outbound),
         home=home_tab,
         home_refresh=HomeRefresh(store, home_tab),
+        settle_requests=settle_and_remind(deciding.settle_all, reminding),
+        nothing_new=NothingNew(store=store, outbound=outbound),
     )
 
 
@@ -230,3 +240,12 @@ def register_features(router: Router, f: Features) -> None:
     workflow.register(router, f.stepping)
     shortcuts.register(router, f.forms)
     home.register(router, f.home)
+
+
+def register_job_kinds(kinds: JobKinds, f: Features) -> None:
+    """Every process renders and resumes jobs alike (a `watch` worker refreshes their
+    messages too): the kinds of job, and who renders the messages features own."""
+    kinds.register("invite", plain_kind(kinds, private=f.nothing_new))
+    kinds.register("bulk", f.bulk_kind.kind)
+    kinds.own(f.notices.render_posted)  # a notification or reminder re-invited
+    kinds.own(f.deciding.shown_at)  # a request with its approval's results

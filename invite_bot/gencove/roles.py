@@ -19,7 +19,7 @@ class UnknownRole:
     """A role typed that is none of the organization's; `roles`: the ones it has."""
 
     typed: str
-    roles: list[str]
+    roles: tuple[str, ...]
 
 
 _KEY = "roles"  # the cache's one key
@@ -62,4 +62,4 @@ class Roles:
         if typed in names:
             return typed
         same = [name for name in names if name.casefold() == typed.casefold()]
-        return same[0] if len(same) == 1 else UnknownRole(typed, names)
+        return same[0] if len(same) == 1 else UnknownRole(typed, tuple(names))

@@ -3,8 +3,9 @@
 The entries are read in keyset pages (`tx.audit.page`, a page at a time by id) and each
 page is written to a temporary CSV file as it arrives, off the event loop, so a long log is
 never one list or one string in this process; `Outbound.uploads.share_file` redacts it
-line by line and shares it in the inviter's DM with `files_upload_v2`. The cells are spreadsheet
-safe (`domain.audit.audit_row`). An empty period uploads nothing and says so.
+line by line into a copy and streams that to Slack's upload URL, shared in the inviter's
+DM. The cells are spreadsheet safe (`domain.audit.audit_row`). An empty period uploads
+nothing and says so.
 """
 
 from __future__ import annotations

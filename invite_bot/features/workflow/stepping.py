@@ -158,7 +158,7 @@ class Stepping:
                 checked = await self.roles.organization_role(role)
                 if isinstance(checked, UnknownRole):
                     roles = ", ".join(checked.roles)
-                    return StepResult.failure(UNKNOWN_ROLE.format(role=role, roles=roles))
+                    return StepResult.failure(plain(UNKNOWN_ROLE.format(role=role, roles=roles)))
                 role = checked
             await self._act(user, parsed.addresses[0], role, key, said)
             job, asked = await self._made(key)
