@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from invite_bot.domain.command.grammar import STATUSES, Status
+from invite_bot.domain.command.types import STATUSES, Status
 
 # The furthest `/gencove list` page a button may ask for: far past any organization's
 # invitations, and small enough for Gencove.

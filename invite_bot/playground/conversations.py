@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import aiohttp
 
-from invite_bot.domain.command.grammar import invitation_token
+from invite_bot.domain.command.refs import invitation_token
 from invite_bot.playground.entries import Delivery, Entry, seen_in
 from invite_bot.playground.modals import Modals, ViewState, json_object, state_values
 from invite_bot.playground.slack import (

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from invite_bot.domain.audit import AUDIT_HEADER, audit_row, parse_since
-from invite_bot.domain.command.grammar import Audit, Usage, parse_command
+from invite_bot.domain.command.grammar import parse_command
+from invite_bot.domain.command.types import Audit, Usage
 from invite_bot.domain.records import AuditEntry
 
 

@@ -10,9 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from invite_bot.domain.command.grammar import (
+from invite_bot.domain.command.grammar import decode_slack_text, parse_command
+from invite_bot.domain.command.help import USAGE, help_text, usage_message
+from invite_bot.domain.command.refs import classify_revoke_target, invitation_token
+from invite_bot.domain.command.types import (
     STATUSES,
-    USAGE,
     Accept,
     Command,
     Help,
@@ -27,12 +29,6 @@ from invite_bot.domain.command.grammar import (
     Unlink,
     Usage,
     WhoAmI,
-    classify_revoke_target,
-    decode_slack_text,
-    help_text,
-    invitation_token,
-    parse_command,
-    usage_message,
 )
 from invite_bot.domain.text import describe_duration, escape_mrkdwn, human_list, truncate
 

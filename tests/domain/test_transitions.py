@@ -10,7 +10,7 @@ from typing import get_args
 
 import pytest
 
-from invite_bot.domain.command.grammar import STATUSES as LISTABLE
+from invite_bot.domain.command.types import STATUSES as LISTABLE
 from invite_bot.domain.records import KnownInvitation, Transition
 from invite_bot.domain.transitions import LOOKUP_ORDER, Diff, diff, located, transition
 from invite_bot.gencove.models import (

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from invite_bot.domain.addresses import parse_addresses
-from invite_bot.domain.command.grammar import Help, Invite, parse_command
+from invite_bot.domain.command.grammar import parse_command
+from invite_bot.domain.command.types import Help, Invite
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.features.invite.modals import (
     ADDRESSES_BLOCK,

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from invite_bot.domain.command.grammar import help_text
+from invite_bot.domain.command.help import help_text
 from invite_bot.domain.records import InviteRow
 from invite_bot.domain.text import escape_mrkdwn, slack_date
 from invite_bot.features.accounts.blocks import Card, accept_card, link_modal

@@ -15,9 +15,6 @@ from invite_bot.domain.audit import SINCE_EXAMPLES, parse_since
 from invite_bot.domain.command.help import (
     ALIASES,
     UNKNOWN_WORD_LIMIT,
-    USAGE,
-    help_text,
-    usage_message,
 )
 from invite_bot.domain.command.refs import classify_revoke_target, invitation_token
 from invite_bot.domain.command.types import (
@@ -36,47 +33,14 @@ from invite_bot.domain.command.types import (
     Reinvite,
     Requests,
     Revoke,
-    RevokeByEmail,
-    RevokeById,
     RevokeTarget,
-    Status,
     Unlink,
     Usage,
     WhoAmI,
 )
 from invite_bot.domain.text import human_list, inline_code, truncate
 
-__all__ = [
-    "COMMAND",
-    "STATUSES",
-    "USAGE",
-    "Accept",
-    "Audit",
-    "Command",
-    "Help",
-    "Invite",
-    "InviteModal",
-    "Link",
-    "ListInvitations",
-    "Notify",
-    "NotifyAction",
-    "Reinvite",
-    "Requests",
-    "Revoke",
-    "RevokeByEmail",
-    "RevokeById",
-    "RevokeTarget",
-    "Status",
-    "Unlink",
-    "Usage",
-    "WhoAmI",
-    "classify_revoke_target",
-    "decode_slack_text",
-    "help_text",
-    "invitation_token",
-    "parse_command",
-    "usage_message",
-]
+__all__ = ["MAX_ROLE_LENGTH", "decode_slack_text", "parse_command"]
 
 MAX_ROLE_LENGTH = 255
 """Gencove's limit for a role name."""

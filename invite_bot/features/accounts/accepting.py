@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from invite_bot.domain.command.grammar import invitation_token
+from invite_bot.domain.command.refs import invitation_token
 from invite_bot.domain.keyed import KeyedLocks
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.features.accounts.blocks import Card, accept_card

@@ -13,7 +13,7 @@ from typing import Any
 from slack_sdk.models.blocks import SectionBlock
 from slack_sdk.models.views import View
 
-from invite_bot.domain.command.grammar import Accept, Link, Unlink, WhoAmI
+from invite_bot.domain.command.types import Accept, Link, Unlink, WhoAmI
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.features.accounts.accepting import Accepting
 from invite_bot.features.accounts.blocks import (

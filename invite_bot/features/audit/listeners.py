@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from invite_bot.domain.command.grammar import Audit
+from invite_bot.domain.command.types import Audit
 from invite_bot.features.audit.exporting import AuditExport
 from invite_bot.slack.guard import Reply, Turn, then
 from invite_bot.slack.people import Inviters, require_inviter

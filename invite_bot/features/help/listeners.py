@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from invite_bot.domain.command.grammar import Help, Usage, help_text, usage_message
+from invite_bot.domain.command.help import help_text, usage_message
+from invite_bot.domain.command.types import Help, Usage
 from invite_bot.slack.guard import Reply, Turn, answer
 from invite_bot.slack.router import Router
 

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from slack_sdk.models.views import View
 
-from invite_bot.domain.command.grammar import Invite, InviteModal
+from invite_bot.domain.command.types import Invite, InviteModal
 from invite_bot.domain.policy import Refused
 from invite_bot.domain.requests import Ask
 from invite_bot.domain.text import escape_mrkdwn, human_list, inline_code

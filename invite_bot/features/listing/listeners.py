@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from invite_bot.domain.command.grammar import ListInvitations
+from invite_bot.domain.command.types import ListInvitations
 from invite_bot.features.listing.blocks import LIST_PAGE
 from invite_bot.features.listing.pages import Pages
 from invite_bot.slack.guard import Reply, Turn, later, then

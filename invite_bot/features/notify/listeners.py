@@ -3,7 +3,7 @@ of invitation changes, and whether a person gets DMs about their own invitations
 
 from __future__ import annotations
 
-from invite_bot.domain.command.grammar import Notify
+from invite_bot.domain.command.types import Notify
 from invite_bot.features.notify.buttons import CHANNEL_OFF, CHANNEL_ON, NOTIFY_ME
 from invite_bot.features.notify.personal import notify_me
 from invite_bot.slack.guard import Reply, Turn, later, then

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from invite_bot.domain.command.grammar import Reinvite
+from invite_bot.domain.command.types import Reinvite
 from invite_bot.domain.text import escape_mrkdwn, slack_date
 from invite_bot.features.reinvite.blocks import REINVITABLE, REINVITE
 from invite_bot.features.reinvite.reinviting import Clicked, Reinviting, valid_invitation_id

@@ -3,7 +3,7 @@ Approve, Deny (with its form) and Withdraw buttons."""
 
 from __future__ import annotations
 
-from invite_bot.domain.command.grammar import Requests
+from invite_bot.domain.command.types import Requests
 from invite_bot.domain.policy import Refused
 from invite_bot.domain.requests import Ask, clean_reason, may_ask_instead
 from invite_bot.features.invite.checks import Inviting

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from invite_bot.domain.command.grammar import Revoke
+from invite_bot.domain.command.types import Revoke
 from invite_bot.domain.text import escape_mrkdwn
 from invite_bot.features.revoke.blocks import REVOKE, describe, parse_revoke_value
 from invite_bot.features.revoke.revoking import Revoking

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
-from invite_bot.domain.command.grammar import RevokeByEmail, RevokeTarget
+from invite_bot.domain.command.types import RevokeByEmail, RevokeTarget
 from invite_bot.domain.policy import check_rate
 from invite_bot.domain.ratelimit import SlidingWindow
 from invite_bot.domain.text import escape_mrkdwn, truncate
